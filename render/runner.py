@@ -1,0 +1,150 @@
+"""Batch rendering: which lessons are stale, render those in parallel processes, show progress."""
+from __future__ import annotations
+
+import multiprocessing
+import queue as queue_mod
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from render import build, course
+from scenes.common.inputs import LessonInputs
+from vitmath.errors import UserError
+
+console = Console(stderr=True)
+
+
+def _inputs(image, model, weights, voice) -> LessonInputs:
+    for flag, path in (("--image", image), ("--weights", weights)):
+        if path and not Path(path).is_file():
+            raise UserError(f"{flag} {path}: no such file")
+    abspath = lambda p: str(Path(p).resolve()) if p else None  # noqa: E731 - workers run elsewhere
+    return LessonInputs(model=model, weights=abspath(weights), image=abspath(image), voice=voice)
+
+
+def _voice_key(spec: str) -> str:
+    from narration import get_voice
+
+    return get_voice(spec).settings_key()
+
+
+def course_states(quality, out, image, model, weights, voice):
+    inputs = _inputs(image, model, weights, voice)
+    folder = build.OutputFolder(out, quality)
+    voice_key = _voice_key(voice)
+    for lesson in course.LESSONS:
+        parts = build.key_parts(lesson, quality, inputs, voice_key) if lesson.written else None
+        yield lesson, build.staleness(lesson, folder, parts)
+
+
+def _check_tools() -> None:
+    missing = [t for t in ("latex", "dvisvgm") if shutil.which(t) is None]
+    if missing:
+        raise UserError(f"LaTeX is missing ({', '.join(missing)} not found): run ./setup.sh, or sudo apt-get "
+                        "install texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm")
+
+
+def render_lessons(lesson_ids, *, quality, jobs, force, out, image, model, weights, voice) -> dict[str, Path]:
+    """Render the stale lessons among `lesson_ids` (all when empty); returns each lesson's video path."""
+    chosen = course.find(list(lesson_ids))
+    unwritten = [lesson for lesson in chosen if not lesson.written]
+    if lesson_ids and unwritten:
+        raise UserError(f"{unwritten[0].id} has no scene yet ({unwritten[0].scene_file.name} is not written); "
+                        "`vitlessons list` shows which lessons can be rendered")
+    for lesson in unwritten:
+        console.print(f"[dim]skip {lesson.id}: not written yet[/dim]")
+    chosen = [lesson for lesson in chosen if lesson.written]
+
+    inputs = _inputs(image, model, weights, voice)
+    _check_tools()
+    voice_key = _voice_key(voice)
+    # Load (or fetch from cache) the trace once here, so bad photos and weights fail before any worker starts.
+    import vitmath
+
+    vitmath.cached_trace(inputs.model, inputs.weights, inputs.image)
+
+    folder = build.OutputFolder(out, quality)
+    folder.prepare()
+    folder.lock()
+    try:
+        folder.sweep_temporaries()
+        todo, videos = [], {}
+        for lesson in chosen:
+            parts = build.key_parts(lesson, quality, inputs, voice_key)
+            state = build.staleness(lesson, folder, parts)
+            videos[lesson.id] = folder.video(lesson)
+            if state.state == "rendered" and not force:
+                console.print(f"[green]up to date[/green] {lesson.id}  ->  {folder.video(lesson)}")
+            else:
+                todo.append((lesson, parts))
+        if todo:
+            _render_parallel(todo, folder, inputs, quality, jobs)
+        return videos
+    finally:
+        folder.unlock()
+
+
+def _render_parallel(todo, folder, inputs, quality, jobs) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    manager = ctx.Manager()
+    progress_q = manager.Queue()
+    failures = []
+    columns = (TextColumn("{task.description:28s}"), BarColumn(), TextColumn("{task.fields[status]}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress, \
+            ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx) as pool:
+        tasks, futures = {}, {}
+        for lesson, parts in todo:
+            work = folder.work_dir(lesson)
+            work.mkdir(parents=True, exist_ok=True)
+            lesson_inputs = replace(inputs, timeline=str(work / "timeline.json"))
+            tasks[lesson.id] = progress.add_task(lesson.id, total=None, status="queued")
+            fut = pool.submit(build.render_scene, lesson, quality, lesson_inputs, str(work), progress_q)
+            futures[fut] = (lesson, parts, lesson_inputs)
+        pending = set(futures)
+        while pending:
+            _drain(progress_q, progress, tasks, quality)
+            done = [f for f in pending if f.done()]
+            if not done:
+                try:
+                    item = progress_q.get(timeout=0.5)
+                    _show(item, progress, tasks, quality)
+                except queue_mod.Empty:
+                    pass
+                continue
+            for fut in done:
+                pending.discard(fut)
+                lesson, parts, lesson_inputs = futures[fut]
+                task = tasks[lesson.id]
+                try:
+                    result = fut.result()
+                    progress.update(task, status="mixing narration and muxing")
+                    entry = build.finish(lesson, folder, result, parts, lesson_inputs)
+                    progress.update(task, total=1, completed=1,
+                                    status=f"done {entry['duration']:.0f} s -> {folder.video(lesson)}")
+                except UserError as e:
+                    progress.update(task, status="[red]failed[/red]")
+                    failures.append(str(e))
+    manager.shutdown()
+    if failures:
+        raise UserError(failures[0] if len(failures) == 1 else f"{len(failures)} lessons failed: "
+                        + "; ".join(failures))
+
+
+def _drain(q, progress, tasks, quality):
+    while True:
+        try:
+            _show(q.get_nowait(), progress, tasks, quality)
+        except queue_mod.Empty:
+            return
+
+
+def _show(item, progress, tasks, quality):
+    lesson_id, seconds, cues_done, cues_total = item
+    fps = build.QUALITIES[quality][2]
+    progress.update(tasks[lesson_id], total=cues_total, completed=cues_done,
+                    status=f"cue {cues_done}/{cues_total}, {int(seconds * fps)} frames")

@@ -1,0 +1,72 @@
+"""The course look: one palette, one type scale, one safe area, shared by every lesson.
+
+Manim's frame is 14.22 x 8 units at 16:9. Everything important stays inside SAFE (the broadcast "title safe"
+area, 5% in from each edge) so that platform players, captions and cropping never hide it.
+"""
+from manim import DOWN, UP, LEFT, RIGHT, Text, VGroup, config
+
+# Palette: a dark, neutral background so the photo and heatmaps carry the colour.
+BACKGROUND = "#0E1116"
+INK = "#E8ECF1"          # body text
+MUTED = "#8B95A3"        # secondary labels, grid lines
+ACCENT = "#F2A541"       # the one thing to look at now
+BLUE = "#5DA9E9"         # tokens, vectors
+GREEN = "#7BC47F"        # checks that passed, equalities
+RED = "#E86A5C"          # channel R, warnings
+CHANNEL_COLORS = ("#E86A5C", "#7BC47F", "#5DA9E9")  # R, G, B
+
+FONT = "DejaVu Sans"
+MONO = "DejaVu Sans Mono"
+
+# Type scale, in Manim font_size units; sized so that 480p previews stay legible.
+TITLE = 46
+HEADING = 34
+BODY = 28
+SMALL = 22
+TINY = 16
+
+FRAME_W = config.frame_width
+FRAME_H = config.frame_height
+MARGIN_X = 0.05 * FRAME_W
+MARGIN_Y = 0.05 * FRAME_H
+SAFE_LEFT = -FRAME_W / 2 + MARGIN_X
+SAFE_RIGHT = FRAME_W / 2 - MARGIN_X
+SAFE_TOP = FRAME_H / 2 - MARGIN_Y
+SAFE_BOTTOM = -FRAME_H / 2 + MARGIN_Y
+SAFE_WIDTH = SAFE_RIGHT - SAFE_LEFT
+SAFE_HEIGHT = SAFE_TOP - SAFE_BOTTOM
+
+
+def text(s: str, size: int = BODY, color: str = INK, mono: bool = False, **kwargs) -> Text:
+    return Text(s, font=MONO if mono else FONT, font_size=size, color=color, **kwargs)
+
+
+def heading(s: str) -> Text:
+    """A slide heading pinned to the top-left of the safe area."""
+    t = text(s, HEADING)
+    t.move_to([SAFE_LEFT, SAFE_TOP, 0], aligned_edge=UP + LEFT)
+    return t
+
+
+def title_card(phase: str, title: str) -> VGroup:
+    kicker = text(phase.upper(), SMALL, MUTED)
+    main = text(title, TITLE)
+    if main.width > SAFE_WIDTH:
+        main.scale_to_fit_width(SAFE_WIDTH)
+    return VGroup(kicker, main).arrange(DOWN, buff=0.35)
+
+
+def fit_in_safe(mobject, width_share: float = 1.0, height_share: float = 1.0):
+    """Scale a mobject down (never up) so it fits the given share of the safe area."""
+    if mobject.width > SAFE_WIDTH * width_share:
+        mobject.scale_to_fit_width(SAFE_WIDTH * width_share)
+    if mobject.height > SAFE_HEIGHT * height_share:
+        mobject.scale_to_fit_height(SAFE_HEIGHT * height_share)
+    return mobject
+
+
+def corner_note(s: str) -> Text:
+    """A small source or caveat note in the bottom-right of the safe area."""
+    t = text(s, TINY, MUTED)
+    t.move_to([SAFE_RIGHT, SAFE_BOTTOM, 0], aligned_edge=DOWN + RIGHT)
+    return t

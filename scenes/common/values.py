@@ -1,0 +1,22 @@
+"""Numbers the narration may speak, each read off the model's trace (never typed in)."""
+from __future__ import annotations
+
+
+def narration_values(trace) -> dict[str, object]:
+    d = trace.dims
+    size = int(trace.input.shape[-1])
+    label, prob = trace.top5[0][1], trace.top5[0][2]
+    return {
+        "image_size": size,
+        "input_values": f"{3 * size * size:,}",
+        "patch_size": d.P,
+        "grid": d.grid,
+        "num_patches": d.N,
+        "last_index": d.N - 1,
+        "patch_dim": d.P * d.P * 3,
+        "embed_dim": d.D,
+        "num_heads": d.H,
+        "depth": d.depth,
+        "top1_label": label,
+        "top1_percent": f"{100 * prob:.0f} percent",
+    }

@@ -1,0 +1,20 @@
+"""Human-readable class names, from the ImageNet metadata that ships inside timm (works offline)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from timm.data import ImageNetInfo, infer_imagenet_subset
+
+
+def class_names(model) -> list[str]:
+    """One short name per output class, e.g. "tiger cat": the first WordNet lemma, which is what people say."""
+    return _names(infer_imagenet_subset(model), model.num_classes)
+
+
+@lru_cache(maxsize=None)
+def _names(subset: str | None, num_classes: int) -> list[str]:
+    if subset is None:  # a head trained on something other than ImageNet: we only know the index
+        return [f"class {i}" for i in range(num_classes)]
+    info = ImageNetInfo(subset)
+    return [info.index_to_description(i).split(",")[0].strip() for i in range(num_classes)]

@@ -37,7 +37,7 @@ _NUMBER = r"\d+(?:\.\d+)?"
 # A tensor shape written like (196, 768) or (1, 197, 768).
 _SHAPE = re.compile(rf"\(\s*{_NUMBER}(?:\s*,\s*{_NUMBER})+\s*\)")
 # 16x16, 224 x 224, 3×224×224: "x" between numbers reads "by".
-_BY = re.compile(rf"(?<=\d)\s*[x×]\s*(?=\d)")
+_BY = re.compile(r"(?<=\d)\s*[x×]\s*(?=\d)")
 _PERCENT = re.compile(rf"({_NUMBER})\s*%")
 
 # Longest first, so "ViTs" wins over "ViT"; lookarounds make it whole-word even for keys with

@@ -7,9 +7,10 @@ computes from the model's tensors, so what the narrator says always matches what
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+import tomllib
 
 from vitmath.errors import UserError
 

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import read_audio, to_mono, trim_silence, write_text_atomic, write_wav_atomic
+from vitmath.errors import UserError
+
+from .audio import (
+    read_audio,
+    to_mono,
+    trim_silence,
+    write_text_atomic,
+    write_wav_atomic,
+)
 from .lexicon import speakable
 from .script import Cue
 from .voices import Recorded, Silent, Voice
@@ -95,6 +103,8 @@ def pause_after(clause: str) -> float:
 def synthesize_cue(cue: Cue, voice: Voice, cache_dir=None) -> CueAudio:
     """Audio and clause timings for `cue`, from the cache when this text and voice were heard before."""
     clauses = split_clauses(cue.text)
+    if not clauses:
+        raise UserError(f"cue '{cue.id}' has nothing to say (its text is empty after filling placeholders)")
     if not voice.audible:
         return _silent(cue, clauses, voice)
 
@@ -157,8 +167,6 @@ def _from_recording(path: Path, clauses: list[str]):
     samples, rate = read_audio(path)
     samples = trim_silence(to_mono(samples), rate)
     if samples.size == 0:
-        from vitmath.errors import UserError
-
         raise UserError(f"recording {path} is silent")
     return samples, rate, _proportional_spans(clauses, len(samples) / rate)
 

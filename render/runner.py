@@ -27,7 +27,7 @@ def _inputs(image, model, weights, voice) -> LessonInputs:
 
 
 def _voice_key(spec: str) -> str:
-    from narration import get_voice
+    from narration.voices import get_voice
 
     return get_voice(spec).settings_key()
 
@@ -62,11 +62,6 @@ def render_lessons(lesson_ids, *, quality, jobs, force, out, image, model, weigh
     inputs = _inputs(image, model, weights, voice)
     _check_tools()
     voice_key = _voice_key(voice)
-    # Load (or fetch from cache) the trace once here, so bad photos and weights fail before any worker starts.
-    import vitmath
-
-    vitmath.cached_trace(inputs.model, inputs.weights, inputs.image)
-
     folder = build.OutputFolder(out, quality)
     folder.prepare()
     folder.lock()
@@ -82,6 +77,11 @@ def render_lessons(lesson_ids, *, quality, jobs, force, out, image, model, weigh
             else:
                 todo.append((lesson, parts))
         if todo:
+            # Trace once here (or read it from the cache): a bad photo or weights file fails before any
+            # worker starts, and the workers all find the trace cached.
+            import vitmath
+
+            vitmath.cached_trace(inputs.model, inputs.weights, inputs.image)
             _render_parallel(todo, folder, inputs, quality, jobs)
         return videos
     finally:

@@ -131,7 +131,7 @@ class ContactSheet(NarratedScene):
                 plane.move_to(np.array([3.2 + 0.45 * k, 1.0 - 0.45 * k, 0]))
             names = VGroup(*[S.text(n, S.SMALL, S.CHANNEL_COLORS[k]) for k, n in enumerate("RGB")])
             for k, name in enumerate(names):
-                name.next_to(planes[k], UP + LEFT, buff=0.05).shift(0.3 * RIGHT)
+                name.next_to(planes[k], LEFT, buff=0.12).align_to(planes[k], UP)
             self.play(LaggedStart(*[FadeIn(p, shift=0.3 * RIGHT) for p in planes], lag_ratio=0.3),
                       FadeIn(names), run_time=cue.share(0.2))
             total = 3 * self.size * self.size
@@ -170,7 +170,7 @@ class ContactSheet(NarratedScene):
         self.add(patches)
         self.remove(photo)
         self.patches = patches
-        side, gap = 0.36, 0.07
+        side, gap = 0.32, 0.12
         targets = self.sheet_positions(side, gap, center=1.6 * LEFT)
         with self.narrate("lift") as cue:
             self.play(FadeOut(self.grid_lines), run_time=cue.share(0.08))
@@ -184,7 +184,7 @@ class ContactSheet(NarratedScene):
         with self.narrate("raster") as cue:
             numbers = VGroup()
             for i, m in enumerate(patches):
-                n = S.text(str(i), 9, S.INK, mono=True)
+                n = S.text(str(i), 10, S.INK, mono=True)
                 n.move_to(m.get_corner(DOWN + RIGHT), aligned_edge=DOWN + RIGHT).shift(0.01 * (UP + LEFT))
                 n.add_background_rectangle(color=S.BACKGROUND, opacity=0.75, buff=0.01)
                 numbers.add(n)
@@ -290,7 +290,7 @@ class ContactSheet(NarratedScene):
                     moves.append(m.animate.stretch_to_fit_width(self.P * cell_w).stretch_to_fit_height(0.5)
                                  .move_to([x, strip_y, 0]))
             self.add(*row_mobs)
-            self.remove(planes)
+            self.remove(*planes)
             self.play(LaggedStart(*moves, lag_ratio=0.03), run_time=cue.share(0.35))
             brace = Brace(Group(*row_mobs), DOWN, color=S.MUTED)
             n_label = tex(rf"{self.P} \times {self.P} \times 3 = {flat.size}\ \text{{numbers}}")
@@ -314,7 +314,7 @@ class ContactSheet(NarratedScene):
         for k in range(3):
             rgb[:, k * per:(k + 1) * per, k] = rows[:, k * per:(k + 1) * per]
         with self.narrate("matrix") as cue:
-            mat = PixelImage(rgb, height=5.0, width=9.6).move_to(0.9 * RIGHT + 0.3 * DOWN)
+            mat = PixelImage(rgb, height=5.0, width=8.6).move_to(1.7 * RIGHT + 0.3 * DOWN)
             row_h = mat.height / self.N
             target_y = mat.get_top()[1] - (i + 0.5) * row_h
             self.play(self.strip.animate.stretch_to_fit_width(mat.width).stretch_to_fit_height(row_h)
@@ -378,7 +378,7 @@ class ContactSheet(NarratedScene):
             self.add(out, cover)
             self.play(Create(window), FadeIn(out_l), run_time=cue.share(0.08))
             stride_l = S.text(f"kernel {self.P} × {self.P}, stride {self.P}: no overlap, no gaps", S.SMALL)
-            stride_l.next_to(photo, DOWN, buff=0.25)
+            stride_l.next_to(photo, DOWN, buff=0.25).set_x(0)
             self.play(FadeIn(stride_l), run_time=cue.share(0.06))
             # Step the window along the first row one stride at a time, then sweep the rest.
             for c in range(self.G):

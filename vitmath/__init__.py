@@ -3,39 +3,39 @@
     model = load_model()                       # embedded ViT-Ti/16, float32, eval
     image = load_image(DEFAULT_IMAGE, model)   # exactly timm's preprocessing
     tr = trace(model, image)                   # every intermediate tensor, block by block
+
+Names are imported on first use: deciding what to re-render (input_key) must not cost a torch import.
 """
 
+from importlib import import_module
+
 from vitmath._version import __version__
-from vitmath.analyses import (
-    FilterPCA,
-    PermutationResult,
-    all_cls_attention_maps,
-    attention_mask,
-    attention_rollout,
-    cls_attention_maps,
-    filter_pca,
-    mean_attention_distance,
-    patch_distances,
-    permutation_experiment,
-    position_similarity,
-    rollout_cls_map,
-)
-from vitmath.cache import cache_dir, cached, cached_trace, input_key
 from vitmath.errors import UserError
-from vitmath.image import LoadedImage, load_image
-from vitmath.labels import class_names
-from vitmath.model import DEFAULT_MODEL, DEFAULT_WEIGHTS, load_model
-from vitmath.receptive_field import CNNReceptiveFields, LayerRF, StageRF, cnn_receptive_fields
-from vitmath.trace import BlockTrace, Dims, Trace, dims_of, trace
+from vitmath.sources import DEFAULT_IMAGE, DEFAULT_MODEL, DEFAULT_WEIGHTS, input_key
 
-DEFAULT_IMAGE = DEFAULT_WEIGHTS.parent / "cat_person_composite_224.png"
+_WHERE = {
+    "analyses": [
+        "FilterPCA", "PermutationResult", "all_cls_attention_maps", "attention_mask", "attention_rollout",
+        "cls_attention_maps", "filter_pca", "mean_attention_distance", "patch_distances",
+        "permutation_experiment", "position_similarity", "rollout_cls_map",
+    ],
+    "cache": ["cache_dir", "cached", "cached_trace"],
+    "image": ["LoadedImage", "load_image"],
+    "labels": ["class_names"],
+    "model": ["load_model"],
+    "receptive_field": ["CNNReceptiveFields", "LayerRF", "StageRF", "cnn_receptive_fields"],
+    "trace": ["BlockTrace", "Dims", "Trace", "dims_of", "trace"],
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 
-__all__ = [
-    "__version__", "DEFAULT_MODEL", "DEFAULT_WEIGHTS", "DEFAULT_IMAGE", "UserError",
-    "load_model", "load_image", "LoadedImage", "trace", "Trace", "BlockTrace", "Dims", "dims_of", "class_names",
-    "attention_rollout", "rollout_cls_map", "cls_attention_maps", "all_cls_attention_maps", "attention_mask",
-    "position_similarity", "filter_pca", "FilterPCA", "mean_attention_distance", "patch_distances",
-    "permutation_experiment", "PermutationResult",
-    "cnn_receptive_fields", "CNNReceptiveFields", "LayerRF", "StageRF",
-    "cached_trace", "input_key", "cached", "cache_dir",
-]
+
+def __getattr__(name):
+    if name in _MODULE_OF:
+        value = getattr(import_module(f"vitmath.{_MODULE_OF[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'vitmath' has no attribute {name!r}")
+
+
+__all__ = ["__version__", "DEFAULT_MODEL", "DEFAULT_WEIGHTS", "DEFAULT_IMAGE", "UserError", "input_key",
+           *_MODULE_OF]

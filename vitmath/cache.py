@@ -7,45 +7,24 @@ neither builds the model nor runs it.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import tempfile
 from pathlib import Path
 
-import timm
 import torch
 
-from vitmath._version import __version__
 from vitmath import image as image_mod
 from vitmath import model as model_mod
 from vitmath import trace as trace_mod
-from vitmath.errors import UserError
+from vitmath._version import __version__
+from vitmath.sources import digest as _digest
+from vitmath.sources import input_key, resolve_image
 
-IMAGE_ENV = "VITLESSONS_IMAGE"
 CACHE_ENV = "VITLESSONS_CACHE"
 
 
 def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "vitlessons")
-
-
-def resolve_image(image=None) -> Path:
-    path = Path(image or os.environ.get(IMAGE_ENV) or model_mod.ASSETS / "cat_person_composite_224.png").expanduser()
-    if not path.is_file():
-        raise UserError(f"image not found: {path}")
-    return path
-
-
-def input_key(model_name: str | None = None, weights=None, image=None) -> str:
-    """The cache key of ``cached_trace`` for these inputs; changes whenever a byte of model or image changes."""
-    name, weights_path = model_mod.resolve_source(model_name, weights)
-    if weights_path is not None:
-        weights_id = "file:" + file_digest(weights_path)
-    else:
-        # Without a file, timm decides the bytes: its version pins the default pretrained tag.
-        weights_id = f"timm-pretrained:{name}:timm-{timm.__version__}"
-    return _digest(["trace", name, weights_id, "image:" + file_digest(resolve_image(image)), __version__])
 
 
 def cached_trace(model_name: str | None = None, weights=None, image=None) -> trace_mod.Trace:
@@ -91,23 +70,3 @@ def _save_atomically(value, path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-_file_digests: dict[tuple, str] = {}
-
-
-def file_digest(path: Path) -> str:
-    """sha256 of a file's bytes, remembered per (path, size, mtime) so a big weights file is read once per run."""
-    stat = path.stat()
-    memo = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    if memo not in _file_digests:
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        _file_digests[memo] = h.hexdigest()
-    return _file_digests[memo]
-
-
-def _digest(parts) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()

@@ -41,7 +41,9 @@ def load_image(path, model) -> LoadedImage:
     tensor = cropped
     for step in tensor_steps:
         tensor = step(tensor)
-    return LoadedImage(tensor=tensor.unsqueeze(0).float(), picture=np.asarray(cropped, dtype=np.uint8).copy(), path=path)
+    return LoadedImage(
+        tensor=tensor.unsqueeze(0).float(), picture=np.asarray(cropped, dtype=np.uint8).copy(), path=path
+    )
 
 
 def _is_tensor_step(step) -> bool:

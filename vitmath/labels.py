@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from timm.data import ImageNetInfo, infer_imagenet_subset
 
@@ -12,7 +12,7 @@ def class_names(model) -> list[str]:
     return _names(infer_imagenet_subset(model), model.num_classes)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _names(subset: str | None, num_classes: int) -> list[str]:
     if subset is None:  # a head trained on something other than ImageNet: we only know the index
         return [f"class {i}" for i in range(num_classes)]

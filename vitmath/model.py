@@ -9,40 +9,17 @@ Where the weights come from, first match wins:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import torch
 import timm
+import torch
 from timm.models.vision_transformer import VisionTransformer
 
 from vitmath.errors import UserError
-
-ASSETS = Path(__file__).resolve().parent / "assets"
-DEFAULT_MODEL = "vit_tiny_patch16_224.augreg_in21k_ft_in1k"
-DEFAULT_WEIGHTS = ASSETS / "vit_tiny_patch16_224.augreg_in21k_ft_in1k.fp16.safetensors"
-WEIGHTS_ENV = "VITLESSONS_WEIGHTS"
+from vitmath.sources import ASSETS, DEFAULT_MODEL, DEFAULT_WEIGHTS, WEIGHTS_ENV, resolve_source  # noqa: F401
 
 # How many offending names an error message shows; more would no longer fit on one line.
 _SHOW = 4
-
-
-def resolve_source(name: str | None = None, weights=None) -> tuple[str, Path | None]:
-    """Return (model name, weights file or None for timm's pretrained download), without loading anything.
-
-    The cache uses this too, so that it can compute a key without building a model.
-    """
-    name = name or DEFAULT_MODEL
-    if weights is None and os.environ.get(WEIGHTS_ENV):
-        weights = os.environ[WEIGHTS_ENV]
-    if weights is None and name == DEFAULT_MODEL:
-        weights = DEFAULT_WEIGHTS
-    if weights is None:
-        return name, None
-    path = Path(weights).expanduser()
-    if not path.is_file():
-        raise UserError(f"weights file not found: {path}")
-    return name, path
 
 
 def load_model(name: str | None = None, weights=None) -> VisionTransformer:

@@ -53,7 +53,9 @@ def cnn_receptive_fields(
     try:
         model = timm.create_model(model_name, pretrained=pretrained).eval()
     except Exception as err:
-        raise UserError(f"cannot build CNN {model_name!r} (pretrained={pretrained}): {str(err).splitlines()[0]}") from err
+        raise UserError(
+            f"cannot build CNN {model_name!r} (pretrained={pretrained}): {str(err).splitlines()[0]}"
+        ) from err
     layers = theoretical_receptive_fields(model)
     stages = []
     names = [n for n, _ in model.named_modules()]

@@ -184,8 +184,7 @@ def _norm(norm: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """LayerNorm over the last axis, written out; an Identity (no norm at that place) passes x through."""
     if isinstance(norm, torch.nn.Identity):
         return x
-    mean = x.mean(-1, keepdim=True)
-    var = x.var(-1, keepdim=True, unbiased=False)
+    var, mean = torch.var_mean(x, dim=-1, keepdim=True, correction=0)  # LayerNorm uses the biased variance
     y = (x - mean) / torch.sqrt(var + norm.eps)
     if norm.weight is not None:
         y = y * norm.weight

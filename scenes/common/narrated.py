@@ -22,7 +22,9 @@ from pathlib import Path
 from manim import config
 
 import vitmath
-from narration import get_voice, load_script, synthesize_cue
+from narration.script import load_script
+from narration.synth import synthesize_cue
+from narration.voices import get_voice
 from scenes.common.inputs import LessonInputs
 from scenes.common.pixel_image import FastImageScene
 from scenes.common.style import BACKGROUND

@@ -108,14 +108,29 @@ def _digest(rgba: np.ndarray) -> str:
 # Cache of cairo surfaces keyed by id() of the (immutable) RGBA array they were
 # made from.  Entries die with their array.  Kept out of the mobject's __dict__
 # so that copy.deepcopy and Manim's scene hashing never see a cairo object.
-_SURFACES: dict[int, tuple[weakref.ref, np.ndarray, cairo.ImageSurface]] = {}
+_SURFACES: dict[int, tuple[weakref.ref, np.ndarray, cairo.ImageSurface, dict]] = {}
 
 
 def _surface_for(rgba: np.ndarray) -> cairo.ImageSurface:
+    return _cache_entry(rgba)[2]
+
+
+def _pattern_for(rgba: np.ndarray, cfilter: int) -> cairo.SurfacePattern:
+    """Cached surface pattern (EXTEND_NONE) of ``rgba`` with the given filter."""
+    patterns = _cache_entry(rgba)[3]
+    pattern = patterns.get(cfilter)
+    if pattern is None:
+        pattern = cairo.SurfacePattern(_cache_entry(rgba)[2])
+        pattern.set_filter(cfilter)
+        patterns[cfilter] = pattern
+    return pattern
+
+
+def _cache_entry(rgba: np.ndarray) -> tuple:
     key = id(rgba)
     entry = _SURFACES.get(key)
     if entry is not None and entry[0]() is rgba:
-        return entry[2]
+        return entry
     h, w = rgba.shape[:2]
     alpha = rgba[:, :, 3:4].astype(np.uint16)
     premul = np.empty((h, w, 4), dtype=np.uint8)
@@ -141,8 +156,9 @@ def _surface_for(rgba: np.ndarray) -> cairo.ImageSurface:
         if e is not None and e[0] is ref:
             del _SURFACES[key]
 
-    _SURFACES[key] = (weakref.ref(rgba, _evict), premul, surface)
-    return surface
+    entry = (weakref.ref(rgba, _evict), premul, surface, {})
+    _SURFACES[key] = entry
+    return entry
 
 
 # --------------------------------------------------------------------------
@@ -347,10 +363,17 @@ class FastImageCameraMixin:
     """Camera mixin: draw PixelImage batches with Cairo instead of PIL."""
 
     def type_or_raise(self, mobject: Mobject) -> type:
-        result = super().type_or_raise(mobject)  # (re)builds self.display_funcs
-        self.display_funcs[PixelImage] = self.display_multiple_pixel_images
+        # Camera.type_or_raise rebuilds self.display_funcs on every call, so
+        # re-register our batch function each time it ran.  PixelImage runs are
+        # grouped separately from other image mobjects, keeping z-order.
         if isinstance(mobject, PixelImage):
+            funcs = self.__dict__.get("display_funcs")
+            if funcs is None or PixelImage not in funcs:
+                super().type_or_raise(mobject)
+                self.display_funcs[PixelImage] = self.display_multiple_pixel_images
             return PixelImage
+        result = super().type_or_raise(mobject)
+        self.display_funcs[PixelImage] = self.display_multiple_pixel_images
         return result
 
     def display_multiple_pixel_images(
@@ -361,35 +384,34 @@ class FastImageCameraMixin:
             self.display_pixel_image(image, ctx)
 
     def display_pixel_image(self, image: PixelImage, ctx: cairo.Context) -> None:
+        """Paint one PixelImage onto the frame's cairo context.
+
+        The image's texel (u, v) maps to UL + u/w * (UR - UL) + v/h * (DL - UL)
+        in frame units; the context's own matrix takes frame units to pixels.
+        """
         opacity = image.image_opacity
         if not opacity > 0.0:
             return
-        opacity = min(opacity, 1.0)
-        pts = self.transform_points_pre_display(image, image.points)
-        if len(pts) < 3:
+        points = image.points
+        if len(points) < 3:
             return
-        ul, ur, dl = pts[0], pts[1], pts[2]
-        h, w = image.pixel_array.shape[:2]
-        ex = ur - ul  # frame-space vector along the image's rows (x)
-        ey = dl - ul  # frame-space vector down the image's columns (y)
-        det = ex[0] * ey[1] - ex[1] * ey[0]
-        # skip degenerate (zero-area, e.g. scaled to 0) images
-        if abs(det) < 1e-12:
+        (ulx, uly, _), (urx, ury, _), (dlx, dly, _) = points[:3].tolist()
+        rgba = image.pixel_array
+        h, w = rgba.shape[:2]
+        exx, exy = urx - ulx, ury - uly  # along the image rows (u)
+        eyx, eyy = dlx - ulx, dly - uly  # down the image columns (v)
+        det = exx * eyy - exy * eyx
+        if not abs(det) > 1e-12:  # degenerate (scaled to 0) or NaN: nothing to draw
             return
-        matrix = cairo.Matrix(
-            ex[0] / w, ex[1] / w, ey[0] / h, ey[1] / h, ul[0], ul[1]
-        )
         cfilter = _FILTERS.get(image.sampling_filter, cairo.FILTER_NEAREST)
+        blend = image._blend_array
+        t = image._blend_t
         ctx.save()
         try:
-            ctx.transform(matrix)
-            ctx.rectangle(0, 0, w, h)
-            ctx.clip()
-            blend = image._blend_array
-            t = image._blend_t
+            ctx.transform(cairo.Matrix(exx / w, exy / w, eyx / h, eyy / h, ulx, uly))
             if blend is None or not 0.0 < t < 1.0:
-                ctx.set_source_surface(image.get_cairo_surface(), 0, 0)
-                ctx.get_source().set_filter(cfilter)
+                # EXTEND_NONE pattern: painting only touches the image's quad.
+                ctx.set_source(_pattern_for(rgba, cfilter))
                 if opacity >= 1.0:
                     ctx.paint()
                 else:
@@ -397,18 +419,18 @@ class FastImageCameraMixin:
             else:
                 # Premultiplied cross-fade (1-t)*A + t*B of two images mapped to
                 # the same quad, then composited with the image's opacity.
+                ctx.rectangle(0, 0, w, h)
+                ctx.clip()  # keeps the group surface small
                 ctx.push_group()
-                ctx.set_source_surface(image.get_cairo_surface(), 0, 0)
-                ctx.get_source().set_filter(cfilter)
+                ctx.set_source(_pattern_for(rgba, cfilter))
                 ctx.paint_with_alpha(1.0 - t)
                 ctx.set_operator(cairo.OPERATOR_ADD)
                 bh, bw = blend.shape[:2]
                 ctx.scale(w / bw, h / bh)
-                ctx.set_source_surface(_surface_for(blend), 0, 0)
-                ctx.get_source().set_filter(cfilter)
+                ctx.set_source(_pattern_for(blend, cfilter))
                 ctx.paint_with_alpha(t)
                 ctx.pop_group_to_source()
-                ctx.paint_with_alpha(opacity)
+                ctx.paint_with_alpha(min(opacity, 1.0))
         except cairo.Error:
             # e.g. a non-invertible matrix from extreme squashing: draw nothing
             pass

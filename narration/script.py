@@ -6,6 +6,7 @@ computes from the model's tensors, so what the narrator says always matches what
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,8 +16,11 @@ import tomllib
 from vitmath.errors import UserError
 
 SCRIPTS_DIR = Path(__file__).resolve().parent
-# pyproject packages narration/scripts/*.toml; lessons may also sit directly in narration/.
-SEARCH_DIRS = (SCRIPTS_DIR, SCRIPTS_DIR / "scripts")
+
+
+def scripts_dir() -> Path:
+    """Where lesson scripts live; VITLESSONS_NARRATION_DIR points at an edited copy (tests use it)."""
+    return Path(os.environ.get("VITLESSONS_NARRATION_DIR") or SCRIPTS_DIR)
 
 # Only `{identifier}` counts as a placeholder, so other braces in prose are left alone.
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -103,8 +107,7 @@ def _find(lesson_id_or_path) -> Path:
         if given.is_file():
             return given
         raise UserError(f"narration script not found: {given}")
-    for folder in SEARCH_DIRS:
-        candidate = folder / f"{given.name}.toml"
-        if candidate.is_file():
-            return candidate
-    raise UserError(f"no narration script for lesson '{given}' (looked for {SCRIPTS_DIR}/{given}.toml)")
+    candidate = scripts_dir() / f"{given.name}.toml"
+    if candidate.is_file():
+        return candidate
+    raise UserError(f"no narration script for lesson '{given}' (looked for {candidate})")

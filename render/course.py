@@ -11,7 +11,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENES_DIR = ROOT / "scenes"
-NARRATION_DIR = ROOT / "narration"
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,9 @@ class Lesson:
 
     @property
     def narration_file(self) -> Path:
-        return NARRATION_DIR / f"{self.id}.toml"
+        from narration.script import scripts_dir
+
+        return scripts_dir() / f"{self.id}.toml"
 
     @property
     def written(self) -> bool:

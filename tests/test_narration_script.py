@@ -6,7 +6,6 @@ import pytest
 import srt
 import webvtt
 
-import narration.script as script_mod
 from narration.captions import MAX_CHARS, build_captions, write_captions
 from narration.lexicon import speakable
 from narration.script import load_script
@@ -23,7 +22,7 @@ def test_load_by_path_and_by_id(monkeypatch):
     assert [c.id for c in script.cues] == ["intro", "patches", "verdict"]
     # Multi-line TOML text is folded into one line of prose.
     assert "\n" not in script.cue("patches").text
-    monkeypatch.setattr(script_mod, "SEARCH_DIRS", (FIXTURES,))
+    monkeypatch.setenv("VITLESSONS_NARRATION_DIR", str(FIXTURES))
     assert load_script("sample-lesson").cues == script.cues
 
 

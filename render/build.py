@@ -41,7 +41,7 @@ def _sha(*chunks: bytes) -> str:
 
 
 def _files_sha(paths) -> str:
-    return _sha(*(p.relative_to(ROOT).as_posix().encode() + b"\0" + p.read_bytes() for p in sorted(paths)))
+    return _sha(*(p.name.encode() + b"\0" + p.read_bytes() for p in sorted(paths)))
 
 
 def key_parts(lesson: Lesson, quality: str, inputs: LessonInputs, voice_key: str) -> dict[str, str]:

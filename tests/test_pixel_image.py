@@ -33,7 +33,7 @@ from manim import (  # noqa: E402
 )
 from manim.camera.camera import Camera  # noqa: E402
 
-from scenes.common import (  # noqa: E402
+from scenes.common.pixel_image import (  # noqa: E402
     FastCamera,
     FastImageScene,
     PixelImage,

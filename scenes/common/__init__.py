@@ -1,25 +1,12 @@
-"""Shared building blocks for the lesson scenes."""
+"""Shared building blocks for the lesson scenes.
 
-from .pixel_image import (
-    COLORMAPS,
-    FastCamera,
-    FastImageScene,
-    FastMovingCamera,
-    FastMovingCameraScene,
-    PixelImage,
-    heatmap_image,
-    heatmap_rgba,
-    to_rgba_uint8,
-)
+    style        the course palette, type scale and safe area
+    pixel_image  PixelImage and FastCamera: images drawn by Cairo directly (fast, pixel-exact)
+    narrated     NarratedScene: the base of every lesson, paced by its narration
+    inputs       which model, weights, photo and voice a lesson is rendered from
+    values       the numbers narration may speak, read off the trace
+    patches      patch-level facts the lessons show
 
-__all__ = [
-    "COLORMAPS",
-    "FastCamera",
-    "FastImageScene",
-    "FastMovingCamera",
-    "FastMovingCameraScene",
-    "PixelImage",
-    "heatmap_image",
-    "heatmap_rgba",
-    "to_rgba_uint8",
-]
+Import the module you need; this package imports nothing itself, so that the render CLI can read
+`inputs` without loading Manim.
+"""

@@ -1,0 +1,218 @@
+"""The model lesson rendered for real through the CLI at low quality, then checked as a viewer's player would.
+
+One module-scoped render with the Piper voice feeds most tests; later tests re-run the CLI on the same
+output folder to check skipping, re-rendering after a narration edit, interruption, and the silent voice.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+import srt
+import webvtt
+
+from narration.mix import measure
+from narration.script import load_script
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSON = "p2-01-contact-sheet"
+STEM = "05-contact-sheet"
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    base = tmp_path_factory.mktemp("lesson")
+    narration = base / "narration"
+    narration.mkdir()
+    shutil.copy(ROOT / "narration" / f"{LESSON}.toml", narration)
+    return {
+        **os.environ,
+        "VITLESSONS_CACHE": str(base / "cache"),        # real synthesis and tracing, no warm cache
+        "VITLESSONS_NARRATION_DIR": str(narration),     # an editable copy of the script
+        "OUT": str(base / "out"),
+    }
+
+
+def cli(env, *args, **kw):
+    return subprocess.run([sys.executable, "-m", "render.cli", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, **kw)
+
+
+@pytest.fixture(scope="module")
+def rendered(env):
+    r = cli(env, "render", LESSON, "--quality", "low", "--voice", "piper", "--out", env["OUT"], timeout=1800)
+    assert r.returncode == 0, r.stderr[-3000:]
+    folder = Path(env["OUT"]) / "low"
+    return folder / f"{STEM}.mp4"
+
+
+def manifest(video: Path) -> dict:
+    return json.loads((video.parent / "manifest.json").read_text())[LESSON]
+
+
+def test_video_has_picture_and_sound_at_the_expected_size(rendered):
+    with av.open(str(rendered)) as c:
+        v, a = c.streams.video[0], c.streams.audio[0]
+        assert (v.codec_context.width, v.codec_context.height) == (854, 480)
+        assert abs(float(v.average_rate) - 15) < 0.01
+        assert a.codec_context.name == "aac" and a.codec_context.sample_rate == 48000
+        duration = c.duration / av.time_base
+    assert duration >= 210, "the lesson must run at least 3.5 minutes"
+
+
+def test_frames_really_show_the_lesson(rendered):
+    """Frames across the lesson are drawn (not blank) and change; the photo's colours appear early on."""
+    m = manifest(rendered)
+    with av.open(str(rendered)) as c:
+        frames = [f.to_ndarray(format="rgb24") for i, f in enumerate(c.decode(video=0)) if i % 150 == 0]
+    assert len(frames) >= 20
+    busy = [f.std() > 10 for f in frames]
+    assert sum(busy) >= 0.8 * len(frames)
+    assert len({hashlib.md5(f.tobytes()).hexdigest() for f in frames}) >= 0.8 * len(frames)
+    # The astronaut's orange suit: strongly orange pixels are on screen while the photo is shown.
+    photo_frame = frames[3]
+    r, g, b = (photo_frame[..., k].astype(int) for k in range(3))
+    assert ((r > 180) & (g > 60) & (g < 140) & (b < 80)).mean() > 0.01
+    assert m["cues"][0] == "hook" and m["cues"][-1] == "recap"
+
+
+def test_loudness_is_normalised_in_the_published_file(rendered):
+    lufs, peak = measure(rendered)
+    assert abs(lufs + 14) <= 1.0
+    assert peak <= -1.0
+
+
+def test_captions_cover_the_narration_in_order(rendered, env):
+    subs = list(srt.parse((rendered.with_suffix(".srt")).read_text()))
+    vtt = list(webvtt.read(str(rendered.with_suffix(".vtt"))))
+    assert len(subs) == len(vtt) > 50
+    with av.open(str(rendered)) as c:
+        duration = c.duration / av.time_base
+    for a, b in zip(subs, subs[1:]):
+        assert a.end <= b.start, f"captions {a.index} and {b.index} overlap"
+    for s in subs:
+        lines = s.content.splitlines()
+        assert 1 <= len(lines) <= 2 and all(len(line) <= 42 for line in lines), s.content
+        assert s.start < s.end
+    assert subs[0].start.total_seconds() < 1.0
+    assert subs[-1].end.total_seconds() <= duration + 0.05
+    # Every spoken word is captioned, in order: the script's words are the captions' words.
+    os.environ["VITLESSONS_NARRATION_DIR"] = env["VITLESSONS_NARRATION_DIR"]
+    try:
+        script_words = " ".join(c.text for c in load_script(LESSON).cues)
+    finally:
+        del os.environ["VITLESSONS_NARRATION_DIR"]
+    captions = " ".join(" ".join(s.content.split()) for s in subs)
+    # The script with each {placeholder} standing for some words: the captions must be exactly that text.
+    pattern = "".join(".+?" if part.startswith("{") else re.escape(part)
+                      for part in re.split(r"(\{[a-z_0-9]+\})", script_words))
+    assert re.fullmatch(pattern, captions), "captions drop, add or reorder words"
+    assert "{" not in captions, "an unfilled placeholder reached the captions"
+
+
+def test_captions_follow_the_audio(rendered):
+    """A caption's span holds speech: the audio under captions is much louder than outside them."""
+    subs = list(srt.parse(rendered.with_suffix(".srt").read_text()))
+    with av.open(str(rendered)) as c:
+        samples = np.concatenate([f.to_ndarray().mean(axis=0) for f in c.decode(audio=0)])
+    rate = 48000
+    inside = np.zeros(len(samples), bool)
+    for s in subs:
+        inside[int(s.start.total_seconds() * rate):int(s.end.total_seconds() * rate)] = True
+    rms_in = np.sqrt(np.mean(samples[inside] ** 2))
+    outside = samples[~inside]
+    rms_out = np.sqrt(np.mean(outside ** 2)) if outside.size else 0.0
+    assert rms_in > 4 * rms_out
+    assert inside.mean() > 0.6
+
+
+def test_manifest_records_inputs(rendered):
+    m = manifest(rendered)
+    assert m["video"] == f"{STEM}.mp4" and m["parts"]["quality"] == "low" and m["parts"]["voice"].startswith("piper")
+    assert abs(m["loudness"]["measured_lufs"] + 14) <= 1.0
+
+
+def test_second_run_renders_nothing(rendered, env):
+    before = (sha(rendered), rendered.stat().st_mtime_ns)
+    r = cli(env, "render", LESSON, "--quality", "low", "--voice", "piper", "--out", env["OUT"], timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "up to date" in r.stderr
+    assert (sha(rendered), rendered.stat().st_mtime_ns) == before
+    listed = cli(env, "list", "--quality", "low", "--voice", "piper", "--out", env["OUT"])
+    assert re.search(rf"{LESSON}\s+\d+ min\s+rendered", listed.stdout), listed.stdout
+
+
+def test_preview_frame_writes_a_png(rendered, env):
+    r = cli(env, "preview", LESSON, "--frame", "30", "--voice", "piper", "--out", env["OUT"], timeout=600)
+    assert r.returncode == 0, r.stderr
+    png = Path(r.stdout.strip().splitlines()[-1])
+    from PIL import Image
+
+    with Image.open(png) as im:
+        assert im.size == (854, 480)
+        assert np.asarray(im).std() > 10
+
+
+def test_interrupted_render_keeps_the_previous_video(rendered, env):
+    good = sha(rendered)
+    p = subprocess.Popen([sys.executable, "-m", "render.cli", "render", LESSON, "--quality", "low", "--voice",
+                          "piper", "--force", "--out", env["OUT"]], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    time.sleep(15)
+    os.killpg(p.pid, signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode != 0
+    assert "Traceback" not in err
+    assert sha(rendered) == good
+    with av.open(str(rendered)) as c:
+        assert c.duration / av.time_base >= 210
+
+
+def test_editing_one_cue_rerenders_only_that_lesson_and_reuses_animations(rendered, env):
+    script = Path(env["VITLESSONS_NARRATION_DIR"]) / f"{LESSON}.toml"
+    text = script.read_text()
+    edited = text.replace("Let's check the bookkeeping.", "Let's check the bookkeeping, carefully.")
+    assert edited != text
+    script.write_text(edited)
+    listed = cli(env, "list", "--quality", "low", "--voice", "piper", "--out", env["OUT"])
+    assert re.search(rf"{LESSON}.*out of date \(changed: narration\)", listed.stdout), listed.stdout
+    others = [line for line in listed.stdout.splitlines() if line[:2].strip().isdigit() and LESSON not in line]
+    assert others and all("not written" in line for line in others)
+
+    work = Path(env["OUT"]) / ".work" / "low" / LESSON
+    partials_before = {p.name for p in work.rglob("partial_movie_files/**/*.mp4")}
+    before = rendered.stat().st_mtime_ns
+    r = cli(env, "render", LESSON, "--quality", "low", "--voice", "piper", "--out", env["OUT"], timeout=1800)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert rendered.stat().st_mtime_ns != before
+    partials_after = {p.name for p in work.rglob("partial_movie_files/**/*.mp4")}
+    new = partials_after - partials_before
+    assert 0 < len(new) < 0.25 * len(partials_before), (len(new), len(partials_before))
+    assert manifest(rendered)["parts"]["narration"] != ""
+
+
+def test_silent_voice_has_the_same_sections_in_the_same_order(rendered, env):
+    piper_cues = manifest(rendered)["cues"]
+    out = str(Path(env["OUT"]).parent / "silent-out")
+    r = cli(env, "render", LESSON, "--quality", "low", "--voice", "silent", "--out", out, timeout=1800)
+    assert r.returncode == 0, r.stderr[-3000:]
+    silent = Path(out) / "low" / f"{STEM}.mp4"
+    assert manifest(silent)["cues"] == piper_cues
+    with av.open(str(silent)) as c:
+        assert not c.streams.audio and c.streams.video
+    assert list(srt.parse(silent.with_suffix(".srt").read_text()))

@@ -301,9 +301,12 @@ class ContactSheet(NarratedScene):
             self.play(Create(brace), Write(n_label), FadeIn(head), run_time=cue.share(0.18))
             norm = tex(r"x \mapsto \frac{x/255 - 0.5}{0.5} \in [-1,\, 1]", S.SMALL, S.MUTED)
             norm.move_to(2.8 * DOWN)
-            self.play(FadeOut(labels), FadeIn(norm), n_label.animate.shift(0.1 * UP), run_time=cue.share(0.1))
+            # Why channel-major: it is the layout of this model's Conv2d weight (D, 3, P, P) read as rows.
+            order = S.corner_note("order of timm's Conv2d weights (C, P, P); the original JAX code "
+                                  "flattens (P, P, C): the same numbers, columns permuted")
+            self.play(FadeOut(labels), FadeIn(norm), FadeIn(order), run_time=cue.share(0.1))
         self.strip = Group(*row_mobs)
-        self.play(FadeOut(VGroup(brace, n_label, head, norm)), run_time=0.4)
+        self.play(FadeOut(VGroup(brace, n_label, head, norm, order)), run_time=0.4)
 
     def matrix(self):
         i = self.example

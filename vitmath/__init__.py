@@ -24,7 +24,7 @@ _WHERE = {
     "labels": ["class_names"],
     "model": ["load_model"],
     "receptive_field": ["CNNReceptiveFields", "LayerRF", "StageRF", "cnn_receptive_fields"],
-    "trace": ["BlockTrace", "Dims", "Trace", "dims_of", "trace"],
+    "tracing": ["BlockTrace", "Dims", "Trace", "dims_of", "trace"],
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 

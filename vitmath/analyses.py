@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import torch
 
-from vitmath.trace import Trace, dims_of
-from vitmath.trace import trace as run_trace
+from vitmath.tracing import Trace, dims_of
+from vitmath.tracing import trace as run_trace
 
 
 def _token_to_patch(tr: Trace) -> torch.Tensor:

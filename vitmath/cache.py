@@ -13,9 +13,9 @@ from pathlib import Path
 
 import torch
 
-from vitmath import image as image_mod
-from vitmath import model as model_mod
-from vitmath import trace as trace_mod
+from vitmath.image import load_image
+from vitmath.model import load_model
+from vitmath.tracing import Trace, trace
 from vitmath._version import __version__
 from vitmath.sources import digest as _digest
 from vitmath.sources import input_key, resolve_image
@@ -27,13 +27,13 @@ def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "vitlessons")
 
 
-def cached_trace(model_name: str | None = None, weights=None, image=None) -> trace_mod.Trace:
+def cached_trace(model_name: str | None = None, weights=None, image=None) -> Trace:
     """``trace`` of the image through the model, from the cache when possible."""
     path = cache_dir() / "traces" / f"{input_key(model_name, weights, image)}.pt"
 
     def compute():
-        model = model_mod.load_model(model_name, weights)
-        return trace_mod.trace(model, image_mod.load_image(resolve_image(image), model))
+        model = load_model(model_name, weights)
+        return trace(model, load_image(resolve_image(image), model))
 
     return _load_or_compute(path, compute)
 

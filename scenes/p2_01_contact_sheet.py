@@ -26,6 +26,15 @@ def tinted(rgb: np.ndarray, channel: int) -> np.ndarray:
     return out
 
 
+def channel_tinted(rows: np.ndarray) -> np.ndarray:
+    """Flattened patches (N, 3*P*P) as an image: each third of the columns in its channel's colour."""
+    per = rows.shape[1] // 3
+    rgb = np.zeros(rows.shape + (3,), dtype=np.uint8)
+    for k in range(3):
+        rgb[:, k * per:(k + 1) * per, k] = rows[:, k * per:(k + 1) * per]
+    return rgb
+
+
 def tex(s: str, size: int = S.BODY, color: str = S.INK) -> MathTex:
     return MathTex(s, font_size=size * 1.25, color=color)
 
@@ -119,7 +128,7 @@ class ContactSheet(NarratedScene):
 
     def photo(self):
         with self.narrate("photo") as cue:
-            photo = self.photo_mob().move_to(3.0 * LEFT)
+            photo = self.photo_mob().move_to(2.0 * LEFT)
             top = Brace(photo, UP, color=S.MUTED)
             top_l = S.text(f"{self.size} px", S.SMALL).next_to(top, UP, buff=0.1)
             left = Brace(photo, LEFT, color=S.MUTED)
@@ -177,6 +186,9 @@ class ContactSheet(NarratedScene):
             self.play(LaggedStart(*[m.animate.scale_to_fit_height(side).move_to(p)
                                     for m, p in zip(patches, targets)], lag_ratio=0.01),
                       run_time=cue.share(0.6))
+            note = S.text("each patch keeps its own pixels", S.SMALL, S.MUTED).move_to(4.1 * RIGHT)
+            self.play(FadeIn(note), run_time=cue.share(0.1))
+        self.play(FadeOut(note), run_time=0.3)
         self.sheet_side = side
 
     def raster(self):
@@ -199,10 +211,10 @@ class ContactSheet(NarratedScene):
                       walker.animate.move_to(patches[self.N - 1]), run_time=cue.share(0.2))
             legend = VGroup(
                 S.text("raster order", S.BODY, S.ACCENT),
-                S.text("left → right, then top → bottom", S.SMALL),
+                S.text("left → right, top → bottom", S.SMALL),
                 tex(rf"0,\ 1,\ 2,\ \dots,\ {self.N - 1}"),
                 S.text(f"{self.N} patches = {self.N} tokens", S.SMALL),
-            ).arrange(DOWN, aligned_edge=LEFT, buff=0.3).move_to(4.4 * RIGHT)
+            ).arrange(DOWN, aligned_edge=LEFT, buff=0.3).move_to(4.1 * RIGHT)
             self.play(FadeIn(legend, shift=0.2 * LEFT), run_time=cue.share(0.15))
         self.numbers = numbers
         self.play(FadeOut(walker), FadeOut(legend), run_time=0.4)
@@ -300,7 +312,7 @@ class ContactSheet(NarratedScene):
             head = S.text(f"[ {shown} ]", S.SMALL, mono=True).next_to(Group(*row_mobs), UP, buff=0.3)
             self.play(Create(brace), Write(n_label), FadeIn(head), run_time=cue.share(0.18))
             norm = tex(r"x \mapsto \frac{x/255 - 0.5}{0.5} \in [-1,\, 1]", S.SMALL, S.MUTED)
-            norm.move_to(2.8 * DOWN)
+            norm.move_to(1.3 * UP)
             # Why channel-major: it is the layout of this model's Conv2d weight (D, 3, P, P) read as rows.
             order = S.corner_note("order of timm's Conv2d weights (C, P, P); the original JAX code "
                                   "flattens (P, P, C): the same numbers, columns permuted")
@@ -313,9 +325,7 @@ class ContactSheet(NarratedScene):
         # Every patch flattened the same way, one row each, coloured by channel.
         rows = np.stack([flatten_patch(p) for p in self.patch_px])  # (N, 3*P*P)
         per = self.P * self.P
-        rgb = np.zeros(rows.shape + (3,), dtype=np.uint8)
-        for k in range(3):
-            rgb[:, k * per:(k + 1) * per, k] = rows[:, k * per:(k + 1) * per]
+        rgb = channel_tinted(rows)
         with self.narrate("matrix") as cue:
             mat = PixelImage(rgb, height=5.0, width=8.6).move_to(1.7 * RIGHT + 0.3 * DOWN)
             row_h = mat.height / self.N
@@ -326,10 +336,9 @@ class ContactSheet(NarratedScene):
             self.remove(self.strip)
             marker = Rectangle(width=mat.width + 0.1, height=max(row_h, 0.04), color=S.ACCENT, stroke_width=3)
             marker.move_to([mat.get_x(), target_y, 0])
-            row_l = S.text(f"row {i}", S.SMALL, S.ACCENT).next_to(marker, LEFT, buff=0.15)
             left = Brace(mat, LEFT, color=S.MUTED)
             left_l = S.text(f"{self.N} rows (patches)", S.SMALL).next_to(left, LEFT, buff=0.1)
-            left_l.shift(0.6 * DOWN)
+            row_l = S.text(f"row {i}", S.SMALL, S.ACCENT).next_to(left, LEFT, buff=0.1).set_y(target_y)
             top = Brace(mat, UP, color=S.MUTED)
             top_l = S.text(f"{rows.shape[1]} columns: {per} red, {per} green, {per} blue", S.SMALL)
             top_l.next_to(top, UP, buff=0.1)
@@ -421,7 +430,7 @@ class ContactSheet(NarratedScene):
             for m, p in zip(sheet, self.sheet_positions(0.16, 0.03, (0, 0, 0))):
                 m.move_to(p)
             rows = np.stack([flatten_patch(p) for p in self.patch_px])
-            mat = PixelImage(np.repeat(rows[..., None], 3, axis=-1), height=2.6, width=2.8)
+            mat = PixelImage(channel_tinted(rows), height=2.6, width=2.8)
             steps = Group(photo, sheet, mat).arrange(RIGHT, buff=1.3).move_to(0.6 * UP)
             arrows = VGroup(Arrow(photo.get_right(), sheet.get_left(), color=S.ACCENT),
                             Arrow(sheet.get_right(), mat.get_left(), color=S.ACCENT))

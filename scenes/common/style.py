@@ -67,6 +67,6 @@ def fit_in_safe(mobject, width_share: float = 1.0, height_share: float = 1.0):
 
 def corner_note(s: str) -> Text:
     """A small source or caveat note in the bottom-right of the safe area."""
-    t = text(s, TINY, MUTED)
+    t = fit_in_safe(text(s, TINY, MUTED))
     t.move_to([SAFE_RIGHT, SAFE_BOTTOM, 0], aligned_edge=DOWN + RIGHT)
     return t

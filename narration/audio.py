@@ -63,6 +63,13 @@ def trim_silence(samples: np.ndarray, rate: int, threshold_db: float = -45.0, ke
     return samples[start:end]
 
 
+def _publishable(tmp) -> None:
+    """mkstemp makes owner-only files; captions and mixes are for sharing, so give them the usual mode."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+
+
 def write_wav_atomic(path, samples: np.ndarray, rate: int, subtype: str = "PCM_16") -> Path:
     """Write a WAV so that a crash or a parallel reader never sees half a file."""
     path = Path(path)
@@ -71,6 +78,7 @@ def write_wav_atomic(path, samples: np.ndarray, rate: int, subtype: str = "PCM_1
     os.close(fd)
     try:
         sf.write(tmp, np.clip(samples, -1.0, 1.0), rate, subtype=subtype, format="WAV")
+        _publishable(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -85,6 +93,7 @@ def write_text_atomic(path, text: str) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        _publishable(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

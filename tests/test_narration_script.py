@@ -1,5 +1,6 @@
 """Scripts, placeholders, lexicon, captions and voice specs: no speech engine needed."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,14 @@ def test_captions_written_files_parse_back(tmp_path):
     vtt = webvtt.read(str(tmp_path / "a.vtt"))
     assert [c.text for c in vtt] == [s.content for s in subs]
     assert vtt[0].start == "00:00:00.000" and vtt[-1].end == "00:00:05.000"
+
+
+def test_caption_files_are_readable_by_others(tmp_path):
+    # Captions are uploaded and shared: not the owner-only mode that temporary files get.
+    old = os.umask(0o022)
+    try:
+        srt_path, vtt_path = tmp_path / "a.srt", tmp_path / "a.vtt"
+        write_captions([(0.0, 1.5, "Hello there, this is a caption.")], srt_path, vtt_path)
+    finally:
+        os.umask(old)
+    assert [p.stat().st_mode & 0o777 for p in (srt_path, vtt_path)] == [0o644, 0o644]

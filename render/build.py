@@ -13,7 +13,6 @@ import fcntl
 import hashlib
 import json
 import os
-import shutil
 import time
 import traceback
 from dataclasses import dataclass
@@ -236,7 +235,3 @@ def finish(lesson: Lesson, folder: OutputFolder, scene_result: dict, parts: dict
     }
     folder.record(lesson.id, entry)
     return entry
-
-
-def clean_work(folder: OutputFolder, lesson: Lesson) -> None:
-    shutil.rmtree(folder.work_dir(lesson), ignore_errors=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import av
@@ -70,32 +71,31 @@ def _publishable(tmp) -> None:
     os.chmod(tmp, 0o666 & ~umask)
 
 
-def write_wav_atomic(path, samples: np.ndarray, rate: int, subtype: str = "PCM_16") -> Path:
-    """Write a WAV so that a crash or a parallel reader never sees half a file."""
-    path = Path(path)
+@contextmanager
+def _atomic(path: Path, suffix: str = ""):
+    """Yield a temporary path beside `path`; on success it replaces `path`, on failure it is removed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".wav", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
-        sf.write(tmp, np.clip(samples, -1.0, 1.0), rate, subtype=subtype, format="WAV")
+        yield tmp
         _publishable(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_wav_atomic(path, samples: np.ndarray, rate: int, subtype: str = "PCM_16") -> Path:
+    """Write a WAV so that a crash or a parallel reader never sees half a file."""
+    path = Path(path)
+    with _atomic(path, ".wav") as tmp:
+        sf.write(tmp, np.clip(samples, -1.0, 1.0), rate, subtype=subtype, format="WAV")
     return path
 
 
 def write_text_atomic(path, text: str) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        _publishable(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with _atomic(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
     return path

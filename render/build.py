@@ -153,7 +153,7 @@ def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
     os.environ.update(inputs.to_env())
     import importlib
 
-    from manim import config, tempconfig
+    from manim import tempconfig
 
     import scenes.common.narrated as narrated
     from scenes.common.style import BACKGROUND
@@ -177,7 +177,6 @@ def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
             scene = getattr(module, lesson.scene_class)()
             scene.render()
             video = Path(scene.renderer.file_writer.movie_file_path)
-            fps = config.frame_rate
     except UserError:
         raise
     except Exception as e:  # a bug, not bad input: keep the traceback in a log, report one line
@@ -185,7 +184,7 @@ def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(traceback.format_exc())
         raise UserError(f"{lesson.id} failed while rendering ({type(e).__name__}: {e}); details in {log}") from None
-    return {"video": str(video), "timeline": inputs.timeline, "fps": fps}
+    return {"video": str(video), "timeline": inputs.timeline}
 
 
 # ---------------------------------------------------------------- main side

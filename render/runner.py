@@ -107,16 +107,12 @@ def _render_parallel(todo, folder, inputs, quality, jobs) -> None:
             futures[fut] = (lesson, parts, lesson_inputs)
         pending = set(futures)
         while pending:
-            _drain(progress_q, progress, tasks, quality)
-            done = [f for f in pending if f.done()]
-            if not done:
-                try:
-                    item = progress_q.get(timeout=0.5)
-                    _show(item, progress, tasks, quality)
-                except queue_mod.Empty:
-                    pass
-                continue
-            for fut in done:
+            try:
+                _show(progress_q.get(timeout=0.5), progress, tasks, quality)
+            except queue_mod.Empty:
+                pass
+            _drain(progress_q, progress, tasks, quality)  # so no late update overwrites "done" below
+            for fut in [f for f in pending if f.done()]:
                 pending.discard(fut)
                 lesson, parts, lesson_inputs = futures[fut]
                 task = tasks[lesson.id]

@@ -64,6 +64,7 @@ class ContactSheet(NarratedScene):
         self.size = int(t.input.shape[-1])
         self.picture = np.asarray(t.picture)
         self.patch_px = np.asarray(t.patch_pixels)
+        self.rows = np.stack([flatten_patch(p) for p in self.patch_px])  # (N, 3*P*P): the sequence
 
         self.hook()
         self.photo()
@@ -323,7 +324,7 @@ class ContactSheet(NarratedScene):
     def matrix(self):
         i = self.example
         # Every patch flattened the same way, one row each, coloured by channel.
-        rows = np.stack([flatten_patch(p) for p in self.patch_px])  # (N, 3*P*P)
+        rows = self.rows
         per = self.P * self.P
         rgb = channel_tinted(rows)
         with self.narrate("matrix") as cue:
@@ -348,10 +349,9 @@ class ContactSheet(NarratedScene):
             self.play(Write(shape), run_time=cue.share(0.12))
         self.matrix_group = Group(mat, marker, row_l, left, left_l, top, top_l)
         self.shape = shape
-        self.rows_shape = rows.shape
 
     def arithmetic(self):
-        n, dim = self.rows_shape
+        n, dim = self.rows.shape
         total = n * dim
         with self.narrate("arithmetic") as cue:
             self.play(FadeOut(self.matrix_group), self.shape.animate.move_to(2.2 * UP), run_time=cue.share(0.15))
@@ -429,8 +429,7 @@ class ContactSheet(NarratedScene):
             sheet = Group(*[PixelImage(self.patch_px[k], height=0.16) for k in range(self.N)])
             for m, p in zip(sheet, self.sheet_positions(0.16, 0.03, (0, 0, 0))):
                 m.move_to(p)
-            rows = np.stack([flatten_patch(p) for p in self.patch_px])
-            mat = PixelImage(channel_tinted(rows), height=2.6, width=2.8)
+            mat = PixelImage(channel_tinted(self.rows), height=2.6, width=2.8)
             steps = Group(photo, sheet, mat).arrange(RIGHT, buff=1.3).move_to(0.6 * UP)
             arrows = VGroup(Arrow(photo.get_right(), sheet.get_left(), color=S.ACCENT),
                             Arrow(sheet.get_right(), mat.get_left(), color=S.ACCENT))

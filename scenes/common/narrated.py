@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,9 +79,8 @@ class NarratedScene(FastImageScene):
         self._report_progress()
 
     def _report_progress(self):
-        hook = getattr(sys.modules[__name__], "PROGRESS_HOOK", None)
-        if hook is not None:
-            hook(self.lesson_id, self.renderer.time, len(self.timeline), len(self.script.cues))
+        if PROGRESS_HOOK is not None:
+            PROGRESS_HOOK(self.lesson_id, self.renderer.time, len(self.timeline), len(self.script.cues))
 
     def tear_down(self):
         self.script.check_all_used([c["id"] for c in self.timeline])

@@ -30,12 +30,7 @@ if str(ROOT) not in sys.path:
 
 PHOTO = ROOT / "vitmath" / "assets" / "cat_person_composite_224.png"
 
-QUALITIES = {
-    "low": "low_quality",  # 480p15
-    "medium": "medium_quality",  # 720p30
-    "high": "high_quality",  # 1080p60
-    "4k": "fourk_quality",  # 2160p60
-}
+from render.build import QUALITIES  # noqa: E402  (after the sys.path line above)
 
 
 def patches_from_photo() -> np.ndarray:
@@ -133,7 +128,7 @@ def time_render(scene_cls, quality: str, media_dir: str) -> float:
     from manim import tempconfig
 
     options = {
-        "quality": QUALITIES[quality],
+        "quality": QUALITIES[quality][0],
         "media_dir": media_dir,
         "disable_caching": True,
         "preview": False,

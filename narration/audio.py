@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import av
@@ -12,6 +9,7 @@ import numpy as np
 import soundfile as sf
 
 from vitmath.errors import UserError
+from vitmath.files import atomic_path
 
 
 def read_audio(path) -> tuple[np.ndarray, int]:
@@ -64,38 +62,9 @@ def trim_silence(samples: np.ndarray, rate: int, threshold_db: float = -45.0, ke
     return samples[start:end]
 
 
-def _publishable(tmp) -> None:
-    """mkstemp makes owner-only files; captions and mixes are for sharing, so give them the usual mode."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
-
-
-@contextmanager
-def _atomic(path: Path, suffix: str = ""):
-    """Yield a temporary path beside `path`; on success it replaces `path`, on failure it is removed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        yield tmp
-        _publishable(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_wav_atomic(path, samples: np.ndarray, rate: int, subtype: str = "PCM_16") -> Path:
     """Write a WAV so that a crash or a parallel reader never sees half a file."""
     path = Path(path)
-    with _atomic(path, ".wav") as tmp:
+    with atomic_path(path, ".wav") as tmp:
         sf.write(tmp, np.clip(samples, -1.0, 1.0), rate, subtype=subtype, format="WAV")
-    return path
-
-
-def write_text_atomic(path, text: str) -> Path:
-    path = Path(path)
-    with _atomic(path) as tmp:
-        Path(tmp).write_text(text, encoding="utf-8")
     return path

@@ -11,7 +11,7 @@ from datetime import timedelta
 import srt
 import webvtt
 
-from .audio import write_text_atomic
+from vitmath.files import write_text
 from .synth import split_clauses
 
 MAX_CHARS = 42
@@ -49,11 +49,11 @@ def build_captions(timed) -> list[srt.Subtitle]:
 
 def write_captions(timed, srt_path, vtt_path) -> list[srt.Subtitle]:
     subs = build_captions(timed)
-    write_text_atomic(srt_path, srt.compose(subs))
+    write_text(srt_path, srt.compose(subs))
     vtt = webvtt.WebVTT(
         captions=[webvtt.Caption(start=_vtt_time(s.start), end=_vtt_time(s.end), text=s.content) for s in subs]
     )
-    write_text_atomic(vtt_path, vtt.content)
+    write_text(vtt_path, vtt.content)
     return subs
 
 

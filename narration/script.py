@@ -6,21 +6,21 @@ computes from the model's tensors, so what the narrator says always matches what
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import tomllib
 
+from vitmath import env
 from vitmath.errors import UserError
 
-SCRIPTS_DIR = Path(__file__).resolve().parent
+SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
 
 
 def scripts_dir() -> Path:
     """Where lesson scripts live; VITLESSONS_NARRATION_DIR points at an edited copy (tests use it)."""
-    return Path(os.environ.get("VITLESSONS_NARRATION_DIR") or SCRIPTS_DIR)
+    return Path(env.get(env.NARRATION_DIR) or SCRIPTS_DIR)
 
 # Only `{identifier}` counts as a placeholder, so other braces in prose are left alone.
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -79,6 +79,7 @@ def load_script(lesson_id_or_path) -> Script:
     except OSError as e:
         raise UserError(f"script {path}: cannot read: {e.strerror}") from None
 
+    # The lesson's title lives in its registry row (render/course.py); a title here must match it.
     title = data.get("title", "")
     if not isinstance(title, str):
         raise UserError(f"script {path}: 'title' must be text")

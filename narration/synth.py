@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from vitmath import env
 from vitmath.errors import UserError
+from vitmath.files import write_text
 
 from .audio import (
     read_audio,
     to_mono,
     trim_silence,
-    write_text_atomic,
     write_wav_atomic,
 )
 from .lexicon import speakable
@@ -51,7 +51,7 @@ class CueAudio:
 
 
 def default_cache_dir() -> Path:
-    return Path(os.environ.get("VITLESSONS_CACHE") or Path.home() / ".cache" / "vitlessons")
+    return env.cache_dir()
 
 
 def split_clauses(text: str, min_words: int = MIN_CLAUSE_WORDS) -> list[str]:
@@ -134,7 +134,7 @@ def synthesize_cue(cue: Cue, voice: Voice, cache_dir=None) -> CueAudio:
     duration = len(samples) / rate
     # WAV first, JSON last: the JSON's presence marks a complete entry.
     write_wav_atomic(wav_path, samples, rate)
-    write_text_atomic(meta_path, json.dumps({"duration": duration, "sample_rate": rate, "spans": spans}))
+    write_text(meta_path, json.dumps({"duration": duration, "sample_rate": rate, "spans": spans}))
     segments = [(s, e, c) for (s, e), c in zip(spans, clauses)]
     return CueAudio(cue.id, wav_path, duration, rate, segments)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from render.course import ROOT, Lesson
 from scenes.common.inputs import LessonInputs
 from vitmath.errors import UserError
+from vitmath.files import atomic_path, write_text
 
 QUALITIES = {  # name -> (Manim quality, height, fps)
     "low": ("low_quality", 480, 15),
@@ -111,9 +112,7 @@ class OutputFolder:
     def record(self, lesson_id: str, entry: dict) -> None:
         data = self.manifest()
         data[lesson_id] = entry
-        tmp = self.manifest_path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
-        os.replace(tmp, self.manifest_path)
+        write_text(self.manifest_path, json.dumps(data, indent=2, sort_keys=True))
 
     def video(self, lesson: Lesson) -> Path:
         return self.dir / f"{lesson.output_stem}.mp4"
@@ -193,31 +192,20 @@ def finish(lesson: Lesson, folder: OutputFolder, scene_result: dict, parts: dict
            inputs: LessonInputs) -> dict:
     """Mix the narration, mux it with the picture and captions, and move everything into place."""
     from narration.captions import write_captions
-    from narration.mix import mix_track
+    from narration.timeline import Timeline
     from render.mux import mux, probe
 
-    timeline = json.loads(Path(scene_result["timeline"]).read_text())
+    timeline = Timeline.read(scene_result["timeline"])
     work = folder.work_dir(lesson)
-    placements = [(c["start"], c["wav"]) for c in timeline["cues"] if c["wav"]]
-    mix_wav = None
-    loudness = None
-    if placements:
-        mix_wav = work / "narration-mix.wav"
-        loudness = mix_track(placements, timeline["duration"], mix_wav)
+    mix_wav, loudness = _mix(timeline.placements(), timeline.duration, work / "narration-mix.wav")
 
     final = folder.video(lesson)
-    part = final.with_name(f".{final.name}.part{os.getpid()}")
-    mux(Path(scene_result["video"]), mix_wav, part)
-
-    timed = [(c["start"] + s, c["start"] + e, t) for c in timeline["cues"] for s, e, t in c["segments"]]
-    srt_part = final.with_name(f".{final.stem}.srt.part{os.getpid()}")
-    vtt_part = final.with_name(f".{final.stem}.vtt.part{os.getpid()}")
-    write_captions(timed, srt_part, vtt_part)
-
-    # The video goes last: a lesson counts as rendered only once its picture, sound and captions are all in.
-    os.replace(srt_part, final.with_suffix(".srt"))
-    os.replace(vtt_part, final.with_suffix(".vtt"))
-    os.replace(part, final)
+    with atomic_path(final, ".mp4") as video_part, \
+            atomic_path(final.with_suffix(".srt")) as srt_part, atomic_path(final.with_suffix(".vtt")) as vtt_part:
+        mux(Path(scene_result["video"]), mix_wav, video_part)
+        write_captions(timeline.captions(), srt_part, vtt_part)
+    # The three renames happen in the order the context managers close: captions first, the video last, so a
+    # lesson counts as rendered only once its picture, sound and captions are all in.
     info = probe(final)
     entry = {
         "video": final.name,
@@ -227,10 +215,33 @@ def finish(lesson: Lesson, folder: OutputFolder, scene_result: dict, parts: dict
         "key": digest(parts),
         "inputs": {"model": inputs.model, "weights": inputs.weights, "image": inputs.image,
                    "voice": inputs.voice},
-        "cues": [c["id"] for c in timeline["cues"]],
+        "cues": [{"id": c.id, "start": c.start, "duration": c.duration} for c in timeline.cues],
         "loudness": loudness,
         "rendered_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         **info,
     }
     folder.record(lesson.id, entry)
     return entry
+
+
+def finish_preview(lesson: Lesson, cue_id: str, scene_result: dict, out: Path) -> Path:
+    """The one previewed cue as a clip with its own speech; no manifest, no captions."""
+    from narration.timeline import Timeline
+    from render.mux import mux
+
+    timeline = Timeline.read(scene_result["timeline"])
+    cue = next(c for c in timeline.cues if c.id == cue_id)
+    clip_seconds = timeline.duration - cue.start
+    mix_wav, _ = _mix([(0.0, cue.wav)] if cue.wav else [], clip_seconds, Path(scene_result["timeline"]).with_name(
+        "preview-mix.wav"))
+    with atomic_path(out, ".mp4") as part:
+        mux(Path(scene_result["video"]), mix_wav, part)
+    return out
+
+
+def _mix(placements, duration: float, path: Path):
+    from narration.mix import mix_track
+
+    if not placements:
+        return None, None
+    return path, mix_track(placements, duration, path)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from render.build import QUALITIES
+from vitmath import env
 from vitmath.errors import UserError
 
 DEFAULT_OUT = Path("out")
@@ -44,8 +46,8 @@ def _inputs_options(f):
     f = click.option("--voice", default="piper", show_default=True,
                      help="piper | piper:/voice.onnx | espeak | recorded:/folder | silent")(f)
     f = click.option("--weights", type=click.Path(dir_okay=False),
-                     default=lambda: os.environ.get("VITLESSONS_WEIGHTS"),
-                     help="Local .pth/.safetensors/.npz weights for --model (env VITLESSONS_WEIGHTS).")(f)
+                     default=lambda: env.get(env.WEIGHTS),
+                     help=f"Local .pth/.safetensors/.npz weights for --model (env {env.WEIGHTS}).")(f)
     f = click.option("--model", default=None, help="A timm ViT name; default: the embedded ViT-Ti/16.")(f)
     f = click.option("--image", type=click.Path(dir_okay=False), default=None,
                      help="The photo to explain; default: the course photo.")(f)
@@ -54,8 +56,11 @@ def _inputs_options(f):
     return f
 
 
+QUALITY = click.Choice(list(QUALITIES))
+
+
 @main.command("list")
-@click.option("--quality", type=click.Choice(["low", "medium", "high", "4k"]), default="high", show_default=True)
+@click.option("--quality", type=QUALITY, default="high", show_default=True)
 @_inputs_options
 def list_cmd(quality, out, image, model, weights, voice):
     """The lessons in order, with their state in OUT."""
@@ -70,8 +75,8 @@ def list_cmd(quality, out, image, model, weights, voice):
 
 @main.command()
 @click.argument("lessons", nargs=-1)
-@click.option("--quality", type=click.Choice(["low", "medium", "high", "4k"]), default="high", show_default=True,
-              help="low 480p15, medium 720p30, high 1080p60, 4k 2160p60")
+@click.option("--quality", type=QUALITY, default="high", show_default=True,
+              help=", ".join(f"{name} {h}p{fps}" for name, (_, h, fps) in QUALITIES.items()))
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Lessons rendered in parallel [cores].")
 @click.option("--force", is_flag=True, help="Render even lessons that are up to date.")
 @_inputs_options
@@ -85,16 +90,21 @@ def render(lessons, quality, jobs, force, out, image, model, weights, voice):
 
 @main.command()
 @click.argument("lesson")
-@click.option("--frame", "frame_at", type=float, default=None, help="Also write the frame at T seconds as PNG.")
+@click.option("--cue", "cue_id", default=None, help="Render only this cue (ids are in the lesson's script).")
+@click.option("--frame", "frame_at", type=float, default=None,
+              help="Also write the frame at T seconds (into the clip, with --cue) as PNG.")
 @_inputs_options
-def preview(lesson, frame_at, out, image, model, weights, voice):
-    """A fast low-quality render of LESSON (and optionally one frame as PNG)."""
+def preview(lesson, cue_id, frame_at, out, image, model, weights, voice):
+    """A fast low-quality render of LESSON, or of one of its cues, and optionally one frame as PNG."""
     from render.mux import frame_png
-    from render.runner import render_lessons
+    from render.runner import preview_cue, render_lessons
 
-    videos = render_lessons([lesson], quality="low", jobs=1, force=False, out=out, image=image,
-                            model=model, weights=weights, voice=voice)
-    video = videos[lesson]
+    if cue_id is not None:
+        video = preview_cue(lesson, cue_id, out=out, image=image, model=model, weights=weights, voice=voice)
+    else:
+        videos = render_lessons([lesson], quality="low", jobs=1, force=False, out=out, image=image,
+                                model=model, weights=weights, voice=voice)
+        video = videos[lesson]
     click.echo(str(video))
     if frame_at is not None:
         png = video.with_name(f"{video.stem}-t{frame_at:g}.png")
@@ -125,7 +135,7 @@ def doctor(quiet):
 @main.command()
 @click.argument("photo", required=False, type=click.Path(dir_okay=False))
 @click.option("--model", default=None)
-@click.option("--weights", type=click.Path(dir_okay=False), default=lambda: os.environ.get("VITLESSONS_WEIGHTS"))
+@click.option("--weights", type=click.Path(dir_okay=False), default=lambda: env.get(env.WEIGHTS))
 def inspect(photo, model, weights):
     """The model's dimensions and its top-5 on PHOTO (default: the course photo)."""
     import vitmath

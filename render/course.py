@@ -1,11 +1,13 @@
 """The course, in order: the one registry every command reads.
 
-A lesson's scene is `scenes/<module>.py` with the Manim Scene class `scene_class`; its narration is
-`narration/<id>.toml`. A lesson whose scene module does not exist yet is listed as such and cannot be
-rendered.
+A lesson's row is its identity: number, id, phase, title, seed minutes and scene class. Its scene is
+`scenes/<module>.py` defining `scene_class`, its narration `narration/scripts/<id>.toml`; the scene finds its
+own row (`lesson_of`), so nothing else repeats the id or the title. A lesson with neither file is "not
+written"; `check` turns every other mismatch into one line before any render starts.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +48,11 @@ class Lesson:
 
     @property
     def written(self) -> bool:
-        return self.scene_file.exists() and self.narration_file.exists()
+        return self.scene_file.exists() or self.narration_file.exists()
+
+    @property
+    def next(self) -> "Lesson | None":
+        return LESSONS[self.number] if self.number < len(LESSONS) else None
 
 
 P1 = "Phase 1 · Why Vision Became Sequence Modeling"
@@ -79,6 +85,48 @@ _ROWS = [
 
 LESSONS: list[Lesson] = [Lesson(i + 1, *row) for i, row in enumerate(_ROWS)]
 BY_ID = {lesson.id: lesson for lesson in LESSONS}
+
+
+def lesson_of(scene_class: type) -> Lesson:
+    """The registry row of a Scene class, found by its module and class name."""
+    from vitmath.errors import UserError
+
+    module = scene_class.__module__.rsplit(".", 1)[-1]
+    for lesson in LESSONS:
+        if lesson.module == module and lesson.scene_class == scene_class.__name__:
+            return lesson
+    raise UserError(f"scene {module}.{scene_class.__name__} is not in the course registry (render/course.py)")
+
+
+def check(lesson: Lesson) -> None:
+    """One-line UserError if a written lesson's files do not match its registry row."""
+    from narration.script import load_script
+    from vitmath.errors import UserError
+
+    if not lesson.scene_file.exists():
+        raise UserError(f"{lesson.id}: its script exists but its scene {lesson.scene_file.name} does not")
+    if not lesson.narration_file.exists():
+        raise UserError(f"{lesson.id}: its scene exists but its script {lesson.narration_file} does not")
+    if not re.search(rf"^class {re.escape(lesson.scene_class)}\(", lesson.scene_file.read_text(), re.M):
+        raise UserError(f"{lesson.id}: {lesson.scene_file.name} defines no class {lesson.scene_class} "
+                        "(the registry's scene_class)")
+    script = load_script(lesson.narration_file)
+    if script.title and script.title != lesson.title:
+        raise UserError(f"{lesson.id}: the script's title {script.title!r} differs from the registry's "
+                        f"{lesson.title!r}; the title lives in render/course.py, drop it from the script")
+
+
+def check_course() -> None:
+    """`check` every written lesson, and refuse lesson-like scene files the registry does not know."""
+    from vitmath.errors import UserError
+
+    known = {lesson.scene_file.name for lesson in LESSONS}
+    strays = sorted(p.name for p in SCENES_DIR.glob("*.py") if p.name not in known and p.name != "__init__.py")
+    if strays:
+        raise UserError(f"scenes/{strays[0]} is not in the course registry (render/course.py)")
+    for lesson in LESSONS:
+        if lesson.written:
+            check(lesson)
 
 
 def find(lesson_ids: list[str] | tuple[str, ...]) -> list[Lesson]:

@@ -11,6 +11,8 @@ import av
 import numpy as np
 import soundfile as sf
 
+from vitmath.files import atomic_path
+
 
 def mux(video_in: Path, audio_wav: Path | None, out_path: Path) -> None:
     with av.open(str(video_in)) as src, av.open(str(out_path), "w", format="mp4",
@@ -77,7 +79,6 @@ def frame_png(video: Path, t: float, out_png: Path) -> Path:
             chosen = frame
         if chosen is None:
             raise ValueError(f"no frame at {t} s")
-        tmp = out_png.with_suffix(".tmp.png")
-        chosen.to_image().save(tmp)
-        tmp.replace(out_png)
+        with atomic_path(out_png, ".png") as tmp:
+            chosen.to_image().save(tmp)
     return out_png

@@ -33,6 +33,7 @@ def _voice_key(spec: str) -> str:
 
 
 def course_states(quality, out, image, model, weights, voice):
+    course.check_course()
     inputs = _inputs(image, model, weights, voice)
     folder = build.OutputFolder(out, quality)
     voice_key = _voice_key(voice)
@@ -51,6 +52,7 @@ def _check_tools() -> None:
 def render_lessons(lesson_ids, *, quality, jobs, force, out, image, model, weights, voice) -> dict[str, Path]:
     """Render the stale lessons among `lesson_ids` (all when empty); returns each lesson's video path."""
     chosen = course.find(list(lesson_ids))
+    course.check_course()
     unwritten = [lesson for lesson in chosen if not lesson.written]
     if lesson_ids and unwritten:
         raise UserError(f"{unwritten[0].id} has no scene yet ({unwritten[0].scene_file.name} is not written); "
@@ -144,3 +146,21 @@ def _show(item, progress, tasks, quality):
     fps = build.QUALITIES[quality][2]
     progress.update(tasks[lesson_id], total=cues_total, completed=cues_done,
                     status=f"cue {cues_done}/{cues_total}, {int(seconds * fps)} frames")
+
+
+def preview_cue(lesson_id: str, cue_id: str, *, out, image, model, weights, voice) -> Path:
+    """Render one cue of a lesson at low quality (the cues before it skipped) as a clip with its speech."""
+    (lesson,) = course.find([lesson_id])
+    course.check_course()
+    if not lesson.written:
+        raise UserError(f"{lesson.id} has no scene yet")
+    inputs = _inputs(image, model, weights, voice)
+    _check_tools()
+    folder = build.OutputFolder(out, "preview")
+    folder.prepare()
+    work = folder.work_dir(lesson)
+    work.mkdir(parents=True, exist_ok=True)
+    inputs = replace(inputs, timeline=str(work / "timeline.json"), only_cue=cue_id)
+    # In this process: one cue needs no pool, and a bad cue id surfaces as the scene's own one-line error.
+    result = build.render_scene(lesson, "low", inputs, str(work))
+    return build.finish_preview(lesson, cue_id, result, folder.dir / f"{lesson.output_stem}-{cue_id}.mp4")

@@ -16,7 +16,8 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Brace, Create, FadeIn, FadeOut,
 from scenes.common import style as S
 from scenes.common.narrated import NarratedScene
 from scenes.common.patches import conv_check, example_patch, flatten_patch, photo_description
-from scenes.common.pixel_image import PixelImage, heatmap_image
+from scenes.common.heatmaps import heatmap_image
+from scenes.common.pixel_image import PixelImage
 
 
 def tinted(rgb: np.ndarray, channel: int) -> np.ndarray:
@@ -40,8 +41,6 @@ def tex(s: str, size: int = S.BODY, color: str = S.INK) -> MathTex:
 
 
 class ContactSheet(NarratedScene):
-    lesson_id = "p2-01-contact-sheet"
-
     def extra_values(self):
         t = self.trace
         self.example, where = example_patch(t, self.inputs.image)
@@ -108,7 +107,7 @@ class ContactSheet(NarratedScene):
     # ------------------------------------------------------------------ cues
     def hook(self):
         with self.narrate("hook") as cue:
-            card = S.title_card("Phase 2 · Patch, Embed, Attend by Hand", self.script.title)
+            card = S.title_card(self.lesson.phase, self.lesson.title)
             self.play(FadeIn(card, shift=0.2 * UP), run_time=cue.share(0.12))
             self.wait(cue.share(0.2))
             self.play(FadeOut(card), run_time=cue.share(0.06))

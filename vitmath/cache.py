@@ -7,12 +7,12 @@ neither builds the model nor runs it.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 
+from vitmath import env
+from vitmath.files import atomic_path
 from vitmath.image import load_image
 from vitmath.model import load_model
 from vitmath.tracing import Trace, trace
@@ -20,11 +20,7 @@ from vitmath._version import __version__
 from vitmath.sources import digest as _digest
 from vitmath.sources import input_key, resolve_image
 
-CACHE_ENV = "VITLESSONS_CACHE"
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "vitlessons")
+cache_dir = env.cache_dir
 
 
 def cached_trace(model_name: str | None = None, weights=None, image=None) -> Trace:
@@ -60,13 +56,5 @@ def _load_or_compute(path: Path, compute):
 
 
 def _save_atomically(value, path: Path) -> None:
-    """Write to a temp file in the same folder, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(value, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        torch.save(value, tmp)

@@ -12,6 +12,7 @@ import os
 from importlib.metadata import version
 from pathlib import Path
 
+from vitmath import env
 from vitmath._version import __version__
 from vitmath.errors import UserError
 
@@ -19,8 +20,8 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 DEFAULT_MODEL = "vit_tiny_patch16_224.augreg_in21k_ft_in1k"
 DEFAULT_WEIGHTS = ASSETS / "vit_tiny_patch16_224.augreg_in21k_ft_in1k.fp16.safetensors"
 DEFAULT_IMAGE = ASSETS / "cat_person_composite_224.png"
-WEIGHTS_ENV = "VITLESSONS_WEIGHTS"
-IMAGE_ENV = "VITLESSONS_IMAGE"
+WEIGHTS_ENV = env.WEIGHTS
+IMAGE_ENV = env.IMAGE
 
 
 def resolve_source(name: str | None = None, weights=None) -> tuple[str, Path | None]:

@@ -6,8 +6,9 @@ channel that reaches a scene both ways, since Manim's CLI instantiates the scene
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+
+from vitmath import env
 
 
 @dataclass(frozen=True)
@@ -17,24 +18,15 @@ class LessonInputs:
     image: str | None = None     # a photo; None = the course photo
     voice: str = "piper"         # a narration voice spec, see narration.voices
     timeline: str | None = None  # where the scene writes its cue timeline (set by the render CLI)
+    only_cue: str | None = None  # preview: render this cue alone, skipping the ones before it
+
+    _NAMES = {"model": env.MODEL, "weights": env.WEIGHTS, "image": env.IMAGE, "voice": env.VOICE,
+              "timeline": env.TIMELINE, "only_cue": env.ONLY_CUE}
 
     @classmethod
     def from_env(cls) -> "LessonInputs":
-        env = os.environ.get
-        return cls(
-            model=env("VITLESSONS_MODEL") or None,
-            weights=env("VITLESSONS_WEIGHTS") or None,
-            image=env("VITLESSONS_IMAGE") or None,
-            voice=env("VITLESSONS_VOICE") or "piper",
-            timeline=env("VITLESSONS_TIMELINE") or None,
-        )
+        values = {field: env.get(name) for field, name in cls._NAMES.items()}
+        return cls(**{**values, "voice": values["voice"] or "piper"})
 
     def to_env(self) -> dict[str, str]:
-        pairs = {
-            "VITLESSONS_MODEL": self.model,
-            "VITLESSONS_WEIGHTS": self.weights,
-            "VITLESSONS_IMAGE": self.image,
-            "VITLESSONS_VOICE": self.voice,
-            "VITLESSONS_TIMELINE": self.timeline,
-        }
-        return {k: str(v) for k, v in pairs.items() if v}
+        return {name: str(getattr(self, field)) for field, name in self._NAMES.items() if getattr(self, field)}

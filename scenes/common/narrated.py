@@ -6,26 +6,33 @@ A lesson's `construct` is a sequence of
         self.play(SomeAnimation, run_time=cue.share(0.4))
         ...
 
-`narrate` synthesises (or loads from cache) that cue's speech, starts it at the current time and, when the
+`narrate` synthesises (or loads from cache) that cue's speech, starts it at the current frame and, when the
 block ends, waits out whatever speech is left. So an edited sentence stretches or shrinks its own stretch of
 animation only, and the voice is never cut off.
+
+The clock counts whole frames. A freshly rendered animation advances Manim's clock by the frames it wrote,
+one served from the partial-movie cache by its exact run time; counting frames ourselves makes both land on
+the same frame, so a re-render after an edit keeps voice and picture in sync and unchanged cues keep their
+cache hashes.
 """
 from __future__ import annotations
 
-import json
-import os
+import math
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
+import numpy as np
 from manim import config
+from manim.utils.exceptions import EndSceneEarlyException
 
 import vitmath
 from narration.script import load_script
 from narration.synth import synthesize_cue
+from narration.timeline import CueTiming, Timeline
 from narration.voices import get_voice
+from render.course import lesson_of
 from scenes.common.inputs import LessonInputs
-from scenes.common.pixel_image import FastImageScene
+from scenes.common.pixel_image import FastMovingCameraScene
 from scenes.common.style import BACKGROUND
 from scenes.common.values import narration_values
 
@@ -37,64 +44,86 @@ class Cue:
     duration: float
 
     def share(self, fraction: float) -> float:
-        """A run time that is this fraction of the cue's speech."""
+        """A run time that is this fraction of the cue's speech, at least one frame."""
         return max(fraction * self.duration, 1 / config.frame_rate)
 
 
-class NarratedScene(FastImageScene):
-    lesson_id: str = ""
+class NarratedScene(FastMovingCameraScene):
+    """A lesson. Its registry row (render/course.py) is found from the class, so the class holds no id."""
 
     def setup(self):
         self.camera.background_color = BACKGROUND
+        self.lesson = lesson_of(type(self))
         self.inputs = LessonInputs.from_env()
         self.trace = vitmath.cached_trace(self.inputs.model, self.inputs.weights, self.inputs.image)
-        values = narration_values(self.trace) | self.extra_values()
-        self.script = load_script(self.lesson_id).fill(values)
+        self.values = narration_values(self.trace) | self.extra_values()
+        self.script = load_script(self.lesson.id).fill(self.values)
         self.voice = get_voice(self.inputs.voice)
-        self.timeline: list[dict] = []
+        if self.inputs.only_cue is not None:
+            self.script.cue(self.inputs.only_cue)  # an unknown id is one clear error, before any rendering
+        self.frames = 0  # whole frames shown so far: the scene's clock
+        self.timeline = Timeline(self.lesson.id, self.inputs.voice, config.frame_rate, 0.0)
+
+    @property
+    def lesson_id(self) -> str:
+        return self.lesson.id
 
     def extra_values(self) -> dict[str, object]:
         """Lesson-specific narration values; each must come from a tensor."""
         return {}
 
+    # ------------------------------------------------------------------ the frame clock
+    @property
+    def clock(self) -> float:
+        return self.frames / config.frame_rate
+
+    def play(self, *args, **kwargs):
+        super().play(*args, **kwargs)
+        # The frames a fresh render writes for this play: a static wait is frozen for int(d / dt) frames,
+        # anything else is sampled at arange(0, d, dt) (Manim's own formulas).
+        dt = 1 / config.frame_rate
+        frozen = self.is_current_animation_frozen_frame()
+        self.frames += int(self.duration / dt) if frozen else len(np.arange(0, self.duration, dt))
+        self.renderer.time = self.clock
+
+    def wait_frames(self, frames: int):
+        if frames > 0:
+            # Half a frame over: int() of the frozen path then gives exactly `frames`.
+            self.wait((frames + 0.5) / config.frame_rate)
+
+    # ------------------------------------------------------------------ cues
     @contextmanager
     def narrate(self, cue_id: str):
+        only = self.inputs.only_cue
+        if only is not None:
+            # Manim's own skipping: the cues before the previewed one still build their mobjects, unrendered.
+            self.next_section(cue_id, skip_animations=cue_id != only)
         audio = synthesize_cue(self.script.cue(cue_id), self.voice)
-        start = self.renderer.time
+        start_frame = self.frames
         # The render CLI mixes and normalises the whole track itself; a plain `manim` run gets Manim's mix.
         if audio.wav_path is not None and self.inputs.timeline is None:
             self.add_sound(str(audio.wav_path))
-        cue = Cue(cue_id, start, audio.duration)
-        yield cue
-        left = start + audio.duration - self.renderer.time
-        if left > 1e-3:
-            self.wait(left)
-        self.timeline.append({
-            "id": cue_id,
-            "start": start,
-            "duration": audio.duration,
-            "wav": str(audio.wav_path) if audio.wav_path else None,
-            "segments": [list(s) for s in audio.segments],
-        })
+        yield Cue(cue_id, self.clock, audio.duration)
+        # Computed from frame counts and the speech length alone, so an unchanged cue waits the same frames.
+        speech_frames = math.ceil(audio.duration * config.frame_rate - 1e-6)
+        self.wait_frames(speech_frames - (self.frames - start_frame))
+        self.timeline.cues.append(CueTiming(
+            cue_id, start_frame / config.frame_rate, audio.duration,
+            str(audio.wav_path) if audio.wav_path else None, [tuple(s) for s in audio.segments]))
         self._report_progress()
+        if cue_id == only:
+            raise EndSceneEarlyException()
 
     def _report_progress(self):
         if PROGRESS_HOOK is not None:
-            PROGRESS_HOOK(self.lesson_id, self.renderer.time, len(self.timeline), len(self.script.cues))
+            PROGRESS_HOOK(self.lesson.id, self.clock, len(self.timeline.cues), len(self.script.cues))
 
     def tear_down(self):
-        self.script.check_all_used([c["id"] for c in self.timeline])
+        if self.inputs.only_cue is None:
+            self.script.check_all_used([c.id for c in self.timeline.cues])
         if self.inputs.timeline:
-            path = Path(self.inputs.timeline)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({
-                "lesson": self.lesson_id,
-                "voice": self.inputs.voice,
-                "duration": self.renderer.time,
-                "cues": self.timeline,
-            }, indent=1))
-            os.replace(tmp, path)
+            self.timeline.duration = self.clock
+            self.timeline.write(self.inputs.timeline)
 
 
 # Set by the render CLI's worker to receive (lesson_id, seconds rendered, cues done, cues total).

@@ -1,0 +1,48 @@
+"""A rendered lesson's narration timeline: when each cue starts, how long it speaks, and its clause times.
+
+The scene writes it as it renders (scenes/common/narrated.py) and the render step reads it to mix the voice
+and write captions (render/build.py). Times are in seconds from the start of the video and fall on whole
+frames, so they are the times the picture really shows.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from vitmath.files import write_text
+
+
+@dataclass
+class CueTiming:
+    id: str
+    start: float                   # seconds from the start of the video
+    duration: float                # seconds of speech
+    wav: str | None                # the cue's speech, None for the silent voice
+    segments: list[tuple[float, float, str]] = field(default_factory=list)  # clause (start, end, text), cue-relative
+
+
+@dataclass
+class Timeline:
+    lesson: str
+    voice: str
+    fps: int
+    duration: float                # the video's length: every frame written
+    cues: list[CueTiming] = field(default_factory=list)
+
+    def placements(self) -> list[tuple[float, str]]:
+        """(start, wav) of every audible cue, for the mixer."""
+        return [(c.start, c.wav) for c in self.cues if c.wav]
+
+    def captions(self) -> list[tuple[float, float, str]]:
+        """(start, end, text) of every clause, in video time."""
+        return [(c.start + s, c.start + e, t) for c in self.cues for s, e, t in c.segments]
+
+    def write(self, path) -> None:
+        write_text(path, json.dumps(asdict(self), indent=1))
+
+    @classmethod
+    def read(cls, path) -> "Timeline":
+        data = json.loads(Path(path).read_text())
+        cues = [CueTiming(**{**c, "segments": [tuple(s) for s in c["segments"]]}) for c in data.pop("cues")]
+        return cls(**data, cues=cues)

@@ -20,6 +20,7 @@ class CueTiming:
     duration: float                # seconds of speech
     wav: str | None                # the cue's speech, None for the silent voice
     segments: list[tuple[float, float, str]] = field(default_factory=list)  # clause (start, end, text), cue-relative
+    animations: list[str | None] = field(default_factory=list)  # Manim's hash of each play in the cue
 
 
 @dataclass

@@ -1,23 +1,36 @@
 """Phase 2, lesson 1: Slice the image like a contact sheet.
 
-The 224x224 photo is cut into a 14x14 grid of 16x16 patches, the patches are laid out as a contact sheet
-numbered in raster order, one patch's 16x16x3 real pixel values become one row of the (196, 768) matrix, and
-the same cut is shown as a 16x16 convolution with stride 16. Every picture and number comes from the trace.
+The model's view of the photo is cut into a grid of P x P patches, laid out as a contact sheet, numbered in
+raster order; one patch's real pixel values become one row of the (N, 3 P^2) matrix; and the same cut is
+shown as the model's own stride-P convolution. Every picture and number comes from the trace and from
+vitmath's patch facts; each cue builds what it shows from them, so any cue can be previewed on its own.
 
     manim -ql scenes/p2_01_contact_sheet.py ContactSheet
 """
 from __future__ import annotations
 
-import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Brace, Create, FadeIn, FadeOut, Group, LaggedStart, Line,
-                   MathTex, Rectangle, ReplacementTransform, Square, SurroundingRectangle, VGroup,
-                   Write)
+import math
 
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Brace, Create, FadeIn, FadeOut, Group, LaggedStart, MathTex,
+                   Rectangle, ReplacementTransform, Square, SurroundingRectangle, VGroup, Write)
+from PIL import Image
+
+import vitmath
+from scenes.common import layout as L
+from scenes.common import numbers as num
 from scenes.common import style as S
+from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, TitleCard
+from scenes.common.heatmaps import Heatmap
+from scenes.common.matrices import MatrixImage
 from scenes.common.narrated import NarratedScene
-from scenes.common.patches import conv_check, example_patch, flatten_patch, photo_description
-from scenes.common.heatmaps import heatmap_image
+from scenes.common.photo_grid import PatchSheet, PhotoGrid
 from scenes.common.pixel_image import PixelImage
+from scenes.common.tokens import TokenStrip
+from scenes.common.values import photo_description
+
+VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
+VIT_B_WIDTH = 768  # ViT-Base's hidden size D, ViT paper Table 1
 
 
 def tinted(rgb: np.ndarray, channel: int) -> np.ndarray:
@@ -28,7 +41,7 @@ def tinted(rgb: np.ndarray, channel: int) -> np.ndarray:
 
 
 def channel_tinted(rows: np.ndarray) -> np.ndarray:
-    """Flattened patches (N, 3*P*P) as an image: each third of the columns in its channel's colour."""
+    """Flattened patches (N, 3 P^2), channel-major: each third of the columns drawn in its channel's colour."""
     per = rows.shape[1] // 3
     rgb = np.zeros(rows.shape + (3,), dtype=np.uint8)
     for k in range(3):
@@ -41,407 +54,461 @@ def tex(s: str, size: int = S.BODY, color: str = S.INK) -> MathTex:
 
 
 class ContactSheet(NarratedScene):
+
     def extra_values(self):
-        t = self.trace
-        self.example, where = example_patch(t, self.inputs.image)
-        self.conv = conv_check(self.inputs, t)
-        mantissa, exponent = f"{self.conv.max_abs_diff:.1e}".split("e")
+        t, d = self.trace, self.trace.dims
+        self.facts = f = vitmath.cached_patch_facts(self.inputs.model, self.inputs.weights, self.inputs.image)
+        size = int(t.input.shape[-1])
+        pixels = size * size
+        pixel_pairs, patch_pairs = (pixels + 1) ** 2, d.T ** 2
+        peak = int(np.asarray(f.feature_map).argmax())
+        lo, hi = f.input_range
+        width_note = (f"And {d.P * d.P * 3} equals ViT-Base's width of {VIT_B_WIDTH} only by coincidence: "
+                      f"{d.P} times {d.P} times 3 happens to be the same number."
+                      if d.P * d.P * 3 == VIT_B_WIDTH else "")
         return {
-            "example_index": self.example,
-            "example_description": where,
-            "example_row": self.example // t.dims.grid,
-            "example_col": self.example % t.dims.grid,
-            "last_row_first": t.dims.N - t.dims.grid,
-            "conv_max_diff": f"{mantissa} times ten to the minus {-int(exponent)}",
+            "example_index": f.example_patch,
+            "example_row": f.example_patch // d.grid,
+            "example_col": f.example_patch % d.grid,
+            "last_row_first": d.N - d.grid,
             "photo_description": photo_description(self.inputs.image),
+            "resize_side": self.resize_side(),
+            "crop_percent": num.percent(f.crop_pct),
+            "pixel_tokens": num.integer(pixels),
+            "pixel_pairs": f"{pixel_pairs / 1e9:.1f} billion" if pixel_pairs >= 1e9 else num.integer(pixel_pairs),
+            "patch_pairs": num.integer(patch_pairs),
+            "pair_ratio": num.integer(round(pixel_pairs / patch_pairs)),
+            "norm_mean": self.stat_words(f.mean),
+            "norm_std": self.stat_words(f.std),
+            "range_low": num.decimal(lo, 1 if abs(lo - round(lo)) > 1e-6 else 0),
+            "range_high": num.decimal(hi, 1 if abs(hi - round(hi)) > 1e-6 else 0),
+            "wrong_order_diff": num.decimal(f.wrong_order_diff, 1),
+            "num_tokens": d.T,
+            "width_note": width_note,
+            "filter0_peak": f"{peak}, in row {peak // d.grid} and column {peak % d.grid}",
+            "conv_max_diff": num.scientific(f.max_abs_diff),
         }
 
+    def resize_side(self) -> int:
+        """The short side after timm's resize: the crop size divided by the crop fraction, rounded down."""
+        return math.floor(int(self.trace.input.shape[-1]) / self.facts.crop_pct)
+
+    @staticmethod
+    def stat_words(stat) -> str:
+        """A per-channel statistic, spoken once when all channels share it."""
+        values = [f"{v:.3f}".rstrip("0").rstrip(".") for v in stat]
+        return values[0] if len(set(values)) == 1 else "about " + ", ".join(values[:2]) + " and " + values[2]
+
+    # ------------------------------------------------------------------ what the cues share
+    @property
+    def dims(self):
+        return self.trace.dims
+
+    @property
+    def size(self) -> int:
+        return int(self.trace.input.shape[-1])
+
+    def photo_grid(self, height: float = 5.8, lines: bool = True) -> PhotoGrid:
+        """The model's view with its patch grid, always at the same place: the left of the frame."""
+        g = PhotoGrid(self.trace.picture, self.dims.grid, height=height, patch_pixels=self.trace.patch_pixels)
+        L.LEFT.place(g, aligned=LEFT)
+        if not lines:
+            g.remove(g.lines)
+        return g
+
+    def sheet(self) -> PatchSheet:
+        s = PatchSheet(self.trace.patch_pixels, self.dims.grid, height=L.MAIN.height)
+        return L.LEFT.place(s, aligned=LEFT)
+
     def construct(self):
-        t = self.trace
-        d = t.dims
-        self.P, self.G, self.N = d.P, d.grid, d.N
-        self.size = int(t.input.shape[-1])
-        self.picture = np.asarray(t.picture)
-        self.patch_px = np.asarray(t.patch_pixels)
-        self.rows = np.stack([flatten_patch(p) for p in self.patch_px])  # (N, 3*P*P): the sequence
-
-        self.hook()
-        self.photo()
-        self.grid()
-        self.lift()
-        self.raster()
-        self.where()
-        self.zoom()
-        self.flatten()
-        self.matrix()
-        self.arithmetic()
-        self.conv_view()
-        self.conv_equal()
-        self.recap()
-
-    # ------------------------------------------------------------------ helpers
-    def photo_mob(self, height=5.6):
-        return PixelImage(self.picture, height=height)
-
-    def patch_mobs(self, photo: PixelImage) -> Group:
-        """196 patch images laid exactly over `photo`, in raster order."""
-        side = photo.height / self.G
-        top_left = photo.get_corner(UP + LEFT)
-        mobs = []
-        for i in range(self.N):
-            r, c = divmod(i, self.G)
-            m = PixelImage(self.patch_px[i], height=side)
-            m.move_to(top_left + np.array([(c + 0.5) * side, -(r + 0.5) * side, 0]))
-            mobs.append(m)
-        return Group(*mobs)
-
-    def sheet_positions(self, side: float, gap: float, center) -> list[np.ndarray]:
-        step = side + gap
-        origin = np.array(center) + np.array([-(self.G - 1) * step / 2, (self.G - 1) * step / 2, 0])
-        return [origin + np.array([c * step, -r * step, 0]) for r, c in (divmod(i, self.G) for i in range(self.N))]
-
-    def clear(self, run_time=0.6):
-        if self.mobjects:
-            self.play(FadeOut(Group(*self.mobjects)), run_time=run_time)
+        for cue in (self.hook, self.photo, self.channels, self.grid, self.why_patches, self.lift, self.raster,
+                    self.set_not_list, self.where, self.zoom, self.flatten, self.order, self.matrix, self.not_yet,
+                    self.conv, self.conv_equal, self.recap):
+            cue()
+            self.clear_screen()
 
     # ------------------------------------------------------------------ cues
     def hook(self):
         with self.narrate("hook") as cue:
-            card = S.title_card(self.lesson.phase, self.lesson.title)
-            self.play(FadeIn(card, shift=0.2 * UP), run_time=cue.share(0.12))
+            card = TitleCard(self.lesson)
+            self.play(FadeIn(card, shift=0.2 * UP), run_time=cue.share(0.1))
             self.wait(cue.share(0.2))
-            self.play(FadeOut(card), run_time=cue.share(0.06))
-            photo = self.photo_mob(4.2).move_to(4.0 * LEFT)
-            label_grid = S.text("a grid of pixels", S.SMALL, S.MUTED).next_to(photo, DOWN)
-            self.play(FadeIn(photo), FadeIn(label_grid), run_time=cue.share(0.08))
-            # A teaser of where we are going: a few real patches as a row of tokens.
-            picks = [0, 1, 2, 3, 4, self.N - 2, self.N - 1]
-            tokens = Group(*[PixelImage(self.patch_px[i], height=0.7) for i in picks])
-            tokens.arrange(RIGHT, buff=0.12)
-            dots = S.text("…", S.HEADING)
-            row = Group(*tokens[:5], dots, *tokens[5:]).arrange(RIGHT, buff=0.15).move_to(2.6 * RIGHT)
-            arrow = Arrow(photo.get_right(), row.get_left(), buff=0.3, color=S.ACCENT)
-            label_seq = S.text("a sequence of tokens", S.SMALL, S.MUTED).next_to(row, DOWN, buff=0.4)
-            self.play(Create(arrow), LaggedStart(*[FadeIn(m, shift=0.2 * RIGHT) for m in row], lag_ratio=0.15),
-                      FadeIn(label_seq), run_time=cue.share(0.25))
-        self.clear()
+            self.play(FadeOut(card), run_time=cue.share(0.05))
+            photo = PixelImage(self.trace.picture, height=4.6)
+            L.LEFT.place(photo)
+            photo.shift(1.2 * LEFT)
+            grid_l = S.text("a grid of pixels", S.BODY, S.MUTED).next_to(photo, DOWN, buff=0.3)
+            self.play(FadeIn(photo), FadeIn(grid_l), run_time=cue.share(0.1))
+            strip = TokenStrip(self.trace.patch_pixels, show=(4, 2), height=1.0, width=L.RIGHT.width)
+            L.RIGHT.place(strip)
+            seq_l = S.text("a sequence of tokens", S.BODY, S.MUTED).next_to(strip, DOWN, buff=0.5)
+            arrow = Arrow(photo.get_right(), strip.get_left(), buff=0.3, color=S.ACCENT)
+            self.play(Create(arrow), LaggedStart(*[FadeIn(m, shift=0.2 * RIGHT) for m in strip], lag_ratio=0.1),
+                      FadeIn(seq_l), run_time=cue.share(0.3))
 
     def photo(self):
         with self.narrate("photo") as cue:
-            photo = self.photo_mob().move_to(2.0 * LEFT)
+            self.add(Heading("What the model sees"))
+            original = np.asarray(Image.open(self.photo_path()).convert("RGB"))
+            h, w = original.shape[:2]
+            left, right = L.MAIN.split(0.5)
+            shown = PixelImage(original, height=min(left.height - 0.8, left.width * h / w))
+            left.place(shown)
+            file_l = S.text(f"the file: {w} × {h} px", S.SMALL, S.MUTED).next_to(shown, DOWN, buff=0.2)
+            self.play(FadeIn(shown), FadeIn(file_l), run_time=cue.share(0.12))
+            # timm resizes the short side to resize_side, then centre-crops size x size: in file pixels, a
+            # centred square of side size / scale.
+            scale = self.resize_side() / min(h, w)
+            side = self.size / scale * shown.height / h
+            crop = Square(side, color=S.ACCENT, stroke_width=5).move_to(shown)
+            crop_l = S.text(f"centre crop: {self.values['crop_percent'].screen} of the resized side",
+                            S.SMALL, S.ACCENT).next_to(shown, UP, buff=0.2)
+            self.play(Create(crop), FadeIn(crop_l), run_time=cue.share(0.2))
+            view = PixelImage(self.trace.picture, height=shown.height)
+            right.place(view)
+            view_l = S.text(f"the model's view: {self.size} × {self.size} px", S.SMALL).next_to(view, DOWN, buff=0.2)
+            arrow = Arrow(shown.get_right(), view.get_left(), buff=0.2, color=S.ACCENT)
+            self.play(Create(arrow), FadeIn(view), FadeIn(view_l), run_time=cue.share(0.2))
+
+    def photo_path(self):
+        from vitmath.sources import resolve_image
+
+        return resolve_image(self.inputs.image)
+
+    def channels(self):
+        with self.narrate("channels") as cue:
+            self.add(Heading("Three numbers per pixel"))
+            photo = PixelImage(self.trace.picture, height=4.4)
+            L.LEFT.place(photo, aligned=LEFT)
             top = Brace(photo, UP, color=S.MUTED)
             top_l = S.text(f"{self.size} px", S.SMALL).next_to(top, UP, buff=0.1)
-            left = Brace(photo, LEFT, color=S.MUTED)
-            left_l = S.text(f"{self.size} px", S.SMALL).next_to(left, LEFT, buff=0.1)
-            self.play(FadeIn(photo), run_time=cue.share(0.1))
-            self.play(Create(top), Write(top_l), Create(left), Write(left_l), run_time=cue.share(0.15))
-            planes = Group(*[PixelImage(tinted(self.picture, k), height=2.6) for k in range(3)])
+            side = Brace(photo, RIGHT, color=S.MUTED)
+            side_l = S.text(f"{self.size} px", S.SMALL).next_to(side, RIGHT, buff=0.1)
+            self.play(FadeIn(photo), Create(top), Write(top_l), Create(side), Write(side_l),
+                      run_time=cue.share(0.2))
+            planes = Group(*[PixelImage(tinted(self.trace.picture, k), height=2.6) for k in range(3)])
             for k, plane in enumerate(planes):
-                plane.move_to(np.array([3.2 + 0.45 * k, 1.0 - 0.45 * k, 0]))
-            names = VGroup(*[S.text(n, S.SMALL, S.CHANNEL_COLORS[k]) for k, n in enumerate("RGB")])
+                plane.shift(np.array([0.5 * k, -0.5 * k, 0]))
+            names = VGroup(*[S.text(n, S.BODY, S.CHANNEL_COLORS[k]) for k, n in enumerate("RGB")])
             for k, name in enumerate(names):
-                name.next_to(planes[k], LEFT, buff=0.12).align_to(planes[k], UP)
+                name.next_to(planes[k], LEFT, buff=0.15).align_to(planes[k], UP)
+            total = num.integer(3 * self.size ** 2)
+            count = tex(rf"{self.size} \times {self.size} \times 3 = {total.tex}", S.HEADING)
+            panel = Group(Group(names, planes), count).arrange(DOWN, buff=0.6)
+            L.RIGHT.place(panel)
             self.play(LaggedStart(*[FadeIn(p, shift=0.3 * RIGHT) for p in planes], lag_ratio=0.3),
-                      FadeIn(names), run_time=cue.share(0.2))
-            total = 3 * self.size * self.size
-            count = tex(rf"{self.size} \times {self.size} \times 3 = {total:,}".replace(",", "{,}"))
-            count.next_to(planes, DOWN, buff=0.5).set_x(3.7)
-            self.play(Write(count), run_time=cue.share(0.15))
-        self.photo_group = Group(photo, top, top_l, left, left_l)
-        self.play(FadeOut(planes), FadeOut(names), FadeOut(count), run_time=0.5)
+                      FadeIn(names), run_time=cue.share(0.3))
+            self.play(Write(count), run_time=cue.share(0.2))
 
     def grid(self):
-        photo = self.photo_group[0]
         with self.narrate("grid") as cue:
-            side = photo.height / self.G
-            ul = photo.get_corner(UP + LEFT)
-            lines = VGroup()
-            for k in range(1, self.G):
-                lines.add(Line(ul + [k * side, 0, 0], ul + [k * side, -photo.height, 0]))
-                lines.add(Line(ul + [0, -k * side, 0], ul + [photo.width, -k * side, 0]))
-            lines.set_stroke(S.INK, width=1.5, opacity=0.85)
-            self.play(LaggedStart(*[Create(line) for line in lines], lag_ratio=0.05), run_time=cue.share(0.3))
-            math = VGroup(
-                tex(rf"{self.size} \div {self.P} = {self.G}"),
-                tex(rf"{self.G} \times {self.G} = {self.N}\ \text{{patches}}"),
-            ).arrange(DOWN, aligned_edge=LEFT, buff=0.4).move_to(3.6 * RIGHT + 0.8 * UP)
-            self.play(Write(math[0]), run_time=cue.share(0.15))
-            self.play(Write(math[1]), run_time=cue.share(0.15))
-            one = Square(side, color=S.ACCENT, stroke_width=5).move_to(ul + [side / 2, -side / 2, 0])
-            one_l = S.text(f"one patch: {self.P} × {self.P} px", S.SMALL, S.ACCENT).next_to(math, DOWN, buff=0.6)
-            self.play(Create(one), FadeIn(one_l), run_time=cue.share(0.1))
-        self.grid_lines = lines
-        self.play(FadeOut(math), FadeOut(one), FadeOut(one_l), FadeOut(Group(*self.photo_group[1:])), run_time=0.5)
+            g = self.photo_grid()
+            self.add(g.photo)
+            self.play(LaggedStart(*[Create(line) for line in g.lines], lag_ratio=0.05), run_time=cue.share(0.3))
+            d = self.dims
+            math_ = VGroup(tex(rf"{self.size} \div {d.P} = {d.grid}", S.HEADING),
+                           tex(rf"{d.grid} \times {d.grid} = {d.N}\ \text{{patches}}", S.HEADING))
+            math_.arrange(DOWN, aligned_edge=LEFT, buff=0.5)
+            one_l = S.text(f"one patch: {d.P} × {d.P} px", S.BODY, S.ACCENT)
+            panel = VGroup(math_, one_l).arrange(DOWN, aligned_edge=LEFT, buff=0.8)
+            L.RIGHT.place(panel)
+            self.play(Write(math_[0]), run_time=cue.share(0.15))
+            self.play(Write(math_[1]), run_time=cue.share(0.15))
+            self.play(Create(g.cell_square(0)), FadeIn(one_l), run_time=cue.share(0.1))
+
+    def why_patches(self):
+        d = self.dims
+        with self.narrate("why-patches") as cue:
+            self.add(Heading("Why patches, not pixels"))
+            pixels = self.size ** 2
+            rows = VGroup(
+                S.text("one token per pixel", S.BODY, S.MUTED),
+                tex(rf"{num.integer(pixels + 1).tex}^2 \approx {num.scientific((pixels + 1) ** 2, 1).tex}"
+                    r"\ \text{scores per head}", S.HEADING, S.RED),
+                S.text(f"one token per patch (+1)", S.BODY, S.MUTED),
+                tex(rf"{d.T}^2 = {num.integer(d.T ** 2).tex}\ \text{{scores per head}}", S.HEADING, S.GREEN),
+            ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+            rows[2].shift(0.4 * DOWN)
+            rows[3].shift(0.4 * DOWN)
+            L.MAIN.place(rows)
+            self.play(FadeIn(rows[0]), Write(rows[1]), run_time=cue.share(0.35))
+            self.play(FadeIn(rows[2]), Write(rows[3]), run_time=cue.share(0.3))
+            ratio = S.text(f"{self.values['pair_ratio'].screen} × fewer", S.HEADING, S.ACCENT)
+            ratio.next_to(rows, RIGHT, buff=0.8)
+            self.play(FadeIn(ratio, shift=0.2 * LEFT), run_time=cue.share(0.1))
 
     def lift(self):
-        photo = self.photo_group[0]
-        patches = self.patch_mobs(photo)
+        g = self.photo_grid(lines=False)
+        patches = g.patch_images()
         self.add(patches)
-        self.remove(photo)
-        self.patches = patches
-        side, gap = 0.32, 0.12
-        targets = self.sheet_positions(side, gap, center=1.6 * LEFT)
+        sheet = self.sheet()
         with self.narrate("lift") as cue:
-            self.play(FadeOut(self.grid_lines), run_time=cue.share(0.08))
-            self.play(LaggedStart(*[m.animate.scale_to_fit_height(side).move_to(p)
-                                    for m, p in zip(patches, targets)], lag_ratio=0.01),
+            self.play(LaggedStart(*[m.animate.scale_to_fit_height(t.height).move_to(t)
+                                    for m, t in zip(patches, sheet.patches)], lag_ratio=0.01),
                       run_time=cue.share(0.6))
-            note = S.text("each patch keeps its own pixels", S.SMALL, S.MUTED).move_to(4.1 * RIGHT)
+            note = S.text("each patch keeps its own pixels", S.BODY, S.MUTED)
+            L.RIGHT.place(note)
             self.play(FadeIn(note), run_time=cue.share(0.1))
-        self.play(FadeOut(note), run_time=0.3)
-        self.sheet_side = side
 
     def raster(self):
-        patches = self.patches
+        d = self.dims
+        sheet = self.sheet()
+        self.add(sheet)
         with self.narrate("raster") as cue:
-            numbers = VGroup()
-            for i, m in enumerate(patches):
-                n = S.text(str(i), 10, S.INK, mono=True)
-                n.move_to(m.get_corner(DOWN + RIGHT), aligned_edge=DOWN + RIGHT).shift(0.01 * (UP + LEFT))
-                n.add_background_rectangle(color=S.BACKGROUND, opacity=0.75, buff=0.01)
-                numbers.add(n)
-            # Walk the first two rows patch by patch, then let the rest fill in.
-            walker = SurroundingRectangle(patches[0], color=S.ACCENT, buff=0.02, stroke_width=4)
-            self.play(Create(walker), FadeIn(numbers[0]), run_time=cue.share(0.05))
-            steps = 2 * self.G
+            labels = sheet.index_labels(font_size=12)
+            walker = SurroundingRectangle(sheet.patches[0], color=S.ACCENT, buff=0.02, stroke_width=4)
+            self.play(Create(walker), FadeIn(labels[0]), run_time=cue.share(0.05))
+            steps = 2 * d.grid
             for i in range(1, steps):
-                self.play(walker.animate.move_to(patches[i]), FadeIn(numbers[i]),
+                self.play(walker.animate.move_to(sheet.patches[i]), FadeIn(labels[i]),
                           run_time=cue.share(0.3) / steps)
-            self.play(LaggedStart(*[FadeIn(n) for n in numbers[steps:]], lag_ratio=0.02),
-                      walker.animate.move_to(patches[self.N - 1]), run_time=cue.share(0.2))
-            legend = VGroup(
-                S.text("raster order", S.BODY, S.ACCENT),
-                S.text("left → right, top → bottom", S.SMALL),
-                tex(rf"0,\ 1,\ 2,\ \dots,\ {self.N - 1}"),
-                S.text(f"{self.N} patches = {self.N} tokens", S.SMALL),
-            ).arrange(DOWN, aligned_edge=LEFT, buff=0.3).move_to(4.1 * RIGHT)
+            self.play(LaggedStart(*[FadeIn(n) for n in labels[steps:]], lag_ratio=0.02),
+                      walker.animate.move_to(sheet.patches[d.N - 1]), run_time=cue.share(0.2))
+            legend = VGroup(S.text("raster order", S.HEADING, S.ACCENT),
+                            S.text("left → right, top → bottom", S.BODY),
+                            tex(rf"0,\ 1,\ 2,\ \dots,\ {d.N - 1}", S.HEADING),
+                            S.text(f"{d.N} patches", S.BODY)).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+            L.RIGHT.place(legend)
             self.play(FadeIn(legend, shift=0.2 * LEFT), run_time=cue.share(0.15))
-        self.numbers = numbers
-        self.play(FadeOut(walker), FadeOut(legend), run_time=0.4)
+
+    def set_not_list(self):
+        d = self.dims
+        with self.narrate("set") as cue:
+            self.add(Heading("A set with numbered slots"))
+            strip = TokenStrip(self.trace.patch_pixels, show=(5, 2), position_tags=True, height=1.0,
+                               width=L.MAIN.width)
+            L.MAIN.place(strip)
+            strip.shift(0.8 * UP)
+            self.play(FadeIn(strip), run_time=cue.share(0.2))
+            note = CaveatNote("attention gives the same result for any order of the tokens (it is "
+                              "permutation-equivariant); the order only matters because slot i always gets "
+                              f"position embedding i (i = 1 … {d.N}; slot 0 will be the CLS token)", width=9.5)
+            note.next_to(strip, DOWN, buff=0.8)
+            self.play(FadeIn(note), run_time=cue.share(0.2))
 
     def where(self):
-        i = self.example
-        r, c = divmod(i, self.G)
-        patches = self.patches
+        d, i = self.dims, self.facts.example_patch
+        r, c = divmod(i, d.grid)
+        sheet = self.sheet()
+        labels = sheet.index_labels(font_size=12)
+        self.add(sheet, labels)
         with self.narrate("where") as cue:
-            box = SurroundingRectangle(patches[i], color=S.ACCENT, buff=0.03, stroke_width=5)
+            box = SurroundingRectangle(sheet.patches[i], color=S.ACCENT, buff=0.03, stroke_width=5)
             self.play(Create(box), run_time=cue.share(0.1))
-            eqs = VGroup(
-                tex(rf"\text{{patch}}\ {i}"),
-                tex(rf"\text{{row}} = \lfloor {i} / {self.G} \rfloor = {r}"),
-                tex(rf"\text{{column}} = {i} \bmod {self.G} = {c}"),
-            ).arrange(DOWN, aligned_edge=LEFT, buff=0.35).move_to(4.3 * RIGHT + 1.2 * UP)
+            eqs = VGroup(tex(rf"\text{{patch}}\ {i}", S.HEADING, S.ACCENT),
+                         tex(rf"\text{{row}} = \lfloor {i} / {d.grid} \rfloor = {r}", S.HEADING),
+                         tex(rf"\text{{column}} = {i} \bmod {d.grid} = {c}", S.HEADING),
+                         ).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
+            bottom_l = S.text(f"bottom row: {d.N - d.grid} … {d.N - 1}", S.BODY, S.BLUE)
+            panel = VGroup(eqs, bottom_l).arrange(DOWN, aligned_edge=LEFT, buff=0.8)
+            L.RIGHT.place(panel)
             self.play(Write(eqs), run_time=cue.share(0.35))
-            bottom = Group(*patches[self.N - self.G:])
-            q_box = SurroundingRectangle(bottom, color=S.BLUE, buff=0.05, stroke_width=3)
-            q_l = S.text(f"bottom row: {self.N - self.G} … {self.N - 1}", S.SMALL, S.BLUE)
-            q_l.next_to(eqs, DOWN, buff=0.7, aligned_edge=LEFT)
-            self.play(Create(q_box), FadeIn(q_l), run_time=cue.share(0.2))
-        self.play(FadeOut(eqs), FadeOut(q_box), FadeOut(q_l), FadeOut(box), run_time=0.4)
+            bottom = SurroundingRectangle(Group(*sheet.patches[d.N - d.grid:]), color=S.BLUE, buff=0.04)
+            self.play(Create(bottom), FadeIn(bottom_l), run_time=cue.share(0.2))
 
     def zoom(self):
-        i = self.example
-        patches = self.patches
+        d, i = self.dims, self.facts.example_patch
+        px = self.trace.patch_pixels[i]
         with self.narrate("zoom") as cue:
-            big = PixelImage(self.patch_px[i], height=4.8).move_to(3.2 * LEFT + 0.2 * DOWN)
-            others = Group(*[m for k, m in enumerate(patches) if k != i], self.numbers)
-            self.play(FadeOut(others), ReplacementTransform(patches[i], big), run_time=cue.share(0.25))
-            cell = big.height / self.P
+            big = PixelImage(px, height=L.MAIN.height - 0.6)
+            L.LEFT.place(big, aligned=LEFT)
+            title = S.text(f"patch {i}: {d.P} × {d.P} pixels", S.BODY).next_to(big, UP, buff=0.15)
+            self.play(FadeIn(big), FadeIn(title), run_time=cue.share(0.2))
+            cell = big.height / d.P
             ul = big.get_corner(UP + LEFT)
-            lines = VGroup(*[Line(ul + [k * cell, 0, 0], ul + [k * cell, -big.height, 0]) for k in range(1, self.P)],
-                           *[Line(ul + [0, -k * cell, 0], ul + [big.width, -k * cell, 0]) for k in range(1, self.P)])
-            lines.set_stroke(S.BACKGROUND, width=1.2, opacity=0.6)
-            title = S.text(f"patch {i}: {self.P} × {self.P} pixels", S.BODY).next_to(big, UP, buff=0.3)
-            self.play(Create(lines), FadeIn(title), run_time=cue.share(0.2))
-            # The first pixels of the top row, with their real (R, G, B) values.
-            px = self.patch_px[i]
+            rule = S.text("chosen by a rule: the patch whose pixels vary most", S.SMALL, S.MUTED)
             rows = VGroup()
             for col in range(4):
                 rgb = px[0, col]
-                swatch = Square(0.35, fill_color="#%02x%02x%02x" % tuple(int(v) for v in rgb), fill_opacity=1,
+                swatch = Square(0.45, fill_color="#%02x%02x%02x" % tuple(int(v) for v in rgb), fill_opacity=1,
                                 stroke_width=1, stroke_color=S.MUTED)
-                vals = S.text(f"({rgb[0]:3d}, {rgb[1]:3d}, {rgb[2]:3d})", S.SMALL, mono=True)
+                vals = S.text(f"({rgb[0]:3d}, {rgb[1]:3d}, {rgb[2]:3d})", S.BODY, mono=True)
                 rows.add(VGroup(swatch, vals).arrange(RIGHT, buff=0.3))
-            rows.arrange(DOWN, aligned_edge=LEFT, buff=0.25).move_to(3.6 * RIGHT + 0.6 * UP)
-            head = S.text("pixel (row 0, column 0…3) = (R, G, B)", S.SMALL, S.MUTED).next_to(rows, UP, buff=0.35)
+            rows.arrange(DOWN, aligned_edge=LEFT, buff=0.25)
+            head = S.text("row 0, columns 0 … 3: (R, G, B)", S.SMALL, S.MUTED)
+            panel = VGroup(rule, head, rows).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
+            L.RIGHT.place(panel)
             marks = VGroup(*[Square(cell, color=S.ACCENT, stroke_width=3).move_to(ul + [(k + 0.5) * cell,
                                                                                        -0.5 * cell, 0])
                              for k in range(4)])
-            self.play(Create(marks), FadeIn(head), LaggedStart(*[FadeIn(r, shift=0.2 * LEFT) for r in rows],
-                                                              lag_ratio=0.3), run_time=cue.share(0.35))
-        self.big = big
-        self.play(FadeOut(VGroup(lines, title, rows, head, marks)), run_time=0.4)
+            self.play(FadeIn(rule), run_time=cue.share(0.15))
+            self.play(Create(marks), FadeIn(head),
+                      LaggedStart(*[FadeIn(r, shift=0.2 * LEFT) for r in rows], lag_ratio=0.3),
+                      run_time=cue.share(0.35))
+
+    def flat_strip(self, flat: np.ndarray, width: float, height: float = 0.5) -> PixelImage:
+        """A flattened patch (3 P^2,) as a strip, each value drawn in its channel's colour."""
+        return PixelImage(channel_tinted(flat[None, :]), height=height, width=width)
 
     def flatten(self):
-        i = self.example
-        px = self.patch_px[i]
-        flat = flatten_patch(px)  # channel-major, as the projection reads it
-        strip_w = S.SAFE_WIDTH
+        d, i, f = self.dims, self.facts.example_patch, self.facts
+        px = self.trace.patch_pixels[i]
+        flat = f.pixel_rows[i]
         with self.narrate("flatten") as cue:
-            planes = Group(*[PixelImage(tinted(px, k), height=2.4) for k in range(3)]).arrange(RIGHT, buff=0.5)
-            planes.move_to(1.4 * UP)
-            self.play(ReplacementTransform(self.big, planes[0]), FadeIn(planes[1]), FadeIn(planes[2]),
-                      run_time=cue.share(0.12))
-            labels = VGroup(*[S.text(n, S.SMALL, S.CHANNEL_COLORS[k]).next_to(planes[k], UP, buff=0.15)
-                              for k, n in enumerate(["red", "green", "blue"])])
-            self.play(FadeIn(labels), run_time=cue.share(0.05))
-            # Cut each channel plane into its 16 rows and lay all 48 rows end to end.
-            cell_w = strip_w / flat.size
-            strip_y = -1.4
-            row_mobs, moves = [], []
-            for k in range(3):
-                plane = planes[k]
-                row_h = plane.height / self.P
-                for r in range(self.P):
-                    arr = tinted(px[r:r + 1], k)
-                    m = PixelImage(arr, height=row_h, width=plane.width)
-                    m.move_to(plane.get_top() + DOWN * (r + 0.5) * row_h)
-                    row_mobs.append(m)
-                    start = (k * self.P + r) * self.P
-                    x = -strip_w / 2 + (start + self.P / 2) * cell_w
-                    moves.append(m.animate.stretch_to_fit_width(self.P * cell_w).stretch_to_fit_height(0.5)
-                                 .move_to([x, strip_y, 0]))
-            self.add(*row_mobs)
-            self.remove(*planes)
-            self.play(LaggedStart(*moves, lag_ratio=0.03), run_time=cue.share(0.35))
-            brace = Brace(Group(*row_mobs), DOWN, color=S.MUTED)
-            n_label = tex(rf"{self.P} \times {self.P} \times 3 = {flat.size}\ \text{{numbers}}")
-            n_label.next_to(brace, DOWN, buff=0.15)
-            values = flat.tolist()
-            shown = ", ".join(str(v) for v in values[:6]) + ", …, " + ", ".join(str(v) for v in values[-3:])
-            head = S.text(f"[ {shown} ]", S.SMALL, mono=True).next_to(Group(*row_mobs), UP, buff=0.3)
-            self.play(Create(brace), Write(n_label), FadeIn(head), run_time=cue.share(0.18))
-            norm = tex(r"x \mapsto \frac{x/255 - 0.5}{0.5} \in [-1,\, 1]", S.SMALL, S.MUTED)
-            norm.move_to(1.3 * UP)
-            # Why channel-major: it is the layout of this model's Conv2d weight (D, 3, P, P) read as rows.
-            order = S.corner_note("order of timm's Conv2d weights (C, P, P); the original JAX code "
-                                  "flattens (P, P, C): the same numbers, columns permuted")
-            self.play(FadeOut(labels), FadeIn(norm), FadeIn(order), run_time=cue.share(0.1))
-        self.strip = Group(*row_mobs)
-        self.play(FadeOut(VGroup(brace, n_label, head, norm, order)), run_time=0.4)
+            planes = Group(*[PixelImage(tinted(px, k), height=2.6) for k in range(3)]).arrange(RIGHT, buff=0.6)
+            names = VGroup(*[S.text(n, S.BODY, S.CHANNEL_COLORS[k]).next_to(planes[k], UP, buff=0.15)
+                             for k, n in enumerate(("red", "green", "blue"))])
+            top = Group(planes, names)
+            L.MAIN.place(top, aligned=UP)
+            self.play(FadeIn(top), run_time=cue.share(0.12))
+            strip = self.flat_strip(flat, L.MAIN.width)
+            strip.move_to([L.MAIN.center[0], -0.2, 0])
+            # Each plane's rows slide into place: red rows 0..P-1, then green, then blue.
+            per = d.P * d.P
+            thirds = Group(*[PixelImage(channel_tinted(flat[None, :])[:, k * per:(k + 1) * per], height=0.5,
+                                        width=strip.width / 3) for k in range(3)]).arrange(RIGHT, buff=0)
+            thirds.move_to(strip)
+            self.play(*[ReplacementTransform(planes[k].copy(), thirds[k]) for k in range(3)],
+                      run_time=cue.share(0.3))
+            brace = Brace(thirds, DOWN, color=S.MUTED)
+            n_label = tex(rf"{d.P} \times {d.P} \times 3 = {flat.size}\ \text{{numbers}}").next_to(brace, DOWN, 0.15)
+            shown = ", ".join(str(v) for v in flat[:6].tolist()) + ", …, " + ", ".join(
+                str(v) for v in flat[-3:].tolist())
+            values = S.text(f"[ {shown} ]", S.SMALL, mono=True).next_to(thirds, UP, buff=0.25)
+            self.play(Create(brace), Write(n_label), FadeIn(values), run_time=cue.share(0.18))
+            lo, hi = self.values["range_low"], self.values["range_high"]
+            mean, std = self.values["norm_mean"], self.values["norm_std"]
+            norm = tex(rf"x \mapsto \frac{{x/255 - {mean}}}{{{std}}} \in [{lo.tex},\ {hi.tex}]"
+                       if "about" not in mean else rf"x \mapsto \frac{{x/255 - \mu_c}}{{\sigma_c}} \in "
+                       rf"[{lo.tex},\ {hi.tex}]", S.BODY, S.MUTED)
+            src = S.text("the model's own preprocessing (timm data config)", S.TINY, S.MUTED)
+            normg = VGroup(norm, src).arrange(DOWN, buff=0.12)
+            L.FOOTER.place(normg)
+            normg.shift(0.3 * UP)
+            self.play(FadeIn(normg), run_time=cue.share(0.12))
+
+    def order(self):
+        d, i, f = self.dims, self.facts.example_patch, self.facts
+        px = self.trace.patch_pixels[i]
+        with self.narrate("order") as cue:
+            self.add(Heading("Which order? The one the weights expect"))
+            chw = self.flat_strip(f.pixel_rows[i], L.MAIN.width - 3.2)
+            # The same values read pixel by pixel: (y, x, channel), coloured by channel.
+            hwc_vals = px.reshape(-1)
+            colours = np.zeros((1, hwc_vals.size, 3), dtype=np.uint8)
+            colours[0, np.arange(hwc_vals.size), np.arange(hwc_vals.size) % 3] = hwc_vals
+            hwc = PixelImage(colours, height=0.5, width=chw.width)
+            a_l = S.text("channel first (C, P, P)", S.SMALL, S.GREEN)
+            b_l = S.text("pixel first (P, P, C)", S.SMALL, S.BLUE)
+            a_n = S.text("timm's Conv2d weights (D, 3, P, P)", S.TINY, S.MUTED)
+            b_n = S.text("the paper's formula, Google's JAX code", S.TINY, S.MUTED)
+            rows = Group(Group(a_l, chw, a_n).arrange(DOWN, buff=0.15),
+                         Group(b_l, hwc, b_n).arrange(DOWN, buff=0.15)).arrange(DOWN, buff=0.7)
+            L.MAIN.place(rows, aligned=UP)
+            rows.shift(0.2 * DOWN)
+            self.play(FadeIn(rows[0]), run_time=cue.share(0.2))
+            self.play(FadeIn(rows[1]), run_time=cue.share(0.2))
+            check = tex(rf"\max\,\lvert E\,p_{{(P,P,C)}} - E\,p_{{(C,P,P)}} \rvert = "
+                        rf"{self.values['wrong_order_diff'].tex}", S.BODY, S.RED)
+            note = S.text("with this model's weights: the wrong order gives different tokens", S.SMALL, S.MUTED)
+            g = VGroup(check, note).arrange(DOWN, buff=0.2).next_to(rows, DOWN, buff=0.5)
+            self.play(Write(check), FadeIn(note), run_time=cue.share(0.3))
+            self.add(CitationCard(VIT_PAPER, "Eq. 1"))
 
     def matrix(self):
-        i = self.example
-        # Every patch flattened the same way, one row each, coloured by channel.
-        rows = self.rows
-        per = self.P * self.P
-        rgb = channel_tinted(rows)
+        d, i = self.dims, self.facts.example_patch
+        rows = self.facts.pixel_rows
+        per = d.P * d.P
         with self.narrate("matrix") as cue:
-            mat = PixelImage(rgb, height=5.0, width=8.6).move_to(1.7 * RIGHT + 0.3 * DOWN)
-            row_h = mat.height / self.N
-            target_y = mat.get_top()[1] - (i + 0.5) * row_h
-            self.play(self.strip.animate.stretch_to_fit_width(mat.width).stretch_to_fit_height(row_h)
-                      .move_to([mat.get_x(), target_y, 0]), run_time=cue.share(0.2))
-            self.play(FadeIn(mat), run_time=cue.share(0.15))
-            self.remove(self.strip)
-            marker = Rectangle(width=mat.width + 0.1, height=max(row_h, 0.04), color=S.ACCENT, stroke_width=3)
-            marker.move_to([mat.get_x(), target_y, 0])
-            left = Brace(mat, LEFT, color=S.MUTED)
-            left_l = S.text(f"{self.N} rows (patches)", S.SMALL).next_to(left, LEFT, buff=0.1)
-            row_l = S.text(f"row {i}", S.SMALL, S.ACCENT).next_to(left, LEFT, buff=0.1).set_y(target_y)
-            top = Brace(mat, UP, color=S.MUTED)
-            top_l = S.text(f"{rows.shape[1]} columns: {per} red, {per} green, {per} blue", S.SMALL)
-            top_l.next_to(top, UP, buff=0.1)
-            self.play(Create(marker), FadeIn(row_l), run_time=cue.share(0.15))
-            self.play(Create(left), FadeIn(left_l), Create(top), FadeIn(top_l), run_time=cue.share(0.2))
-            shape = tex(rf"({self.N},\ {rows.shape[1]})", S.HEADING, S.ACCENT).next_to(mat, DOWN, buff=0.3)
-            self.play(Write(shape), run_time=cue.share(0.12))
-        self.matrix_group = Group(mat, marker, row_l, left, left_l, top, top_l)
-        self.shape = shape
+            mat = MatrixImage(channel_tinted(rows), height=L.MAIN.height - 1.6, width=L.MAIN.width - 5.0,
+                              row_label="{n} patches", col_label=f"{{n}} values: {per} red, {per} green, {per} blue")
+            L.MAIN.place(mat)
+            self.play(FadeIn(mat), run_time=cue.share(0.25))
+            self.play(Create(mat.highlight_row(i)), FadeIn(mat.row_marker(i, f"patch {i}")),
+                      run_time=cue.share(0.2))
+            total = num.integer(rows.size)
+            arith = tex(rf"{d.N} \times {rows.shape[1]} = {total.tex} = {self.size} \times {self.size} \times 3",
+                        S.BODY, S.GREEN)
+            L.FOOTER.place(arith)
+            self.play(Write(arith), run_time=cue.share(0.3))
 
-    def arithmetic(self):
-        n, dim = self.rows.shape
-        total = n * dim
-        with self.narrate("arithmetic") as cue:
-            self.play(FadeOut(self.matrix_group), self.shape.animate.move_to(2.2 * UP), run_time=cue.share(0.15))
-            fmt = lambda v: f"{v:,}".replace(",", "{,}")  # noqa: E731
-            lhs = tex(rf"{n} \times {dim} = {fmt(total)}")
-            rhs = tex(rf"{self.size} \times {self.size} \times 3 = {fmt(3 * self.size ** 2)}")
-            eq = VGroup(lhs, rhs).arrange(DOWN, buff=0.5).move_to(0.2 * UP)
-            self.play(Write(lhs), run_time=cue.share(0.2))
-            self.play(Write(rhs), run_time=cue.share(0.2))
-            same = total == 3 * self.size ** 2
-            verdict = S.text("same numbers, rearranged" if same else "counts differ", S.BODY,
-                             S.GREEN if same else S.RED).next_to(eq, DOWN, buff=0.6)
-            self.play(FadeIn(verdict, shift=0.2 * UP), run_time=cue.share(0.15))
-        self.clear()
+    def not_yet(self):
+        d = self.dims
+        with self.narrate("not-yet") as cue:
+            self.add(Heading("Not yet what the blocks read"))
+            left, right = L.MAIN.split(0.5, gutter=1.2)
+            raw = MatrixImage(channel_tinted(self.facts.pixel_rows), height=3.6, width=3.6,
+                              row_label="{n} patches", col_label="{n} pixel values")
+            left.place(raw)
+            x0 = np.asarray(self.trace.x0)
+            tokens = MatrixImage(x0, height=3.6, width=3.6 * min(1.0, x0.shape[1] / 768 * 2),
+                                 row_label="{n} tokens", col_label="width {n}", colorbar=False)
+            right.place(tokens)
+            arrow = Arrow(raw.get_right(), tokens.get_left(), buff=0.2, color=S.ACCENT)
+            steps = S.text(f"project to {d.D} · put CLS first · add positions", S.SMALL, S.ACCENT)
+            steps.next_to(arrow, UP, buff=0.15)
+            if steps.width > arrow.get_length() + 2:
+                steps.scale_to_fit_width(arrow.get_length() + 2)
+            self.play(FadeIn(raw), run_time=cue.share(0.15))
+            self.play(Create(arrow), FadeIn(steps), FadeIn(tokens), run_time=cue.share(0.35))
+            if d.P * d.P * 3 == VIT_B_WIDTH:
+                self.add(CitationCard(VIT_PAPER, "Table 1", f"ViT-Base: D = {VIT_B_WIDTH}"))
 
-    def conv_view(self):
-        conv = self.conv
+    def conv(self):
+        d = self.dims
+        f = self.facts
         with self.narrate("conv") as cue:
-            photo = self.photo_mob(4.8).move_to(3.3 * LEFT + 0.3 * DOWN)
-            layer = S.text(conv.layer, S.SMALL, S.ACCENT, mono=True)
-            layer.move_to([0, S.SAFE_TOP - 0.2, 0])
-            self.play(FadeIn(photo), FadeIn(layer), run_time=cue.share(0.1))
-            side = photo.height / self.G
-            ul = photo.get_corner(UP + LEFT)
-            window = Square(side, color=S.ACCENT, stroke_width=5).move_to(ul + [side / 2, -side / 2, 0])
-            # The right panel: one filter's response at every stride position, filled in as the window visits.
-            fmap = np.asarray(conv.feature_map)  # (grid, grid) of filter 0
-            out = heatmap_image(fmap, cmap="magma", height=3.6).move_to(3.3 * RIGHT + 0.3 * DOWN)
-            cover = VGroup(*[Square(out.height / self.G, stroke_width=0.5, stroke_color=S.MUTED,
-                                    fill_color=S.BACKGROUND, fill_opacity=1)
-                             .move_to(out.get_corner(UP + LEFT) + [(c + 0.5) * out.height / self.G,
-                                                                   -(r + 0.5) * out.height / self.G, 0])
-                             for r in range(self.G) for c in range(self.G)])
-            out_l = S.text(f"output: {self.G} × {self.G} positions (filter 0 shown)", S.SMALL)
-            out_l.next_to(out, DOWN, buff=0.25)
-            self.add(out, cover)
-            self.play(Create(window), FadeIn(out_l), run_time=cue.share(0.08))
-            stride_l = S.text(f"kernel {self.P} × {self.P}, stride {self.P}: no overlap, no gaps", S.SMALL)
-            stride_l.next_to(photo, DOWN, buff=0.25).set_x(0)
-            self.play(FadeIn(stride_l), run_time=cue.share(0.06))
-            # Step the window along the first row one stride at a time, then sweep the rest.
-            for c in range(self.G):
-                self.play(window.animate.move_to(ul + [(c + 0.5) * side, -side / 2, 0]), FadeOut(cover[c]),
-                          run_time=cue.share(0.3) / self.G)
-            rest = list(range(self.G, self.N))
-            self.play(LaggedStart(*[FadeOut(cover[k]) for k in rest], lag_ratio=0.02),
-                      window.animate.move_to(ul + [(self.G - 0.5) * side, -(self.G - 0.5) * side, 0]),
-                      run_time=cue.share(0.3))
-        self.clear()
+            g = self.photo_grid(height=5.4)
+            layer = S.text(f.layer, S.SMALL, S.ACCENT, mono=True)
+            L.TITLE.place(layer, aligned=LEFT)
+            self.play(FadeIn(g), FadeIn(layer), run_time=cue.share(0.08))
+            fmap = Heatmap(np.asarray(f.feature_map), "magma", label="filter 0 output", height=4.4)
+            L.RIGHT.place(fmap)
+            cover = VGroup(*[Square(fmap.image.height / d.grid, stroke_width=0.5, stroke_color=S.MUTED,
+                                    fill_color=S.BACKGROUND, fill_opacity=1).move_to(fmap.cell_center(k))
+                             for k in range(d.N)])
+            out_l = S.text(f"{d.grid} × {d.grid} outputs of filter 0", S.SMALL).next_to(fmap.image, DOWN, buff=0.2)
+            self.add(fmap, cover)
+            window = g.window(0)
+            stride_l = S.text(f"kernel {d.P} × {d.P}, stride {d.P}: no overlap, no gaps", S.SMALL)
+            stride_l.next_to(g, DOWN, buff=0.15)
+            self.play(Create(window), FadeIn(out_l), FadeIn(stride_l), run_time=cue.share(0.08))
+            for c in range(d.grid):
+                self.play(window.animate.move_to(g.cell_center(c)), FadeOut(cover[c]),
+                          run_time=cue.share(0.25) / d.grid)
+            self.play(LaggedStart(*[FadeOut(cover[k]) for k in range(d.grid, d.N)], lag_ratio=0.02),
+                      window.animate.move_to(g.cell_center(d.N - 1)), run_time=cue.share(0.25))
+            peak = int(np.asarray(f.feature_map).argmax())
+            self.play(Create(SurroundingRectangle(Square(fmap.image.height / d.grid).move_to(
+                fmap.cell_center(peak)), color=S.GREEN, buff=0)), Create(g.cell_square(peak, S.GREEN)),
+                run_time=cue.share(0.1))
 
     def conv_equal(self):
-        conv = self.conv
-        D = self.trace.dims.D
+        d, f = self.dims, self.facts
         with self.narrate("conv-equal") as cue:
-            w = tex(rf"W:\ ({D},\ 3,\ {self.P},\ {self.P}) \;\longrightarrow\; ({D},\ {3 * self.P * self.P})")
-            a = tex(r"\mathrm{conv}(x)[:,\, r,\, c]")
-            b = tex(rf"= W_{{\text{{flat}}}}\, p_{{{self.G} r + c}} + b")
-            eq = VGroup(a, b).arrange(RIGHT, buff=0.2)
-            block = VGroup(w, eq).arrange(DOWN, buff=0.6).move_to(1.2 * UP)
+            self.add(Heading("One convolution = cut + one matrix product"))
+            w = tex(rf"W:\ ({d.D},\ 3,\ {d.P},\ {d.P}) \;\longrightarrow\; ({d.D},\ {3 * d.P * d.P})", S.HEADING)
+            eq = tex(rf"\mathrm{{conv}}(x)[:,\, r,\, c] = W_{{\text{{flat}}}}\, p_{{{d.grid} r + c}} + b", S.HEADING)
+            check = tex(rf"\max\,\lvert \mathrm{{conv}} - \mathrm{{matmul}} \rvert = "
+                        rf"{self.values['conv_max_diff'].tex}", S.HEADING, S.GREEN)
+            note = S.text(f"measured on this photo: all {d.N} patches × {d.D} filters", S.SMALL, S.MUTED)
+            block = VGroup(w, eq, check, note).arrange(DOWN, buff=0.55)
+            L.MAIN.place(block)
             self.play(Write(w), run_time=cue.share(0.25))
             self.play(Write(eq), run_time=cue.share(0.25))
-            diff = conv.max_abs_diff
-            mant, exp = f"{diff:.1e}".split("e")
-            check = tex(rf"\max\,\lvert \mathrm{{conv}} - \mathrm{{matmul}} \rvert = {mant} \times 10^{{{int(exp)}}}",
-                        S.BODY, S.GREEN)
-            check.next_to(block, DOWN, buff=0.8)
-            note = S.text(f"measured on this photo: all {self.N} patches × {D} filters", S.SMALL, S.MUTED)
-            note.next_to(check, DOWN, buff=0.3)
             self.play(Write(check), FadeIn(note), run_time=cue.share(0.25))
-        self.clear()
 
     def recap(self):
+        d = self.dims
         with self.narrate("recap") as cue:
-            photo = self.photo_mob(2.6)
-            sheet = Group(*[PixelImage(self.patch_px[k], height=0.16) for k in range(self.N)])
-            for m, p in zip(sheet, self.sheet_positions(0.16, 0.03, (0, 0, 0))):
-                m.move_to(p)
-            mat = PixelImage(channel_tinted(self.rows), height=2.6, width=2.8)
-            steps = Group(photo, sheet, mat).arrange(RIGHT, buff=1.3).move_to(0.6 * UP)
+            photo = PixelImage(self.trace.picture, height=3.2)
+            sheet = PatchSheet(self.trace.patch_pixels, d.grid, height=3.2)
+            mat = PixelImage(channel_tinted(self.facts.pixel_rows), height=3.2, width=3.4)
+            steps = Group(photo, sheet, mat).arrange(RIGHT, buff=1.4)
+            L.MAIN.place(steps)
+            steps.shift(0.4 * UP)
             arrows = VGroup(Arrow(photo.get_right(), sheet.get_left(), color=S.ACCENT),
                             Arrow(sheet.get_right(), mat.get_left(), color=S.ACCENT))
-            caps = VGroup(S.text(f"{self.size} × {self.size} × 3", S.SMALL),
-                          S.text(f"{self.G} × {self.G} patches, 0 … {self.N - 1}", S.SMALL),
-                          S.text(f"({self.N}, {3 * self.P * self.P})", S.SMALL))
+            caps = VGroup(S.text(f"{self.size} × {self.size} × 3", S.BODY),
+                          S.text(f"{d.N} patches of {d.P} × {d.P}", S.BODY),
+                          S.text(num.shape(d.N, 3 * d.P * d.P).screen, S.BODY))
             for cap, m in zip(caps, steps):
                 cap.next_to(m, DOWN, buff=0.3)
             self.play(FadeIn(photo), FadeIn(caps[0]), run_time=cue.share(0.1))
             self.play(Create(arrows[0]), FadeIn(sheet), FadeIn(caps[1]), run_time=cue.share(0.15))
             self.play(Create(arrows[1]), FadeIn(mat), FadeIn(caps[2]), run_time=cue.share(0.15))
-            nxt = S.text(f"Next: project each row to {self.trace.dims.D} numbers, then add position",
-                         S.SMALL, S.MUTED).move_to([0, S.SAFE_BOTTOM + 0.4, 0])
-            self.play(FadeIn(nxt), run_time=cue.share(0.1))
-        self.clear(run_time=1.0)
-
+            words = S.text(f"{d.N} words, each {d.P} × {d.P} pixels", S.HEADING, S.ACCENT)
+            words.next_to(caps, DOWN, buff=0.5)
+            self.play(FadeIn(words), run_time=cue.share(0.15))
+            self.play(FadeIn(NextLessonFooter(self.lesson, "project each row, add positions, meet CLS")),
+                      run_time=cue.share(0.1))

@@ -33,11 +33,11 @@ from manim import (  # noqa: E402
 )
 from manim.camera.camera import Camera  # noqa: E402
 
+from scenes.common.heatmaps import heatmap_image  # noqa: E402
 from scenes.common.pixel_image import (  # noqa: E402
     FastCamera,
     FastImageScene,
     PixelImage,
-    heatmap_image,
 )
 
 # 480p15: 854x480 pixels for an 8-unit-high frame -> exactly 60 px per unit.

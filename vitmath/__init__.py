@@ -23,6 +23,7 @@ _WHERE = {
     "image": ["LoadedImage", "load_image"],
     "labels": ["class_names"],
     "model": ["load_model"],
+    "patchify": ["PatchFacts", "cached_patch_facts", "patch_facts"],
     "receptive_field": ["CNNReceptiveFields", "LayerRF", "StageRF", "cnn_receptive_fields"],
     "tracing": ["BlockTrace", "Dims", "Trace", "dims_of", "trace"],
 }

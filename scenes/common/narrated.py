@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
-from manim import config
+from manim import FadeIn, Rectangle, config
 from manim.utils.exceptions import EndSceneEarlyException
 
 import vitmath
@@ -86,6 +86,17 @@ class NarratedScene(FastMovingCameraScene):
         self.frames += int(self.duration / dt) if frozen else len(np.arange(0, self.duration, dt))
         self.renderer.time = self.clock
 
+    def clear_screen(self, run_time: float = 0.5):
+        """Fade everything out by fading a background-coloured veil in: one small mobject to animate,
+        where a FadeOut of the whole screen deep-copies every mobject on it."""
+        if not self.mobjects:
+            return
+        frame = self.camera.frame
+        veil = Rectangle(width=frame.width + 0.1, height=frame.height + 0.1, stroke_width=0,
+                         fill_color=BACKGROUND, fill_opacity=1).move_to(frame)
+        self.play(FadeIn(veil), run_time=run_time)
+        self.remove(*self.mobjects)
+
     def wait_frames(self, frames: int):
         if frames > 0:
             # Half a frame over: int() of the frozen path then gives exactly `frames`.
@@ -99,7 +110,7 @@ class NarratedScene(FastMovingCameraScene):
             # Manim's own skipping: the cues before the previewed one still build their mobjects, unrendered.
             self.next_section(cue_id, skip_animations=cue_id != only)
         audio = synthesize_cue(self.script.cue(cue_id), self.voice)
-        start_frame = self.frames
+        start_frame, first_play = self.frames, len(self.renderer.animations_hashes)
         # The render CLI mixes and normalises the whole track itself; a plain `manim` run gets Manim's mix.
         if audio.wav_path is not None and self.inputs.timeline is None:
             self.add_sound(str(audio.wav_path))
@@ -109,7 +120,8 @@ class NarratedScene(FastMovingCameraScene):
         self.wait_frames(speech_frames - (self.frames - start_frame))
         self.timeline.cues.append(CueTiming(
             cue_id, start_frame / config.frame_rate, audio.duration,
-            str(audio.wav_path) if audio.wav_path else None, [tuple(s) for s in audio.segments]))
+            str(audio.wav_path) if audio.wav_path else None, [tuple(s) for s in audio.segments],
+            self.renderer.animations_hashes[first_play:]))
         self._report_progress()
         if cue_id == only:
             raise EndSceneEarlyException()

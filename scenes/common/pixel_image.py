@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import weakref
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable
 
 import cairo
 import numpy as np
@@ -45,10 +45,7 @@ __all__ = [
     "FastMovingCamera",
     "FastImageScene",
     "FastMovingCameraScene",
-    "heatmap_image",
-    "heatmap_rgba",
     "to_rgba_uint8",
-    "COLORMAPS",
 ]
 
 _FILTERS = {
@@ -460,130 +457,3 @@ class FastMovingCameraScene(MovingCameraScene):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("camera_class", FastMovingCamera)
         super().__init__(**kwargs)
-
-
-# --------------------------------------------------------------------------
-# heatmaps
-# --------------------------------------------------------------------------
-
-# Samples of matplotlib's perceptual colormaps at 0, 0.1, ..., 1 (linearly
-# interpolated between samples: a close approximation, no matplotlib needed).
-COLORMAPS: dict[str, np.ndarray] = {
-    "viridis": np.array(
-        [
-            (0.267004, 0.004874, 0.329415),
-            (0.282623, 0.140926, 0.457517),
-            (0.253935, 0.265254, 0.529983),
-            (0.206756, 0.371758, 0.553117),
-            (0.163625, 0.471133, 0.558148),
-            (0.127568, 0.566949, 0.550556),
-            (0.134692, 0.658636, 0.517649),
-            (0.266941, 0.748751, 0.440573),
-            (0.477504, 0.821444, 0.318195),
-            (0.741388, 0.873449, 0.149561),
-            (0.993248, 0.906157, 0.143936),
-        ]
-    ),
-    "magma": np.array(
-        [
-            (0.001462, 0.000466, 0.013866),
-            (0.078815, 0.054184, 0.211667),
-            (0.232077, 0.059889, 0.437695),
-            (0.390384, 0.100379, 0.501864),
-            (0.550287, 0.161158, 0.505719),
-            (0.716387, 0.214982, 0.475290),
-            (0.868793, 0.287728, 0.409303),
-            (0.967671, 0.439703, 0.359810),
-            (0.994738, 0.624350, 0.427397),
-            (0.995131, 0.812104, 0.572266),
-            (0.987053, 0.991438, 0.749504),
-        ]
-    ),
-    "inferno": np.array(
-        [
-            (0.001462, 0.000466, 0.013866),
-            (0.087411, 0.044556, 0.224813),
-            (0.258234, 0.038571, 0.406485),
-            (0.416331, 0.090203, 0.432943),
-            (0.578304, 0.148039, 0.404411),
-            (0.735683, 0.215906, 0.330245),
-            (0.865006, 0.316822, 0.226055),
-            (0.954506, 0.468744, 0.099874),
-            (0.987622, 0.645320, 0.039886),
-            (0.964394, 0.843848, 0.273391),
-            (0.988362, 0.998364, 0.644924),
-        ]
-    ),
-    "gray": np.array([(0.0, 0.0, 0.0), (1.0, 1.0, 1.0)]),
-    "hot": np.array(
-        [(0.04, 0, 0), (0.5, 0, 0), (1, 0.1, 0), (1, 0.6, 0), (1, 1, 0.3), (1, 1, 1)]
-    ),
-    "coolwarm": np.array(
-        [
-            (0.230, 0.299, 0.754),
-            (0.552, 0.690, 0.996),
-            (0.866, 0.865, 0.865),
-            (0.956, 0.604, 0.486),
-            (0.706, 0.016, 0.150),
-        ]
-    ),
-}
-
-
-def _apply_cmap(x: np.ndarray, cmap: str | Callable | Sequence) -> np.ndarray:
-    if callable(cmap):
-        rgb = np.asarray(cmap(x), dtype=np.float64)
-        return rgb[..., :3] if rgb.shape[-1] >= 3 else np.repeat(rgb, 3, axis=-1)
-    if isinstance(cmap, str):
-        if cmap not in COLORMAPS:
-            raise ValueError(f"unknown cmap {cmap!r}; known: {sorted(COLORMAPS)}")
-        stops = COLORMAPS[cmap]
-    else:  # a sequence of colours
-        stops = np.array([ManimColor(c).to_rgb() for c in cmap], dtype=np.float64)
-    pos = np.linspace(0.0, 1.0, len(stops))
-    return np.stack([np.interp(x, pos, stops[:, k]) for k in range(3)], axis=-1)
-
-
-def heatmap_rgba(
-    values: Any,
-    cmap: str | Callable | Sequence = "viridis",
-    vmin: float | None = None,
-    vmax: float | None = None,
-    alpha: float | np.ndarray = 1.0,
-) -> np.ndarray:
-    """Map a 2-D array of values to an HxWx4 uint8 RGBA array."""
-    v = np.asarray(values, dtype=np.float64)
-    if v.ndim != 2:
-        raise ValueError(f"heatmap needs a 2-D array, got shape {v.shape}")
-    lo = float(np.nanmin(v)) if vmin is None else float(vmin)
-    hi = float(np.nanmax(v)) if vmax is None else float(vmax)
-    x = (v - lo) / (hi - lo) if hi > lo else np.zeros_like(v)
-    x = np.clip(np.nan_to_num(x, nan=0.0), 0.0, 1.0)
-    rgb = _apply_cmap(x, cmap)
-    a = np.broadcast_to(np.asarray(alpha, dtype=np.float64), v.shape)
-    rgba = np.concatenate([rgb, np.clip(a, 0, 1)[..., None]], axis=-1)
-    return np.rint(rgba * 255).astype(np.uint8)
-
-
-def heatmap_image(
-    values: Any,
-    cmap: str | Callable | Sequence = "viridis",
-    vmin: float | None = None,
-    vmax: float | None = None,
-    alpha: float | np.ndarray = 1.0,
-    height: float | None = None,
-    width: float | None = None,
-    **kwargs: Any,
-) -> PixelImage:
-    """A :class:`PixelImage` of ``values`` (2-D) coloured by ``cmap``.
-
-    ``cmap``: a name in :data:`COLORMAPS`, a list of colours (evenly spaced
-    stops) or a callable mapping [0,1] arrays to (...,3) floats.  ``alpha``
-    may be a scalar or a per-cell array (e.g. to overlay on the photo).
-    """
-    return PixelImage(
-        heatmap_rgba(values, cmap=cmap, vmin=vmin, vmax=vmax, alpha=alpha),
-        height=height,
-        width=width,
-        **kwargs,
-    )

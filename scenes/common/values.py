@@ -1,6 +1,10 @@
 """Numbers the narration may speak, each read off the model's trace (never typed in)."""
 from __future__ import annotations
 
+from pathlib import Path
+
+import vitmath
+
 
 def narration_values(trace) -> dict[str, object]:
     d = trace.dims
@@ -20,3 +24,14 @@ def narration_values(trace) -> dict[str, object]:
         "top1_label": label,
         "top1_percent": f"{100 * prob:.0f} percent",
     }
+
+
+def is_course_photo(image: str | None) -> bool:
+    return image is None or Path(image).resolve() == Path(vitmath.DEFAULT_IMAGE).resolve()
+
+
+def photo_description(image: str | None) -> str:
+    """What the photo is, in words: known for the course photo (see its PROVENANCE.md), neutral for others."""
+    if is_course_photo(image):
+        return "an astronaut, with a cat pasted into the corner"
+    return f"your photo, {Path(image).name}"

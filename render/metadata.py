@@ -69,7 +69,7 @@ def build(lesson, script, chapters, previous, next_, voice_spec: str | None, tot
     parts = [
         f"{COURSE_TITLE}, lesson {lesson.number} of {total}. {lesson.phase}.",
         _summary(script),
-        "Chapters:\n" + chapters_mod.description_block(chapters),
+        "Chapters:\n" + chapters_mod.description_block(chapters) if chapters else "",
         "\n".join(x for x in (_neighbour_line("Previous", previous, video_ids),
                               _neighbour_line("Next", next_, video_ids)) if x),
         "Every picture, heatmap and number on screen is computed from the real tensors of a pretrained "

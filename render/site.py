@@ -77,7 +77,8 @@ def _lesson_entry(lesson, entry, folder: OutputFolder, lessons, media: Path, ech
         chapters = meta.pop("_chapters")
         track = media / f"{lesson.output_stem}.chapters.vtt"
         track.write_text(chapters_mod.webvtt(chapters), encoding="utf-8")
-        item.update(chapters=meta["chapters"], chapters_track=f"media/{track.name}")
+        item.update(chapters=meta["chapters"], chapters_track=f"media/{track.name}",
+                    _chapter_cues=[{"start": c.start, "end": c.end, "title": c.title} for c in chapters])
     except UserError as e:  # a lesson without valid chapters is still worth watching
         echo(f"warning: {lesson.id}: no chapters ({e})")
         from narration.script import load_script
@@ -85,7 +86,20 @@ def _lesson_entry(lesson, entry, folder: OutputFolder, lessons, media: Path, ech
         meta = metadata.build(lesson, load_script(lesson.narration_file), [], None, None,
                               (entry.get("inputs") or {}).get("voice"), len(lessons))
     item["description"] = meta["description"]
+    # The cues again, as data: a page opened from file:// may not load tracks (Chromium treats every file as
+    # its own origin), so app.js then adds them through the TextTrack API instead.
+    item["cues"] = {"captions": _cues(media / vtt.name),
+                    "chapters": [[c["start"], c["end"], c["title"]] for c in item.pop("_chapter_cues", [])]}
     return item
+
+
+def _cues(vtt: Path) -> list:
+    import webvtt
+
+    try:
+        return [[c.start_in_seconds, c.end_in_seconds, c.text] for c in webvtt.read(str(vtt))]
+    except webvtt.errors.MalformedFileError as e:
+        raise UserError(f"{vtt}: not valid WebVTT ({e})") from None
 
 
 def _lesson_html(lesson, item: dict | None) -> str:
@@ -103,7 +117,7 @@ def _lesson_html(lesson, item: dict | None) -> str:
     return f"""<article class="lesson" id="{e(lesson.id)}" data-lesson="{e(lesson.id)}">{head}{minutes}
 <video controls preload="metadata" playsinline>
 <source src="{e(item['video'])}" type="video/mp4">
-<track kind="captions" src="{e(item['captions'])}" srclang="en" label="English" default>{chapters_track}
+<track kind="captions" src="{e(item['captions'])}" srclang="en" label="English">{chapters_track}
 </video>
 {f'<ol class="chapters" aria-label="Chapters">{chapter_buttons}</ol>' if chapter_buttons else ''}
 <details><summary>Description</summary><p class="description">{e(item['description'])}</p></details>
@@ -161,7 +175,8 @@ def build_site(out: Path, quality: str, dest: Path | None = None, echo=print, le
         game = {"model": d.model_name, "image_size": d.grid * d.P, "patch": d.P, "grid": d.grid,
                 "depth": d.depth, "heads": d.H, "photo": "media/photo.png",
                 "top1": {"label": tr.top5[0][1], "p": tr.top5[0][2]}, **attention_maps(tr)}
-        data = {"lessons": [lesson.id for lesson in lessons], "game": game}
+        data = {"lessons": [lesson.id for lesson in lessons], "game": game,
+                "tracks": {lesson_id: item["cues"] for lesson_id, item in items.items()}}
         (part / "data.js").write_text("window.VITLESSONS = " + json.dumps(data) + ";\n", encoding="utf-8")
         page = Template((FILES / "index.html").read_text(encoding="utf-8")).substitute(
             title=html.escape(metadata.COURSE_TITLE), phases="\n".join(sections), total=len(lessons))

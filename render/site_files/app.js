@@ -48,6 +48,28 @@
   });
   paintProgress();
 
+  // ---------------------------------------------------------------- captions and chapters tracks
+  // Over http(s) the <track> elements load their .vtt files. Opened from file://, Chromium refuses to load
+  // them (each file is its own origin), so the same cues, shipped in data.js, are added through the API.
+  var fromFile = location.protocol === "file:";
+  document.querySelectorAll("article.lesson video").forEach(function (video) {
+    var cues = data.tracks[video.closest("article").dataset.lesson];
+    if (fromFile) {
+      video.querySelectorAll("track").forEach(function (t) { t.remove(); });
+      [["captions", "English", cues.captions], ["chapters", "Chapters", cues.chapters]].forEach(function (spec) {
+        if (!spec[2].length) return;
+        var track = video.addTextTrack(spec[0], spec[1], "en");
+        spec[2].forEach(function (c) { track.addCue(new VTTCue(c[0], c[1], c[2])); });
+        track.mode = spec[0] === "captions" ? "showing" : "hidden";
+      });
+    } else {
+      var captions = video.querySelector("track[kind=captions]");
+      if (captions) captions.track.mode = "showing";
+      var chapters = video.querySelector("track[kind=chapters]");
+      if (chapters) chapters.track.mode = "hidden";  // loaded, for players that list chapters
+    }
+  });
+
   // ---------------------------------------------------------------- the game
   var g = data.game;
   var blockSel = document.getElementById("block");

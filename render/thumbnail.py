@@ -81,7 +81,8 @@ def compose(frame: Image.Image, number: int, phase: str, title: str) -> Image.Im
             break
     y = h - margin - len(lines) * size * 1.15
     for line in lines:
-        draw.text((margin, y), line, font=font, fill=INK)
+        # An outline in the background colour keeps the title legible where it crosses the picture.
+        draw.text((margin, y), line, font=font, fill=INK, stroke_width=max(2, size // 18), stroke_fill=BACKGROUND)
         y += size * 1.15
     draw.rectangle((margin, h - margin + 10, margin + 160, h - margin + 16), fill=ACCENT)
     return canvas

@@ -358,3 +358,12 @@ def test_publishing_a_lesson_not_rendered_is_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         f"error: p2-01-contact-sheet is not rendered in {tmp_path / 'low'}; run `vitlessons render "
         "p2-01-contact-sheet --quality low` first"]
+
+
+def test_a_chapter_key_must_be_text(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[[cue]]\nid = "a"\nchapter = 3\ntext = "Words."\n')
+    with pytest.raises(UserError, match="cue 'a' has a chapter that is not a short text"):
+        load_script(path)
+    path.write_text('[[cue]]\nid = "a"\nchapter = "  Two   words "\ntext = "Words."\n')
+    assert load_script(path).cues[0].chapter == "Two words"

@@ -9,6 +9,7 @@ APT_PACKAGES=(
   texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm  # MathTex
   espeak-ng                                                                  # fallback voice, always there
   fonts-dejavu-core                                                          # the course typeface
+  chromium                                                                   # the course page's browser tests
 )
 # Exact pins for this machine live here, not in pyproject.toml: CPU-safe torch/torchvision pair, and
 # Pillow below 12 because manim 0.22 fails on Pillow 13.

@@ -30,6 +30,7 @@ PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 class Cue:
     id: str
     text: str
+    chapter: str | None = None  # a chapter of the published video starts at this cue
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Script:
                 if name not in values:
                     raise UserError(f"{self._where()}: cue '{cue.id}' uses {{{name}}} but the scene gave no value for it")
             text = PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), cue.text)
-            filled.append(Cue(cue.id, text))
+            filled.append(replace(cue, text=text))
         return replace(self, cues=filled)
 
     def check_all_used(self, used_ids) -> None:
@@ -97,8 +98,11 @@ def load_script(lesson_id_or_path) -> Script:
         if cue_id in seen:
             raise UserError(f"script {path}: cue id '{cue_id}' is used twice")
         seen.add(cue_id)
+        chapter = raw.get("chapter")
+        if chapter is not None and (not isinstance(chapter, str) or not chapter.strip()):
+            raise UserError(f"script {path}: cue '{cue_id}' has a chapter that is not a short text")
         # TOML multi-line strings keep line breaks; narration is prose, so fold them to spaces.
-        cues.append(Cue(cue_id, " ".join(text.split())))
+        cues.append(Cue(cue_id, " ".join(text.split()), " ".join(chapter.split()) if chapter else None))
     return Script(title=title, cues=cues, source=str(path))
 
 

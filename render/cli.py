@@ -116,6 +116,37 @@ def preview(lesson, cue_id, frame_at, out, image, model, weights, voice):
 
 
 @main.command()
+@click.argument("lessons", nargs=-1)
+@click.option("--quality", type=click.Choice(["low", "medium", "high", "4k"]), default="high", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True)
+@click.option("--upload", is_flag=True, help="Send to YouTube; without it, a dry run shows what would be sent.")
+@click.option("--privacy", type=click.Choice(["private", "unlisted", "public"]), default="private",
+              show_default=True)
+@click.option("--playlist", default=None, help="An existing playlist id to add to (default: create one).")
+@click.option("--client-secrets", type=click.Path(dir_okay=False), default=None,
+              help="OAuth client JSON for the first sign-in (env VITLESSONS_YOUTUBE_CLIENT_SECRETS).")
+def publish(lessons, quality, out, upload, privacy, playlist, client_secrets):
+    """Platform-ready MP4, chapters, thumbnail and metadata per rendered lesson; --upload to YouTube."""
+    from render.publish import publish_command
+
+    publish_command(lessons, quality=quality, out=out, upload=upload, privacy=privacy, playlist=playlist,
+                    client_secrets=client_secrets, echo=click.echo)
+
+
+@main.command()
+@click.option("--quality", type=click.Choice(["low", "medium", "high", "4k"]), default="high", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True)
+@click.option("--dest", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the page [OUT/site].")
+def site(quality, out, dest):
+    """A static course page: the lessons with players, and the Predict-then-check attention game."""
+    from render.site import build_site
+
+    index = build_site(out=out, quality=quality, dest=dest, echo=click.echo)
+    click.echo(f"open {index}  (or: python -m http.server -d {index.parent})")
+
+
+@main.command()
 @click.option("--quiet", is_flag=True, help="Print only problems.")
 def doctor(quiet):
     """Check Cairo/Pango, LaTeX, the voices, the weights and the photo."""

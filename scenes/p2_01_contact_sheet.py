@@ -178,20 +178,19 @@ class ContactSheet(NarratedScene):
     def channels(self):
         with self.narrate("channels") as cue:
             self.add(Heading("Three numbers per pixel"))
-            photo = PixelImage(self.trace.picture, height=4.4)
+            photo = PixelImage(self.trace.picture, height=4.2)
             L.LEFT.place(photo, aligned=LEFT)
+            photo.shift(0.5 * DOWN)
             top = Brace(photo, UP, color=S.MUTED)
             top_l = S.text(f"{self.size} px", S.SMALL).next_to(top, UP, buff=0.1)
             side = Brace(photo, RIGHT, color=S.MUTED)
             side_l = S.text(f"{self.size} px", S.SMALL).next_to(side, RIGHT, buff=0.1)
             self.play(FadeIn(photo), Create(top), Write(top_l), Create(side), Write(side_l),
                       run_time=cue.share(0.2))
-            planes = Group(*[PixelImage(tinted(self.trace.picture, k), height=2.6) for k in range(3)])
-            for k, plane in enumerate(planes):
-                plane.shift(np.array([0.5 * k, -0.5 * k, 0]))
-            names = VGroup(*[S.text(n, S.BODY, S.CHANNEL_COLORS[k]) for k, n in enumerate("RGB")])
-            for k, name in enumerate(names):
-                name.next_to(planes[k], LEFT, buff=0.15).align_to(planes[k], UP)
+            planes = Group(*[PixelImage(tinted(self.trace.picture, k), height=1.9) for k in range(3)])
+            planes.arrange(RIGHT, buff=0.3)
+            names = VGroup(*[S.text(n, S.BODY, S.CHANNEL_COLORS[k]).next_to(planes[k], UP, buff=0.15)
+                             for k, n in enumerate(("red", "green", "blue"))])
             total = num.integer(3 * self.size ** 2)
             count = tex(rf"{self.size} \times {self.size} \times 3 = {total.tex}", S.HEADING)
             panel = Group(Group(names, planes), count).arrange(DOWN, buff=0.6)
@@ -231,11 +230,13 @@ class ContactSheet(NarratedScene):
             rows[2].shift(0.4 * DOWN)
             rows[3].shift(0.4 * DOWN)
             L.MAIN.place(rows)
+            rows.shift(0.3 * UP)
             self.play(FadeIn(rows[0]), Write(rows[1]), run_time=cue.share(0.35))
             self.play(FadeIn(rows[2]), Write(rows[3]), run_time=cue.share(0.3))
-            ratio = S.text(f"{self.values['pair_ratio'].screen} × fewer", S.HEADING, S.ACCENT)
-            ratio.next_to(rows, RIGHT, buff=0.8)
-            self.play(FadeIn(ratio, shift=0.2 * LEFT), run_time=cue.share(0.1))
+            ratio = S.text(f"{self.values['pair_ratio'].screen} × fewer scores", S.HEADING, S.ACCENT)
+            L.FOOTER.place(ratio)
+            ratio.shift(0.4 * UP)
+            self.play(FadeIn(ratio, shift=0.2 * UP), run_time=cue.share(0.1))
 
     def lift(self):
         g = self.photo_grid(lines=False)
@@ -275,14 +276,14 @@ class ContactSheet(NarratedScene):
         d = self.dims
         with self.narrate("set") as cue:
             self.add(Heading("A set with numbered slots"))
-            strip = TokenStrip(self.trace.patch_pixels, show=(5, 2), position_tags=True, height=1.0,
+            strip = TokenStrip(self.trace.patch_pixels, cls=True, show=(5, 2), position_tags=True, height=1.0,
                                width=L.MAIN.width)
             L.MAIN.place(strip)
             strip.shift(0.8 * UP)
             self.play(FadeIn(strip), run_time=cue.share(0.2))
             note = CaveatNote("attention gives the same result for any order of the tokens (it is "
                               "permutation-equivariant); the order only matters because slot i always gets "
-                              f"position embedding i (i = 1 … {d.N}; slot 0 will be the CLS token)", width=9.5)
+                              f"position embedding i (slot 0 is kept for the CLS token, next lesson)", width=9.5)
             note.next_to(strip, DOWN, buff=0.8)
             self.play(FadeIn(note), run_time=cue.share(0.2))
 
@@ -345,14 +346,14 @@ class ContactSheet(NarratedScene):
         px = self.trace.patch_pixels[i]
         flat = f.pixel_rows[i]
         with self.narrate("flatten") as cue:
-            planes = Group(*[PixelImage(tinted(px, k), height=2.6) for k in range(3)]).arrange(RIGHT, buff=0.6)
+            planes = Group(*[PixelImage(tinted(px, k), height=2.0) for k in range(3)]).arrange(RIGHT, buff=0.6)
             names = VGroup(*[S.text(n, S.BODY, S.CHANNEL_COLORS[k]).next_to(planes[k], UP, buff=0.15)
                              for k, n in enumerate(("red", "green", "blue"))])
             top = Group(planes, names)
             L.MAIN.place(top, aligned=UP)
             self.play(FadeIn(top), run_time=cue.share(0.12))
             strip = self.flat_strip(flat, L.MAIN.width)
-            strip.move_to([L.MAIN.center[0], -0.2, 0])
+            strip.move_to([L.MAIN.center[0], 0.1, 0])
             # Each plane's rows slide into place: red rows 0..P-1, then green, then blue.
             per = d.P * d.P
             thirds = Group(*[PixelImage(channel_tinted(flat[None, :])[:, k * per:(k + 1) * per], height=0.5,
@@ -364,17 +365,16 @@ class ContactSheet(NarratedScene):
             n_label = tex(rf"{d.P} \times {d.P} \times 3 = {flat.size}\ \text{{numbers}}").next_to(brace, DOWN, 0.15)
             shown = ", ".join(str(v) for v in flat[:6].tolist()) + ", …, " + ", ".join(
                 str(v) for v in flat[-3:].tolist())
-            values = S.text(f"[ {shown} ]", S.SMALL, mono=True).next_to(thirds, UP, buff=0.25)
+            values = S.text(f"[ {shown} ]", S.SMALL, mono=True).next_to(n_label, DOWN, buff=0.2)
             self.play(Create(brace), Write(n_label), FadeIn(values), run_time=cue.share(0.18))
             lo, hi = self.values["range_low"], self.values["range_high"]
             mean, std = self.values["norm_mean"], self.values["norm_std"]
             norm = tex(rf"x \mapsto \frac{{x/255 - {mean}}}{{{std}}} \in [{lo.tex},\ {hi.tex}]"
                        if "about" not in mean else rf"x \mapsto \frac{{x/255 - \mu_c}}{{\sigma_c}} \in "
-                       rf"[{lo.tex},\ {hi.tex}]", S.BODY, S.MUTED)
-            src = S.text("the model's own preprocessing (timm data config)", S.TINY, S.MUTED)
-            normg = VGroup(norm, src).arrange(DOWN, buff=0.12)
+                       rf"[{lo.tex},\ {hi.tex}]", S.BODY, S.INK)
+            src = S.text("the model's own preprocessing (timm data config)", S.SMALL, S.MUTED)
+            normg = VGroup(norm, src).arrange(RIGHT, buff=0.4)
             L.FOOTER.place(normg)
-            normg.shift(0.3 * UP)
             self.play(FadeIn(normg), run_time=cue.share(0.12))
 
     def order(self):
@@ -410,7 +410,7 @@ class ContactSheet(NarratedScene):
         rows = self.facts.pixel_rows
         per = d.P * d.P
         with self.narrate("matrix") as cue:
-            mat = MatrixImage(channel_tinted(rows), height=L.MAIN.height - 1.6, width=L.MAIN.width - 5.0,
+            mat = MatrixImage(channel_tinted(rows), height=L.MAIN.height - 1.6, width=L.MAIN.width - 6.5,
                               row_label="{n} patches", col_label=f"{{n}} values: {per} red, {per} green, {per} blue")
             L.MAIN.place(mat)
             self.play(FadeIn(mat), run_time=cue.share(0.25))
@@ -431,14 +431,17 @@ class ContactSheet(NarratedScene):
                               row_label="{n} patches", col_label="{n} pixel values")
             left.place(raw)
             x0 = np.asarray(self.trace.x0)
-            tokens = MatrixImage(x0, height=3.6, width=3.6 * min(1.0, x0.shape[1] / 768 * 2),
-                                 row_label="{n} tokens", col_label="width {n}", colorbar=False)
+            # A few large entries would wash the rest to grey: the scale stops at the 99th percentile of |x|,
+            # and the colour bar says so.
+            clip = float(np.percentile(np.abs(x0), 99))
+            tokens = MatrixImage(x0, height=3.6, width=3.0, row_label="{n} tokens", col_label="width {n}",
+                                 vmin=-clip, vmax=clip, colorbar=True, colorbar_label="value (99% within)")
             right.place(tokens)
-            arrow = Arrow(raw.get_right(), tokens.get_left(), buff=0.2, color=S.ACCENT)
-            steps = S.text(f"project to {d.D} · put CLS first · add positions", S.SMALL, S.ACCENT)
-            steps.next_to(arrow, UP, buff=0.15)
-            if steps.width > arrow.get_length() + 2:
-                steps.scale_to_fit_width(arrow.get_length() + 2)
+            arrow = Arrow(raw.image.get_right(), tokens.row_text.get_left(), buff=0.25, color=S.ACCENT)
+            steps = S.text(f"project each row to width {d.D}  ·  put CLS in front  ·  add positions", S.BODY,
+                           S.ACCENT)
+            L.MAIN.place(steps, aligned=UP)
+            Group(raw, tokens, arrow).shift(0.35 * DOWN)
             self.play(FadeIn(raw), run_time=cue.share(0.15))
             self.play(Create(arrow), FadeIn(steps), FadeIn(tokens), run_time=cue.share(0.35))
             if d.P * d.P * 3 == VIT_B_WIDTH:
@@ -448,7 +451,7 @@ class ContactSheet(NarratedScene):
         d = self.dims
         f = self.facts
         with self.narrate("conv") as cue:
-            g = self.photo_grid(height=5.4)
+            g = self.photo_grid(height=5.0)
             layer = S.text(f.layer, S.SMALL, S.ACCENT, mono=True)
             L.TITLE.place(layer, aligned=LEFT)
             self.play(FadeIn(g), FadeIn(layer), run_time=cue.share(0.08))
@@ -461,7 +464,7 @@ class ContactSheet(NarratedScene):
             self.add(fmap, cover)
             window = g.window(0)
             stride_l = S.text(f"kernel {d.P} × {d.P}, stride {d.P}: no overlap, no gaps", S.SMALL)
-            stride_l.next_to(g, DOWN, buff=0.15)
+            stride_l.next_to(g, DOWN, buff=0.15, aligned_edge=LEFT)
             self.play(Create(window), FadeIn(out_l), FadeIn(stride_l), run_time=cue.share(0.08))
             for c in range(d.grid):
                 self.play(window.animate.move_to(g.cell_center(c)), FadeOut(cover[c]),
@@ -496,7 +499,7 @@ class ContactSheet(NarratedScene):
             mat = PixelImage(channel_tinted(self.facts.pixel_rows), height=3.2, width=3.4)
             steps = Group(photo, sheet, mat).arrange(RIGHT, buff=1.4)
             L.MAIN.place(steps)
-            steps.shift(0.4 * UP)
+            steps.shift(0.7 * UP)
             arrows = VGroup(Arrow(photo.get_right(), sheet.get_left(), color=S.ACCENT),
                             Arrow(sheet.get_right(), mat.get_left(), color=S.ACCENT))
             caps = VGroup(S.text(f"{self.size} × {self.size} × 3", S.BODY),
@@ -508,7 +511,7 @@ class ContactSheet(NarratedScene):
             self.play(Create(arrows[0]), FadeIn(sheet), FadeIn(caps[1]), run_time=cue.share(0.15))
             self.play(Create(arrows[1]), FadeIn(mat), FadeIn(caps[2]), run_time=cue.share(0.15))
             words = S.text(f"{d.N} words, each {d.P} × {d.P} pixels", S.HEADING, S.ACCENT)
-            words.next_to(caps, DOWN, buff=0.5)
+            words.next_to(caps, DOWN, buff=0.35)
             self.play(FadeIn(words), run_time=cue.share(0.15))
             self.play(FadeIn(NextLessonFooter(self.lesson, "project each row, add positions, meet CLS")),
                       run_time=cue.share(0.1))

@@ -18,7 +18,7 @@ from vitmath.model import load_model
 from vitmath.tracing import Trace, trace
 from vitmath._version import __version__
 from vitmath.sources import digest as _digest
-from vitmath.sources import input_key, resolve_image
+from vitmath.sources import file_digest, input_key, resolve_image
 
 cache_dir = env.cache_dir
 
@@ -35,11 +35,13 @@ def cached_trace(model_name: str | None = None, weights=None, image=None) -> Tra
 
 
 def cached(name: str, key_parts, compute):
-    """Generic cache for analyses: ``compute()`` runs only when (name, key_parts, version) is new.
+    """Generic cache for analyses: ``compute()`` runs only when (name, key_parts, version, code) is new.
 
-    key_parts must be JSON-serialisable (strings, numbers, lists), e.g. [input_key(...), "mean", 0.9].
+    key_parts must be JSON-serialisable (strings, numbers, lists), e.g. [input_key(...), "mean", 0.9]. The
+    source file that defines `compute` is part of the key, so editing an analysis never serves a stale result.
     """
-    key = _digest([name, key_parts, __version__])
+    code = file_digest(Path(compute.__code__.co_filename))
+    key = _digest([name, key_parts, __version__, code])
     return _load_or_compute(cache_dir() / name / f"{key}.pt", compute)
 
 

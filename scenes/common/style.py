@@ -3,7 +3,7 @@
 Manim's frame is 14.22 x 8 units at 16:9. Everything important stays inside SAFE (the broadcast "title safe"
 area, 5% in from each edge) so that platform players, captions and cropping never hide it.
 """
-from manim import DOWN, UP, LEFT, RIGHT, Text, VGroup, config
+from manim import Text, config
 
 # Palette: a dark, neutral background so the photo and heatmaps carry the colour.
 BACKGROUND = "#0E1116"
@@ -39,34 +39,3 @@ SAFE_HEIGHT = SAFE_TOP - SAFE_BOTTOM
 
 def text(s: str, size: int = BODY, color: str = INK, mono: bool = False, **kwargs) -> Text:
     return Text(s, font=MONO if mono else FONT, font_size=size, color=color, **kwargs)
-
-
-def heading(s: str) -> Text:
-    """A slide heading pinned to the top-left of the safe area."""
-    t = text(s, HEADING)
-    t.move_to([SAFE_LEFT, SAFE_TOP, 0], aligned_edge=UP + LEFT)
-    return t
-
-
-def title_card(phase: str, title: str) -> VGroup:
-    kicker = text(phase.upper(), SMALL, MUTED)
-    main = text(title, TITLE)
-    if main.width > SAFE_WIDTH:
-        main.scale_to_fit_width(SAFE_WIDTH)
-    return VGroup(kicker, main).arrange(DOWN, buff=0.35)
-
-
-def fit_in_safe(mobject, width_share: float = 1.0, height_share: float = 1.0):
-    """Scale a mobject down (never up) so it fits the given share of the safe area."""
-    if mobject.width > SAFE_WIDTH * width_share:
-        mobject.scale_to_fit_width(SAFE_WIDTH * width_share)
-    if mobject.height > SAFE_HEIGHT * height_share:
-        mobject.scale_to_fit_height(SAFE_HEIGHT * height_share)
-    return mobject
-
-
-def corner_note(s: str) -> Text:
-    """A small source or caveat note in the bottom-right of the safe area."""
-    t = fit_in_safe(text(s, TINY, MUTED))
-    t.move_to([SAFE_RIGHT, SAFE_BOTTOM, 0], aligned_edge=DOWN + RIGHT)
-    return t

@@ -117,13 +117,7 @@ class TransformerBlockDiagram(VGroup):
             "ln2": self.ln2, "mlp": self.mlp, "residual2": VGroup(self.skip2, self.plus2),
         }
         self.add(self.frame, self.frame_label, self.flow, self.skip1, self.skip2, *column, self.sizes)
-        self.center()
-        if height is not None:
-            self.scale_to_fit_height(height)
-        self.highlighted = None
-        if highlight is not None:
-            self.highlighted = self.highlight(highlight)
-            self.add(self.highlighted)
+        _centre_size_and_highlight(self, height, highlight)
 
     def _skip(self, branch_arrow: Arrow, plus: VGroup) -> VGroup:
         start = branch_arrow.get_center()
@@ -177,13 +171,7 @@ class BlockStack(VGroup):
         self.brace = Brace(self.blocks, RIGHT, color=S.MUTED)
         self.count = S.text(f"× {dims.depth}", S.HEADING, S.ACCENT).next_to(self.brace, RIGHT, buff=0.15)
         self.add(self.blocks, self.input, self.output, self.brace, self.count)
-        self.center()
-        if height is not None:
-            self.scale_to_fit_height(height)
-        self.highlighted = None
-        if highlight is not None:
-            self.highlighted = self.highlight(highlight)
-            self.add(self.highlighted)
+        _centre_size_and_highlight(self, height, highlight)
 
     def block(self, i: int) -> VGroup:
         return self.blocks[i]
@@ -193,3 +181,14 @@ class BlockStack(VGroup):
 
 
 __all__ = ["TransformerBlockDiagram", "BlockStack", "PARTS", "mlp_width"]
+
+
+def _centre_size_and_highlight(diagram, height, highlight) -> None:
+    """Shared finish of both diagrams: centred, scaled to `height`, one part boxed from the start."""
+    diagram.center()
+    if height is not None:
+        diagram.scale_to_fit_height(height)
+    diagram.highlighted = None
+    if highlight is not None:
+        diagram.highlighted = diagram.highlight(highlight)
+        diagram.add(diagram.highlighted)

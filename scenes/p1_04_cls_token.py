@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, LaggedStart, Line, Rectangle, Square,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, FadeOut, Group, LaggedStart, Line, Rectangle, Square,
                    VGroup, Write)
 
-import vitmath
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
@@ -29,7 +28,7 @@ from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import grid_cell_center
 from scenes.common.pixel_image import PixelImage
 from scenes.common.tokens import TokenStrip
-from scenes.common.values import is_course_photo, photo_description
+from scenes.common.values import is_course_photo
 from scenes.common.vectors import ScaleKey, VectorBar
 from vitmath.analyses import cls_attention_maps
 from vitmath.pooling import cached_cls_comparison, cached_pooling_facts
@@ -46,9 +45,11 @@ ASSET_DESCRIPTIONS = {
 QUARTERS = ("top left", "top right", "bottom left", "bottom right")
 # Whole words that would make a class name a class for people.
 PERSON_WORDS = re.compile(r"\b(person|people|human|man|men|woman|women|child|children|boy|girl)\b", re.I)
-# ImageNet-1k classes that are about people only indirectly (their clothing or their role), as spelled in the
-# labels; the lesson names the ones this model's labels actually contain.
-INDIRECT_CLASSES = ("military uniform", "jersey", "suit", "groom", "scuba diver", "ballplayer")
+# Narrower ImageNet-1k classes through which a person can show up: what people wear, and people in one role,
+# as spelled in the labels; the lesson names the ones this model's labels actually contain.
+CLOTHING_CLASSES = ("military uniform", "jersey", "suit")
+ROLE_CLASSES = ("groom", "scuba diver", "ballplayer")
+INDIRECT_CLASSES = CLOTHING_CLASSES + ROLE_CLASSES
 
 
 def quarter_weights(grid: int) -> np.ndarray:
@@ -96,7 +97,7 @@ class ClsToken(NarratedScene):
         k = min(TOP_K, d.N)
 
         quarter_sentences = " ".join(
-            f"Head {h} puts {num.percent(self.quarters[h].max()).spoken} of its weight in the "
+            f"Head {h}'s largest share, {num.percent(self.quarters[h].max()).spoken}, is in the "
             f"{QUARTERS[int(self.quarters[h].argmax())]} quarter of the image."
             for h in range(d.H))
 
@@ -116,13 +117,16 @@ class ClsToken(NarratedScene):
         else:
             person_classes = (f"But not one of this head's {num.integer(d.num_classes).spoken} class names is person, "
                               "man, woman or child"
-                              + (": ImageNet-1k has no class for people." if d.num_classes == 1000 else "."))
+                              + (": ImageNet-1k has no class for a person as such." if d.num_classes == 1000
+                                 else "."))
         self.indirect = indirect
         if indirect:
             best = max(indirect, key=lambda name: probs[labels.index(name)])
             i = labels.index(best)
-            indirect_sentence = (f"People can show up only indirectly, through classes like "
-                                 f"{', '.join(indirect[:-1])} and {indirect[-1]}. The highest of those here is "
+            indirect_sentence = (f"A person can show up only through narrower classes: clothing, like "
+                                 f"{self.and_list([n for n in indirect if n in CLOTHING_CLASSES])}, or people in one "
+                                 f"role, like {self.and_list([n for n in indirect if n in ROLE_CLASSES])}. "
+                                 f"The highest of those here is "
                                  f"{best}, at {num.percent(probs[i], 1).spoken}, rank {rank[i]}.")
             self.best_indirect = (best, float(probs[i]), rank[i])
         else:
@@ -164,6 +168,13 @@ class ClsToken(NarratedScene):
         }
 
     # ------------------------------------------------------------------ what the cues share
+    @staticmethod
+    def and_list(names: list[str]) -> str:
+        """"a", "a and b", "a, b and c"; "none" for an empty list."""
+        if not names:
+            return "none"
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
     @property
     def dims(self):
         return self.trace.dims
@@ -184,8 +195,8 @@ class ClsToken(NarratedScene):
         with self.narrate("hook") as cue:
             card = TitleCard(self.lesson)
             self.play(FadeIn(card, shift=0.2 * UP), run_time=cue.share(0.08))
-            self.wait(cue.share(0.17))
-            self.remove(card)
+            self.wait(cue.share(0.12))
+            self.play(FadeOut(card), run_time=cue.share(0.05))
             photo = PixelImage(self.trace.picture, height=3.6)
             strip = TokenStrip(self.trace.patch_pixels, show=(5, 2), height=0.9, width=L.RIGHT.width)
             L.LEFT.place(photo)
@@ -480,11 +491,13 @@ class ClsToken(NarratedScene):
             if self.person_named:
                 lines.append(S.text(f"classes for people: {', '.join(self.person_named[:3])}", S.SMALL))
             else:
-                lines.append(S.text("class names with person / man / woman / child: 0", S.SMALL, S.RED))
+                lines.append(S.text("class names with the word person, man, woman, child, …: 0", S.SMALL, S.RED))
             if self.best_indirect is not None:
                 name, prob, rank = self.best_indirect
-                lines.append(wrapped(f"about people only indirectly: {', '.join(self.indirect)}", S.SMALL,
-                                     right.width, S.MUTED))
+                clothing = [n for n in self.indirect if n in CLOTHING_CLASSES]
+                roles = [n for n in self.indirect if n in ROLE_CLASSES]
+                lines.append(wrapped(f"narrower classes: clothing ({', '.join(clothing) or 'none'}), people in one "
+                                     f"role ({', '.join(roles) or 'none'})", S.SMALL, right.width, S.MUTED))
                 lines.append(S.text(f"best of those here: {name}, {num.percent(prob, 1).screen}, rank {rank}",
                                     S.SMALL, S.ACCENT))
             col = Group(*lines).arrange(DOWN, buff=0.35, aligned_edge=LEFT)
@@ -493,7 +506,6 @@ class ClsToken(NarratedScene):
             self.play(LaggedStart(*[FadeIn(m) for m in lines[1:]], lag_ratio=0.4), run_time=cue.share(0.4))
 
     def recap(self):
-        d = self.dims
         with self.narrate("recap") as cue:
             self.add(Heading("Takeaway"))
             strip = TokenStrip(self.trace.patch_pixels, cls=True, show=(4, 2), height=0.8, width=L.MAIN.width * 0.6)

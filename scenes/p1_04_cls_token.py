@@ -1,0 +1,526 @@
+"""Phase 1, lesson 4: One token rules them all: the CLS token.
+
+The learned CLS vector is put in front of the patch tokens; its input is the same for every photo (shown by
+running a second photo through the same model), its output after the final LayerNorm is the only row the head
+reads (LayerNorm -> linear head -> softmax -> the real top-5). Its attention to the patches in the last block,
+per head, on the photo. The alternative, global average pooling, computed through this model's own head (and
+why that is not a fair test of pooling). What the top-5 can and cannot say about a person. Every picture and
+number comes from the trace, vitmath.pooling and the model's labels; each cue builds what it shows, so any cue
+can be previewed on its own.
+
+    manim -ql scenes/p1_04_cls_token.py ClsToken
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, FadeOut, Group, LaggedStart, Line, Rectangle, Square,
+                   VGroup, Write)
+
+from scenes.common import layout as L
+from scenes.common import numbers as num
+from scenes.common import style as S
+from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, TitleCard, TopKBars, wrapped
+from scenes.common.heatmaps import SmallMultiples
+from scenes.common.matrices import MatrixImage
+from scenes.common.narrated import NarratedScene
+from scenes.common.photo_grid import grid_cell_center
+from scenes.common.pixel_image import PixelImage
+from scenes.common.tokens import TokenStrip
+from scenes.common.values import is_course_photo
+from scenes.common.vectors import ScaleKey, VectorBar
+from vitmath.analyses import cls_attention_maps
+from vitmath.pooling import cached_cls_comparison, cached_pooling_facts
+
+VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
+BERT_PAPER = "Devlin et al. 2019, BERT"
+TOP_K = 10  # how many of a head's strongest patches the lesson sums up
+
+# What the photos a comparison may use show (vitmath/assets/PROVENANCE.md); any other file is named by its name.
+ASSET_DESCRIPTIONS = {
+    "chelsea.png": "a close-up photo of a cat",
+    "astronaut.png": "a portrait of an astronaut",
+}
+QUARTERS = ("top left", "top right", "bottom left", "bottom right")
+# Whole words that would make a class name a class for people.
+PERSON_WORDS = re.compile(r"\b(person|people|human|man|men|woman|women|child|children|boy|girl)\b", re.I)
+# Narrower ImageNet-1k classes through which a person can show up: what people wear, and people in one role,
+# as spelled in the labels; the lesson names the ones this model's labels actually contain.
+CLOTHING_CLASSES = ("military uniform", "jersey", "suit")
+ROLE_CLASSES = ("groom", "scuba diver", "ballplayer")
+INDIRECT_CLASSES = CLOTHING_CLASSES + ROLE_CLASSES
+
+
+def quarter_weights(grid: int) -> np.ndarray:
+    """(4, grid, grid): the share of each patch that lies in each quarter of the image (top left, top right,
+    bottom left, bottom right). With an odd grid the middle row and column are split half and half."""
+    half = np.array([1.0 if k + 0.5 < grid / 2 else 0.5 if k + 0.5 == grid / 2 else 0.0 for k in range(grid)])
+    first, second = half, 1.0 - half
+    return np.stack([np.outer(a, b) for a in (first, second) for b in (first, second)])
+
+
+def quarter_masses(maps: np.ndarray) -> np.ndarray:
+    """(H, 4): each head's attention weight summed over each quarter of the image."""
+    w = quarter_weights(maps.shape[-1])
+    return np.einsum("hij,qij->hq", maps, w)
+
+
+def topk_share(maps: np.ndarray, k: int) -> np.ndarray:
+    """(H,): the weight held by each head's k strongest patches."""
+    flat = maps.reshape(maps.shape[0], -1)
+    return np.sort(flat, axis=1)[:, ::-1][:, :k].sum(axis=1)
+
+
+def spoken_top5(top5, places: int = 0) -> str:
+    return "; ".join(f"{name}, {num.percent(p, places).spoken}" for _, name, p in top5)
+
+
+def exact_or_scientific(x: float) -> num.Number:
+    return num.Number(0.0, "0", "0", "exactly 0") if x == 0 else num.scientific(x)
+
+
+class ClsToken(NarratedScene):
+
+    def extra_values(self):
+        t, d = self.trace, self.trace.dims
+        inputs = self.inputs
+        self.pool = p = cached_pooling_facts(inputs.model, inputs.weights, inputs.image)
+        self.cmp = c = cached_cls_comparison(inputs.model, inputs.weights, inputs.image)
+        self.maps = np.asarray(cls_attention_maps(t, d.depth - 1), dtype=np.float64)   # (H, grid, grid)
+        self.self_weights = np.asarray(t.blocks[-1].attn[:, 0, 0], dtype=np.float64)  # (H,) CLS -> CLS
+        self.quarters = quarter_masses(self.maps)                                       # (H, 4)
+        self.topk = topk_share(self.maps, min(TOP_K, d.N))
+        cos = np.asarray(c.cosine_by_block)
+        drops = cos[:-1] - cos[1:]                   # drops[i]: the change made by block i + 1
+        self.largest_drop_block = int(drops.argmax()) + 1
+        k = min(TOP_K, d.N)
+
+        quarter_sentences = " ".join(
+            f"Head {h}'s largest share, {num.percent(self.quarters[h].max()).spoken}, is in the "
+            f"{QUARTERS[int(self.quarters[h].argmax())]} quarter of the image."
+            for h in range(d.H))
+
+        labels = list(t.labels)
+        person_named = [name for name in labels if PERSON_WORDS.search(name)]
+        indirect = [name for name in INDIRECT_CLASSES if name in labels]
+        probs = np.asarray(t.probs, dtype=np.float64)
+        order = np.argsort(-probs)
+        rank = {int(i): r + 1 for r, i in enumerate(order)}
+        if is_course_photo(inputs.image):
+            person_intro = "The course photo shows a person, an astronaut."
+        else:
+            person_intro = "Suppose your photo shows a person."
+        if person_named:
+            person_classes = (f"This model's {num.integer(d.num_classes).spoken} classes do name people, for example "
+                              f"{', '.join(person_named[:3])}.")
+        else:
+            person_classes = (f"But not one of this head's {num.integer(d.num_classes).spoken} class names is person, "
+                              "man, woman or child"
+                              + (": ImageNet-1k has no class for a person as such." if d.num_classes == 1000
+                                 else "."))
+        self.indirect = indirect
+        if indirect:
+            best = max(indirect, key=lambda name: probs[labels.index(name)])
+            i = labels.index(best)
+            indirect_sentence = (f"A person can show up only through narrower classes: clothing, like "
+                                 f"{self.and_list([n for n in indirect if n in CLOTHING_CLASSES])}, or people in one "
+                                 f"role, like {self.and_list([n for n in indirect if n in ROLE_CLASSES])}. "
+                                 f"The highest of those here is "
+                                 f"{best}, at {num.percent(probs[i], 1).spoken}, rank {rank[i]}.")
+            self.best_indirect = (best, float(probs[i]), rank[i])
+        else:
+            indirect_sentence = ""
+            self.best_indirect = None
+        self.person_named = person_named
+        fc_norm_words = ("is an Identity: it does nothing" if p.fc_norm == "Identity"
+                         else f"is a {p.fc_norm}, and we applied it")
+        nxt = self.lesson.next
+        return {
+            "num_tokens": d.T,
+            "num_classes": num.integer(d.num_classes),
+            "other_description": ASSET_DESCRIPTIONS.get(c.other_image, f"the file {c.other_image}"),
+            "input_diff": exact_or_scientific(c.input_diff),
+            "final_cosine": num.decimal(c.final_cosine, 2),
+            "last_block_cosine": num.decimal(cos[-1], 2),
+            "largest_drop": num.decimal(drops.max(), 2),
+            "largest_drop_block": self.largest_drop_block,
+            "cls_logits_diff": exact_or_scientific(p.cls_logits_diff),
+            "top5_spoken": spoken_top5(t.top5),
+            "self_weight": num.percent(self.self_weights.max(), 1),
+            "quarter_sentences": quarter_sentences,
+            "top_k": k,
+            "topk_low": num.percent(self.topk.min()),
+            "topk_high": num.percent(self.topk.max()),
+            "topk_even": num.percent(k / d.N),
+            "max_patch": num.percent(self.maps.max(), 1),
+            "earlier_blocks": d.depth - 1,
+            "fc_norm_words": fc_norm_words,
+            "timm_max_diff": exact_or_scientific(p.timm_max_diff),
+            "pooled_top5_spoken": spoken_top5(p.top5, 1),
+            "pooled_cosine": num.decimal(p.cosine_to_cls, 2),
+            "norm_ratio": num.percent(p.norm_ratio),
+            "person_intro": person_intro,
+            "person_classes": person_classes,
+            "indirect_sentence": indirect_sentence,
+            "top5_mass": num.percent(sum(prob for _, _, prob in t.top5)),
+            "next_title": nxt.title if nxt is not None else "the end of the course",
+        }
+
+    # ------------------------------------------------------------------ what the cues share
+    @staticmethod
+    def and_list(names: list[str]) -> str:
+        """"a", "a and b", "a, b and c"; "none" for an empty list."""
+        if not names:
+            return "none"
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+    @property
+    def dims(self):
+        return self.trace.dims
+
+    def cls_bar(self, vec, label: str, width: float = 6.5, **kw) -> VectorBar:
+        return VectorBar(np.asarray(vec), label=label, width=width, **kw)
+
+    def construct(self):
+        for cue in (self.hook, self.prepend, self.same_input, self.drift, self.readout, self.top5,
+                    self.attention, self.attention_read, self.not_explanation, self.pooling, self.fair,
+                    self.person, self.recap):
+            cue()
+            self.clear_screen()
+
+    # ------------------------------------------------------------------ cues
+    def hook(self):
+        d = self.dims
+        with self.narrate("hook") as cue:
+            card = TitleCard(self.lesson)
+            self.play(FadeIn(card, shift=0.2 * UP), run_time=cue.share(0.08))
+            self.wait(cue.share(0.12))
+            self.play(FadeOut(card), run_time=cue.share(0.05))
+            photo = PixelImage(self.trace.picture, height=3.6)
+            strip = TokenStrip(self.trace.patch_pixels, show=(5, 2), height=0.9, width=L.RIGHT.width)
+            L.LEFT.place(photo)
+            tokens_l = S.text(f"{d.N} patch tokens in, {d.N} tokens out", S.SMALL, S.MUTED)
+            question = S.text("one vector for the whole image: which?", S.BODY, S.ACCENT)
+            panel = Group(strip, tokens_l, question).arrange(DOWN, buff=0.45)
+            L.RIGHT.place(panel)
+            arrow = Arrow(photo.get_right(), strip.get_left(), buff=0.25, color=S.ACCENT)
+            self.play(FadeIn(photo), Create(arrow), FadeIn(strip), FadeIn(tokens_l), run_time=cue.share(0.2))
+            self.play(FadeIn(question, shift=0.2 * UP), run_time=cue.share(0.15))
+
+    def prepend(self):
+        d = self.dims
+        with self.narrate("prepend") as cue:
+            self.add(Heading("The CLS token: one more slot, in front"))
+            strip = TokenStrip(self.trace.patch_pixels, cls=True, show=(5, 2), position_tags=True, height=0.9,
+                               width=L.MAIN.width * 0.8)
+            strip.move_to(L.MAIN.point(UP) + 1.0 * DOWN)
+            self.play(FadeIn(strip), run_time=cue.share(0.15))
+            count = S.text(f"1 + {d.N} = {d.T} tokens", S.HEADING, S.ACCENT).next_to(strip, DOWN, buff=0.5)
+            self.play(Write(count), run_time=cue.share(0.15))
+            bar = self.cls_bar(self.trace.cls, "CLS (learned)", width=7.0)
+            bar.next_to(count, DOWN, buff=0.8)
+            self.play(FadeIn(bar), run_time=cue.share(0.2))
+            self.add(CitationCard(VIT_PAPER, "Sec. 3.1, Eq. 1", f"idea from {BERT_PAPER}"))
+
+    def same_input(self):
+        c, d = self.cmp, self.dims
+        with self.narrate("same-input") as cue:
+            self.add(Heading("Same vector in, different vector out"))
+            a_in, b_in = np.asarray(self.trace.x0[0]), np.asarray(c.other_cls_in)
+            a_out, b_out = np.asarray(self.trace.final[0]), np.asarray(c.other_cls_out)
+            # One shared scale per pair, so equal vectors look equal and different ones look different.
+            m_in = float(max(np.abs(a_in).max(), np.abs(b_in).max()))
+            m_out = float(max(np.abs(a_out).max(), np.abs(b_out).max()))
+
+            def pair(u, v, m):
+                rows = Group()
+                for vec, pic in ((u, self.trace.picture), (v, c.other_picture)):
+                    bar = VectorBar(vec, vmin=-m, vmax=m, width=8.0, height=0.45)
+                    thumb = PixelImage(pic, height=0.75).next_to(bar.strip, LEFT, buff=0.3)
+                    rows.add(Group(thumb, bar))
+                return rows.arrange(DOWN, buff=0.3, aligned_edge=LEFT)
+
+            ins, outs = pair(a_in, b_in, m_in), pair(a_out, b_out, m_out)
+            in_t = S.text("CLS row going into block 1", S.BODY)
+            out_t = S.text(f"CLS row after block {d.depth} and the final LayerNorm", S.BODY)
+            diff = (num.scientific(c.input_diff).screen if c.input_diff else "0")
+            in_note = S.text(f"max |difference| = {diff}", S.SMALL, S.GREEN)
+            out_note = S.text(f"cosine similarity = {num.decimal(c.final_cosine, 2).screen}", S.SMALL, S.ACCENT)
+            top = Group(in_t, ins, in_note).arrange(DOWN, buff=0.25, aligned_edge=LEFT)
+            bottom = Group(out_t, outs, out_note).arrange(DOWN, buff=0.25, aligned_edge=LEFT)
+            panel = Group(top, bottom).arrange(DOWN, buff=0.6, aligned_edge=LEFT)
+            L.MAIN.place(panel)
+            self.play(FadeIn(in_t), FadeIn(ins), run_time=cue.share(0.2))
+            self.play(FadeIn(in_note), run_time=cue.share(0.1))
+            self.play(FadeIn(out_t), FadeIn(outs), run_time=cue.share(0.2))
+            self.play(FadeIn(out_note), run_time=cue.share(0.1))
+
+    def drift(self):
+        c, d = self.cmp, self.dims
+        cos = np.asarray(c.cosine_by_block)
+        with self.narrate("drift") as cue:
+            self.add(Heading("The two CLS tokens drift apart, block by block"))
+            h, w = 4.0, 9.0
+            n = len(cos)
+            step = w / n
+            axis = Line([0, 0, 0], [w, 0, 0], color=S.MUTED)
+            yaxis = Line([0, 0, 0], [0, h, 0], color=S.MUTED)
+            bars = VGroup()
+            vals = VGroup()
+            ticks = VGroup()
+            for k, v in enumerate(cos):
+                color = S.ACCENT if k == self.largest_drop_block else S.BLUE
+                bar = Rectangle(width=0.6 * step, height=max(h * float(v), 1e-3)).set_stroke(width=0)
+                bar.set_fill(color, 1).move_to([(k + 0.5) * step, 0, 0], aligned_edge=DOWN)
+                bars.add(bar)
+                vals.add(S.text(f"{v:.2f}", S.TINY, S.INK, mono=True).next_to(bar, UP, buff=0.08))
+                ticks.add(S.text("in" if k == 0 else str(k), S.TINY, S.MUTED).next_to(bar, DOWN, buff=0.12)
+                          .set_y(-0.2))
+            y_lab = VGroup(S.text("1", S.TINY, S.MUTED).next_to([0, h, 0], LEFT, buff=0.1),
+                           S.text("0", S.TINY, S.MUTED).next_to([0, 0, 0], LEFT, buff=0.1))
+            x_title = S.text(f"after block (1 … {d.depth})", S.SMALL, S.MUTED).next_to(ticks, DOWN, buff=0.2)
+            y_title = S.text("cosine similarity of the two CLS rows", S.SMALL, S.MUTED)
+            y_title.next_to(VGroup(axis, yaxis, vals), UP, buff=0.3)
+            chart = VGroup(axis, yaxis, bars, vals, ticks, y_lab, x_title, y_title)
+            L.MAIN.place(chart)
+            self.play(Create(axis), Create(yaxis), FadeIn(y_lab), FadeIn(x_title), FadeIn(y_title),
+                      run_time=cue.share(0.1))
+            self.play(LaggedStart(*[FadeIn(VGroup(b, v, t), shift=0.1 * UP)
+                                    for b, v, t in zip(bars, vals, ticks)], lag_ratio=0.15),
+                      run_time=cue.share(0.5))
+
+    def readout(self):
+        d, p = self.dims, self.pool
+        with self.narrate("readout") as cue:
+            self.add(Heading("The head reads one row: row 0"))
+            left, right = L.MAIN.split(0.34)
+            out = np.asarray(self.trace.blocks[-1].out)
+            mat = MatrixImage(np.asarray(self.trace.final), height=left.height - 1.2, width=1.6,
+                              row_label="{n} tokens", col_label="width {n}", font_size=S.SMALL)
+            title = S.text("all tokens after the final LayerNorm", S.TINY, S.MUTED)
+            title.next_to(mat, UP, buff=0.15)
+            key = ScaleKey("coolwarm", mat.vmin, mat.vmax).next_to(mat, DOWN, buff=0.15)
+            left.place(Group(title, mat, key))
+            self.play(FadeIn(mat), FadeIn(title), FadeIn(key), run_time=cue.share(0.08))
+            marker = mat.row_marker(0, "row 0: CLS", font_size=S.TINY)
+            self.play(Create(mat.highlight_row(0)), FadeIn(marker), run_time=cue.share(0.08))
+            bw = right.width - 3.6
+            pre = self.cls_bar(out[0], f"row 0 after block {d.depth}", width=bw, font_size=S.TINY)
+            normed = self.cls_bar(self.trace.final[0], "after LayerNorm", width=bw, font_size=S.TINY)
+            logits = self.cls_bar(self.trace.logits, "logits", width=bw, length_name="classes", font_size=S.TINY)
+            step1 = S.text(f"final {p.final_norm}: mean 0, spread 1, then a learned scale and shift",
+                           S.TINY, S.MUTED)
+            rows, cols = p.head_shape
+            step2 = S.text(f"head: W {num.shape(rows, cols).screen} · y + b", S.SMALL, S.ACCENT)
+            col = Group(pre, step1, normed, step2, logits).arrange(DOWN, buff=0.45)
+            right.place(col)
+            self.play(FadeIn(pre), run_time=cue.share(0.08))
+            self.play(FadeIn(step1), FadeIn(normed), run_time=cue.share(0.18))
+            self.play(FadeIn(step2), FadeIn(logits), run_time=cue.share(0.2))
+            check = S.text(f"max |head(row 0) - model's logits| = {self.values['cls_logits_diff'].screen}",
+                           S.SMALL, S.GREEN)
+            check.next_to(col, DOWN, buff=0.35)
+            if check.width > right.width:
+                check.scale_to_fit_width(right.width)
+            self.play(FadeIn(check), run_time=cue.share(0.1))
+            unread = S.text(f"rows 1 … {d.N}: not read", S.SMALL, S.MUTED)
+            unread.next_to(key, DOWN, buff=0.15).align_to(mat, LEFT)
+            self.play(FadeIn(unread), run_time=cue.share(0.05))
+
+    def top5(self):
+        with self.narrate("top5") as cue:
+            self.add(Heading("Softmax: the model's top 5"))
+            bars = TopKBars(self.trace.top5, height=3.6, width=9.0)
+            L.MAIN.place(bars)
+            self.play(LaggedStart(*[FadeIn(r, shift=0.2 * RIGHT) for r in bars.rows], lag_ratio=0.2),
+                      run_time=cue.share(0.4))
+            note = S.text(f"softmax over {self.values['num_classes'].screen} logits · all from one "
+                          f"{self.dims.D}-number vector, the CLS output", S.SMALL, S.MUTED)
+            L.FOOTER.place(note)
+            self.play(FadeIn(note), run_time=cue.share(0.1))
+
+    def attention_maps(self) -> SmallMultiples:
+        d = self.dims
+        sm = SmallMultiples(self.maps[None], ["CLS row"], [f"head {h}" for h in range(d.H)],
+                            picture=self.trace.picture, cmap="inferno", vmin=0.0,
+                            label="attention weight from CLS", height=L.MAIN.height - 1.2, width=L.FULL.width,
+                            font_size=S.SMALL, col_title=f"last block ({d.depth} of {d.depth})")
+        return sm
+
+    def attention(self):
+        d = self.dims
+        with self.narrate("attention") as cue:
+            self.add(Heading("Where CLS takes from, in the last block"))
+            sm = self.attention_maps()
+            L.MAIN.place(sm, aligned=UP)
+            self.play(FadeIn(sm), run_time=cue.share(0.25))
+            note = S.text(f"each map: the CLS row's {d.N} weights to the patches (its weight to itself, at most "
+                          f"{self.values['self_weight'].screen}, not drawn) · {d.grid} × {d.grid} squares",
+                          S.TINY, S.MUTED)
+            note.next_to(sm, DOWN, buff=0.3)
+            if note.width > L.FULL.width:
+                note.scale_to_fit_width(L.FULL.width)
+            self.play(FadeIn(note), run_time=cue.share(0.1))
+
+    def attention_read(self):
+        d = self.dims
+        k = min(TOP_K, d.N)
+        with self.narrate("attention-read") as cue:
+            self.add(Heading("Reading the maps by their numbers"))
+            sm = self.attention_maps()
+            sm.scale(0.92)
+            L.MAIN.place(sm, aligned=UP)
+            self.add(sm)
+            marks = VGroup()
+            captions = VGroup()
+            for h in range(d.H):
+                img = sm.cell(0, h)
+                q = int(self.quarters[h].argmax())
+                qw, qh = img.width / 2, img.height / 2
+                corner = img.get_corner((UP if q < 2 else DOWN) + (LEFT if q % 2 == 0 else RIGHT))
+                rect = Rectangle(width=qw, height=qh, color=S.GREEN, stroke_width=5)
+                rect.move_to(corner, aligned_edge=(UP if q < 2 else DOWN) + (LEFT if q % 2 == 0 else RIGHT))
+                marks.add(rect)
+                strongest = np.argsort(-self.maps[h].reshape(-1))[:k]
+                side = img.height / d.grid
+                for i in strongest:
+                    marks.add(Square(side, color=S.ACCENT, stroke_width=2).move_to(
+                        grid_cell_center(img, d.grid, int(i))))
+                cap = VGroup(
+                    S.text(f"{QUARTERS[q]}: {num.percent(self.quarters[h, q]).screen}", S.TINY, S.GREEN),
+                    S.text(f"top {k} patches: {num.percent(self.topk[h]).screen}", S.TINY, S.ACCENT),
+                ).arrange(DOWN, buff=0.12)
+                if cap.width > 0.95 * img.width:
+                    cap.scale_to_fit_width(0.95 * img.width)
+                cap.next_to(img, DOWN, buff=0.25)
+                captions.add(cap)
+            self.play(Create(marks), run_time=cue.share(0.25))
+            self.play(FadeIn(captions), run_time=cue.share(0.15))
+            even = S.text(f"even spread: 25% per quarter, {num.percent(k / d.N).screen} for any {k} patches",
+                          S.SMALL, S.MUTED)
+            even.next_to(captions, DOWN, buff=0.35)
+            if even.get_bottom()[1] < L.MAIN.bottom:
+                L.FOOTER.place(even)
+            self.play(FadeIn(even), run_time=cue.share(0.1))
+
+    def not_explanation(self):
+        d = self.dims
+        with self.narrate("not-explanation") as cue:
+            self.add(Heading("A map of one step, not an explanation"))
+            sm = self.attention_maps()
+            sm.scale(0.6)
+            L.MAIN.place(sm, aligned=UP)
+            self.add(sm)
+            note = CaveatNote(
+                f"this is one attention row in block {d.depth} of {d.depth}. Each patch token has already mixed "
+                f"with the others for {d.depth - 1} blocks; what CLS receives is a weighted sum of value vectors, "
+                "then an MLP, the final LayerNorm and the head act on it. Bright is not the same as 'why'.",
+                width=10.5)
+            note.next_to(sm, DOWN, buff=0.4)
+            if note.get_bottom()[1] < L.FULL.bottom:
+                note.shift((L.FULL.bottom - note.get_bottom()[1]) * UP)
+            self.play(FadeIn(note), run_time=cue.share(0.2))
+
+    def pooling(self):
+        d, p = self.dims, self.pool
+        with self.narrate("pooling") as cue:
+            self.add(Heading("The alternative: average the patch tokens"))
+            final = np.asarray(self.trace.final)
+            strip = TokenStrip(final[1:], show=(6, 2), height=1.3, width=L.LEFT.width)
+            strip_l = S.text(f"the {d.N} patch tokens after the final LayerNorm (CLS left out)", S.TINY, S.MUTED)
+            mean_l = S.text(f"mean over {d.N}", S.SMALL, S.ACCENT)
+            pooled = self.cls_bar(p.pooled, "mean", width=L.LEFT.width - 2.6, font_size=S.TINY)
+            fc = S.text(f"fc_norm: {p.fc_norm}" + (" (does nothing)" if p.fc_norm == "Identity" else ""),
+                        S.SMALL, S.MUTED)
+            head = S.text(f"same head: W {num.shape(*p.head_shape).screen}, then softmax", S.SMALL, S.ACCENT)
+            key = ScaleKey("coolwarm", strip.vmin, strip.vmax)
+            col = Group(strip_l, strip, key, mean_l, pooled, fc, head).arrange(DOWN, buff=0.3)
+            L.LEFT.place(col)
+            self.play(FadeIn(strip_l), FadeIn(strip), FadeIn(key), run_time=cue.share(0.15))
+            self.play(FadeIn(mean_l), FadeIn(pooled), run_time=cue.share(0.15))
+            self.play(FadeIn(fc), FadeIn(head), run_time=cue.share(0.15))
+            bars = TopKBars(p.top5, height=3.2, width=L.RIGHT.width, places=1)
+            title = S.text("top 5 with average pooling", S.BODY, S.INK)
+            check = S.text(f"timm, global_pool='avg': max |Δp| = {self.values['timm_max_diff'].screen}",
+                           S.TINY, S.GREEN)
+            right = Group(title, bars, check).arrange(DOWN, buff=0.4)
+            L.RIGHT.place(right)
+            self.play(FadeIn(title), LaggedStart(*[FadeIn(r) for r in bars.rows], lag_ratio=0.2),
+                      run_time=cue.share(0.2))
+            self.play(FadeIn(check), run_time=cue.share(0.05))
+
+    def fair(self):
+        p = self.pool
+        with self.narrate("fair") as cue:
+            self.add(Heading("Not a fair test of pooling"))
+            left, right = L.MAIN.split(0.5, gutter=0.8)
+            cls_bars = TopKBars(self.trace.top5, height=2.6, width=left.width, places=1)
+            pool_bars = TopKBars(p.top5, height=2.6, width=right.width, places=1)
+            cls_t = S.text("CLS output (what it was trained on)", S.SMALL, S.ACCENT)
+            pool_t = S.text("average of patch tokens (never trained on)", S.SMALL, S.MUTED)
+            a = Group(cls_t, cls_bars).arrange(DOWN, buff=0.3)
+            b = Group(pool_t, pool_bars).arrange(DOWN, buff=0.3)
+            left.place(a, aligned=UP)
+            right.place(b, aligned=UP)
+            Group(a, b).shift(0.25 * DOWN)
+            self.play(FadeIn(a), FadeIn(b), run_time=cue.share(0.15))
+            facts = VGroup(
+                S.text(f"cosine(average, CLS output) = {num.decimal(p.cosine_to_cls, 2).screen}", S.BODY),
+                S.text(f"length of average = {num.percent(p.norm_ratio).screen} of the CLS output's", S.BODY),
+            ).arrange(DOWN, buff=0.25)
+            facts.next_to(Group(a, b), DOWN, buff=0.6)
+            self.play(FadeIn(facts), run_time=cue.share(0.2))
+            self.add(CitationCard(VIT_PAPER, "App. D.3, Fig. 9",
+                                  "class token and global average pooling work similarly well, "
+                                  "but need different learning rates"))
+
+    def person(self):
+        d, t = self.dims, self.trace
+        with self.narrate("person") as cue:
+            self.add(Heading(f"{self.values['num_classes'].screen} classes"
+                             + (", none of them 'person'" if not self.person_named else "")))
+            left, right = L.MAIN.split(0.42)
+            photo = PixelImage(t.picture, height=min(left.height, left.width))
+            left.place(photo)
+            bars = TopKBars(t.top5, height=2.6, width=right.width, places=1)
+            mass = S.text(f"top 5 together: {self.values['top5_mass'].screen}; the other "
+                          f"{num.integer(d.num_classes - len(t.top5)).screen} classes share the rest",
+                          S.SMALL, S.MUTED)
+            lines = [bars, mass]
+            if self.person_named:
+                lines.append(S.text(f"classes for people: {', '.join(self.person_named[:3])}", S.SMALL))
+            else:
+                lines.append(S.text("class names with the word person, man, woman, child, …: 0", S.SMALL, S.RED))
+            if self.best_indirect is not None:
+                name, prob, rank = self.best_indirect
+                clothing = [n for n in self.indirect if n in CLOTHING_CLASSES]
+                roles = [n for n in self.indirect if n in ROLE_CLASSES]
+                lines.append(wrapped(f"narrower classes: clothing ({', '.join(clothing) or 'none'}), people in one "
+                                     f"role ({', '.join(roles) or 'none'})", S.SMALL, right.width, S.MUTED))
+                lines.append(S.text(f"best of those here: {name}, {num.percent(prob, 1).screen}, rank {rank}",
+                                    S.SMALL, S.ACCENT))
+            col = Group(*lines).arrange(DOWN, buff=0.35, aligned_edge=LEFT)
+            right.place(col)
+            self.play(FadeIn(photo), FadeIn(bars), run_time=cue.share(0.15))
+            self.play(LaggedStart(*[FadeIn(m) for m in lines[1:]], lag_ratio=0.4), run_time=cue.share(0.4))
+
+    def recap(self):
+        with self.narrate("recap") as cue:
+            self.add(Heading("Takeaway"))
+            strip = TokenStrip(self.trace.patch_pixels, cls=True, show=(4, 2), height=0.8, width=L.MAIN.width * 0.6)
+            bars = TopKBars(self.trace.top5, height=2.0, width=5.0, places=0)
+            row = Group(strip, bars).arrange(RIGHT, buff=1.6)
+            L.MAIN.place(row, aligned=UP)
+            row.shift(0.3 * DOWN)
+            arrow = Arrow(strip.cls_cell.get_top() + 0.1 * UP, bars.get_left() + 0.2 * LEFT + 0.3 * UP,
+                          path_arc=-0.8, color=S.ACCENT)
+            self.play(FadeIn(strip), FadeIn(bars), Create(arrow), run_time=cue.share(0.15))
+            take = wrapped("The CLS token enters every photo's sequence as the same learned vector, collects "
+                           "from the patches through attention, and its output alone is what the head reads.",
+                           S.BODY, L.MAIN.width * 0.9, S.ACCENT)
+            take.next_to(row, DOWN, buff=0.6)
+            take.set_x(0)
+            self.play(FadeIn(take), run_time=cue.share(0.2))
+            self.play(FadeIn(NextLessonFooter(self.lesson, "where the patches come from: cut, numbered, "
+                                              "flattened")), run_time=cue.share(0.1))

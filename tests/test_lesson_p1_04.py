@@ -1,0 +1,166 @@
+"""The CLS-token lesson's numbers, recomputed independently of the lesson and of vitmath.pooling.
+
+The lesson draws and speaks: the CLS readout (row 0 -> final LayerNorm -> head -> softmax -> top-5), the
+pooled top-5 (final-normed patch tokens averaged -> fc_norm -> head), the CLS attention maps of the last
+block, and a second photo's CLS rows. Here each is recomputed another way: timm's own forward (with
+global_pool switched), torch's LayerNorm, the trace's attention rows, a fresh trace of the second photo.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import vitmath
+from vitmath.analyses import cls_attention_maps
+from vitmath.pooling import cached_cls_comparison, cached_pooling_facts, comparison_photo
+
+
+@pytest.fixture(scope="module")
+def model():
+    return vitmath.load_model()
+
+
+@pytest.fixture(scope="module")
+def trace():
+    return vitmath.cached_trace()
+
+
+@pytest.fixture(scope="module")
+def image(model):
+    return vitmath.load_image(vitmath.DEFAULT_IMAGE, model).tensor
+
+
+def test_the_head_reads_row_zero_through_the_final_layernorm(model, trace, image):
+    with torch.no_grad():
+        timm_logits = model(image)[0]
+        row0 = torch.nn.functional.layer_norm(trace.blocks[-1].out[0], (trace.dims.D,), model.norm.weight,
+                                              model.norm.bias, model.norm.eps)
+        by_hand = row0 @ model.head.weight.T + model.head.bias
+    assert model.global_pool == "token"
+    assert torch.allclose(trace.final[0], row0, atol=1e-5)
+    assert torch.allclose(by_hand, timm_logits, atol=1e-4)
+    top = timm_logits.softmax(-1).topk(5)
+    assert [i for i, _, _ in trace.top5] == top.indices.tolist()
+    assert np.allclose([p for _, _, p in trace.top5], top.values.numpy(), atol=1e-5)
+    assert cached_pooling_facts().cls_logits_diff < 1e-5
+
+
+def test_pooled_top5_is_timms_avg_pooling_through_the_same_head(model, trace, image):
+    facts = cached_pooling_facts()
+    saved = model.global_pool
+    try:
+        model.global_pool = "avg"  # the same trained head; reset_classifier() would replace it
+        with torch.no_grad():
+            probs = model(image)[0].softmax(-1)
+            # And by hand, the way the lesson says it: mean of the final-normed patch rows, fc_norm, head.
+            feats = model.forward_features(image)[0]
+            pooled = feats[1:].mean(0)
+            hand = model.head(model.fc_norm(pooled)).softmax(-1)
+    finally:
+        model.global_pool = saved
+    top = probs.topk(5)
+    assert [i for i, _, _ in facts.top5] == top.indices.tolist()
+    assert [name for _, name, _ in facts.top5] == [trace.labels[i] for i in top.indices.tolist()]
+    assert np.allclose([p for _, _, p in facts.top5], top.values.numpy(), atol=1e-6)
+    assert torch.allclose(hand, probs, atol=1e-6)
+    assert torch.allclose(facts.pooled, pooled, atol=1e-5)
+    assert facts.fc_norm == type(model.fc_norm).__name__
+    assert facts.head_shape == tuple(model.head.weight.shape)
+    cos = torch.nn.functional.cosine_similarity(model.fc_norm(pooled), trace.final[0], dim=0)
+    assert facts.cosine_to_cls == pytest.approx(float(cos), abs=1e-5)
+    assert facts.norm_ratio == pytest.approx(float(model.fc_norm(pooled).norm() / trace.final[0].norm()), abs=1e-5)
+
+
+def test_cls_maps_are_the_last_blocks_attention_rows(trace):
+    d = trace.dims
+    maps = cls_attention_maps(trace, d.depth - 1)
+    assert tuple(maps.shape) == (d.H, d.grid, d.grid)
+    for h in range(d.H):
+        row = trace.blocks[-1].attn[h, 0]
+        assert torch.allclose(maps[h].reshape(-1), row[1:])
+        assert float(row.sum()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_quarter_and_topk_numbers_the_lesson_speaks(trace):
+    from scenes.p1_04_cls_token import quarter_masses, topk_share
+
+    d = trace.dims
+    maps = cls_attention_maps(trace, d.depth - 1).double().numpy()
+    half = d.grid // 2
+    quarters = quarter_masses(maps)
+    if d.grid % 2 == 0:
+        expected = np.stack([maps[:, :half, :half].sum((1, 2)), maps[:, :half, half:].sum((1, 2)),
+                             maps[:, half:, :half].sum((1, 2)), maps[:, half:, half:].sum((1, 2))], axis=1)
+        assert np.allclose(quarters, expected)
+    # The quarters split each map's patch weight exactly.
+    assert np.allclose(quarters.sum(1), maps.sum((1, 2)))
+    shares = topk_share(maps, 10)
+    for h in range(d.H):
+        assert shares[h] == pytest.approx(float(torch.tensor(maps[h]).flatten().topk(10).values.sum()))
+
+
+def test_quarter_weights_split_odd_grids_evenly():
+    from scenes.p1_04_cls_token import quarter_weights
+
+    w = quarter_weights(7)
+    assert np.allclose(w.sum(0), 1.0)
+    assert np.allclose(w.sum((1, 2)), 49 / 4)
+
+
+def test_the_cls_input_is_the_same_for_another_photo_and_its_output_is_not(trace):
+    other_path = comparison_photo()
+    other = vitmath.cached_trace(image=other_path)
+    cmp = cached_cls_comparison()
+    assert cmp.other_image == other_path.name
+    model_cls = trace.cls + trace.pos[0]
+    assert torch.equal(trace.x0[0], model_cls) and torch.equal(other.x0[0], model_cls)
+    assert cmp.input_diff == 0.0
+    assert torch.equal(cmp.other_cls_in, other.x0[0])
+    assert torch.equal(cmp.other_cls_out, other.final[0])
+    cos = torch.nn.functional.cosine_similarity(trace.final[0], other.final[0], dim=0)
+    assert cmp.final_cosine == pytest.approx(float(cos), abs=1e-6)
+    assert len(cmp.cosine_by_block) == trace.dims.depth + 1
+    assert cmp.cosine_by_block[0] == pytest.approx(1.0, abs=1e-6)
+    last = torch.nn.functional.cosine_similarity(trace.blocks[-1].out[0], other.blocks[-1].out[0], dim=0)
+    assert cmp.cosine_by_block[-1] == pytest.approx(float(last), abs=1e-6)
+
+
+def test_imagenet_labels_have_no_person_class_and_the_indirect_classes_exist(trace):
+    from scenes.p1_04_cls_token import INDIRECT_CLASSES, PERSON_WORDS
+
+    assert trace.dims.num_classes == 1000
+    assert not [name for name in trace.labels if PERSON_WORDS.search(name)]
+    assert PERSON_WORDS.search("a woman") and not PERSON_WORDS.search("Doberman")  # whole words only
+    assert all(name in trace.labels for name in INDIRECT_CLASSES)
+
+
+def test_the_scene_speaks_the_recomputed_numbers(model, trace, image, monkeypatch):
+    from manim import tempconfig
+
+    from scenes.common import numbers as num
+    from scenes.p1_04_cls_token import ClsToken
+
+    monkeypatch.setenv("VITLESSONS_VOICE", "silent")
+    for name in ("VITLESSONS_MODEL", "VITLESSONS_WEIGHTS", "VITLESSONS_IMAGE", "VITLESSONS_ONLY_CUE"):
+        monkeypatch.delenv(name, raising=False)
+    with tempconfig({"quality": "low_quality", "verbosity": "ERROR"}):
+        scene = ClsToken(skip_animations=True)
+        scene.setup()
+    v = scene.values
+    with torch.no_grad():
+        probs = model(image)[0].softmax(-1)
+        model.global_pool = "avg"
+        try:
+            pooled = model(image)[0].softmax(-1)
+        finally:
+            model.global_pool = "token"
+    for spoken, p, places in ((v["top5_spoken"], probs, 0), (v["pooled_top5_spoken"], pooled, 1)):
+        top = p.topk(5)
+        assert spoken == "; ".join(f"{trace.labels[i]}, {num.percent(float(q), places).spoken}"
+                                   for q, i in zip(top.values.tolist(), top.indices.tolist()))
+    attn = trace.blocks[-1].attn
+    assert str(v["self_weight"]) == num.percent(float(attn[:, 0, 0].max()), 1).spoken
+    assert str(v["max_patch"]) == num.percent(float(attn[:, 0, 1:].max()), 1).spoken
+    assert str(v["top5_mass"]) == num.percent(float(probs.topk(5).values.sum())).spoken
+    assert v["num_tokens"] == trace.dims.N + 1 == attn.shape[-1]

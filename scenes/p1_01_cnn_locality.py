@@ -226,7 +226,7 @@ class CnnLocality(NarratedScene):
         f = self.facts
         with self.narrate("prior") as cue:
             self.add(Heading("Locality + weight sharing = few parameters"))
-            layer = S.text(f"{self.cnn_name}, layer {f.conv_name}: {f.c_in} → {f.c_out} channels on a "
+            layer = S.text(f"{self.cnn_name}, {f.conv_name}: {f.c_in} → {f.c_out} channels on a "
                            f"{f.fmap[0]}×{f.fmap[1]} map", S.BODY, S.MUTED)
             conv = tex(rf"\text{{conv }}{f.k}\times{f.k}:\ {f.k}\cdot{f.k}\cdot{f.c_in}\cdot{f.c_out}"
                        rf" = {num.integer(f.conv_params).tex}", S.HEADING, S.GREEN)

@@ -205,7 +205,9 @@ def test_cnn_receptive_fields():
         c, r = 80, max(min(stage.theoretical // 4, 40), 4)  # a central square a quarter of the image at most
         central = erf[c - r : c + r + 1, c - r : c + r + 1].sum() / erf.sum()
         area = (2 * r + 1) ** 2 / erf.numel()
-        assert central > 0.5 and central > area
+        # concentrated: well above the share a uniform map would put there (the old "> 0.5" held only while
+        # timm's zero-initialised residual branches kept every stage's gradient inside the stem's 11 px)
+        assert central > 1.5 * area
 
 
 # --- cache ------------------------------------------------------------------------------------------------

@@ -1,0 +1,112 @@
+"""The numbers the CNN-locality lesson draws and speaks, against independent computations on the same
+tensors: the attention link re-found by brute force and read straight from the trace, the parameter counts
+from the real module, the kernel's output, the receptive-field rows and the reach."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import vitmath
+from scenes.p1_01_cnn_locality import CnnLocality
+from scenes.common.inputs import LessonInputs
+from vitmath import receptive_field as rf
+from vitmath.locality import cached_locality_facts
+
+
+@pytest.fixture(scope="module")
+def trace():
+    return vitmath.cached_trace()
+
+
+@pytest.fixture(scope="module")
+def facts():
+    return cached_locality_facts()
+
+
+@pytest.fixture(scope="module")
+def values(trace, facts):
+    scene = CnnLocality.__new__(CnnLocality)  # no Manim set-up: only the numbers
+    scene.trace, scene.inputs = trace, LessonInputs()
+    return scene.extra_values()
+
+
+def test_cat_region_is_the_bottom_right_quadrant_of_the_course_photo(trace, facts):
+    d = trace.dims
+    half = d.grid // 2  # the course photo's grid is even: 7 x 7 of 14 x 14 (assets/PROVENANCE.md)
+    expected = sorted(r * d.grid + c for r in range(half, d.grid) for c in range(half, d.grid))
+    assert sorted(facts.region_a) == expected
+
+
+def test_link_is_the_traces_weight_and_the_rule_maximum(trace, facts, values):
+    d, link = trace.dims, facts.link
+    attn = trace.blocks[link.block].attn.numpy()
+    assert link.weight == pytest.approx(float(attn[link.head, 1 + link.query, 1 + link.key]), abs=0)
+    a = np.zeros(d.N, bool)
+    a[facts.region_a] = True
+    r, c = np.divmod(np.arange(d.N), d.grid)
+    far = np.maximum(abs(r[:, None] - r[None]), abs(c[:, None] - c[None])) >= d.grid // 2
+    allowed = (~a)[:, None] & a[None, :] & far  # query outside, key inside, far apart
+    w = attn[:, 1:, 1:][:, allowed]
+    assert link.weight == pytest.approx(float(w.max()), abs=0)
+    assert link.distance_px == pytest.approx(d.P * math.hypot(r[link.query] - r[link.key], c[link.query] - c[link.key]))
+    assert np.array_equal(link.row.reshape(-1), attn[link.head, 1 + link.query, 1:])
+    assert link.min_weight == pytest.approx(float(attn.min())) and link.min_weight > 0
+    assert values["link_weight"].value == link.weight
+    assert values["uniform_weight"].value == pytest.approx(1 / d.T)
+    assert values["link_ratio"] == f"{link.weight * d.T:.0f}"
+
+
+def test_parameter_counts_from_the_real_layer(facts):
+    model = rf.build_cnn(facts.cnn)
+    conv = dict(model.named_modules())[facts.conv_name]
+    assert facts.conv_params == conv.weight.numel() == 3 * 3 * facts.c_in * facts.c_out
+    assert facts.dense_params == (facts.fmap[0] * facts.fmap[1] * facts.c_in) ** 2  # c_in == c_out
+    assert facts.cnn_params == sum(p.numel() for p in model.parameters())
+
+
+def test_kernel_output_is_the_sliding_dot_product(facts):
+    g, k, out = facts.gray, facts.kernel, facts.response
+    assert out.shape == (g.shape[0] - 2, g.shape[1] - 2)
+    for y, x in [(0, 0), (5, 17), tuple(np.unravel_index(np.abs(out).argmax(), out.shape))]:
+        assert out[y, x] == pytest.approx(float((g[y:y + 3, x:x + 3] * k).sum()), abs=1e-5)
+
+
+def test_fields_reach_and_spoken_numbers(trace, facts, values):
+    fields = facts.fields
+    assert [f.theoretical for f in fields] == [7, 27, 43, 67, 99, 147, 211, 307, 435]  # ResNet-18 by hand
+    first = facts.first_reach
+    assert first is not None and fields[first].covers(*facts.key_box)
+    assert not any(f.covers(*facts.key_box) for f in fields[:first])
+    # the gradient reaches the key patch exactly from the block whose theoretical field does
+    assert all((r > 0) == f.covers(*facts.key_box) for f, r in zip(fields, facts.reach))
+    assert values["reach_block"] == fields[first].name
+    assert values["reach_convs"] == fields[first].convs
+    assert values["reach_share"].value == pytest.approx(facts.reach[first])
+    assert values["final_field"] == fields[-1].theoretical
+    assert values["naive_size"] == 1 + sum(layer.kernel - 1 for layer in facts.layers)
+    mid = facts.centre_fields[CnnLocality.stage_ends(_Shown(facts))[-2]]
+    assert values["mid_area"].value == pytest.approx((mid.erf_size / mid.theoretical) ** 2)
+
+
+class _Shown:
+    def __init__(self, facts):
+        self.facts = facts
+
+
+def test_reach_gradient_is_recomputed_by_autograd(trace, facts):
+    """The reach share of the first reaching block, from a forward hook and torch.autograd directly."""
+    model = rf.build_cnn(facts.cnn)
+    f = facts.fields[facts.first_reach]
+    out = {}
+    module = dict(model.named_modules())[f.name]
+    h = module.register_forward_hook(lambda _m, _i, o: out.__setitem__("o", o))
+    x = trace.input[None].clone().requires_grad_(True)
+    model(x)
+    h.remove()
+    (g,) = torch.autograd.grad(out["o"][0, :, f.unit[0], f.unit[1]].sum(), x)
+    g = g[0].abs().sum(0)
+    t, b, l, r = facts.key_box
+    assert facts.reach[facts.first_reach] == pytest.approx(float(g[t:b + 1, l:r + 1].max() / g.max()), rel=1e-5)

@@ -40,8 +40,8 @@ def sha(path: Path) -> str:
 def env(tmp_path_factory):
     base = tmp_path_factory.mktemp("lesson")
     narration = base / "narration"
-    narration.mkdir()
-    shutil.copy(BY_ID[LESSON].narration_file, narration)
+    # An editable copy of every script: the render checks the whole course's scripts against the registry.
+    shutil.copytree(BY_ID[LESSON].narration_file.parent, narration)
     return {
         **os.environ,
         "VITLESSONS_CACHE": str(base / "cache"),        # real synthesis and tracing, no warm cache
@@ -188,7 +188,7 @@ def test_interrupted_render_keeps_the_previous_video(rendered, env):
 def test_editing_one_cue_rerenders_only_that_lesson_and_reuses_animations(rendered, env):
     script = Path(env["VITLESSONS_NARRATION_DIR"]) / f"{LESSON}.toml"
     text = script.read_text()
-    edited = text.replace("Let's check the bookkeeping.", "Let's check the bookkeeping, carefully.")
+    edited = text.replace("stack the rows in raster order.", "stack the rows, one under another, in raster order.")
     assert edited != text
     script.write_text(edited)
     listed = cli(env, "list", "--quality", "low", "--voice", "piper", "--out", env["OUT"])
@@ -205,7 +205,7 @@ def test_editing_one_cue_rerenders_only_that_lesson_and_reuses_animations(render
     partials_after = {p.name for p in work.rglob("partial_movie_files/**/*.mp4")}
     new = {name.removesuffix(".mp4") for name in partials_after - partials_before}
     timeline = Timeline.read(work / "timeline.json")
-    edited = next(c for c in timeline.cues if c.id == "arithmetic")
+    edited = next(c for c in timeline.cues if c.id == "matrix")
     # Only the edited cue's animations are new: every other cue kept its frames and its cache hashes.
     assert new and new <= set(edited.animations), sorted(new - set(edited.animations))[:5]
     # And voice and picture stay in sync: the video is as long as the timeline, to the frame.
@@ -236,7 +236,7 @@ def test_silent_voice_has_the_same_sections_in_the_same_order(rendered, env):
 
 
 @pytest.mark.parametrize("edit, named", [
-    (lambda t: t.replace("Let's check the bookkeeping", "Let's check the {bookkeeping_budget}"), "bookkeeping_budget"),
+    (lambda t: t.replace("Do the same for every patch", "Do the same for every {patch_budget}"), "patch_budget"),
     (lambda t: t + '\n[[cue]]\nid = "orphan"\ntext = "Nobody plays this line."\n', "orphan"),
 ], ids=["placeholder-without-value", "cue-never-used"])
 def test_a_script_error_stops_the_render_and_keeps_the_good_video(rendered, env, edit, named):

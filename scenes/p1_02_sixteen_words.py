@@ -72,10 +72,9 @@ class SixteenWords(NarratedScene):
         gigabytes = d.H * pixel_tokens ** 2 * f.bytes_per_weight / 1e9
         centre = (d.grid // 2) * d.grid + d.grid // 2 - (1 if d.grid % 2 == 0 else 0)
         if f.distinct_patches == d.N:
-            distinct = f"no two of this photo's {d.N} patches are identical: every one of its tokens is new."
+            distinct = f"no two of this photo's {d.N} patches are identical."
         else:
-            distinct = (f"this photo's {d.N} patches hold {f.distinct_patches} different ones: repeats happen only "
-                        "where pixels are exactly equal.")
+            distinct = f"this photo's {d.N} patches hold only {f.distinct_patches} different ones."
         if d.grid == TITLE_SIDE:
             reading = (f"Here the grid happens to be {TITLE_SIDE} by {TITLE_SIDE} as well, {d.N} words, "
                        "but that is a coincidence of this model's sizes.")
@@ -84,7 +83,7 @@ class SixteenWords(NarratedScene):
                        f"{TITLE_SIDE * TITLE_SIDE} words. For this model it means {d.N} words, "
                        f"in a {d.grid} by {d.grid} grid.")
         alt_note = ("the resolution the paper fine-tunes at," if f.alt_size == FINE_TUNE_SIZE else
-                    "the resolution of its pre-training,")
+                    "a lower resolution,")
         return {
             "text_vocab": num.integer(TEXT_VOCAB),
             "text_width": TEXT_WIDTH,
@@ -212,11 +211,11 @@ class SixteenWords(NarratedScene):
             left = VGroup(idx, words)
             table = self.vocabulary()
             panel = VGroup(left, table).arrange(RIGHT, buff=2.6)
-            L.MAIN.place(panel)
+            L.MAIN.place(panel, fill=0.86)  # room under the table for its "same row" note
             self.play(LaggedStart(*[FadeIn(b, shift=0.2 * DOWN) for b in words], lag_ratio=0.15), FadeIn(idx),
                       run_time=cue.share(0.18))
             self.play(FadeIn(table), FadeIn(CitationCard(TRANSFORMER_PAPER, "Sec. 3.1, 3.4, 5.1",
-                                                         "BPE vocabulary, d_model = 512")),
+                                                         f"BPE vocabulary, d_model = {TEXT_WIDTH}")),
                       run_time=cue.share(0.2))
             arrows = VGroup()
             for b, w in zip(words, SENTENCE):
@@ -256,14 +255,14 @@ class SixteenWords(NarratedScene):
             left, right = L.MAIN.split(0.6, gutter=1.0)
             tokens = np.asarray(self.trace.patch_tokens)
             clip = float(np.percentile(np.abs(tokens), 99.5))  # a few large entries would wash the rest out
-            mat = MatrixImage(tokens, height=left.height - 2.2, width=2.2, vmin=-clip, vmax=clip,
+            mat = MatrixImage(tokens, height=left.height - 2.6, width=2.2, vmin=-clip, vmax=clip,
                               row_label="{n} patch tokens", col_label="width {n}", colorbar=True,
                               colorbar_label="value (clipped)")
-            text_l = S.text(f"text: one row per word (width {TEXT_WIDTH} in the Transformer)", S.SMALL, S.MUTED)
+            text_l = S.text("text: one row per word", S.SMALL, S.MUTED)
             img_l = S.text("image: one row per patch", S.SMALL, S.ACCENT)
             notes = VGroup(img_l, text_l).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
             notes.next_to(mat, DOWN, buff=0.25)
-            left.place(Group(mat, notes))
+            left.place(Group(mat, notes), aligned=UP)
             stack = BlockStack(d, height=right.height - 0.2)
             right.place(stack)
             self.play(FadeIn(mat), run_time=cue.share(0.15))
@@ -272,7 +271,7 @@ class SixteenWords(NarratedScene):
             extra = S.text("+1 token", S.TINY, S.ACCENT).next_to(arrow, UP, buff=0.1)
             self.play(Create(arrow), FadeIn(extra), FadeIn(stack), run_time=cue.share(0.25))
             self.play(Create(stack.highlight(0)), FadeIn(self.vit_citation(
-                "Sec. 3", "follows the original Transformer “as closely as possible”")), run_time=cue.share(0.1))
+                "Sec. 3", "“as closely as possible” to the Transformer")), run_time=cue.share(0.1))
 
     def no_vocabulary(self):
         d, f = self.dims, self.facts
@@ -305,7 +304,7 @@ class SixteenWords(NarratedScene):
             self.play(Write(rows[4]), FadeIn(rows[5]), run_time=cue.share(0.15))
             self.play(FadeIn(mat), FadeIn(w_l), Write(rows[6]), run_time=cue.share(0.2))
             self.play(FadeIn(rows[7]), FadeIn(CitationCard(TRANSFORMER_PAPER, "Sec. 5.1",
-                                                             "vocabulary of about 37,000 tokens")),
+                                                             f"vocabulary of about {num.integer(TEXT_VOCAB).screen} tokens")),
                       run_time=cue.share(0.1))
 
     def continuous(self):
@@ -415,13 +414,12 @@ class SixteenWords(NarratedScene):
                 m.next_to(cap, DOWN, buff=0.1)
             everything = Group(row, *caps, *maths)
             L.MAIN.place(everything)
-            for k in range(4):
-                if k == 1:
-                    self.play(FadeIn(panels[1]), FadeIn(caps[1]), FadeIn(maths[1]),
-                              FadeIn(self.vit_citation("Sec. 3.2; App. B.1.1", "fine-tuning at 384 px"))
-                              if f.alt_size == FINE_TUNE_SIZE else FadeIn(maths[1]), run_time=cue.share(0.2))
-                else:
-                    self.play(FadeIn(panels[k]), FadeIn(caps[k]), FadeIn(maths[k]), run_time=cue.share(0.18))
+            cite = (self.vit_citation("Sec. 3.2, 4.1, B.1.1", f"{FINE_TUNE_SIZE} px fine-tuning; /{big_p} models")
+                    if f.alt_size == FINE_TUNE_SIZE else self.vit_citation("Sec. 4.1", f"/{big_p} models"))
+            self.play(FadeIn(panels[0]), FadeIn(caps[0]), FadeIn(maths[0]), FadeIn(cite), run_time=cue.share(0.18))
+            self.play(FadeIn(panels[1]), FadeIn(caps[1]), FadeIn(maths[1]), run_time=cue.share(0.2))
+            for k in (2, 3):
+                self.play(FadeIn(panels[k]), FadeIn(caps[k]), FadeIn(maths[k]), run_time=cue.share(0.18))
 
     def pairs(self):
         d = self.dims
@@ -499,15 +497,12 @@ class SixteenWords(NarratedScene):
         with self.narrate("takeaway") as cue:
             self.add(Heading("Takeaway"))
             main = wrapped(f"A ViT reads an image as a sentence of {d.N} words, each {d.P} × {d.P} pixels: "
-                           "the same transformer as for text, but no vocabulary and no natural order.",
+                           "the same kind of transformer as for text, but no vocabulary and no natural order.",
                            S.HEADING, L.MAIN.width - 1.0, S.INK)
-            holds = VGroup(S.text("holds:", S.BODY, S.GREEN),
-                           S.text(f"a sequence of vectors of one width, {d.D}", S.BODY)).arrange(RIGHT, buff=0.3)
-            breaks = VGroup(S.text("breaks:", S.BODY, S.RED),
-                            S.text("one linear projection, not a lookup; order by convention", S.BODY))
-            breaks.arrange(RIGHT, buff=0.3)
+            holds = S.text(f"holds:   a sequence of vectors of one width, {d.D}", S.BODY, t2c={"holds:": S.GREEN})
+            breaks = S.text("breaks:  one linear projection, not a lookup; order by convention", S.BODY,
+                            t2c={"breaks:": S.RED})
             pair = VGroup(holds, breaks).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-            holds[1].align_to(breaks[1], LEFT)
             block = VGroup(main, pair)
             block.arrange(DOWN, aligned_edge=LEFT, buff=0.8)
             L.MAIN.place(block)

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 # The ViT paper fine-tunes at 384 pixels unless it says otherwise (Dosovitskiy et al. 2021, App. B.1.1); a
-# model that already reads 384 pixels is shown at the 224 it was pre-trained at instead.
+# model that already reads 384 pixels is shown at 224 instead.
 FINE_TUNE_SIZE = 384
 PRETRAIN_SIZE = 224
 

@@ -349,7 +349,7 @@ class SixteenWords(NarratedScene):
         d = self.dims
         i = self.values["centre"]
         with self.narrate("order") as cue:
-            self.add(Heading("Where it breaks: no natural order"))
+            self.add(Heading("Where it breaks: no natural reading order"))
             words = VGroup(*[self.word_box(w) for w in SENTENCE]).arrange(RIGHT, buff=0.45).scale(0.8)
             links = VGroup(*[Arrow(a.get_right(), b.get_left(), buff=0.04, stroke_width=3, color=S.MUTED,
                                    max_tip_length_to_length_ratio=0.35) for a, b in zip(words, words[1:])])

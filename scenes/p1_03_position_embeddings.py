@@ -10,7 +10,7 @@ builds what it shows from them, so any cue can be previewed on its own.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, FadeOut, Group, LaggedStart, Line, MathTex,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Create, FadeIn, FadeOut, Group, LaggedStart, Line, MathTex,
                    RoundedRectangle, Square, SurroundingRectangle, VGroup, Write)
 
 from scenes.common import layout as L
@@ -39,14 +39,24 @@ def top1_sentence(before, after) -> str:
     (i0, name0, p0), (i1, name1, p1) = before[0], after[0]
     if i1 != i0:
         return f"its top guess becomes {name1}, at {num.percent(p1).spoken}."
+    rest = ", and the rest of the top 5 changes" if [i for i, _, _ in before] != [i for i, _, _ in after] else ""
     return (f"its top guess stays {name1}, but its probability moves from {num.percent(p0).spoken} "
-            f"to {num.percent(p1).spoken}, and the rest of the list changes.")
+            f"to {num.percent(p1).spoken}{rest}.")
 
 
 def tile_patch(grid: int) -> int:
     """The patch whose similarity map the lesson enlarges: a fixed place off-centre (a third down, a quarter
     across), read from the grid, so its row and column both cross the map away from the edges."""
     return (grid // 3) * grid + grid // 4
+
+
+def tile_contrast(row: np.ndarray, grid: int, patch: int) -> tuple[float, float]:
+    """Mean similarity of `patch` to the other patches in its row or column, and to all the rest."""
+    r, c = divmod(patch, grid)
+    rows, cols = np.divmod(np.arange(grid * grid), grid)
+    on = ((rows == r) | (cols == c)) & (np.arange(grid * grid) != patch)
+    off = (rows != r) & (cols != c)
+    return float(row[on].mean()), float(row[off].mean())
 
 
 class PositionEmbeddings(NarratedScene):
@@ -63,6 +73,14 @@ class PositionEmbeddings(NarratedScene):
                              f"{num.percent(nopos[2]).spoken} instead of {num.percent(real[2]).spoken}.")
         tile = tile_patch(d.grid)
         perm = f.shuffle.permutation
+        on_line, off_line = tile_contrast(np.asarray(f.similarity[tile]), d.grid, tile)
+        if on_line > off_line:
+            tile_sentence = ("It is brightest at its own place, and brighter along its own row and its own column "
+                             "than elsewhere.")
+        else:
+            tile_sentence = "Here its own row and column are not brighter than the rest."
+        grid_verdict = ("Rows and columns emerged from training." if f.same_line_similarity > f.other_similarity
+                        else "In this model, rows and columns did not emerge.")
         return {
             "photo_description": photo_description(self.inputs.image),
             "first_slot_patch": int(perm[0]),
@@ -79,6 +97,9 @@ class PositionEmbeddings(NarratedScene):
             "flip_pos_logit_diff": num.decimal(f.flip.pos_logit_diff, 1),
             "pixel_flip_diff": num.decimal(f.pixel_flip_nopos_logit_diff, 1),
             "pos_shape": num.shape(*t.pos[1:].shape),
+            "below_position": d.grid + 1,
+            "tile_sentence": tile_sentence,
+            "grid_verdict": grid_verdict,
             "tile_row": tile // d.grid,
             "tile_col": tile % d.grid,
             "same_line_sim": num.decimal(f.same_line_similarity, 2),
@@ -238,20 +259,28 @@ class PositionEmbeddings(NarratedScene):
                        S.HEADING)
             equi = tex(r"\mathrm{Block}(\Pi X) = \Pi\,\mathrm{Block}(X)", S.HEADING, S.ACCENT)
             equi_l = S.text("shuffle in → the same outputs, shuffled the same way", S.SMALL, S.MUTED)
-            top = VGroup(attn, equi, equi_l).arrange(DOWN, buff=0.35)
+            right_eq = VGroup(equi, equi_l).arrange(DOWN, buff=0.25)
+            top = VGroup(attn, right_eq).arrange(RIGHT, buff=1.0)
             L.MAIN.place(top, aligned=UP)
             self.play(Write(attn), run_time=cue.share(0.15))
-            # Five real patches in slot order, then the same five in another order: the sum is the same.
+            # Five real patches feeding one weighted sum; list them in another order and the sum is the same.
             picks = [int(k) for k in f.shuffle.permutation[:5]]
             cells = Group(*[PixelImage(self.trace.patch_pixels[k], height=0.8) for k in picks])
-            cells.arrange(RIGHT, buff=0.25)
-            plus = S.text("weighted sum → the same vector", S.SMALL, S.GREEN)
-            row = Group(cells, plus).arrange(RIGHT, buff=0.5)
-            row.next_to(top, DOWN, buff=0.5)
-            self.play(FadeIn(cells), FadeIn(plus), run_time=cue.share(0.1))
+            cells.arrange(RIGHT, buff=0.3)
+            cells.move_to(L.MAIN.center + 0.6 * DOWN + 1.5 * LEFT)
+            node = tex(r"y_i", S.HEADING, S.GREEN)
+            ring = Circle(radius=0.42, color=S.GREEN).move_to(node)
+            out = VGroup(ring, node).next_to(cells, RIGHT, buff=1.2).shift(1.3 * UP)
+            same = S.text("the same vector", S.SMALL, S.GREEN).next_to(out, RIGHT, buff=0.3)
+            lines = VGroup(*[Line(c.get_top(), ring.get_left(), color=S.MUTED, stroke_width=2) for c in cells])
+            for line, c in zip(lines, cells):
+                line.add_updater(lambda m, c=c: m.put_start_and_end_on(c.get_top() + 0.02 * UP, ring.get_left()))
+            self.play(FadeIn(cells), Create(lines), FadeIn(out), run_time=cue.share(0.1))
             order = [3, 0, 4, 1, 2]
             spots = [cells[k].get_center() for k in range(5)]
-            self.play(*[cells[k].animate.move_to(spots[order[k]]) for k in range(5)], run_time=cue.share(0.1))
+            self.play(*[cells[k].animate.move_to(spots[order[k]]) for k in range(5)], run_time=cue.share(0.12))
+            self.play(FadeIn(same), run_time=cue.share(0.05))
+            row = Group(cells, out, same)
             self.play(Write(equi), FadeIn(equi_l), run_time=cue.share(0.15))
             checks = VGroup(
                 tex(rf"\text{{all {d.N} patch outputs, put back in raster order:}}\ "
@@ -376,16 +405,19 @@ class PositionEmbeddings(NarratedScene):
         with self.narrate("table") as cue:
             self.add(Heading("The learned position embeddings"))
             left, right = L.MAIN.split(0.5)
-            mat = MatrixImage(pos, height=left.height - 1.2, row_label="{n} slots", col_label="width {n}",
+            mat = MatrixImage(pos, height=left.height - 1.2, row_label="{n} patch positions", col_label="width {n}",
                               colorbar=True, colorbar_label="value")
             left.place(mat)
             self.play(FadeIn(mat), run_time=cue.share(0.25))
             # The list the model sees, against the grid we know.
-            slots = VGroup(*[S.text(f"slot {j}", S.SMALL, mono=True) for j in (0, 1, d.grid - 1, d.grid, d.grid + 1)])
+            slots = VGroup(*[S.text(f"pos {j + 1:<3d} patch {j}", S.SMALL, mono=True)
+                             for j in (0, 1, d.grid - 1, d.grid, d.grid + 1)])
+            slots[0].set_color(S.ACCENT)
+            slots[3].set_color(S.ACCENT)
             listing = VGroup(slots[0], slots[1], S.text("…", S.SMALL, S.MUTED), slots[2], slots[3], slots[4],
                              S.text("…", S.SMALL, S.MUTED)).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-            q = wrapped(f"one learned vector per patch slot (+1 for CLS, not shown); nothing says slot {d.grid} "
-                        f"is below slot 0", S.BODY, right.width)
+            q = wrapped(f"one learned vector per patch position (pos 0, for CLS, not shown); nothing says "
+                        f"pos {d.grid + 1} is right below pos 1", S.BODY, right.width)
             panel = VGroup(q, listing).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
             right.place(panel)
             self.play(FadeIn(q), run_time=cue.share(0.2))

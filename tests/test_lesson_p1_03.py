@@ -143,5 +143,7 @@ def test_the_spoken_values_are_the_facts():
     assert f.flip.pos_top5[0][1] in values["flipped_top1_sentence"]
     assert f.nopos_top5[0][1] in values["nopos_vs_real"]
     same = [(1, "a", 0.5)]
-    assert "stays a" in top1_sentence(same, [(1, "a", 0.25)])
+    assert top1_sentence(same, [(1, "a", 0.25)]) == ("its top guess stays a, but its probability moves from "
+                                                     "50 percent to 25 percent.")
+    assert "the rest of the top 5 changes" in top1_sentence(same + [(2, "b", 0.1)], [(1, "a", 0.25), (3, "c", 0.1)])
     assert "becomes b" in top1_sentence(same, [(2, "b", 0.25)])

@@ -10,7 +10,7 @@ builds what it shows from them, so any cue can be previewed on its own.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Create, FadeIn, FadeOut, Group, LaggedStart, Line, MathTex,
+from manim import (DOWN, LEFT, RIGHT, UP, Circle, Create, FadeIn, FadeOut, Group, LaggedStart, Line, MathTex,
                    RoundedRectangle, Square, SurroundingRectangle, VGroup, Write)
 
 from scenes.common import layout as L
@@ -458,7 +458,9 @@ class PositionEmbeddings(NarratedScene):
         k = tile_patch(d.grid)
         r, c = divmod(k, d.grid)
         with self.narrate("emerged") as cue:
-            self.add(Heading("Rows and columns emerged from training"))
+            emerged = f.same_line_similarity > f.other_similarity
+            self.add(Heading("Rows and columns emerged from training" if emerged
+                             else "What the learned positions became"))
             left, right = L.MAIN.split(0.5)
             tile = Heatmap(self.sim_maps()[r, c], SIM_CMAP, vmin=-1.0, vmax=1.0, label="cosine similarity",
                            height=left.height - 0.9)
@@ -474,7 +476,7 @@ class PositionEmbeddings(NarratedScene):
                                                    for i in (0, d.grid - 1)]), color=S.ACCENT, buff=0,
                                          stroke_width=2)
             self.play(Create(row_box), Create(col_box), run_time=cue.share(0.13))
-            stats = VGroup(S.text("mean similarity, all pairs of different slots:", S.SMALL, S.MUTED),
+            stats = VGroup(S.text("mean similarity, all pairs of different positions:", S.SMALL, S.MUTED),
                            S.text(f"same row or column: {v['same_line_sim'].screen}", S.BODY, S.ACCENT),
                            S.text(f"neither: {v['other_sim'].screen}", S.BODY),
                            ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
@@ -517,9 +519,9 @@ class PositionEmbeddings(NarratedScene):
                 p_[1].align_to(p_[0], UP + LEFT).shift(0.3 * DOWN + 0.25 * RIGHT)
                 col.place(p_)
             self.play(FadeIn(here), run_time=cue.share(0.25))
-            self.play(FadeIn(paper[0]), FadeIn(paper[1][:3]), run_time=cue.share(0.3))
+            self.play(FadeIn(paper[0]), FadeIn(paper[1][:3]), FadeIn(CitationCard(VIT_PAPER, "Appendix D.4, Table 8")),
+                      run_time=cue.share(0.3))
             self.play(FadeIn(paper[1][3]), run_time=cue.share(0.2))
-            self.add(CitationCard(VIT_PAPER, "Appendix D.4, Table 8"))
 
     def recap(self):
         f = self.facts

@@ -1,0 +1,550 @@
+"""Phase 1, lesson 3: Without position embeddings, ViT can't tell top from bottom.
+
+The patches are shuffled for real and their rows reversed; the same trained weights run with and without
+their position embeddings; the learned position embeddings are compared slot by slot (ViT paper Fig. 7,
+centre). Every picture and number comes from the trace and from vitmath.shuffle's experiments; each cue
+builds what it shows from them, so any cue can be previewed on its own.
+
+    manim -ql scenes/p1_03_position_embeddings.py PositionEmbeddings
+"""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Circle, Create, FadeIn, FadeOut, Group, LaggedStart, Line, MathTex,
+                   RoundedRectangle, Square, SurroundingRectangle, VGroup, Write)
+
+from scenes.common import layout as L
+from scenes.common import numbers as num
+from scenes.common import style as S
+from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, TitleCard, TopKBars, wrapped
+from scenes.common.heatmaps import Heatmap, SmallMultiples
+from scenes.common.matrices import MatrixImage
+from scenes.common.narrated import NarratedScene
+from scenes.common.photo_grid import PhotoGrid
+from scenes.common.pixel_image import PixelImage
+from scenes.common.tokens import TokenStrip
+from scenes.common.values import photo_description
+from vitmath.shuffle import cached_shuffle_facts, rearranged_picture
+
+VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
+SIM_CMAP = "viridis"
+
+
+def tex(s: str, size: int = S.BODY, color: str = S.INK) -> MathTex:
+    return MathTex(s, font_size=size * 1.25, color=color)
+
+
+def top1_sentence(before, after) -> str:
+    """What happened to the top guess, in words, from two top-5 lists (whatever their labels are)."""
+    (i0, name0, p0), (i1, name1, p1) = before[0], after[0]
+    if i1 != i0:
+        return f"its top guess becomes {name1}, at {num.percent(p1).spoken}."
+    rest = ", and the rest of the top 5 changes" if [i for i, _, _ in before] != [i for i, _, _ in after] else ""
+    return (f"its top guess stays {name1}, but its probability moves from {num.percent(p0).spoken} "
+            f"to {num.percent(p1).spoken}{rest}.")
+
+
+def tile_patch(grid: int) -> int:
+    """The patch whose similarity map the lesson enlarges: a fixed place off-centre (a third down, a quarter
+    across), read from the grid, so its row and column both cross the map away from the edges."""
+    return (grid // 3) * grid + grid // 4
+
+
+def tile_contrast(row: np.ndarray, grid: int, patch: int) -> tuple[float, float]:
+    """Mean similarity of `patch` to the other patches in its row or column, and to all the rest."""
+    r, c = divmod(patch, grid)
+    rows, cols = np.divmod(np.arange(grid * grid), grid)
+    on = ((rows == r) | (cols == c)) & (np.arange(grid * grid) != patch)
+    off = (rows != r) & (cols != c)
+    return float(row[on].mean()), float(row[off].mean())
+
+
+class PositionEmbeddings(NarratedScene):
+
+    def extra_values(self):
+        t, d = self.trace, self.trace.dims
+        self.facts = f = cached_shuffle_facts(self.inputs.model, self.inputs.weights, self.inputs.image)
+        real, nopos = f.plain_top5[0], f.nopos_top5[0]
+        if nopos[0] != real[0]:
+            nopos_vs_real = (f"Without positions, its top guess on the unshuffled photo is {nopos[1]}, at "
+                             f"{num.percent(nopos[2]).spoken}, where the real model says {real[1]}.")
+        else:
+            nopos_vs_real = (f"Without positions, its top guess on the unshuffled photo is still {real[1]}, but at "
+                             f"{num.percent(nopos[2]).spoken} instead of {num.percent(real[2]).spoken}.")
+        tile = tile_patch(d.grid)
+        perm = f.shuffle.permutation
+        on_line, off_line = tile_contrast(np.asarray(f.similarity[tile]), d.grid, tile)
+        if on_line > off_line:
+            tile_sentence = ("It is brightest at its own place, and brighter along its own row and its own column "
+                             "than elsewhere.")
+        else:
+            tile_sentence = "Here its own row and column are not brighter than the rest."
+        grid_verdict = ("Rows and columns emerged from training." if f.same_line_similarity > f.other_similarity
+                        else "In this model, rows and columns did not emerge.")
+        return {
+            "photo_description": photo_description(self.inputs.image),
+            "first_slot_patch": int(perm[0]),
+            "second_slot_patch": int(perm[1]),
+            "shuffle_cls_diff": num.scientific(f.shuffle.nopos_cls_diff),
+            "shuffle_logit_diff": num.scientific(f.shuffle.nopos_logit_diff),
+            "shuffle_patch_diff": num.scientific(f.shuffle.nopos_patch_diff),
+            "logit_scale": num.decimal(f.nopos_logit_scale, 1),
+            "nopos_vs_real": nopos_vs_real,
+            "shuffled_top1_sentence": top1_sentence(f.plain_top5, f.shuffle.pos_top5),
+            "shuffle_pos_logit_diff": num.decimal(f.shuffle.pos_logit_diff, 1),
+            "flip_logit_diff": num.scientific(f.flip.nopos_logit_diff),
+            "flipped_top1_sentence": top1_sentence(f.plain_top5, f.flip.pos_top5),
+            "flip_pos_logit_diff": num.decimal(f.flip.pos_logit_diff, 1),
+            "pixel_flip_diff": num.decimal(f.pixel_flip_nopos_logit_diff, 1),
+            "pos_shape": num.shape(*t.pos[1:].shape),
+            "below_position": d.grid + 1,
+            "tile_sentence": tile_sentence,
+            "grid_verdict": grid_verdict,
+            "tile_row": tile // d.grid,
+            "tile_col": tile % d.grid,
+            "same_line_sim": num.decimal(f.same_line_similarity, 2),
+            "other_sim": num.decimal(f.other_similarity, 2),
+        }
+
+    # ------------------------------------------------------------------ what the cues share
+    @property
+    def dims(self):
+        return self.trace.dims
+
+    def picture(self, permutation=None) -> np.ndarray:
+        """The photo as the tokens in slot order show it (None: raster order, the photo itself)."""
+        if permutation is None:
+            return self.trace.picture
+        return rearranged_picture(self.trace.patch_pixels, permutation, self.dims.grid)
+
+    def example_patch(self) -> int:
+        """The patch that changes most when turned upside down (largest mean |patch - its vertical mirror|):
+        a rule, not a hand pick, and the patch whose orientation is easiest to see."""
+        px = np.asarray(self.trace.patch_pixels, dtype=np.float64)
+        return int(np.abs(px - px[:, ::-1]).reshape(len(px), -1).mean(axis=1).argmax())
+
+    def result_rows(self, rows, width: float, height: float = 2.2, buff: float = 0.5) -> Group:
+        """One row per (picture, caption, top-5, colour): a thumbnail of what went in, its caption, and the
+        model's top-5 beside it. Every row's bars get the same track length, so bar lengths compare across
+        rows (a track is 100%)."""
+        def bars_for(top, w):
+            return TopKBars(top, height=height - S.text("Ag", S.SMALL).height - 0.15, width=w, places=1)
+
+        w = width - height - 0.4
+        first = [bars_for(top, w) for _, _, top, _ in rows]
+        track = min(b.track_width for b in first)
+        out = Group()
+        for (picture, caption, top, color), b in zip(rows, first):
+            bars = bars_for(top, w - (b.track_width - track))
+            cap = S.text(caption, S.SMALL, color)
+            right = VGroup(cap, bars).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+            out.add(Group(PixelImage(picture, height=height), right).arrange(RIGHT, buff=0.4))
+        out.arrange(DOWN, buff=buff, aligned_edge=LEFT)
+        # Right-align the bars of all rows, so the tracks start and end at the same x.
+        x = max(r[1][1].get_right()[0] for r in out)
+        for r in out:
+            r[1][1].shift((x - r[1][1].get_right()[0]) * RIGHT)
+        return out
+
+    def diff_line(self, label: str, value: num.Number, color: str = S.GREEN) -> MathTex:
+        return tex(rf"\max\,\lvert \Delta\,\text{{{label}}} \rvert = {value.tex}", S.BODY, color)
+
+    def construct(self):
+        for cue in (self.hook, self.shuffle, self.no_pos, self.no_pos_answer, self.why, self.with_pos,
+                    self.flip, self.flip_real, self.inner, self.table, self.similarity, self.emerged,
+                    self.fair, self.recap):
+            cue()
+            self.clear_screen()
+
+    # ------------------------------------------------------------------ cues
+    def hook(self):
+        d = self.dims
+        with self.narrate("hook") as cue:
+            card = TitleCard(self.lesson)
+            self.play(FadeIn(card, shift=0.2 * UP), run_time=cue.share(0.08))
+            self.wait(cue.share(0.17))
+            self.play(FadeOut(card), run_time=cue.share(0.04))
+            g = PhotoGrid(self.trace.picture, d.grid, height=5.4, patch_pixels=self.trace.patch_pixels)
+            L.LEFT.place(g, aligned=LEFT)
+            strip = TokenStrip(self.trace.patch_pixels, cls=True, show=(4, 2), height=0.9, width=L.RIGHT.width)
+            L.RIGHT.place(strip)
+            seq_l = S.text(f"{d.N} patch tokens, one list", S.BODY, S.MUTED).next_to(strip, DOWN, buff=0.5)
+            self.play(FadeIn(g), run_time=cue.share(0.1))
+            self.play(FadeIn(strip), FadeIn(seq_l), run_time=cue.share(0.15))
+            top, bottom = g.cell_square(d.grid // 2, S.ACCENT), g.cell_square(d.N - d.grid // 2 - 1, S.BLUE)
+            q = S.text("top or bottom?", S.HEADING, S.ACCENT).next_to(strip, UP, buff=0.6)
+            self.play(Create(top), Create(bottom), FadeIn(q), run_time=cue.share(0.15))
+
+    def shuffle(self):
+        d, perm = self.dims, self.facts.shuffle.permutation
+        with self.narrate("shuffle") as cue:
+            self.add(Heading("Shuffle the patches for real"))
+            g = PhotoGrid(self.trace.picture, d.grid, height=4.6, patch_pixels=self.trace.patch_pixels)
+            L.LEFT.place(g)
+            g.shift(0.3 * UP)
+            target = PhotoGrid(self.picture(perm), d.grid, height=4.6)
+            L.RIGHT.place(target)
+            target.shift(0.3 * UP)
+            cap_l = S.text("the photo: raster order", S.SMALL, S.MUTED).next_to(g, DOWN, buff=0.2)
+            cap_r = S.text("shuffled: one random order (seed 0)", S.SMALL, S.MUTED).next_to(target, DOWN, buff=0.2)
+            self.play(FadeIn(g), FadeIn(cap_l), run_time=cue.share(0.1))
+            patches = g.patch_images()
+            self.add(patches)
+            # Slot j of the shuffled photo gets patch perm[j]: fly each patch there.
+            self.play(LaggedStart(*[patches[int(perm[j])].animate.move_to(target.cell_center(j))
+                                    for j in range(d.N)], lag_ratio=0.01), run_time=cue.share(0.4))
+            self.add(target.lines)
+            self.play(FadeIn(cap_r), run_time=cue.share(0.05))
+            slots = S.text(f"slot 1 ← patch {int(perm[0])},   slot 2 ← patch {int(perm[1])},   …", S.BODY,
+                           S.ACCENT)
+            L.FOOTER.place(slots)
+            self.play(FadeIn(slots), Create(target.cell_square(0)), Create(target.cell_square(1)),
+                      Create(g.cell_square(int(perm[0]))), Create(g.cell_square(int(perm[1]))),
+                      run_time=cue.share(0.15))
+
+    def no_pos(self):
+        d, f = self.dims, self.facts
+        v = self.values
+        with self.narrate("no-pos") as cue:
+            self.add(Heading("Same weights, positions removed"))
+            left, right = L.MAIN.split(0.6)
+            rows = self.result_rows([(self.picture(), "the photo, no positions", f.nopos_top5, S.INK),
+                                     (self.picture(f.shuffle.permutation), "shuffled, no positions",
+                                      f.shuffle.nopos_top5, S.INK)], left.width)
+            left.place(rows, aligned=LEFT)
+            base = tex(r"x_0 = [\,\mathrm{CLS};\ E\,p_1;\ \dots;\ E\,p_{" + str(d.N) + r"}\,]", S.BODY)
+            plus = tex(r"+\ \mathrm{pos}", S.BODY, S.RED).next_to(base, RIGHT, buff=0.2)
+            strike = Line(plus.get_corner(DOWN + LEFT), plus.get_corner(UP + RIGHT), color=S.RED, stroke_width=4)
+            eq = VGroup(base, plus, strike)
+            note = CaveatNote("the SAME trained weights with the position embeddings left out: not a model "
+                              "trained without them", width=right.width, size=S.TINY)
+            diffs = VGroup(self.diff_line("CLS output", v["shuffle_cls_diff"]),
+                           self.diff_line("logits", v["shuffle_logit_diff"]),
+                           S.text(f"largest |logit|: {v['logit_scale'].screen}", S.SMALL, S.MUTED),
+                           S.text("equal to float precision", S.BODY, S.GREEN)
+                           ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+            panel = VGroup(eq, note, diffs).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
+            right.place(panel, aligned=LEFT)
+            self.play(Write(eq), run_time=cue.share(0.15))
+            self.play(FadeIn(note), run_time=cue.share(0.1))
+            self.play(FadeIn(rows[0]), run_time=cue.share(0.15))
+            self.play(FadeIn(rows[1]), run_time=cue.share(0.15))
+            self.play(LaggedStart(*[FadeIn(m) for m in diffs], lag_ratio=0.4), run_time=cue.share(0.25))
+
+    def no_pos_answer(self):
+        f = self.facts
+        with self.narrate("no-pos-answer") as cue:
+            self.add(Heading("Without positions, a different answer, but never a shuffled one"))
+            left, right = L.MAIN.split(0.62)
+            real, nopos = self.result_rows(
+                [(self.picture(), "the photo, with positions (the real model)", f.plain_top5, S.ACCENT),
+                 (self.picture(), "the photo, positions removed", f.nopos_top5, S.INK)], left.width)
+            left.place(Group(real, nopos), aligned=LEFT)
+            self.play(FadeIn(real), run_time=cue.share(0.2))
+            self.play(FadeIn(nopos), run_time=cue.share(0.2))
+            note = VGroup(wrapped("these weights were trained with positions: removing them changes what the "
+                                  "model sees", S.SMALL, right.width),
+                          wrapped("shuffled or not: the same answer, to float precision", S.SMALL, right.width,
+                                  S.GREEN)).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
+            right.place(note, aligned=LEFT)
+            self.play(FadeIn(note[0]), run_time=cue.share(0.15))
+            self.play(FadeIn(note[1]), run_time=cue.share(0.15))
+
+    def why(self):
+        d, f = self.dims, self.facts
+        v = self.values
+        with self.narrate("why") as cue:
+            self.add(Heading("Attention does not see order"))
+            attn = tex(r"y_i = \sum_{j} \mathrm{softmax}_j\!\left(\frac{q_i \cdot k_j}{\sqrt{d}}\right) v_j",
+                       S.HEADING)
+            equi = tex(r"\mathrm{Block}(\Pi X) = \Pi\,\mathrm{Block}(X)", S.HEADING, S.ACCENT)
+            equi_l = S.text("shuffle in → the same outputs, shuffled the same way", S.SMALL, S.MUTED)
+            right_eq = VGroup(equi, equi_l).arrange(DOWN, buff=0.25)
+            top = VGroup(attn, right_eq).arrange(RIGHT, buff=1.0)
+            L.MAIN.place(top, aligned=UP)
+            self.play(Write(attn), run_time=cue.share(0.15))
+            # Five real patches feeding one weighted sum; list them in another order and the sum is the same.
+            picks = [int(k) for k in f.shuffle.permutation[:5]]
+            cells = Group(*[PixelImage(self.trace.patch_pixels[k], height=0.8) for k in picks])
+            cells.arrange(RIGHT, buff=0.3)
+            cells.move_to(L.MAIN.center + 0.6 * DOWN + 1.5 * LEFT)
+            node = tex(r"y_i", S.HEADING, S.GREEN)
+            ring = Circle(radius=0.42, color=S.GREEN).move_to(node)
+            out = VGroup(ring, node).next_to(cells, RIGHT, buff=1.2).shift(1.3 * UP)
+            same = S.text("the same vector", S.SMALL, S.GREEN).next_to(out, RIGHT, buff=0.3)
+            lines = VGroup(*[Line(c.get_top(), ring.get_left(), color=S.MUTED, stroke_width=2) for c in cells])
+            for line, c in zip(lines, cells):
+                line.add_updater(lambda m, c=c: m.put_start_and_end_on(c.get_top() + 0.02 * UP, ring.get_left()))
+            self.play(FadeIn(cells), Create(lines), FadeIn(out), run_time=cue.share(0.1))
+            order = [3, 0, 4, 1, 2]
+            spots = [cells[k].get_center() for k in range(5)]
+            self.play(*[cells[k].animate.move_to(spots[order[k]]) for k in range(5)], run_time=cue.share(0.12))
+            self.play(FadeIn(same), run_time=cue.share(0.05))
+            row = Group(cells, out, same)
+            self.play(Write(equi), FadeIn(equi_l), run_time=cue.share(0.15))
+            checks = VGroup(
+                tex(rf"\text{{all {d.N} patch outputs, put back in raster order:}}\ "
+                    rf"\max\,\lvert\Delta\rvert = {v['shuffle_patch_diff'].tex}", S.SMALL, S.GREEN),
+                tex(rf"\text{{CLS output:}}\ \max\,\lvert\Delta\rvert = {v['shuffle_cls_diff'].tex}", S.SMALL,
+                    S.GREEN)).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
+            checks.next_to(row, DOWN, buff=0.5)
+            L.MAIN.place(checks, aligned=DOWN)
+            note = S.text(f"measured after block {d.depth - 1} (the last), positions removed", S.TINY, S.MUTED)
+            note.next_to(checks, DOWN, buff=0.15, aligned_edge=LEFT)
+            self.play(FadeIn(checks), FadeIn(note), run_time=cue.share(0.2))
+
+    def with_pos(self):
+        d, f = self.dims, self.facts
+        v = self.values
+        perm = f.shuffle.permutation
+        with self.narrate("with-pos") as cue:
+            self.add(Heading("Positions put back: the model notices"))
+            left, right = L.MAIN.split(0.6)
+            rows = self.result_rows([(self.picture(), "the photo, with positions", f.plain_top5, S.INK),
+                                     (self.picture(perm), "shuffled, with positions", f.shuffle.pos_top5,
+                                      S.ACCENT)], left.width)
+            left.place(rows, aligned=LEFT)
+            strip = TokenStrip(self.trace.patch_pixels[np.asarray(perm)], indices=[int(k) for k in perm],
+                               cls=True, show=(3, 1), position_tags=True, height=0.7, width=right.width)
+            strip_l = S.text("slot j always gets position j, whatever patch sits there", S.TINY, S.MUTED)
+            diff = tex(rf"\max\,\lvert \Delta\,\text{{logits}} \rvert = {v['shuffle_pos_logit_diff'].tex}",
+                       S.BODY, S.ACCENT)
+            panel = Group(strip, strip_l, diff).arrange(DOWN, buff=0.4)
+            if panel.width > right.width:
+                panel.scale_to_fit_width(right.width)
+            right.place(panel)
+            self.play(FadeIn(strip), FadeIn(strip_l), run_time=cue.share(0.15))
+            self.play(FadeIn(rows[0]), run_time=cue.share(0.2))
+            self.play(FadeIn(rows[1]), run_time=cue.share(0.2))
+            self.play(Write(diff), run_time=cue.share(0.15))
+
+    def flip(self):
+        d, f = self.dims, self.facts
+        v = self.values
+        with self.narrate("flip") as cue:
+            self.add(Heading("Rows of patches reversed"))
+            g = PhotoGrid(self.trace.picture, d.grid, height=4.4, patch_pixels=self.trace.patch_pixels)
+            L.LEFT.place(g)
+            g.shift(0.4 * UP)
+            target = PhotoGrid(self.picture(f.flip.permutation), d.grid, height=4.4)
+            L.RIGHT.place(target)
+            target.shift(0.4 * UP)
+            self.play(FadeIn(g), run_time=cue.share(0.08))
+            patches = g.patch_images()
+            self.add(patches)
+            perm = f.flip.permutation
+            self.play(LaggedStart(*[patches[int(perm[j])].animate.move_to(target.cell_center(j))
+                                    for j in range(d.N)], lag_ratio=0.003), run_time=cue.share(0.3))
+            self.add(target.lines)
+            first = S.text("row 0 ↔ row " + str(d.grid - 1), S.SMALL, S.MUTED).next_to(target, DOWN, buff=0.15)
+            self.play(FadeIn(first), run_time=cue.share(0.05))
+            diff = VGroup(S.text("no positions:", S.BODY, S.MUTED),
+                          self.diff_line("logits", v["flip_logit_diff"])).arrange(RIGHT, buff=0.3)
+            L.FOOTER.place(diff)
+            self.play(FadeIn(diff), run_time=cue.share(0.15))
+
+    def flip_real(self):
+        f = self.facts
+        v = self.values
+        with self.narrate("flip-real") as cue:
+            self.add(Heading("The real model can tell"))
+            rows = self.result_rows([(self.picture(), "the photo, with positions", f.plain_top5, S.INK),
+                                     (self.picture(f.flip.permutation), "rows of patches reversed, with positions",
+                                      f.flip.pos_top5, S.ACCENT)], 8.0)
+            L.MAIN.place(rows, aligned=LEFT)
+            diff = tex(rf"\max\,\lvert \Delta\,\text{{logits}} \rvert = {v['flip_pos_logit_diff'].tex}", S.BODY,
+                       S.ACCENT)
+            diff.next_to(rows, RIGHT, buff=0.6)
+            self.play(FadeIn(rows[0]), run_time=cue.share(0.25))
+            self.play(FadeIn(rows[1]), run_time=cue.share(0.3))
+            self.play(Write(diff), run_time=cue.share(0.15))
+
+    def inner(self):
+        d, f = self.dims, self.facts
+        v = self.values
+        k = self.example_patch()
+        r, c = divmod(k, d.grid)
+        with self.narrate("inner") as cue:
+            self.add(Heading("Each patch keeps its inner orientation"))
+            pics = [self.picture(), self.picture(f.flip.permutation), self.trace.picture[::-1].copy()]
+            caps = ["the photo", "rows of patches reversed", "truly upside down (pixels)"]
+            # Where patch k lands in each picture: its own place; row flipped; row flipped.
+            places = [k, (d.grid - 1 - r) * d.grid + c, (d.grid - 1 - r) * d.grid + c]
+            zooms = [self.trace.patch_pixels[k], self.trace.patch_pixels[k], self.trace.patch_pixels[k][::-1]]
+            cols = L.MAIN.columns(3, gutter=0.6)
+            groups = []
+            for col, pic, cap, place, zoom in zip(cols, pics, caps, places, zooms):
+                g = PhotoGrid(pic, d.grid, height=2.6)
+                g.remove(g.lines)
+                box = g.cell_square(place, S.ACCENT, 3)
+                z = PixelImage(np.ascontiguousarray(zoom), height=1.3)
+                label = S.text(cap, S.SMALL)
+                grp = Group(label, Group(g, box), z).arrange(DOWN, buff=0.25)
+                col.place(grp, aligned=UP)
+                groups.append((grp, box, z))
+            for grp, box, z in groups:
+                link = Line(box.get_bottom(), z.get_top(), color=S.ACCENT, stroke_width=2)
+                grp.add(link)
+            notes = [S.text(f"patch {k}, zoomed", S.SMALL, S.MUTED),
+                     VGroup(S.text("no positions, vs the photo:", S.TINY, S.MUTED),
+                            self.diff_line("logits", v["flip_logit_diff"])),
+                     VGroup(S.text("no positions, vs the photo:", S.TINY, S.MUTED),
+                            self.diff_line("logits", v["pixel_flip_diff"], S.RED))]
+            for (grp, _, z), note in zip(groups, notes):
+                if isinstance(note, VGroup):
+                    note.arrange(DOWN, buff=0.1)
+                note.next_to(z, DOWN, buff=0.2)
+            self.play(FadeIn(groups[0][0]), FadeIn(notes[0]), run_time=cue.share(0.1))
+            self.play(FadeIn(groups[1][0]), run_time=cue.share(0.2))
+            self.play(FadeIn(groups[2][0]), run_time=cue.share(0.2))
+            self.play(FadeIn(notes[1]), FadeIn(notes[2]), run_time=cue.share(0.2))
+
+    def table(self):
+        d = self.dims
+        pos = np.asarray(self.trace.pos[1:])
+        with self.narrate("table") as cue:
+            self.add(Heading("The learned position embeddings"))
+            left, right = L.MAIN.split(0.5)
+            mat = MatrixImage(pos, height=left.height - 1.2, row_label="{n} patch positions", col_label="width {n}",
+                              colorbar=True, colorbar_label="value")
+            left.place(mat)
+            self.play(FadeIn(mat), run_time=cue.share(0.25))
+            # The list the model sees, against the grid we know.
+            slots = VGroup(*[S.text(f"pos {j + 1:<3d} patch {j}", S.SMALL, mono=True)
+                             for j in (0, 1, d.grid - 1, d.grid, d.grid + 1)])
+            slots[0].set_color(S.ACCENT)
+            slots[3].set_color(S.ACCENT)
+            listing = VGroup(slots[0], slots[1], S.text("…", S.SMALL, S.MUTED), slots[2], slots[3], slots[4],
+                             S.text("…", S.SMALL, S.MUTED)).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+            q = wrapped(f"one learned vector per patch position (pos 0, for CLS, not shown); nothing says "
+                        f"pos {d.grid + 1} is right below pos 1", S.BODY, right.width)
+            panel = VGroup(q, listing).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
+            right.place(panel)
+            self.play(FadeIn(q), run_time=cue.share(0.2))
+            self.play(LaggedStart(*[FadeIn(m) for m in listing], lag_ratio=0.2), run_time=cue.share(0.2))
+
+    def sim_maps(self) -> np.ndarray:
+        g = self.dims.grid
+        return np.asarray(self.facts.similarity).reshape(g, g, g, g)
+
+    def multiples(self, width: float) -> SmallMultiples:
+        g = self.dims.grid
+        return SmallMultiples(self.sim_maps(), [str(k) for k in range(g)], [str(k) for k in range(g)],
+                              cmap=SIM_CMAP, vmin=-1.0, vmax=1.0, label="cosine similarity", gap=0.03,
+                              width=width, height=L.MAIN.height, row_title="row", col_title="column")
+
+    def similarity(self):
+        d = self.dims
+        with self.narrate("similarity") as cue:
+            self.add(Heading("Cosine similarity of the position embeddings"))
+            left, right = L.MAIN.split(0.62)
+            sm = self.multiples(left.width)
+            left.place(sm, aligned=LEFT)
+            formula = tex(r"\cos(a, b) = \frac{a \cdot b}{\lVert a \rVert\,\lVert b \rVert}", S.HEADING)
+            how = wrapped(f"the tile in row r, column c: that patch's position embedding against all {d.N}, "
+                          f"each drawn where its patch sits", S.SMALL, right.width)
+            panel = VGroup(formula, how).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
+            right.place(panel)
+            self.play(Write(formula), run_time=cue.share(0.2))
+            self.play(FadeIn(sm), run_time=cue.share(0.25))
+            k = tile_patch(d.grid)
+            r, c = divmod(k, d.grid)
+            box = SurroundingRectangle(sm.cell(r, c), color=S.ACCENT, buff=0.02, stroke_width=3)
+            self.play(FadeIn(how), Create(box), run_time=cue.share(0.15))
+
+    def emerged(self):
+        d, f = self.dims, self.facts
+        v = self.values
+        k = tile_patch(d.grid)
+        r, c = divmod(k, d.grid)
+        with self.narrate("emerged") as cue:
+            emerged = f.same_line_similarity > f.other_similarity
+            self.add(Heading("Rows and columns emerged from training" if emerged
+                             else "What the learned positions became"))
+            left, right = L.MAIN.split(0.5)
+            tile = Heatmap(self.sim_maps()[r, c], SIM_CMAP, vmin=-1.0, vmax=1.0, label="cosine similarity",
+                           height=left.height - 0.9)
+            title = S.text(f"patch in row {r}, column {c}", S.SMALL).next_to(tile.image, UP, buff=0.15)
+            group = Group(tile, title)
+            left.place(group)
+            self.play(FadeIn(tile), FadeIn(title), run_time=cue.share(0.12))
+            cell = tile.image.height / d.grid
+            row_box = SurroundingRectangle(Group(*[Square(cell).move_to(tile.cell_center(r * d.grid + j))
+                                                   for j in (0, d.grid - 1)]), color=S.ACCENT, buff=0,
+                                         stroke_width=2)
+            col_box = SurroundingRectangle(Group(*[Square(cell).move_to(tile.cell_center(i * d.grid + c))
+                                                   for i in (0, d.grid - 1)]), color=S.ACCENT, buff=0,
+                                         stroke_width=2)
+            self.play(Create(row_box), Create(col_box), run_time=cue.share(0.13))
+            stats = VGroup(S.text("mean similarity, all pairs of different positions:", S.SMALL, S.MUTED),
+                           S.text(f"same row or column: {v['same_line_sim'].screen}", S.BODY, S.ACCENT),
+                           S.text(f"neither: {v['other_sim'].screen}", S.BODY),
+                           ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+            built = S.text("nothing 2-D was built in: a list of " + str(d.N) + " learned vectors", S.SMALL,
+                           S.GREEN)
+            panel = VGroup(stats, built).arrange(DOWN, aligned_edge=LEFT, buff=0.6)
+            right.place(panel)
+            self.play(FadeIn(stats), run_time=cue.share(0.2))
+            self.play(FadeIn(built), run_time=cue.share(0.15))
+            self.add(CitationCard(VIT_PAPER, "Fig. 7 (centre)", "ViT-L/32, a 7 × 7 grid"))
+
+    def fair(self):
+        f = self.facts
+        with self.narrate("fair") as cue:
+            self.add(Heading("Be fair"))
+            cols = L.MAIN.columns(2, gutter=0.9)
+            w = cols[0].width - 0.5
+
+            def panel(title, lines):
+                body = VGroup(S.text(title, S.BODY, S.ACCENT),
+                              *[wrapped(line, S.SMALL, w, color) for line, color in lines])
+                body.arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+                box = RoundedRectangle(corner_radius=0.12, width=cols[0].width, height=body.height + 0.6)
+                box.set_stroke(S.MUTED, 1.5).move_to(body)
+                return VGroup(box, body)
+
+            here = panel("this lesson", [("trained WITH position embeddings", S.INK),
+                                         ("positions removed only when we ran it", S.INK),
+                                         (f"its top guess on the photo moved: {f.plain_top5[0][1]} → "
+                                          f"{f.nopos_top5[0][1]}", S.MUTED)])
+            paper = panel("ViT paper, Appendix D.4", [("trained WITHOUT position embeddings: a bag of patches",
+                                                       S.INK),
+                                                      ("clearly weaker than with them, but far from useless",
+                                                       S.INK),
+                                                      ("1-D, 2-D and relative embeddings: little difference",
+                                                       S.GREEN)])
+            height = max(here[0].height, paper[0].height)
+            for p_, col in zip((here, paper), cols):
+                p_[0].stretch_to_fit_height(height)
+                p_[1].align_to(p_[0], UP + LEFT).shift(0.3 * DOWN + 0.25 * RIGHT)
+                col.place(p_)
+            self.play(FadeIn(here), run_time=cue.share(0.25))
+            self.play(FadeIn(paper[0]), FadeIn(paper[1][:3]), FadeIn(CitationCard(VIT_PAPER, "Appendix D.4, Table 8")),
+                      run_time=cue.share(0.3))
+            self.play(FadeIn(paper[1][3]), run_time=cue.share(0.2))
+
+    def recap(self):
+        f = self.facts
+        with self.narrate("recap") as cue:
+            shown = [(self.picture(), "photo", f.plain_top5), (self.picture(f.shuffle.permutation), "shuffled",
+                                                               f.shuffle.pos_top5),
+                     (self.picture(f.flip.permutation), "rows reversed", f.flip.pos_top5)]
+            cols = Group()
+            for picture, name, top in shown:
+                caps = VGroup(S.text(name, S.SMALL, S.MUTED),
+                              S.text(f"with positions: {top[0][1]}", S.SMALL, S.ACCENT)).arrange(DOWN, buff=0.1)
+                cols.add(Group(PixelImage(picture, height=2.0), caps).arrange(DOWN, buff=0.15))
+            cols.arrange(RIGHT, buff=0.7, aligned_edge=UP)
+            verdict = S.text("positions removed: one answer for all three, to float precision", S.SMALL)
+            take = wrapped("Self-attention treats the patches as an unordered set: only the learned position "
+                           "embeddings tell a ViT where each patch was, and which way is up.", S.BODY,
+                           L.MAIN.width - 1.5)
+            box = RoundedRectangle(corner_radius=0.1, width=take.width + 0.5, height=take.height + 0.4)
+            box.set_stroke(S.ACCENT, 1.5).move_to(take)
+            block = Group(cols, verdict, VGroup(box, take)).arrange(DOWN, buff=0.4)
+            L.MAIN.place(block)
+            self.play(FadeIn(cols), run_time=cue.share(0.15))
+            self.play(FadeIn(verdict), run_time=cue.share(0.15))
+            self.play(FadeIn(box), FadeIn(take), run_time=cue.share(0.2))
+            self.play(FadeIn(NextLessonFooter(self.lesson, "the one output the classifier reads")),
+                      run_time=cue.share(0.1))

@@ -320,11 +320,12 @@ def test_effective_receptive_field_of_one_conv_is_its_kernel():
     net.add_module("conv", nn.Conv2d(3, 1, 3, padding=1, bias=False))
     kernel = torch.tensor([[1.0, -2.0, 0.5], [0.0, 4.0, -1.0], [0.25, 3.0, -0.5]])
     with torch.no_grad():
-        net.conv.weight[:] = torch.stack([kernel, -kernel, 2 * kernel])[None]  # signs differ: magnitudes add
+        # Per channel: the kernel, its negative, a flat 0.5. The magnitudes add up; signed, only the 0.5s remain.
+        net.conv.weight[:] = torch.stack([kernel, -kernel, torch.full((3, 3), 0.5)])[None]
     net.feature_info = [{"module": "conv", "reduction": 1}]
     (erf,) = receptive_field._effective_fields(net, input_size=9, samples=2, seed=0)
     expected = torch.zeros(9, 9)
-    expected[3:6, 3:6] = 4 * kernel.abs()
+    expected[3:6, 3:6] = 2 * kernel.abs() + 0.5
     assert torch.allclose(erf, expected / expected.max())
     assert receptive_field._central_square(erf, 0.9) == 3
 

@@ -301,7 +301,7 @@ class TinyCNN(nn.Module):
 
 def test_theoretical_receptive_field_by_hand():
     """Catches: dilation ignored, the jump updated before the size, shortcut branches counted."""
-    layers = vitmath.receptive_field.theoretical_receptive_fields(TinyCNN())
+    layers = receptive_field.theoretical_receptive_fields(TinyCNN())
     assert [(layer.name, layer.size, layer.jump) for layer in layers] == [
         ("a", 3, 1), ("b", 5, 2), ("pool", 7, 4), ("c", 23, 4)]
 

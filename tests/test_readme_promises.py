@@ -625,7 +625,8 @@ def to_big_vision_npz(model, path: Path) -> None:
         w[p + "LayerNorm_0/scale"], w[p + "LayerNorm_0/bias"] = arr(blk.norm1.weight), arr(blk.norm1.bias)
         w[p + "LayerNorm_2/scale"], w[p + "LayerNorm_2/bias"] = arr(blk.norm2.weight), arr(blk.norm2.bias)
         att = p + "MultiHeadDotProductAttention_1/"
-        for name, weight, bias in zip(("query", "key", "value"), blk.attn.qkv.weight.chunk(3), blk.attn.qkv.bias.chunk(3)):
+        qkv = zip(("query", "key", "value"), blk.attn.qkv.weight.chunk(3), blk.attn.qkv.bias.chunk(3))
+        for name, weight, bias in qkv:
             w[att + name + "/kernel"] = arr(weight.T.reshape(D, H, D // H))
             w[att + name + "/bias"] = arr(bias.reshape(H, D // H))
         w[att + "out/kernel"] = arr(blk.attn.proj.weight.reshape(D, H, D // H).permute(1, 2, 0))

@@ -111,10 +111,11 @@ def test_discard_ratio_drops_the_weakest_links_but_never_cls_to_cls():
     assert got[0, 0] == pytest.approx(0.505, abs=1e-6)  # (0.01 + 1) / 2, rows of the others untouched
 
 
-@pytest.mark.parametrize("fusion", ["mean", "max", "min"])
-@pytest.mark.parametrize("discard", [0.0, 0.5, 0.9])
-@pytest.mark.parametrize("depth", [1, 2, 12])
-def test_rollout_matches_the_reference_on_real_attention(tr, fusion, discard, depth):
+@pytest.mark.parametrize("depth, fusion, discard", [
+    *[(depth, fusion, discard) for depth in (1, 2) for fusion in ("mean", "max", "min") for discard in (0.0, 0.5, 0.9)],
+    (12, "mean", 0.0), (12, "max", 0.9), (12, "min", 0.5),
+])
+def test_rollout_matches_the_reference_on_real_attention(tr, depth, fusion, discard):
     attns = [b.attn.numpy() for b in tr.blocks[:depth]]
     got = vitmath.attention_rollout(replace(tr, blocks=tr.blocks[:depth]), head_fusion=fusion,
                                     discard_ratio=discard)

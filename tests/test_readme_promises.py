@@ -225,13 +225,15 @@ def test_interrupted_render_keeps_the_previous_video_and_the_next_run_resumes(co
     old_a, old_b = sha(video_of(folder, A)), sha(video_of(folder, B))
     old_manifest = json.loads((folder / "manifest.json").read_text())
 
+    muxed = tiny.base / "muxed"  # the render writes its .part's path here once that file is complete
     p = subprocess.Popen(tiny_command("render", "--quality", "low", "--voice", "silent", "--out", out), cwd=ROOT,
-                         env={**env, "TINY_PAUSE_AFTER_MUX": "1"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True, start_new_session=True)
+                         env={**env, "TINY_PAUSE_AFTER_MUX": str(muxed)}, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        wait_for(lambda: list(folder.glob(f".{A.output_stem}.mp4.part*")) or p.poll() is not None, 300,
-                 "the temporary .part file")
-        assert p.poll() is None, "the render ended before its .part file was seen: " + p.stderr.read()[-2000:]
+        wait_for(lambda: muxed.exists() or p.poll() is not None, 300, "the temporary .part file")
+        assert p.poll() is None, "the render ended before its .part file was written: " + p.stderr.read()[-2000:]
+        part = Path(muxed.read_text())
+        assert part.parent == folder and part.name.startswith(f".{A.output_stem}.mp4.part") and part.exists()
         os.killpg(p.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
         _, err = p.communicate(timeout=120)
     finally:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 
 from vitmath import env
 from vitmath.errors import UserError
@@ -120,10 +121,13 @@ def synthesize_cue(cue: Cue, voice: Voice, cache_dir=None) -> CueAudio:
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             spans = meta["spans"]
-            if len(spans) == len(clauses):
+            # The JSON is written last, but the WAV can still be damaged later (a full disk, a copy cut
+            # short): it counts only if it opens and is as long as the JSON says.
+            wav = sf.info(str(wav_path))
+            if len(spans) == len(clauses) and abs(wav.duration - meta["duration"]) < 1e-3:
                 segments = [(s, e, c) for (s, e), c in zip(spans, clauses)]
                 return CueAudio(cue.id, wav_path, meta["duration"], meta["sample_rate"], segments, cached=True)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RuntimeError):  # RuntimeError: libsndfile cannot read the WAV
             pass  # a damaged entry is simply made again
 
     if isinstance(voice, Recorded):

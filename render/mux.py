@@ -77,6 +77,10 @@ def frame_png(video: Path, t: float, out_png: Path) -> Path:
             if frame.time is not None and frame.time > t + 1e-6:
                 break
             chosen = frame
+        else:  # no frame starts after t: t must still be within the last frame's time on screen
+            end = chosen.time + 1 / float(stream.average_rate) if chosen is not None else 0.0
+            if t >= end - 1e-6:
+                raise ValueError(f"the video is only {end:.2f} s long")
         if chosen is None:
             raise ValueError(f"no frame at {t} s")
         with atomic_path(out_png, ".png") as tmp:

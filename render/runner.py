@@ -4,6 +4,8 @@ from __future__ import annotations
 import multiprocessing
 import queue as queue_mod
 import shutil
+import signal
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -98,7 +100,8 @@ def _render_parallel(todo, folder, inputs, quality, jobs) -> None:
     columns = (TextColumn("{task.description:28s}"), BarColumn(), TextColumn("{task.fields[status]}"),
                TimeElapsedColumn())
     with Progress(*columns, console=console) as progress, \
-            ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx) as pool:
+            ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx,
+                                initializer=_quiet_on_ctrl_c) as pool:
         tasks, futures = {}, {}
         for lesson, parts in todo:
             work = folder.work_dir(lesson)
@@ -131,6 +134,15 @@ def _render_parallel(todo, folder, inputs, quality, jobs) -> None:
     if failures:
         raise UserError(failures[0] if len(failures) == 1 else f"{len(failures)} lessons failed: "
                         + "; ".join(failures))
+
+
+def _quiet_on_ctrl_c():
+    """In each worker: Ctrl-C reaches every process of the terminal, and the main process reports it.
+
+    A worker waiting for its next lesson would print a KeyboardInterrupt traceback from inside the pool;
+    SystemExit stops it just the same, silently.
+    """
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
 
 
 def _drain(q, progress, tasks, quality):

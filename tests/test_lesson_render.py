@@ -1,7 +1,7 @@
 """The model lesson rendered for real through the CLI at low quality, then checked as a viewer's player would.
 
 One module-scoped render with the Piper voice feeds most tests; later tests re-run the CLI on the same
-output folder to check skipping, re-rendering after a narration edit, interruption, and the silent voice.
+output folder to check skipping, re-rendering after a narration edit, and the silent voice.
 """
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import av
@@ -170,19 +168,8 @@ def test_preview_frame_writes_a_png(rendered, env):
         assert np.asarray(im).std() > 10
 
 
-def test_interrupted_render_keeps_the_previous_video(rendered, env):
-    good = sha(rendered)
-    p = subprocess.Popen([sys.executable, "-m", "render.cli", "render", LESSON, "--quality", "low", "--voice",
-                          "piper", "--force", "--out", env["OUT"]], cwd=ROOT, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    time.sleep(15)
-    os.killpg(p.pid, signal.SIGINT)
-    out, err = p.communicate(timeout=120)
-    assert p.returncode != 0
-    assert "Traceback" not in err
-    assert sha(rendered) == good
-    with av.open(str(rendered)) as c:
-        assert c.duration / av.time_base >= 210
+# Interruption is tested on the tiny course, in test_readme_promises.py: there the render is interrupted at a
+# deterministic point (its .part file written, not yet renamed), which a long lesson cannot offer cheaply.
 
 
 def test_editing_one_cue_rerenders_only_that_lesson_and_reuses_animations(rendered, env):

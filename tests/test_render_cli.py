@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from render import course
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,11 +123,3 @@ def test_inspect_prints_dimensions_and_top5():
     assert "D=192" in r.stdout and "heads=3" in r.stdout and "depth=12" in r.stdout
     top1 = next(line for line in r.stdout.splitlines() if line.startswith("top-1"))
     assert "tiger cat" in top1 and 0.29 <= float(top1.split()[1]) <= 0.32
-
-
-@pytest.mark.parametrize("quality", ["low", "medium", "high", "4k"])
-def test_quality_names_map_to_manim(quality):
-    from render.build import QUALITIES
-
-    name, height, fps = QUALITIES[quality]
-    assert name.endswith("_quality") and height in (480, 720, 1080, 2160) and fps in (15, 30, 60)

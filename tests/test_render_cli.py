@@ -3,11 +3,16 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
 from render import course
+from render.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "render.cli"]
@@ -38,24 +43,64 @@ def test_registry_lists_the_whole_course_in_order():
     assert sheet.scene_file.name == "p2_01_contact_sheet.py" and sheet.narration_file.exists()
 
 
-def test_list_shows_every_lesson_and_which_are_not_written(tmp_path):
+def test_list_shows_every_lesson(tmp_path):
     r = run("list", "--out", str(tmp_path), "--voice", "silent")
     assert r.returncode == 0, r.stderr
     for lesson in course.LESSONS:
         assert lesson.id in r.stdout and lesson.title in r.stdout
     lines = {line.split()[1]: line for line in r.stdout.splitlines() if line[:2].strip().isdigit()}
     assert "never" in lines["p2-01-contact-sheet"]
-    assert "not written" in lines["p1-01-cnn-locality"]
+    for lesson in course.LESSONS:
+        assert ("not written" in lines[lesson.id]) == (not lesson.written)
+
+
+UNWRITTEN = course.Lesson(16, "p9-99-unwritten", "Test", "A lesson nobody wrote yet", 1, "Unwritten")
+
+
+@pytest.fixture
+def with_unwritten(monkeypatch):
+    """The registry plus one row whose scene and script do not exist (every real lesson may be written)."""
+    monkeypatch.setattr(course, "LESSONS", [*course.LESSONS, UNWRITTEN])
+    monkeypatch.setattr(course, "BY_ID", {**course.BY_ID, UNWRITTEN.id: UNWRITTEN})
+    return CliRunner()
+
+
+def test_an_unwritten_lesson_is_listed_as_such(with_unwritten, tmp_path):
+    r = with_unwritten.invoke(main, ["list", "--out", str(tmp_path), "--voice", "silent"])
+    assert r.exit_code == 0, r.output
+    line = next(line for line in r.output.splitlines() if UNWRITTEN.id in line)
+    assert "not written" in line
+
+
+def test_unwritten_lesson_is_an_error_not_an_empty_video(with_unwritten, tmp_path):
+    r = with_unwritten.invoke(main, ["render", UNWRITTEN.id, "--out", str(tmp_path), "--voice", "silent"])
+    assert r.exit_code == 1 and f"{UNWRITTEN.id} has no scene yet" in r.output
+    assert not list(tmp_path.rglob("*.mp4"))
+
+
+def test_a_script_without_its_scene_stops_list_in_one_line(with_unwritten, tmp_path, monkeypatch):
+    scripts = tmp_path / "scripts"
+    shutil.copytree(course.BY_ID["p2-01-contact-sheet"].narration_file.parent, scripts)
+    (scripts / f"{UNWRITTEN.id}.toml").write_text('[[cue]]\nid = "a"\ntext = "Words."\n')
+    monkeypatch.setenv("VITLESSONS_NARRATION_DIR", str(scripts))
+    r = with_unwritten.invoke(main, ["list", "--out", str(tmp_path / "out"), "--voice", "silent"])
+    assert r.exit_code == 1
+    assert r.output.strip().splitlines() == [f"error: {UNWRITTEN.id}: its script exists but its scene "
+                                             f"{UNWRITTEN.scene_file.name} does not"]
+
+
+def test_a_title_in_the_script_must_match_the_registry(tmp_path, monkeypatch):
+    scripts = tmp_path / "scripts"
+    shutil.copytree(course.BY_ID["p2-01-contact-sheet"].narration_file.parent, scripts)
+    script = scripts / "p2-01-contact-sheet.toml"
+    script.write_text('title = "Another title"\n' + script.read_text())
+    monkeypatch.setenv("VITLESSONS_NARRATION_DIR", str(scripts))
+    r = CliRunner().invoke(main, ["list", "--out", str(tmp_path / "out"), "--voice", "silent"])
+    assert r.exit_code == 1 and "differs from the registry's" in r.output
 
 
 def test_unknown_lesson_is_one_line(tmp_path):
     assert_one_line_error(run("render", "p9-99-nope", "--out", str(tmp_path)), "unknown lesson p9-99-nope")
-
-
-def test_unwritten_lesson_is_an_error_not_an_empty_video(tmp_path):
-    r = run("render", "p1-01-cnn-locality", "--out", str(tmp_path), "--voice", "silent")
-    assert_one_line_error(r, "p1-01-cnn-locality has no scene yet")
-    assert not list(tmp_path.rglob("*.mp4"))
 
 
 def test_missing_photo_is_one_line(tmp_path):

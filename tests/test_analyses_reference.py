@@ -22,21 +22,6 @@ import vitmath
 from vitmath import receptive_field
 
 
-@pytest.fixture(scope="module")
-def model():
-    return vitmath.load_model()
-
-
-@pytest.fixture(scope="module")
-def image(model):
-    return vitmath.load_image(vitmath.DEFAULT_IMAGE, model)
-
-
-@pytest.fixture(scope="module")
-def tr(model, image):
-    return vitmath.trace(model, image)
-
-
 def with_attention(tr, *attns, permutation=None):
     """The real trace with its blocks' attention replaced: a synthetic case on the real 14 x 14 geometry."""
     blocks = [replace(tr.blocks[0], attn=torch.as_tensor(a, dtype=torch.float32)) for a in attns]

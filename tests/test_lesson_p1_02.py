@@ -26,11 +26,6 @@ def silent(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def model():
-    return vitmath.load_model()
-
-
-@pytest.fixture(scope="module")
 def trace():
     return vitmath.cached_trace()
 

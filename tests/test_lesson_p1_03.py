@@ -22,11 +22,6 @@ from vitmath.sources import resolve_image
 
 
 @pytest.fixture(scope="module")
-def model():
-    return vitmath.load_model()
-
-
-@pytest.fixture(scope="module")
 def image(model):
     return load_image(resolve_image(None), model)
 

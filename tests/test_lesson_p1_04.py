@@ -17,11 +17,6 @@ from vitmath.pooling import cached_cls_comparison, cached_pooling_facts, compari
 
 
 @pytest.fixture(scope="module")
-def model():
-    return vitmath.load_model()
-
-
-@pytest.fixture(scope="module")
 def trace():
     return vitmath.cached_trace()
 

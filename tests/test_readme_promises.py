@@ -79,16 +79,6 @@ def first_name(index: int) -> str:
     return timm.data.ImageNetInfo().index_to_description(index).split(",")[0]
 
 
-@pytest.fixture(scope="module")
-def model():
-    return vitmath.load_model()
-
-
-@pytest.fixture(scope="module")
-def image(model):
-    return vitmath.load_image(vitmath.DEFAULT_IMAGE, model)
-
-
 # --- the tiny course through the real CLI ----------------------------------------------------------------------
 
 
@@ -233,7 +223,8 @@ def test_interrupted_render_keeps_the_previous_video_and_the_next_run_resumes(co
         wait_for(lambda: muxed.exists() or p.poll() is not None, 300, "the temporary .part file")
         assert p.poll() is None, "the render ended before its .part file was written: " + p.stderr.read()[-2000:]
         part = Path(muxed.read_text())
-        assert part.parent == folder and part.name.startswith(f".{A.output_stem}.mp4.part") and part.exists()
+        assert part.parent == folder and part.name.startswith(f".{A.output_stem}.mp4.") and ".part" in part.name
+        assert part.exists()
         os.killpg(p.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
         _, err = p.communicate(timeout=120)
     finally:
@@ -395,6 +386,7 @@ def two_lesson_course(tmp_path, monkeypatch):
     shutil.copytree(tiny_course.NARRATION_DIR, tmp_path / "lesson-scripts")
     monkeypatch.setattr(build, "ROOT", root)
     monkeypatch.setattr(tiny_course, "SCENES_DIR", tmp_path / "lesson-scenes")
+    monkeypatch.setattr(course, "SCENES_DIR", tmp_path / "lesson-scenes")  # where the registry check looks
     monkeypatch.setenv("VITLESSONS_NARRATION_DIR", str(tmp_path / "lesson-scripts"))
     monkeypatch.setattr(course, "LESSONS", tiny_course.LESSONS)
     monkeypatch.setattr(course, "BY_ID", {lesson.id: lesson for lesson in tiny_course.LESSONS})

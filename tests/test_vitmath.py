@@ -11,21 +11,6 @@ import vitmath
 from vitmath import model as model_mod
 
 
-@pytest.fixture(scope="module")
-def model():
-    return vitmath.load_model()
-
-
-@pytest.fixture(scope="module")
-def image(model):
-    return vitmath.load_image(vitmath.DEFAULT_IMAGE, model)
-
-
-@pytest.fixture(scope="module")
-def tr(model, image):
-    return vitmath.trace(model, image)
-
-
 def timm_attention(model, x):
     """timm's own forward, with its softmax outputs captured at attn_drop (the unfused path)."""
     captured = []

@@ -13,11 +13,6 @@ from timm.data import create_transform, resolve_data_config
 import vitmath
 
 
-@pytest.fixture(scope="module")
-def model():
-    return vitmath.load_model()
-
-
 @pytest.fixture(autouse=True)
 def no_weights_env(monkeypatch):
     monkeypatch.delenv("VITLESSONS_WEIGHTS", raising=False)

@@ -13,13 +13,13 @@ global context; the point is the prior and its cost at scale (ViT paper Sec. 4.4
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, ORIGIN, RIGHT, UP, Create, DashedLine, FadeIn, FadeOut, Group, LaggedStart, Line, MathTex,
+from manim import (DOWN, LEFT, ORIGIN, RIGHT, UP, Create, DashedLine, FadeIn, Group, LaggedStart, Line, MathTex,
                    Rectangle, Square, Transform, VGroup, Write)
 
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
-from scenes.common.cards import CitationCard, Heading, NextLessonFooter, TitleCard, wrapped
+from scenes.common.cards import CitationCard, Heading, NextLessonFooter, wrapped
 from scenes.common.heatmaps import Heatmap, HeatmapOnPhoto, SmallMultiples
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
@@ -156,20 +156,15 @@ class CnnLocality(NarratedScene):
             return "the cat, bottom-right quarter" if self.course else "the bottom-right quarter"
         return "the astronaut photo" if self.course else "the rest"
 
-    def construct(self):
-        for cue in (self.hook, self.kernel, self.prior, self.data, self.rf_theory, self.rf_photo, self.erf,
-                    self.reach, self.attention, self.fair, self.takeaway):
-            cue()
-            self.clear_screen()
+    def cues(self):
+        return [self.hook, self.kernel, self.prior, self.data, self.rf_theory, self.rf_photo, self.erf,
+                    self.reach, self.attention, self.fair, self.takeaway]
 
     # ------------------------------------------------------------------ cues
     def hook(self):
         f, d = self.facts, self.trace.dims
         with self.narrate("hook") as cue:
-            card = TitleCard(self.lesson)
-            self.play(FadeIn(card, shift=0.2 * UP), run_time=cue.share(0.1))
-            self.wait(cue.share(0.25))
-            self.play(FadeOut(card), run_time=cue.share(0.05))
+            self.show_title(cue, hold=0.25)
             g = self.photo_grid()
             self.play(FadeIn(g), run_time=cue.share(0.08))
             q, k = f.link.query, f.link.key

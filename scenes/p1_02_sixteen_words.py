@@ -174,11 +174,9 @@ class SixteenWords(NarratedScene):
     def vit_citation(self, where: str, detail: str | None = None) -> CitationCard:
         return CitationCard(VIT_PAPER, where, detail)
 
-    def construct(self):
-        for cue in (self.hook, self.sentence_cue, self.image, self.holds, self.no_vocabulary, self.continuous,
-                    self.order, self.lengths, self.pairs, self.title, self.takeaway):
-            cue()
-            self.clear_screen()
+    def cues(self):
+        return [self.hook, self.sentence_cue, self.image, self.holds, self.no_vocabulary, self.continuous,
+                    self.order, self.lengths, self.pairs, self.title, self.takeaway]
 
     # ------------------------------------------------------------------ cues
     def hook(self):

@@ -10,13 +10,13 @@ builds what it shows from them, so any cue can be previewed on its own.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Circle, Create, FadeIn, FadeOut, Group, LaggedStart, Line, MathTex,
+from manim import (DOWN, LEFT, RIGHT, UP, Circle, Create, FadeIn, Group, LaggedStart, Line, MathTex,
                    RoundedRectangle, Square, SurroundingRectangle, VGroup, Write)
 
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
-from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, TitleCard, TopKBars, wrapped
+from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, TopKBars, wrapped
 from scenes.common.heatmaps import Heatmap, SmallMultiples
 from scenes.common.matrices import MatrixImage
 from scenes.common.narrated import NarratedScene
@@ -149,21 +149,16 @@ class PositionEmbeddings(NarratedScene):
     def diff_line(self, label: str, value: num.Number, color: str = S.GREEN) -> MathTex:
         return tex(rf"\max\,\lvert \Delta\,\text{{{label}}} \rvert = {value.tex}", S.BODY, color)
 
-    def construct(self):
-        for cue in (self.hook, self.shuffle, self.no_pos, self.no_pos_answer, self.why, self.with_pos,
+    def cues(self):
+        return [self.hook, self.shuffle, self.no_pos, self.no_pos_answer, self.why, self.with_pos,
                     self.flip, self.flip_real, self.inner, self.table, self.similarity, self.emerged,
-                    self.fair, self.recap):
-            cue()
-            self.clear_screen()
+                    self.fair, self.recap]
 
     # ------------------------------------------------------------------ cues
     def hook(self):
         d = self.dims
         with self.narrate("hook") as cue:
-            card = TitleCard(self.lesson)
-            self.play(FadeIn(card, shift=0.2 * UP), run_time=cue.share(0.08))
-            self.wait(cue.share(0.17))
-            self.play(FadeOut(card), run_time=cue.share(0.04))
+            self.show_title(cue, hold=0.17)
             g = PhotoGrid(self.trace.picture, d.grid, height=5.4, patch_pixels=self.trace.patch_pixels)
             L.LEFT.place(g, aligned=LEFT)
             strip = TokenStrip(self.trace.patch_pixels, cls=True, show=(4, 2), height=0.9, width=L.RIGHT.width)

@@ -15,13 +15,13 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, FadeOut, Group, LaggedStart, Line, Rectangle, Square,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, LaggedStart, Line, Rectangle, Square,
                    VGroup, Write)
 
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
-from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, TitleCard, TopKBars, wrapped
+from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, TopKBars, wrapped
 from scenes.common.heatmaps import SmallMultiples
 from scenes.common.matrices import MatrixImage
 from scenes.common.narrated import NarratedScene
@@ -182,21 +182,16 @@ class ClsToken(NarratedScene):
     def cls_bar(self, vec, label: str, width: float = 6.5, **kw) -> VectorBar:
         return VectorBar(np.asarray(vec), label=label, width=width, **kw)
 
-    def construct(self):
-        for cue in (self.hook, self.prepend, self.same_input, self.drift, self.readout, self.top5,
+    def cues(self):
+        return [self.hook, self.prepend, self.same_input, self.drift, self.readout, self.top5,
                     self.attention, self.attention_read, self.not_explanation, self.pooling, self.fair,
-                    self.person, self.recap):
-            cue()
-            self.clear_screen()
+                    self.person, self.recap]
 
     # ------------------------------------------------------------------ cues
     def hook(self):
         d = self.dims
         with self.narrate("hook") as cue:
-            card = TitleCard(self.lesson)
-            self.play(FadeIn(card, shift=0.2 * UP), run_time=cue.share(0.08))
-            self.wait(cue.share(0.12))
-            self.play(FadeOut(card), run_time=cue.share(0.05))
+            self.show_title(cue, hold=0.12)
             photo = PixelImage(self.trace.picture, height=3.6)
             strip = TokenStrip(self.trace.patch_pixels, show=(5, 2), height=0.9, width=L.RIGHT.width)
             L.LEFT.place(photo)

@@ -13,14 +13,14 @@ import math
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Brace, Create, FadeIn, FadeOut, Group, LaggedStart, MathTex,
-                   Rectangle, ReplacementTransform, Square, SurroundingRectangle, VGroup, Write)
+                   ReplacementTransform, Square, SurroundingRectangle, VGroup, Write)
 from PIL import Image
 
 import vitmath
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
-from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, TitleCard
+from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter
 from scenes.common.heatmaps import Heatmap
 from scenes.common.matrices import MatrixImage
 from scenes.common.narrated import NarratedScene
@@ -120,20 +120,15 @@ class ContactSheet(NarratedScene):
         s = PatchSheet(self.trace.patch_pixels, self.dims.grid, height=L.MAIN.height)
         return L.LEFT.place(s, aligned=LEFT)
 
-    def construct(self):
-        for cue in (self.hook, self.photo, self.channels, self.grid, self.why_patches, self.lift, self.raster,
+    def cues(self):
+        return [self.hook, self.photo, self.channels, self.grid, self.why_patches, self.lift, self.raster,
                     self.set_not_list, self.where, self.zoom, self.flatten, self.order, self.matrix, self.not_yet,
-                    self.conv, self.conv_equal, self.recap):
-            cue()
-            self.clear_screen()
+                    self.conv, self.conv_equal, self.recap]
 
     # ------------------------------------------------------------------ cues
     def hook(self):
         with self.narrate("hook") as cue:
-            card = TitleCard(self.lesson)
-            self.play(FadeIn(card, shift=0.2 * UP), run_time=cue.share(0.1))
-            self.wait(cue.share(0.2))
-            self.play(FadeOut(card), run_time=cue.share(0.05))
+            self.show_title(cue, hold=0.2)
             photo = PixelImage(self.trace.picture, height=4.6)
             L.LEFT.place(photo)
             photo.shift(1.2 * LEFT)
@@ -224,7 +219,7 @@ class ContactSheet(NarratedScene):
                 S.text("one token per pixel", S.BODY, S.MUTED),
                 tex(rf"{num.integer(pixels + 1).tex}^2 \approx {num.scientific((pixels + 1) ** 2, 1).tex}"
                     r"\ \text{scores per head}", S.HEADING, S.RED),
-                S.text(f"one token per patch (+1)", S.BODY, S.MUTED),
+                S.text("one token per patch (+1)", S.BODY, S.MUTED),
                 tex(rf"{d.T}^2 = {num.integer(d.T ** 2).tex}\ \text{{scores per head}}", S.HEADING, S.GREEN),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
             rows[2].shift(0.4 * DOWN)
@@ -273,7 +268,6 @@ class ContactSheet(NarratedScene):
             self.play(FadeIn(legend, shift=0.2 * LEFT), run_time=cue.share(0.15))
 
     def set_not_list(self):
-        d = self.dims
         with self.narrate("set") as cue:
             self.add(Heading("A set with numbered slots"))
             strip = TokenStrip(self.trace.patch_pixels, cls=True, show=(5, 2), position_tags=True, height=1.0,
@@ -283,7 +277,7 @@ class ContactSheet(NarratedScene):
             self.play(FadeIn(strip), run_time=cue.share(0.2))
             note = CaveatNote("attention gives the same result for any order of the tokens (it is "
                               "permutation-equivariant); the order only matters because slot i always gets "
-                              f"position embedding i (slot 0 is kept for the CLS token, next lesson)", width=9.5)
+                              "position embedding i (slot 0 is kept for the CLS token, next lesson)", width=9.5)
             note.next_to(strip, DOWN, buff=0.8)
             self.play(FadeIn(note), run_time=cue.share(0.2))
 
@@ -378,7 +372,7 @@ class ContactSheet(NarratedScene):
             self.play(FadeIn(normg), run_time=cue.share(0.12))
 
     def order(self):
-        d, i, f = self.dims, self.facts.example_patch, self.facts
+        i, f = self.facts.example_patch, self.facts
         px = self.trace.patch_pixels[i]
         with self.narrate("order") as cue:
             self.add(Heading("Which order? The one the weights expect"))
@@ -401,7 +395,7 @@ class ContactSheet(NarratedScene):
             check = tex(rf"\max\,\lvert E\,p_{{(P,P,C)}} - E\,p_{{(C,P,P)}} \rvert = "
                         rf"{self.values['wrong_order_diff'].tex}", S.BODY, S.RED)
             note = S.text("with this model's weights: the wrong order gives different tokens", S.SMALL, S.MUTED)
-            g = VGroup(check, note).arrange(DOWN, buff=0.2).next_to(rows, DOWN, buff=0.5)
+            VGroup(check, note).arrange(DOWN, buff=0.2).next_to(rows, DOWN, buff=0.5)
             self.play(Write(check), FadeIn(note), run_time=cue.share(0.3))
             self.add(CitationCard(VIT_PAPER, "Eq. 1"))
 
@@ -477,7 +471,7 @@ class ContactSheet(NarratedScene):
                 run_time=cue.share(0.1))
 
     def conv_equal(self):
-        d, f = self.dims, self.facts
+        d = self.dims
         with self.narrate("conv-equal") as cue:
             self.add(Heading("One convolution = cut + one matrix product"))
             w = tex(rf"W:\ ({d.D},\ 3,\ {d.P},\ {d.P}) \;\longrightarrow\; ({d.D},\ {3 * d.P * d.P})", S.HEADING)

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
-from manim import FadeIn, Rectangle, config
+from manim import UP, FadeIn, FadeOut, Rectangle, config
 from manim.utils.exceptions import EndSceneEarlyException
 
 import vitmath
@@ -31,6 +31,7 @@ from narration.synth import synthesize_cue
 from narration.timeline import CueTiming, Timeline
 from narration.voices import get_voice
 from render.course import lesson_of
+from scenes.common.cards import TitleCard
 from scenes.common.inputs import LessonInputs
 from scenes.common.pixel_image import FastMovingCameraScene
 from scenes.common.style import BACKGROUND
@@ -71,6 +72,22 @@ class NarratedScene(FastMovingCameraScene):
     def extra_values(self) -> dict[str, object]:
         """Lesson-specific narration values; each must come from a tensor."""
         return {}
+
+    def cues(self) -> list:
+        """The lesson's cue methods, in order; each builds what it shows from the trace."""
+        raise NotImplementedError
+
+    def construct(self):
+        for cue in self.cues():
+            cue()
+            self.clear_screen()
+
+    def show_title(self, cue: Cue, hold: float = 0.2):
+        """The registry's title card, faded in, held for `hold` of the cue's speech, faded out."""
+        card = TitleCard(self.lesson)
+        self.play(FadeIn(card, shift=0.2 * UP), run_time=cue.share(0.08))
+        self.wait(cue.share(hold))
+        self.play(FadeOut(card), run_time=cue.share(0.05))
 
     # ------------------------------------------------------------------ the frame clock
     @property

@@ -216,9 +216,12 @@ def test_interrupted_render_keeps_the_previous_video_and_the_next_run_resumes(co
     old_manifest = json.loads((folder / "manifest.json").read_text())
 
     muxed = tiny.base / "muxed"  # the render writes its .part's path here once that file is complete
+    # A terminal gives the program SIGINT's default action; a test runner's process may have inherited "ignore"
+    # from whatever started it, and a child that inherits "ignore" never sees Ctrl-C at all.
     p = subprocess.Popen(tiny_command("render", "--quality", "low", "--voice", "silent", "--out", out), cwd=ROOT,
                          env={**env, "TINY_PAUSE_AFTER_MUX": str(muxed)}, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+                         stderr=subprocess.PIPE, text=True, start_new_session=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         wait_for(lambda: muxed.exists() or p.poll() is not None, 300, "the temporary .part file")
         assert p.poll() is None, "the render ended before its .part file was written: " + p.stderr.read()[-2000:]

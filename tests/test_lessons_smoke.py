@@ -62,3 +62,15 @@ def test_lesson_builds_with_every_cue_and_the_traces_numbers(lesson, tmp_path):
     drawn = getattr(scene, "check_drawn", None)
     if drawn is not None:
         drawn()
+
+
+def test_a_one_cue_preview_builds_that_cue_alone(monkeypatch, tmp_path):
+    """`preview --cue`: the cues before it stop at their `narrate` line, so only the previewed cue is built."""
+    lesson = course.BY_ID["p2-01-contact-sheet"]
+    scene = build(lesson, tmp_path)
+    last = scene.script.cues[-1].id
+    monkeypatch.setenv("VITLESSONS_ONLY_CUE", last)
+    preview = build(lesson, tmp_path)
+    assert [c.id for c in preview.timeline.cues] == [last]
+    assert preview.timeline.cues[0].start == 0 and preview.clock > 0
+    assert len(preview.renderer.animations_hashes) < len(scene.renderer.animations_hashes) / 5

@@ -79,7 +79,13 @@ class NarratedScene(FastMovingCameraScene):
 
     def construct(self):
         for cue in self.cues():
-            cue()
+            try:
+                cue()
+            except _SkipCue:
+                # Previewing another cue: this one stopped at its `narrate` line. Cues start from a clear
+                # screen and build from the trace, so nothing later depends on what this one would have drawn.
+                self.remove(*self.mobjects)
+                continue
             self.clear_screen()
 
     def show_title(self, cue: Cue, hold: float = 0.2):
@@ -123,9 +129,13 @@ class NarratedScene(FastMovingCameraScene):
     @contextmanager
     def narrate(self, cue_id: str):
         only = self.inputs.only_cue
-        if only is not None:
-            # Manim's own skipping: the cues before the previewed one still build their mobjects, unrendered.
-            self.next_section(cue_id, skip_animations=cue_id != only)
+        if only is not None and cue_id != only:
+            if type(self).construct is NarratedScene.construct:
+                raise _SkipCue(cue_id)
+            # A scene with its own construct may carry state between cues: build them, skip their frames.
+            self.next_section(cue_id, skip_animations=True)
+        elif only is not None:
+            self.next_section(cue_id)
         audio = synthesize_cue(self.script.cue(cue_id), self.voice)
         start_frame, first_play = self.frames, len(self.renderer.animations_hashes)
         # The render CLI mixes and normalises the whole track itself; a plain `manim` run gets Manim's mix.
@@ -153,6 +163,10 @@ class NarratedScene(FastMovingCameraScene):
         if self.inputs.timeline:
             self.timeline.duration = self.clock
             self.timeline.write(self.inputs.timeline)
+
+
+class _SkipCue(Exception):
+    """Raised at `narrate` for a cue that a preview of another cue does not need."""
 
 
 # Set by the render CLI's worker to receive (lesson_id, seconds rendered, cues done, cues total).

@@ -130,10 +130,6 @@ class CnnLocality(NarratedScene):
         name = self.facts.cnn
         return {"resnet18": "ResNet-18", "resnet50": "ResNet-50"}.get(name, name)
 
-    @property
-    def size(self) -> int:
-        return int(self.trace.input.shape[-1])
-
     def stage_ends(self) -> list[int]:
         """Indices (into facts.fields) of the last block of each stage after the stem: the blocks we draw."""
         names = [f.name for f in self.facts.fields]

@@ -117,14 +117,6 @@ class SixteenWords(NarratedScene):
         }
 
     # ------------------------------------------------------------------ what the cues share
-    @property
-    def dims(self):
-        return self.trace.dims
-
-    @property
-    def size(self) -> int:
-        return int(self.trace.input.shape[-1])
-
     def word_box(self, word: str, color: str = S.BLUE) -> VGroup:
         t = S.text(word, S.BODY, S.INK)
         box = RoundedRectangle(corner_radius=0.08, width=max(t.width + 0.35, 0.9), height=0.7)

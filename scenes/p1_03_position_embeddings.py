@@ -107,10 +107,6 @@ class PositionEmbeddings(NarratedScene):
         }
 
     # ------------------------------------------------------------------ what the cues share
-    @property
-    def dims(self):
-        return self.trace.dims
-
     def picture(self, permutation=None) -> np.ndarray:
         """The photo as the tokens in slot order show it (None: raster order, the photo itself)."""
         if permutation is None:

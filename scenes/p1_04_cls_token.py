@@ -175,10 +175,6 @@ class ClsToken(NarratedScene):
             return "none"
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
-    @property
-    def dims(self):
-        return self.trace.dims
-
     def cls_bar(self, vec, label: str, width: float = 6.5, **kw) -> VectorBar:
         return VectorBar(np.asarray(vec), label=label, width=width, **kw)
 

@@ -100,14 +100,6 @@ class ContactSheet(NarratedScene):
         return values[0] if len(set(values)) == 1 else "about " + ", ".join(values[:2]) + " and " + values[2]
 
     # ------------------------------------------------------------------ what the cues share
-    @property
-    def dims(self):
-        return self.trace.dims
-
-    @property
-    def size(self) -> int:
-        return int(self.trace.input.shape[-1])
-
     def photo_grid(self, height: float = 5.8, lines: bool = True) -> PhotoGrid:
         """The model's view with its patch grid, always at the same place: the left of the frame."""
         g = PhotoGrid(self.trace.picture, self.dims.grid, height=height, patch_pixels=self.trace.patch_pixels)

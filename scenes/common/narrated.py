@@ -69,6 +69,16 @@ class NarratedScene(FastMovingCameraScene):
     def lesson_id(self) -> str:
         return self.lesson.id
 
+    @property
+    def dims(self):
+        """The model's sizes (D, H, P, grid, N, depth), read from the model."""
+        return self.trace.dims
+
+    @property
+    def size(self) -> int:
+        """The side of the picture the model sees, in pixels."""
+        return int(self.trace.input.shape[-1])
+
     def extra_values(self) -> dict[str, object]:
         """Lesson-specific narration values; each must come from a tensor."""
         return {}

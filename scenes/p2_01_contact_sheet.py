@@ -269,7 +269,7 @@ class ContactSheet(NarratedScene):
             self.play(FadeIn(strip), run_time=cue.share(0.2))
             note = CaveatNote("attention gives the same result for any order of the tokens (it is "
                               "permutation-equivariant); the order only matters because slot i always gets "
-                              "position embedding i (slot 0 is kept for the CLS token, next lesson)", width=9.5)
+                              "position embedding i (slot 0 is the CLS token's)", width=9.5)
             note.next_to(strip, DOWN, buff=0.8)
             self.play(FadeIn(note), run_time=cue.share(0.2))
 
@@ -499,5 +499,5 @@ class ContactSheet(NarratedScene):
             words = S.text(f"{d.N} words, each {d.P} × {d.P} pixels", S.HEADING, S.ACCENT)
             words.next_to(caps, DOWN, buff=0.35)
             self.play(FadeIn(words), run_time=cue.share(0.15))
-            self.play(FadeIn(NextLessonFooter(self.lesson, "project each row, add positions, meet CLS")),
+            self.play(FadeIn(NextLessonFooter(self.lesson, "project each row, add positions, put CLS in front")),
                       run_time=cue.share(0.1))

@@ -64,6 +64,33 @@ def test_lesson_builds_with_every_cue_and_the_traces_numbers(lesson, tmp_path):
         drawn()
 
 
+@pytest.fixture(scope="module")
+def vit_small_weights(tmp_path_factory):
+    """A random-init ViT-S/16 saved to a file: other dimensions (D 384, 6 heads) than the embedded ViT-Ti."""
+    import safetensors.torch
+    import timm
+    import torch
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("vit-s") / "vit_small_random.safetensors"
+    safetensors.torch.save_file(timm.create_model("vit_small_patch16_224", pretrained=False).state_dict(), str(path))
+    return path
+
+
+@pytest.mark.parametrize("lesson", WRITTEN, ids=[lesson.id for lesson in WRITTEN])
+def test_lesson_builds_on_another_models_dimensions(lesson, tmp_path, monkeypatch, vit_small_weights):
+    """`--model vit_small_patch16_224 --weights FILE`: the lesson builds and speaks of that model's width and heads."""
+    monkeypatch.setenv("VITLESSONS_MODEL", "vit_small_patch16_224")
+    monkeypatch.setenv("VITLESSONS_WEIGHTS", str(vit_small_weights))
+    scene = build(lesson, tmp_path)
+    assert [c.id for c in scene.timeline.cues] == [c.id for c in scene.script.cues]
+    assert scene.dims.D == 384 and scene.dims.H == 6
+    spoken = " ".join(c.text for c in scene.script.cues)
+    assert not re.search(r"\{[A-Za-z_]\w*\}", spoken)
+    # The embedded ViT-Ti's width and head count, as words: never said of a model that has 384 and 6.
+    assert not re.search(r"\b192\b|\bthree heads\b", spoken), "narration speaks of ViT-Ti's dimensions"
+
+
 def test_a_one_cue_preview_builds_that_cue_alone(monkeypatch, tmp_path):
     """`preview --cue`: the cues before it stop at their `narrate` line, so only the previewed cue is built."""
     lesson = course.BY_ID["p2-01-contact-sheet"]

@@ -20,8 +20,9 @@ from vitmath.errors import UserError
 from .audio import read_audio, to_mono, write_wav_atomic
 
 MIX_RATE = 48_000
-# AAC encoding overshoots peaks (we measured ~0.4 dB at 160 kb/s); limit below the ceiling so the
-# encoded video still meets it.
+# AAC encoding overshoots peaks (we measured 0.4 to 1.5 dB at 192 kb/s, depending on the speech); limit
+# below the ceiling so the encoded video usually meets it. The caller measures the encoded file and
+# mixes again with more headroom when it does not.
 CODEC_HEADROOM_DB = 1.0
 # The look-ahead limiter's gain reaches its floor LOOKAHEAD before a peak and holds it as long after.
 LOOKAHEAD = 0.003
@@ -29,8 +30,8 @@ HOLD = 0.010
 
 
 def mix_track(placements, total_duration: float, out_path, target_lufs: float = -14.0,
-              true_peak_db: float = -1.0, channels: int = 1) -> dict:
-    """Place each (start_seconds, audio_path), normalise, limit, and write a 48 kHz WAV."""
+              true_peak_db: float = -1.0, channels: int = 1, headroom_db: float = CODEC_HEADROOM_DB) -> dict:
+    """Place each (start_seconds, audio_path), normalise, limit to true_peak_db - headroom_db, write a 48 kHz WAV."""
     track = np.zeros(round(total_duration * MIX_RATE), np.float64)
     for start, path in placements:
         samples, rate = read_audio(path)
@@ -50,7 +51,7 @@ def mix_track(placements, total_duration: float, out_path, target_lufs: float = 
     if np.isfinite(loudness(track)):
         # BS.1770 sums channel powers, so the same mono signal on two channels reads 3 dB louder.
         mono_target = target_lufs - 10 * np.log10(channels)
-        track = _normalise(track, mono_target, true_peak_db - CODEC_HEADROOM_DB)
+        track = _normalise(track, mono_target, true_peak_db - headroom_db)
     out = np.repeat(track[:, None], channels, axis=1) if channels > 1 else track
     write_wav_atomic(out_path, out.astype(np.float32), MIX_RATE)
     lufs, peak = measure(out_path)

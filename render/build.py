@@ -193,16 +193,16 @@ def finish(lesson: Lesson, folder: OutputFolder, scene_result: dict, parts: dict
     """Mix the narration, mux it with the picture and captions, and move everything into place."""
     from narration.captions import write_captions
     from narration.timeline import Timeline
-    from render.mux import mux, probe
+    from render.mux import probe
 
     timeline = Timeline.read(scene_result["timeline"])
     work = folder.work_dir(lesson)
-    mix_wav, loudness = _mix(timeline.placements(), timeline.duration, work / "narration-mix.wav")
 
     final = folder.video(lesson)
     with atomic_path(final, ".mp4") as video_part, \
             atomic_path(final.with_suffix(".srt")) as srt_part, atomic_path(final.with_suffix(".vtt")) as vtt_part:
-        mux(Path(scene_result["video"]), mix_wav, video_part)
+        loudness = _mix_and_mux(timeline.placements(), timeline.duration, Path(scene_result["video"]),
+                                work / "narration-mix.wav", video_part)
         write_captions(timeline.captions(), srt_part, vtt_part)
     # The three renames happen in the order the context managers close: captions first, the video last, so a
     # lesson counts as rendered only once its picture, sound and captions are all in.
@@ -227,21 +227,34 @@ def finish(lesson: Lesson, folder: OutputFolder, scene_result: dict, parts: dict
 def finish_preview(lesson: Lesson, cue_id: str, scene_result: dict, out: Path) -> Path:
     """The one previewed cue as a clip with its own speech; no manifest, no captions."""
     from narration.timeline import Timeline
-    from render.mux import mux
 
     timeline = Timeline.read(scene_result["timeline"])
     cue = next(c for c in timeline.cues if c.id == cue_id)
     clip_seconds = timeline.duration - cue.start
-    mix_wav, _ = _mix([(0.0, cue.wav)] if cue.wav else [], clip_seconds, Path(scene_result["timeline"]).with_name(
-        "preview-mix.wav"))
     with atomic_path(out, ".mp4") as part:
-        mux(Path(scene_result["video"]), mix_wav, part)
+        _mix_and_mux([(0.0, cue.wav)] if cue.wav else [], clip_seconds, Path(scene_result["video"]),
+                     Path(scene_result["timeline"]).with_name("preview-mix.wav"), part)
     return out
 
 
-def _mix(placements, duration: float, path: Path):
-    from narration.mix import mix_track
+def _mix_and_mux(placements, duration: float, video: Path, mix_wav: Path, out: Path) -> dict | None:
+    """Mix the narration and mux it with the picture; the loudness measured from the encoded file.
+
+    How far AAC overshoots the mix's peaks depends on the speech, so the encoded file is measured and,
+    if its true peak is above the ceiling, mixed again with the overshoot taken off the limiter's ceiling.
+    """
+    from narration.mix import CODEC_HEADROOM_DB, measure, mix_track
+    from render.mux import mux
 
     if not placements:
-        return None, None
-    return path, mix_track(placements, duration, path)
+        mux(video, None, out)
+        return None
+    ceiling, headroom = -1.0, CODEC_HEADROOM_DB
+    for _ in range(4):
+        mixed = mix_track(placements, duration, mix_wav, true_peak_db=ceiling, headroom_db=headroom)
+        mux(video, mix_wav, out)
+        lufs, peak = measure(out)
+        if peak <= ceiling:
+            break
+        headroom += peak - ceiling + 0.2
+    return {**mixed, "encoded_lufs": lufs, "encoded_true_peak_db": peak, "headroom_db": headroom}

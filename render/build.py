@@ -155,6 +155,7 @@ def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
     from manim import tempconfig
 
     import scenes.common.narrated as narrated
+    from scenes.common.encoding import MANIM_SETTINGS
     from scenes.common.style import BACKGROUND
 
     if progress is not None:
@@ -169,6 +170,7 @@ def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
         "max_files_cached": 10_000,  # keep every animation of a long lesson for the next re-render
         "write_to_movie": True,
         "preview": False,
+        **MANIM_SETTINGS,
     }
     try:
         with tempconfig(settings):

@@ -452,8 +452,11 @@ class FastImageScene(Scene):
 
 
 class FastMovingCameraScene(MovingCameraScene):
-    """MovingCameraScene with :class:`FastMovingCamera`."""
+    """MovingCameraScene with :class:`FastMovingCamera`, encoding held frames once (scenes/common/encoding.py)."""
 
     def __init__(self, **kwargs: Any) -> None:
+        from scenes.common.encoding import use_held_frame_encoder
+
         kwargs.setdefault("camera_class", FastMovingCamera)
         super().__init__(**kwargs)
+        use_held_frame_encoder(self.renderer.file_writer)

@@ -1,0 +1,70 @@
+"""How long an author waits: a full render, a re-render after editing one sentence, and a no-op re-render.
+
+All three run through the CLI in one run, on one lesson, with speech and the trace already cached (a warm-up
+render at low quality fills both), so they measure rendering. The narration is edited in a copy of the
+scripts (VITLESSONS_NARRATION_DIR), never in the repository. Goals (issue 9, 1080p60, two cores):
+
+    full render   <= 1.0x the video's length
+    edit          <= 10% of the full render
+    no-op         <= 5 s
+
+    .venv/bin/python benchmarks/render_lesson.py [LESSON] [--quality high] [--cue N] [--voice piper]
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from narration.script import SCRIPTS_DIR, load_script  # noqa: E402
+
+
+def timed(env, *args) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "render.cli", *args], cwd=ROOT, check=True, capture_output=True, env=env)
+    return time.perf_counter() - start
+
+
+def edit_one_sentence(script: Path, cue_id: str) -> None:
+    """Append a short sentence to one cue's text: a real edit, its speech synthesised anew."""
+    text = script.read_text()
+    at = text.index(f'id = "{cue_id}"')
+    end = text.index('"""', text.index('"""', at) + 3)
+    script.write_text(text[:end] + "And that is worth saying twice.\n" + text[end:])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("lesson", nargs="?", default="p2-01-contact-sheet")
+    ap.add_argument("--quality", default="high")
+    ap.add_argument("--cue", type=int, default=10, help="which cue (1-based) to edit")
+    ap.add_argument("--voice", default="piper")
+    a = ap.parse_args()
+    cue = load_script(a.lesson).cues[a.cue - 1].id
+    with tempfile.TemporaryDirectory() as tmp:
+        scripts = Path(tmp) / "scripts"
+        shutil.copytree(SCRIPTS_DIR, scripts)
+        env = {**os.environ, "VITLESSONS_NARRATION_DIR": str(scripts)}
+        common = [a.lesson, "--voice", a.voice, "--out", f"{tmp}/out"]
+        timed(env, "render", a.lesson, "--quality", "low", "--voice", a.voice, "--out", f"{tmp}/warm")
+        full = timed(env, "render", *common, "--quality", a.quality)
+        manifest = json.loads((Path(tmp) / "out" / a.quality / "manifest.json").read_text())
+        length = manifest[a.lesson]["duration"]
+        noop = timed(env, "render", *common, "--quality", a.quality)
+        edit_one_sentence(scripts / f"{a.lesson}.toml", cue)
+        edit = timed(env, "render", *common, "--quality", a.quality)
+    print(f"lesson {a.lesson} at {a.quality}: video {length:.1f} s, {os.cpu_count()} cores")
+    print(f"full render:          {full:7.1f} s   {full / length:.2f}x the video   (goal <= 1.0x)")
+    print(f"edit cue {a.cue} ({cue}): {edit:7.1f} s   {100 * edit / full:.1f}% of the full render   (goal <= 10%)")
+    print(f"no-op re-render:      {noop:7.1f} s   (goal <= 5 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""How a lesson's frames reach the video encoder: the settings and the one shortcut that make renders fast.
+
+Encoding was the limit of a 1080p60 render on two cores (profile in issue 9): every frame was handed to
+PyAV as RGBA, converted to YUV and compressed by x264 at its "medium" preset, and a frame held still while
+the narrator speaks (about a third of a lesson) went through all of that again sixty times a second.
+
+- Segments are intermediate files: `vitlessons publish` encodes the upload again to the platform's
+  settings. So they use x264's "veryfast" preset, with a lower CRF so the picture is no worse than the
+  stock settings' ("medium", CRF 23): tests/test_encoding.py compares the two frame by frame.
+- A held frame is converted to YUV once and the same picture is handed to x264 as often as it is shown.
+- Two segment encoders run at once, so drawing the next animation overlaps encoding the last.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import av
+from manim.scene.video_segment_encoder import VideoSegmentEncoder
+
+# Manim's config keys for the segment files; set by render/build.py for every render and preview.
+MANIM_SETTINGS = {
+    "video_encoder_options": {"preset": "veryfast", "crf": "18"},
+    "max_inflight_encoders": 2,
+}
+
+
+class HeldFrameEncoder(VideoSegmentEncoder):
+    """Manim's segment encoder, converting a repeated frame once instead of once per repeat."""
+
+    def write_frame(self, pixels, *, repeat: int = 1) -> None:
+        if repeat == 1:
+            return super().write_frame(pixels, repeat=1)
+        self._validate_frame(pixels, repeat)
+        time_base = Fraction(self.spec.frame_rate.denominator, self.spec.frame_rate.numerator)
+        try:
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgba").reformat(format=self.spec.pixel_format)
+            for _ in range(repeat):
+                frame.pts = self._next_pts
+                frame.time_base = time_base
+                self._next_pts += 1
+                for packet in self._stream.encode(frame):
+                    self._container.mux(packet)
+        except BaseException as error:
+            raise self._operation_error("encode", error) from error
+
+
+def use_held_frame_encoder(file_writer) -> None:
+    """Make a scene's file writer build its segments with HeldFrameEncoder."""
+    if getattr(file_writer, "video_encoder", None) is None:  # no video output (e.g. skipped animations)
+        return
+    file_writer._create_segment_encoder = lambda target: HeldFrameEncoder(target=target, spec=file_writer.video_encoder)

@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import time
 import traceback
 from dataclasses import dataclass
@@ -178,6 +179,7 @@ def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
             scene = getattr(module, lesson.scene_class)()
             scene.render()
             video = Path(scene.renderer.file_writer.movie_file_path)
+            extras = _write_extras(scene, Path(work_dir) / "extras")
     except UserError:
         raise
     except Exception as e:  # a bug, not bad input: keep the traceback in a log, report one line
@@ -185,7 +187,16 @@ def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(traceback.format_exc())
         raise UserError(f"{lesson.id} failed while rendering ({type(e).__name__}: {e}); details in {log}") from None
-    return {"video": str(video), "timeline": inputs.timeline}
+    return {"video": str(video), "timeline": inputs.timeline, "extras": extras}
+
+
+def _write_extras(scene, folder: Path) -> list[str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, write in scene.extra_files().items():
+        write(folder / name)
+        written.append(str(folder / name))
+    return written
 
 
 # ---------------------------------------------------------------- main side
@@ -206,12 +217,15 @@ def finish(lesson: Lesson, folder: OutputFolder, scene_result: dict, parts: dict
         loudness = _mix_and_mux(timeline.placements(), timeline.duration, Path(scene_result["video"]),
                                 work / "narration-mix.wav", video_part)
         write_captions(timeline.captions(), srt_part, vtt_part)
+        extras = [_publish_extra(Path(p), folder.dir / f"{final.stem}-{Path(p).name}")
+                  for p in scene_result.get("extras", [])]
     # The three renames happen in the order the context managers close: captions first, the video last, so a
     # lesson counts as rendered only once its picture, sound and captions are all in.
     info = probe(final)
     entry = {
         "video": final.name,
         "captions": [final.with_suffix(".srt").name, final.with_suffix(".vtt").name],
+        "extras": extras,
         "title": lesson.title,
         "parts": parts,
         "key": digest(parts),
@@ -224,6 +238,12 @@ def finish(lesson: Lesson, folder: OutputFolder, scene_result: dict, parts: dict
     }
     folder.record(lesson.id, entry)
     return entry
+
+
+def _publish_extra(src: Path, dest: Path) -> str:
+    with atomic_path(dest, dest.suffix) as part:
+        shutil.copyfile(src, part)
+    return dest.name
 
 
 def finish_preview(lesson: Lesson, cue_id: str, scene_result: dict, out: Path) -> Path:

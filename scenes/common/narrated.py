@@ -87,6 +87,11 @@ class NarratedScene(FastMovingCameraScene):
         """The lesson's cue methods, in order; each builds what it shows from the trace."""
         raise NotImplementedError
 
+    def extra_files(self) -> dict[str, object]:
+        """Files the lesson publishes beside its video (e.g. a printable cheat sheet): {file name: write},
+        where write(path) writes the file. `vitlessons render` puts them next to the video as NN-slug-NAME."""
+        return {}
+
     def construct(self):
         for cue in self.cues():
             try:

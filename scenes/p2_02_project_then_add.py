@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, LaggedStart, Line, MathTex, Rectangle,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, Dot, FadeIn, Group, LaggedStart, Line, MathTex, Rectangle,
                    RoundedRectangle, SurroundingRectangle, VGroup, Write)
 
 from render.course import BY_ID
@@ -46,6 +46,19 @@ def sum_places(a: float, b: float, total: float) -> int:
     return 4
 
 
+def weight_clip(weight, q: float = 0.99) -> float:
+    """The colour range for drawing E: the 99th percentile of |weight|, so the bulk of small weights shows
+    colour instead of a few large ones setting the scale (the colour bar says the range is clipped)."""
+    return float(np.quantile(np.abs(np.asarray(weight)), q))
+
+
+def vector_preview(values, cols) -> NumericPreview:
+    """A (D,) vector's real entries with their indices above; no row index, since there is one row."""
+    preview = NumericPreview(values, cols=cols)
+    preview.remove(preview.row_labels)
+    return preview
+
+
 def filter_picture(row: np.ndarray, P: int) -> np.ndarray:
     """One row of E (3 P^2, flattened (channel, y, x)) as a (P, P, 3) uint8 picture on its own range:
     its smallest weight black, its largest white in each channel's colour."""
@@ -57,9 +70,8 @@ def filter_picture(row: np.ndarray, P: int) -> np.ndarray:
 def filter_sign_sentence(k: int, value: float) -> str:
     """What the sign of output k says about the patch and row k of E."""
     if value < 0:
-        return (f"Output {k} is strongly negative, so our patch lines up with the opposite of this picture: "
-                "where the picture is bright, the patch tends to be dark.")
-    return f"Output {k} is strongly positive, so our patch lines up with this picture."
+        return f"Output {k} is strongly negative: our patch leans towards the opposite of this picture."
+    return f"Output {k} is strongly positive: our patch leans towards this picture."
 
 
 def pca_sentence(share: float, random_share: float, first: float) -> str:
@@ -76,34 +88,42 @@ def centre_sentence(share: float, area: float) -> str:
     """Where in the patch the filters put their weight, against what an even spread gives."""
     centre, even = num.percent(share).spoken, num.percent(area).spoken
     if share > 1.3 * area:
-        return (f"And the filters put {centre} of their squared weight in the central quarter of the patch, "
-                f"where an even spread would put {even}: they look mostly at the middle.")
+        return (f"And {centre} of their squared weight sits in the central quarter of the patch, against {even} "
+                "if it were spread evenly.")
     return (f"And their weight is spread over the whole patch: {centre} of it lies in the central quarter, "
-            f"close to the {even} an even spread would give.")
+            f"close to the {even} of an even spread.")
 
 
 def norm_sentence(mean_token: float, mean_pos: float, bigger: int, n: int) -> str:
     """Which part of the sum is larger, in words, from the measured lengths."""
     ratio = mean_token / mean_pos
-    count = "every one" if bigger == n else f"{bigger} of the {n}" if bigger else "none"
+    count = "every one of them" if bigger == n else f"{bigger} of the {n}" if bigger else "none of them"
     if ratio >= 10:
-        return (f"The patch part is longer for {count} of them, and about {ratio:.0f} times longer on average: "
+        return (f"The patch part is longer for {count}, and about {ratio:.0f} times longer on average: "
                 "here the position is a small nudge.")
     if ratio <= 0.1:
-        return (f"The patch part is longer for {count} of them; on average the position part is about "
+        return (f"The patch part is longer for {count}; on average the position part is about "
                 f"{1 / ratio:.0f} times longer, so it dominates the sum.")
-    return (f"The patch part is the longer one for {count} of them, but the two are of the same order: "
-            "neither drowns the other.")
+    return f"The patch part is longer for {count}, but the two are of the same order: neither drowns the other."
 
 
 def no_embed_sentence(no_embed_class: bool, pos_rows: int) -> str:
     """timm's `no_embed_class`, read from the model, in words."""
     if no_embed_class:
-        return (f"This model sets timm's flag no embed class: its position table has {pos_rows} rows, "
-                "one per patch, and CLS goes in without a position.")
-    return (f"And it gets a position embedding too: this model's position table has {pos_rows} rows, one for CLS "
-            "and one for each patch. Some timm models set a flag called no embed class and leave CLS without "
-            "one; this one does not.")
+        return (f"This model sets timm's flag no embed class: its position table has {pos_rows} rows, one per "
+                "patch, and CLS goes in without a position.")
+    return (f"This model's position table has {pos_rows} rows, so CLS gets a position too; timm models with the "
+            "no embed class flag give it none.")
+
+
+def cls_pos_sentence(cosine: float) -> str:
+    """CLS against its own position embedding. Only their sum reaches block 1, so every training step gives
+    the two the same gradient; trained, they end up nearly the same vector (measured, not assumed)."""
+    c = num.decimal(cosine, 3).spoken
+    if cosine > 0.9:
+        return (f"Curiously, CLS and its position embedding are almost the same vector, cosine {c}: only their sum "
+                "reaches the network, so training moved both alike.")
+    return f"CLS and its position embedding are different vectors here: their cosine similarity is {c}."
 
 
 def x0_sentence(pre_norm: bool, diff: float) -> str:
@@ -111,7 +131,7 @@ def x0_sentence(pre_norm: bool, diff: float) -> str:
     if pre_norm:
         return "This model then applies one LayerNorm to it, and that is what block 1 reads."
     if diff == 0:
-        return "This is exactly what block 1 reads: it matches the traced input bit for bit."
+        return "This is exactly what block 1 reads, bit for bit."
     return f"This is what block 1 reads: it matches the traced input to within {num.scientific(diff).spoken}."
 
 
@@ -152,6 +172,7 @@ class ProjectThenAdd(NarratedScene):
             "norm_sentence": norm_sentence(f.mean_token_norm, f.mean_pos_norm, f.patches_bigger, d.N),
             "no_embed_sentence": no_embed_sentence(f.no_embed_class, f.pos_rows),
             "x0_sentence": x0_sentence(f.pre_norm, f.sum_vs_x0),
+            "cls_pos_sentence": cls_pos_sentence(f.cls_pos0_cosine),
             "position_lesson": BY_ID["p1-03-position-embeddings"].number,
             "cls_lesson": BY_ID["p1-04-cls-token"].number,
         }
@@ -214,17 +235,18 @@ class ProjectThenAdd(NarratedScene):
             bottom = L.Region(bottom.left, bottom.right, bottom.bottom, bottom.top - 0.8)
             g = PhotoGrid(self.trace.picture, d.grid, height=top.height, patch_pixels=self.trace.patch_pixels)
             big = self.patch_picture(top.height)
-            pair = Group(g, big).arrange(RIGHT, buff=1.5)
-            top.place(pair)
             r, c = divmod(self.i, d.grid)
-            where = S.text(f"row {r}, column {c}", S.SMALL, S.ACCENT).next_to(big, RIGHT, buff=0.3)
+            where = S.text(f"row {r}, column {c}", S.SMALL, S.ACCENT)
+            pair = Group(g, big).arrange(RIGHT, buff=1.5)
+            where.next_to(big, RIGHT, buff=0.3)
+            top.place(Group(pair, where))
             box = g.cell_square(self.i)
             arrow = Arrow(box.get_right(), big.get_left(), buff=0.1, color=S.ACCENT)
             self.play(FadeIn(g), run_time=cue.share(0.1))
             self.play(Create(box), Create(arrow), FadeIn(big), FadeIn(where), run_time=cue.share(0.2))
             p = self.patch_vector()
             bar = VectorBar(p, width=bottom.width - 3.0, label="p", length_name="length")
-            preview = NumericPreview(p, cols=(0, 1, 2, -1))
+            preview = vector_preview(p, cols=(0, 1, 2, -1))
             block = Group(bar, preview).arrange(DOWN, buff=0.3)
             bottom.place(block)
             note = S.text("normalised pixels, flattened channel by channel", S.TINY, S.MUTED)
@@ -238,11 +260,13 @@ class ProjectThenAdd(NarratedScene):
         with self.narrate("matrix") as cue:
             self.add(Heading("The projection: one matrix E, plus a bias b"))
             main, side = L.MAIN.split(0.78)
+            clip = weight_clip(f.weight)
             E = MatrixImage(f.weight, height=3.2, row_label="{n} outputs", col_label="{n} inputs", colorbar=True,
-                            colorbar_label="weight")
+                            colorbar_label="weight (clipped)", vmin=-clip, vmax=clip)
             main.place(E, aligned=LEFT)
             name = tex("E", S.HEADING, S.ACCENT).next_to(E.shape_label, LEFT, buff=0.4)
-            bias = MatrixImage(f.bias[:, None], height=E.image.height, width=0.25, shape_text=False)
+            bias = MatrixImage(f.bias[:, None], height=E.image.height, width=0.25, shape_text=False, colorbar=True,
+                               colorbar_label=None)
             bias.match_y(E.image)
             b_name = tex("b", S.HEADING, S.ACCENT)
             b_shape = S.text(num.shape(d.D).screen, S.SMALL, S.ACCENT, mono=True)
@@ -263,10 +287,11 @@ class ProjectThenAdd(NarratedScene):
         with self.narrate("product") as cue:
             self.add(Heading("One output, by hand"))
             left, right = L.MAIN.split(0.36)
-            E = MatrixImage(f.weight, height=3.0, row_label="{n}", col_label="{n}")
-            left.place(E)
+            clip = weight_clip(f.weight)
+            E = MatrixImage(f.weight, height=3.0, row_label="{n}", col_label="{n}", vmin=-clip, vmax=clip)
             mark = E.highlight_row(k)
-            row_l = S.text(f"row {k}", S.SMALL, S.ACCENT).next_to(mark, RIGHT, buff=0.15)
+            row_l = E.row_marker(k, f"row {k}", side=LEFT)
+            left.place(Group(E, mark, row_l))
             P3 = d.P * d.P * 3
             (w0, p0), (w1, p1) = f.first_terms
             s = num.signed
@@ -294,7 +319,7 @@ class ProjectThenAdd(NarratedScene):
             self.add(Heading("One patch in, one token out"))
             y = self.patch_token()
             bar = VectorBar(y, width=L.MAIN.width - 4.0, label="E p + b")
-            preview = NumericPreview(y, cols=(0, 1, 2, k, -1))
+            preview = vector_preview(y, cols=(0, 1, 2, k, -1))
             block = Group(bar, preview).arrange(DOWN, buff=0.4)
             L.MAIN.place(block, aligned=UP)
             block.shift(0.4 * DOWN)
@@ -317,7 +342,7 @@ class ProjectThenAdd(NarratedScene):
             h = 3.4
             patch = self.patch_picture(h)
             row = PixelImage(filter_picture(f.weight[k].numpy(), d.P), height=h)
-            dot = tex(r"\cdot", S.TITLE)
+            dot = Dot(radius=0.08, color=S.INK)
             result = tex(rf"= {v['dot'].tex}", S.TITLE, S.ACCENT)
             group = Group(patch, dot, row, result).arrange(RIGHT, buff=0.6)
             L.MAIN.place(group)
@@ -338,17 +363,17 @@ class ProjectThenAdd(NarratedScene):
             cols = 7
             tiles = Group(*[PixelImage(c, height=1.0) for c in comps])
             tiles.arrange_in_grid(cols=cols, buff=0.18)
-            area = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 0.4, L.MAIN.top)
+            area = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 0.9, L.MAIN.top)
             area.place(tiles)
             labels = VGroup(S.text("1", S.TINY, S.MUTED).next_to(tiles[0], LEFT, buff=0.12),
                             S.text(str(len(tiles)), S.TINY, S.MUTED).next_to(tiles[-1], RIGHT, buff=0.12))
             self.play(LaggedStart(*[FadeIn(t) for t in tiles], lag_ratio=0.05), FadeIn(labels),
                       run_time=cue.share(0.35))
-            note = S.text("each on its own colour scale; a component's sign is arbitrary", S.TINY, S.MUTED)
             card = CitationCard(VIT_PAPER, "Figure 7 (left)",
-                                f"that figure: ViT-L/32, width {num.integer(VIT_L_WIDTH).screen} (Table 1); "
-                                f"here: this model, width {d.D}, {d.P} px patches", max_width=L.FOOTER.width * 0.7)
-            note.move_to(L.FOOTER.point(LEFT), aligned_edge=LEFT)
+                                f"there: ViT-L/32, width {num.integer(VIT_L_WIDTH).screen} (Table 1)")
+            note = S.text(f"this model: width {d.D}, {d.P} px patches; each component on its own colour scale, "
+                          "its sign arbitrary", S.TINY, S.MUTED)
+            note.next_to(tiles, DOWN, buff=0.25)
             self.play(FadeIn(card), FadeIn(note), run_time=cue.share(0.15))
 
     def pca_measured(self):
@@ -481,6 +506,9 @@ class ProjectThenAdd(NarratedScene):
                           S.SMALL, S.ACCENT, mono=True)
             flag.next_to(vs, DOWN, buff=0.7)
             self.play(FadeIn(flag), run_time=cue.share(0.2))
+            cosine = S.text(f"cosine(CLS, position 0) = {num.decimal(f.cls_pos0_cosine, 3).screen}", S.SMALL,
+                            S.INK, mono=True).next_to(flag, DOWN, buff=0.4)
+            self.play(FadeIn(cosine), run_time=cue.share(0.1))
 
     def sequence_cue(self):
         d = self.dims
@@ -509,12 +537,12 @@ class ProjectThenAdd(NarratedScene):
                 tex(r"+\ \mathrm{pos}_{i}", S.BODY),
                 tex(rf"[\mathrm{{CLS}};\ \dots] \in \mathbb{{R}}^{{{d.T} \times {d.D}}}", S.BODY),
             )
-            steps.arrange(RIGHT, buff=0.9)
+            steps.arrange(RIGHT, buff=1.5)
             arrows = VGroup(*[Arrow(a.get_right(), b.get_left(), buff=0.12, color=S.ACCENT)
                               for a, b in zip(steps[:-1], steps[1:])])
-            names = VGroup(S.text("project", S.SMALL, S.MUTED).next_to(arrows[0], UP, buff=0.12),
-                           S.text("add", S.SMALL, S.MUTED).next_to(arrows[1], UP, buff=0.12),
-                           S.text("CLS in front", S.SMALL, S.MUTED).next_to(arrows[2], UP, buff=0.12))
+            names = VGroup(*[S.text(name, S.SMALL, S.MUTED).next_to(arrow, UP, buff=0.3)
+                             for name, arrow in zip(("project", "add", "CLS in front"), arrows)])
+            names.set_y(max(n.get_y() for n in names))
             flow = VGroup(steps, arrows, names)
             take = wrapped("A ViT token is what the patch shows plus where it sits, summed into one vector.",
                            S.BODY, L.MAIN.width - 2.0)

@@ -47,6 +47,7 @@ class EmbeddingFacts:
     pos_rows: int                 # rows of the position table (T when CLS has one, N when not)
     cls_norm: float               # |CLS|
     pos0_norm: float              # |pos[0]|, CLS's position embedding
+    cls_pos0_cosine: float        # cosine similarity of CLS and pos[0]: only their sum reaches block 1
     pre_norm: bool                # a LayerNorm (norm_pre) between the sum and block 1
     sum_vs_x0: float              # max |cat(CLS, tokens) + pos - trace.x0|: 0 when nothing else happens
 
@@ -121,6 +122,7 @@ def embedding_facts(model, trace, example_patch: int) -> EmbeddingFacts:
         pos_rows=int(model.pos_embed.shape[1]),
         cls_norm=float(trace.cls.norm()),
         pos0_norm=float(trace.pos[0].norm()),
+        cls_pos0_cosine=float(torch.nn.functional.cosine_similarity(trace.cls, trace.pos[0], dim=0)),
         pre_norm=not isinstance(model.norm_pre, torch.nn.Identity),
         sum_vs_x0=float((summed - trace.x0).abs().max()),
     )

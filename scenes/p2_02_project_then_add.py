@@ -70,8 +70,8 @@ def filter_picture(row: np.ndarray, P: int) -> np.ndarray:
 def filter_sign_sentence(k: int, value: float) -> str:
     """What the sign of output k says about the patch and row k of E."""
     if value < 0:
-        return f"Output {k} is strongly negative: our patch leans towards the opposite of this picture."
-    return f"Output {k} is strongly positive: our patch leans towards this picture."
+        return f"Output {k} is negative: our patch leans towards the opposite of this picture."
+    return f"Output {k} is positive: our patch leans towards this picture."
 
 
 def pca_sentence(share: float, random_share: float, first: float) -> str:

@@ -211,15 +211,18 @@ class ProjectThenAdd(NarratedScene):
         with self.narrate("hook") as cue:
             self.show_title(cue, hold=0.15)
             patch = self.patch_picture(2.2)
-            token = VectorBar(self.patch_token(), width=3.2, scale=False, length_name=None)
-            total = VectorBar(self.sequence()[self.i + 1].numpy(), width=3.2, scale=False, length_name=None)
+            token = VectorBar(self.patch_token(), width=3.2, length_name=None)
+            total = VectorBar(self.sequence()[self.i + 1].numpy(), width=3.2, length_name=None)
+            for bar in (token, total):  # each strip's colour scale under it, clear of the arrows
+                bar.key.next_to(bar.strip, DOWN, buff=0.15)
             steps = Group(patch, token, total).arrange(RIGHT, buff=1.6)
             L.MAIN.place(steps)
             caps = VGroup(S.text(f"{d.P * d.P * 3} numbers", S.SMALL, S.MUTED).next_to(patch, DOWN, buff=0.25),
                           S.text(f"{d.D} numbers", S.SMALL, S.MUTED).next_to(token, DOWN, buff=0.25),
                           S.text(f"{d.D} numbers", S.SMALL, S.MUTED).next_to(total, DOWN, buff=0.25))
-            arrows = VGroup(Arrow(patch.get_right(), token.get_left(), buff=0.2, color=S.ACCENT),
-                            Arrow(token.get_right(), total.get_left(), buff=0.2, color=S.ACCENT))
+            y = token.strip.get_y()  # arrows run level with the strips
+            arrows = VGroup(Arrow([patch.get_right()[0], y, 0], token.strip.get_left(), buff=0.2, color=S.ACCENT),
+                            Arrow(token.strip.get_right(), total.strip.get_left(), buff=0.2, color=S.ACCENT))
             words = VGroup(S.text("project", S.BODY, S.ACCENT).next_to(arrows[0], UP, buff=0.2),
                            S.text("+ position", S.BODY, S.ACCENT).next_to(arrows[1], UP, buff=0.2))
             self.play(FadeIn(patch), FadeIn(caps[0]), run_time=cue.share(0.08))

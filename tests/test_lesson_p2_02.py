@@ -1,0 +1,148 @@
+"""The project-then-add lesson's numbers, recomputed independently of vitmath.embedding_facts.
+
+The patch token comes from timm's own patch-embedding module, the sum with CLS and positions from timm's own
+`_pos_embed`, the principal components from numpy's eigen-decomposition of the filters' covariance; the
+scene's spoken values and its sentence choices are checked against them.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+import vitmath
+from scenes.common import numbers as num
+from scenes.common.inputs import LessonInputs
+from vitmath.embedding_facts import PCA_SHOWN, cached_embedding_facts
+
+
+@pytest.fixture(scope="module")
+def facts():
+    return cached_embedding_facts()
+
+
+@pytest.fixture(scope="module")
+def timm_tokens(model, image):
+    """(N, D) patch tokens and (T, D) block-1 input, from timm's own modules."""
+    with torch.no_grad():
+        x = image.tensor if image.tensor.dim() == 4 else image.tensor[None]
+        patches = model.patch_embed(x)                  # (1, N, D)
+        seq = model.norm_pre(model._pos_embed(patches))   # (1, T, D): CLS prepended, positions added
+    return patches[0], seq[0]
+
+
+@pytest.fixture(scope="module")
+def spoken(facts):
+    from scenes.p2_02_project_then_add import ProjectThenAdd
+
+    fake = SimpleNamespace(trace=vitmath.cached_trace(), inputs=LessonInputs())
+    return ProjectThenAdd.extra_values(fake), fake
+
+
+def test_the_example_is_the_contact_sheets_most_varied_patch(tr, facts):
+    stds = np.asarray(tr.patch_pixels, dtype=np.float64).reshape(tr.dims.N, -1).std(axis=1)
+    assert facts.example_patch == int(stds.argmax())
+
+
+def test_one_output_by_hand_is_the_models_output(model, tr, facts, timm_tokens):
+    patches, _ = timm_tokens
+    i, k = facts.example_patch, facts.out_index
+    w = model.patch_embed.proj.weight.detach().reshape(tr.dims.D, -1)
+    b = model.patch_embed.proj.bias.detach()
+    assert torch.equal(facts.weight, w) and torch.equal(facts.bias, b)
+    assert k == int(patches[i].abs().argmax())
+    # the dot product, summed in float64 from the (channel, y, x)-flattened pixels
+    p = tr.input.double().reshape(3, tr.dims.grid, tr.dims.P, tr.dims.grid, tr.dims.P)
+    p = p[:, i // tr.dims.grid, :, i % tr.dims.grid, :].reshape(-1)
+    dot = float(w[k].double() @ p)
+    assert facts.dot == pytest.approx(dot, abs=1e-4)
+    assert facts.first_terms == [pytest.approx((float(w[k, j]), float(p[j])), abs=1e-6) for j in (0, 1)]
+    assert facts.out_value == pytest.approx(float(patches[i, k]), abs=1e-4)
+    assert facts.out_value == pytest.approx(dot + float(b[k]), abs=1e-4)
+
+
+def test_the_sum_is_timms_input_to_block_one(model, tr, facts, timm_tokens):
+    _, seq = timm_tokens
+    i, k = facts.example_patch, facts.out_index
+    assert seq.shape == (tr.dims.T, tr.dims.D)
+    assert torch.allclose(seq, tr.x0, atol=1e-4)
+    assert facts.pos_value == pytest.approx(float(model.pos_embed.detach()[0, i + 1, k]), abs=1e-6)
+    assert facts.sum_value == pytest.approx(float(seq[i + 1, k]), abs=1e-4)
+    assert facts.no_embed_class == bool(model.no_embed_class)
+    assert facts.pos_rows == model.pos_embed.shape[1] == tr.dims.T
+    assert facts.sum_vs_x0 <= 1e-6
+    cls, pos0 = model.cls_token[0, 0].detach().double(), model.pos_embed[0, 0].detach().double()
+    assert facts.cls_pos0_cosine == pytest.approx(float(cls @ pos0 / (cls.norm() * pos0.norm())), abs=1e-5)
+
+
+def test_the_norms(model, tr, facts, timm_tokens):
+    patches, _ = timm_tokens
+    tokens = patches.double().norm(dim=-1).numpy()
+    pos = model.pos_embed[0, 1:].detach().double().norm(dim=-1).numpy()
+    i = facts.example_patch
+    assert facts.token_norm == pytest.approx(tokens[i], rel=1e-5)
+    assert facts.pos_norm == pytest.approx(pos[i], rel=1e-5)
+    assert facts.mean_token_norm == pytest.approx(tokens.mean(), rel=1e-5)
+    assert facts.mean_pos_norm == pytest.approx(pos.mean(), rel=1e-5)
+    assert facts.patches_bigger == int((tokens > pos).sum())
+
+
+def test_the_principal_components_and_their_baseline(model, tr, facts):
+    w = model.patch_embed.proj.weight.detach().double().reshape(tr.dims.D, -1).numpy()
+    eig = np.linalg.eigvalsh(np.cov(w, rowvar=False))[::-1]    # descending variances of the filters
+    assert np.allclose(facts.pca_ratio.numpy(), eig[:PCA_SHOWN] / eig.sum(), atol=1e-6)
+    g = torch.Generator().manual_seed(0)
+    rand = torch.randn(tr.dims.D, w.shape[1], generator=g, dtype=torch.float64).numpy()
+    reig = np.linalg.eigvalsh(np.cov(rand, rowvar=False))[::-1]
+    assert facts.random_pca_share == pytest.approx(reig[:PCA_SHOWN].sum() / reig.sum(), abs=1e-6)
+    assert facts.pca_components.shape == (PCA_SHOWN, tr.dims.P, tr.dims.P, 3)
+
+
+def test_where_the_filters_put_their_weight(model, tr, facts):
+    P = tr.dims.P
+    w2 = model.patch_embed.proj.weight.detach().double().numpy() ** 2     # (D, 3, P, P)
+    per_pixel = w2.sum(axis=(0, 1)) / w2.sum()
+    assert np.allclose(facts.energy_map.numpy(), per_pixel, atol=1e-6)
+    a = P // 4
+    assert facts.centre_share == pytest.approx(per_pixel[a:a + P // 2, a:a + P // 2].sum(), abs=1e-6)
+    assert facts.centre_area == 0.25
+
+
+def test_the_spoken_values_are_the_facts(tr, facts, spoken):
+    values, _ = spoken
+    k = facts.out_index
+    assert values["slot"] == facts.example_patch + 1
+    assert values["param_count"].value == tr.dims.D * tr.dims.P ** 2 * 3 + tr.dims.D
+    assert values["out_index"] == k
+    # the sums as written add up as written
+    for a, b, c in (("dot", "bias_k", "out_value"), ("add_out_value", "pos_k", "sum_k")):
+        places = len(values[a].screen.split(".")[1])
+        assert round(float(values[a].screen) + float(values[b].screen), places) == float(values[c].screen)
+    assert values["dot"].value == facts.dot and values["sum_k"].value == facts.sum_value
+    assert values["pca_share"] == num.percent(float(facts.pca_ratio.sum()))
+    assert values["random_share"] == num.percent(facts.random_pca_share)
+    assert values["token_norm"].value == facts.token_norm
+    assert str(facts.pos_rows) in values["no_embed_sentence"]
+    assert ("CLS gets a position too" in values["no_embed_sentence"]) == (not facts.no_embed_class)
+
+
+def test_the_sentences_follow_the_measurements():
+    from scenes.p2_02_project_then_add import (centre_sentence, cls_pos_sentence, filter_sign_sentence,
+                                               norm_sentence, pca_sentence, sum_places, x0_sentence)
+
+    assert "beyond chance" in pca_sentence(0.42, 0.27, 0.05)
+    assert "no more structured" in pca_sentence(0.19, 0.18, 0.01)
+    assert "central quarter" in centre_sentence(0.45, 0.25) and "spread over" in centre_sentence(0.26, 0.25)
+    assert "same order" in norm_sentence(10.4, 6.5, 157, 196)
+    assert "small nudge" in norm_sentence(12.0, 0.4, 196, 196) and "every one" in norm_sentence(12.0, 0.4, 196, 196)
+    assert "dominates" in norm_sentence(0.1, 5.0, 0, 196)
+    assert "opposite" in filter_sign_sentence(3, -2.0) and "opposite" not in filter_sign_sentence(3, 2.0)
+    assert "almost the same" in cls_pos_sentence(0.999) and "different" in cls_pos_sentence(0.01)
+    from scenes.p2_02_project_then_add import no_embed_sentence
+
+    assert "CLS goes in without" in no_embed_sentence(True, 196) and "196 rows" in no_embed_sentence(True, 196)
+    assert "bit for bit" in x0_sentence(False, 0.0) and "LayerNorm" in x0_sentence(True, 0.0)
+    assert sum_places(1.004, 1.004, 2.008) == 3      # 1.00 + 1.00 != 2.01 at two places
+    assert sum_places(-9.983, 0.384, -9.599) == 2

@@ -73,9 +73,9 @@ def map_sentence(f, T: int) -> str:
     near, area = num.percent(f.neighbourhood_share), num.percent(f.neighbourhood_area)
     where = f"the patches within {NEAR} rows and columns of ours, {area.spoken} of the photo,"
     if f.neighbourhood_share > 1.5 * f.neighbourhood_area:
-        return f"Much of it stays close: {where} get {near.spoken} of the weight that goes to patches."
+        return f"It leans to the neighbourhood: {where} get {near.spoken} of the patch weight."
     if f.neighbourhood_share < f.neighbourhood_area / 1.5:
-        return f"This head looks away from the neighbourhood: {where} get only {near.spoken} of the patch weight."
+        return f"It looks away from the neighbourhood: {where} get only {near.spoken} of the patch weight."
     return f"The neighbourhood gets about its share: {where} get {near.spoken} of the patch weight."
 
 
@@ -84,13 +84,13 @@ def matrix_sentence(f, T: int) -> str:
     mean_cls, mean_diag = num.decimal(f.mean_cls_column, 3), num.decimal(f.mean_diagonal, 3)
     if cls_ratio > STANDS_OUT:
         s = (f"The CLS column is bright: on average a patch gives CLS {mean_cls.spoken}, "
-             f"{cls_ratio:.0f} times the even share of 1 over {T}.")
+             f"{cls_ratio:.0f} times the even share.")
     else:
         s = f"The CLS column does not stand out: on average a patch gives CLS {mean_cls.spoken}."
     if diag_ratio > STANDS_OUT:
-        s += f" The diagonal stands out too: a patch gives itself {mean_diag.spoken} on average."
+        s += f" The diagonal is bright too: a patch gives itself {mean_diag.spoken} on average."
     else:
-        s += f" Nor does the diagonal: a patch gives itself {mean_diag.spoken} on average."
+        s += f" The diagonal does not stand out: a patch gives itself {mean_diag.spoken} on average."
     return s
 
 
@@ -99,9 +99,8 @@ def pixel_sentence(r: float) -> str:
         return ("Strong here: in block 1 a token is still mostly its own pixels, projected, plus a position. "
                 "Still, W q and W k decide which pixel patterns count.")
     if r >= 0.3:
-        return (f"A link, but a loose one: pixel similarity accounts for about {num.percent(r * r).spoken} "
-                "of the variation in the weights. In block 1 a token is still its projected pixels plus a "
-                "position, so some link is expected.")
+        return (f"A loose link: pixel similarity explains about {num.percent(r * r).spoken} of the variation. "
+                "In block 1 a token is still its projected pixels plus a position, so some link is expected.")
     if r > -0.3:
         return "Close to none: these weights follow something other than pixel likeness."
     return "Negative: this head prefers patches that look different from ours."
@@ -123,8 +122,9 @@ def cls_share_sentence(f) -> str:
     lengths = np.linalg.norm(f.v, axis=1)
     shorter = lengths[0] < np.median(lengths)
     length_word = "shorter" if shorter else "longer"
-    return (f"CLS holds {share_w.spoken} of our patch's weight, and its value vector is {length_word} than most, "
-            f"so it makes up {share_c.spoken} of the total length of the weighted values.")
+    only = "only " if share_c.value < share_w.value else ""
+    return (f"CLS holds {share_w.spoken} of our patch's weight, and its value vector is {length_word} than most: "
+            f"it makes up {only}{share_c.spoken} of the total length of the weighted values.")
 
 
 class EveryPatchAsks(NarratedScene):
@@ -135,14 +135,8 @@ class EveryPatchAsks(NarratedScene):
         T = d.T
         size = int(self.trace.input.shape[-1])
         on_cat = is_course_photo(self.inputs.image) and f.query in region_a(d.grid, d.P, size)
-        cls_parts = [f"{num.decimal(w, 2).spoken} in head {h + 1}" for h, w in enumerate(f.cls_weight_per_head)]
+        cls_parts = [num.decimal(w, 2).spoken for w in f.cls_weight_per_head]
         top_other = f.strongest_other_patch()
-        weak = f.weakest_patch()
-        patch_share = num.decimal(1 - f.weights[0], 2)
-        if f.weights[0] > 1 - f.weights[0]:
-            cls_sentence = f"That is more than all {d.N} patches get together."
-        else:
-            cls_sentence = f"The {d.N} patches share the other {patch_share.spoken}."
         r, last_r = f.pixel_correlation, f.last_block_pixel_correlation
         return {
             "num_tokens": T,
@@ -150,7 +144,7 @@ class EveryPatchAsks(NarratedScene):
             "query": f.query,
             "query_row": f.query // d.grid,
             "query_col": f.query % d.grid,
-            "query_place": ("On the course photo, that patch lies in the quarter where the cat was pasted."
+            "query_place": ("On the course photo, it lies in the pasted cat picture."
                             if on_cat else ""),
             "cls_weights_spoken": and_list(cls_parts),
             "head_no": f.head + 1,
@@ -164,20 +158,14 @@ class EveryPatchAsks(NarratedScene):
             "score_cls": num.decimal(f.scores[0], 2),
             "raw_self": num.decimal(f.raw_scores[f.token], 1),
             "score_self": num.decimal(f.scores[f.token], 2),
-            "score_weak": num.decimal(f.scores[1 + weak], 2),
-            "weak_patch": weak,
-            "raw_std": num.decimal(f.raw_score_std, 2),
-            "scaled_std": num.decimal(f.scaled_score_std, 2),
             "unscaled_max": num.decimal(f.unscaled_max_weight, 3),
             "scaled_max": num.decimal(f.weights.max(), 3),
             "weight_sum": six_places(f.weight_sum),
             "cls_weight": num.decimal(f.weights[0], 3),
-            "cls_sentence": cls_sentence,
             "self_weight": num.decimal(f.weights[f.token], 3),
             "top_other": top_other,
             "top_other_weight": num.decimal(f.weights[1 + top_other], 3),
             "map_sentence": map_sentence(f, T),
-            "row_error": num.scientific(f.max_row_sum_error),
             "matrix_sentence": matrix_sentence(f, T),
             "pixel_r": num.decimal(r, 2),
             "pixel_sentence": pixel_sentence(r),
@@ -194,7 +182,7 @@ class EveryPatchAsks(NarratedScene):
         return HeatmapOnPhoto(self.trace.picture, f.patch_weights.reshape(g, g), WEIGHT_CMAP, vmin=0.0,
                               label=label, height=height)
 
-    def query_square(self, where, color: str = S.ACCENT):
+    def query_square(self, where, color: str = S.INK):
         """An outline on the query patch of a PhotoGrid or a HeatmapOnPhoto."""
         side = (where.cell_side if hasattr(where, "cell_side") else where.image.height / self.dims.grid)
         from manim import Square

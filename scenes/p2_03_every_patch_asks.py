@@ -19,7 +19,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, GrowFrom
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
-from scenes.common.attention import AttentionMatrix
+from scenes.common.attention import LOG_DECADES, AttentionMatrix
 from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, wrapped
 from scenes.common.heatmaps import ColorBar, HeatmapOnPhoto, heatmap_image
 from scenes.common.matrices import MatrixImage, NumericPreview
@@ -27,7 +27,7 @@ from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
 from scenes.common.scatter import ScatterPlot
 from scenes.common.values import is_course_photo
-from scenes.common.vectors import VectorBar
+from scenes.common.vectors import ScaleKey, VectorBar
 from vitmath.locality import region_a
 from vitmath.one_head import NEAR, cached_one_head_facts
 
@@ -99,7 +99,7 @@ def pixel_sentence(r: float) -> str:
         return ("Strong here: in block 1 a token is still mostly its own pixels, projected, plus a position. "
                 "Still, W q and W k decide which pixel patterns count.")
     if r >= 0.3:
-        return (f"A loose link: pixel similarity explains about {num.percent(r * r).spoken} of the variation. "
+        return (f"A partial link: pixel similarity explains about {num.percent(r * r).spoken} of the variation. "
                 "In block 1 a token is still its projected pixels plus a position, so some link is expected.")
     if r > -0.3:
         return "Close to none: these weights follow something other than pixel likeness."
@@ -211,11 +211,16 @@ class EveryPatchAsks(NarratedScene):
             right = L.RIGHT
             ask = S.text(f"patch {f.query} asks all {d.T} tokens:", S.BODY)
             q = S.text("how related are we?", S.HEADING, S.ACCENT)
-            strip = heatmap_image(f.weights[None, :], WEIGHT_CMAP, 0.0, float(f.weights.max()), height=0.45,
+            # log10 of the weights: the CLS weight would leave every patch black on a linear scale.
+            logw = np.log10(np.maximum(f.weights, 10.0 ** -LOG_DECADES))
+            strip = heatmap_image(logw[None, :], WEIGHT_CMAP, -LOG_DECADES, 0.0, height=0.45,
                                   width=right.width * 0.9)
-            ends = VGroup(S.text("CLS", S.TINY, S.ACCENT).next_to(strip, DOWN, buff=0.1, aligned_edge=LEFT),
-                          S.text(f"token {d.T - 1}", S.TINY, S.MUTED).next_to(strip, DOWN, buff=0.1,
-                                                                             aligned_edge=RIGHT))
+            key = ScaleKey(WEIGHT_CMAP, -LOG_DECADES, 0.0, width=1.2, places=0)
+            key_l = S.text("log10 weight", S.TINY, S.MUTED)
+            ends = Group(S.text("CLS", S.TINY, S.ACCENT).next_to(strip, DOWN, buff=0.1, aligned_edge=LEFT),
+                         S.text(f"token {d.T - 1}", S.TINY, S.MUTED).next_to(strip, DOWN, buff=0.1,
+                                                                            aligned_edge=RIGHT),
+                         Group(key_l, key).arrange(RIGHT, buff=0.15).next_to(strip, DOWN, buff=0.45))
             cap = S.text(f"one row of {d.T} weights, sum = {num.decimal(f.weight_sum, 3).screen}", S.SMALL,
                          S.MUTED)
             panel = Group(ask, q, Group(strip, ends), cap).arrange(DOWN, buff=0.45)
@@ -283,7 +288,7 @@ class EveryPatchAsks(NarratedScene):
                 lab.next_to(b.strip, LEFT, buff=0.3)
                 labels.add(lab)
             body = Group(bars, labels)
-            L.MAIN.place(body, aligned=DOWN)
+            L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, top.get_bottom()[1] - 0.3).place(body)
             self.play(Write(flow), FadeIn(shape), run_time=cue.share(0.2))
             self.play(FadeIn(bars[0]), FadeIn(labels[0]), run_time=cue.share(0.2))
             self.play(Write(ln), run_time=cue.share(0.1))
@@ -369,8 +374,9 @@ class EveryPatchAsks(NarratedScene):
             self.add(Heading(f"Why divide by √d_head, not √D?"))
             left, right = L.MAIN.split(0.46)
             dot = tex(rf"q \cdot k = \sum_{{m=1}}^{{{d.head_dim}}} q_m\, k_m", S.BODY)
-            var = tex(r"q_m, k_m \text{ independent, mean } 0,\ \text{variance } 1"
-                      r"\ \Rightarrow\ \mathrm{Var}(q\cdot k) = d_\text{head}", S.SMALL)
+            var = VGroup(tex(r"q_m, k_m \text{ independent, mean } 0,\ \text{variance } 1", S.SMALL),
+                         tex(r"\Rightarrow\ \mathrm{Var}(q\cdot k) = d_\text{head}", S.BODY)).arrange(
+                DOWN, aligned_edge=LEFT, buff=0.2)
             why = wrapped(f"each head sums its own {d.head_dim} products, not all {d.D} of the token", S.SMALL,
                           left.width, S.ACCENT)
             lp = VGroup(dot, var, why).arrange(DOWN, aligned_edge=LEFT, buff=0.45)
@@ -387,10 +393,11 @@ class EveryPatchAsks(NarratedScene):
             for name, row in ((f"softmax(q · k): largest {num.decimal(f.unscaled_max_weight, 3).screen}", unscaled),
                               (f"softmax(q · k / {root(d.head_dim).screen}): largest "
                                f"{num.decimal(f.weights.max(), 3).screen}", f.weights)):
-                img = heatmap_image(np.asarray(row)[None, :], WEIGHT_CMAP, 0.0, 1.0, height=0.4, width=0.9 * w)
+                logw = np.log10(np.maximum(np.asarray(row), 10.0 ** -LOG_DECADES))
+                img = heatmap_image(logw[None, :], WEIGHT_CMAP, -LOG_DECADES, 0.0, height=0.4, width=0.85 * w)
                 strips.add(Group(S.text(name, S.SMALL), img).arrange(DOWN, aligned_edge=LEFT, buff=0.12))
             strips.arrange(DOWN, aligned_edge=LEFT, buff=0.35)
-            bar = ColorBar(WEIGHT_CMAP, 0.0, 1.0, "weight", height=1.6, ticks=3)
+            bar = ColorBar(WEIGHT_CMAP, -LOG_DECADES, 0.0, "log10 weight", height=1.8, ticks=LOG_DECADES + 1)
             bar.next_to(strips, RIGHT, buff=0.2)
             rp = Group(spread, Group(strips, bar)).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
             right.place(rp, aligned=LEFT)
@@ -440,11 +447,9 @@ class EveryPatchAsks(NarratedScene):
                                  log_scale=True)
             left.place(am)
             row = am.row_marker(f.token)
-            row_l = S.text(f"patch {f.query}'s row", S.TINY, S.ACCENT)
-            row_l.next_to(am.image, LEFT, buff=0.15).set_y(row.get_y()).shift(0.2 * DOWN)
-            row_l.add_background_rectangle(color=S.BACKGROUND, opacity=0.8, buff=0.03)
             T = d.T
             items = self.lines([
+                (f"outlined: row {f.token}, patch {f.query}'s row", S.ACCENT),
                 "row i: where token i looks",
                 "column j: how much everyone reads token j",
                 f"every row sums to 1 (max error {num.scientific(f.max_row_sum_error).screen})",
@@ -455,10 +460,10 @@ class EveryPatchAsks(NarratedScene):
             ], S.SMALL, 0.3)
             right.place(items, aligned=LEFT)
             self.play(FadeIn(am), run_time=cue.share(0.15))
-            self.play(FadeIn(items[0]), FadeIn(items[1]), run_time=cue.share(0.15))
-            self.play(Create(row), FadeIn(row_l), run_time=cue.share(0.15))
-            self.play(FadeIn(items[2]), run_time=cue.share(0.15))
-            self.play(FadeIn(items[3]), FadeIn(items[4]), run_time=cue.share(0.15))
+            self.play(FadeIn(items[1]), FadeIn(items[2]), run_time=cue.share(0.15))
+            self.play(Create(row), FadeIn(items[0]), run_time=cue.share(0.15))
+            self.play(FadeIn(items[3]), run_time=cue.share(0.1))
+            self.play(FadeIn(items[4]), FadeIn(items[5]), run_time=cue.share(0.15))
 
     def not_pixels(self):
         d, f = self.dims, self.facts
@@ -468,7 +473,8 @@ class EveryPatchAsks(NarratedScene):
             left, right = L.MAIN.split(0.55)
             plot = ScatterPlot(f.pixel_similarity[keep], f.patch_weights[keep],
                                x_label=f"cosine similarity of pixels to patch {f.query}",
-                               y_label="attention weight", width=5.2, height=3.6)
+                               y_label="attention weight", width=5.2, height=3.6,
+                               y_range=(0.0, 1.05 * float(f.patch_weights[keep].max())), places=3)
             left.place(plot)
             sim = HeatmapOnPhoto(self.trace.picture, f.pixel_similarity.reshape(d.grid, d.grid), "viridis",
                                  vmin=-1.0, vmax=1.0, label="pixel similarity", height=2.6)
@@ -512,12 +518,14 @@ class EveryPatchAsks(NarratedScene):
                     m.move_to([x + (widths[k] if k else 0), -0.5 * r, 0], aligned_edge=RIGHT if k else LEFT)
                     x += widths[k] + 0.6
                 table.add(VGroup(*line))
-            proj = tex(r"\big[\, z^{(1)} \,\|\, \cdots \,\|\, z^{(" + str(d.H) + r")} \,\big]\, W_o"
-                       r"\ \to\ x + \ldots", S.SMALL)
-            proj_l = S.text(f"{d.H} heads × {d.head_dim} = {d.D};  W_o: {num.shape(d.D, d.D).screen};  "
-                            "added on the residual path", S.TINY, S.MUTED)
-            bottom = Group(table, VGroup(proj, proj_l).arrange(DOWN, aligned_edge=LEFT, buff=0.2)).arrange(
-                RIGHT, buff=0.8, aligned_edge=UP)
+            proj = tex(r"x + \big[\, z^{(1)} \,\|\, \cdots \,\|\, z^{(" + str(d.H) + r")} \,\big]\, W_o",
+                       S.BODY)
+            proj_l = self.lines([f"{d.H} heads × {d.head_dim} = {d.D} numbers side by side",
+                                 f"output projection W_o: {num.shape(d.D, d.D).screen}",
+                                 "added to x on the residual path",
+                                 ("how the heads differ: next lesson", S.MUTED)], S.SMALL, 0.15)
+            bottom = Group(table, VGroup(proj, proj_l).arrange(DOWN, aligned_edge=LEFT, buff=0.3)).arrange(
+                RIGHT, buff=1.0, aligned_edge=UP)
             region = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, top.get_bottom()[1] - 0.4)
             region.place(bottom)
             self.play(Write(formula), run_time=cue.share(0.12))

@@ -29,7 +29,7 @@ from scenes.common.scatter import ScatterPlot
 from scenes.common.values import is_course_photo
 from scenes.common.vectors import ScaleKey, VectorBar
 from vitmath.locality import region_a
-from vitmath.one_head import NEAR, cached_one_head_facts
+from vitmath.one_head import NEAR, cached_one_head_facts, similar_patches
 
 VASWANI = "Vaswani et al. 2017, Attention Is All You Need"
 JAIN = "Jain & Wallace 2019, Attention is not Explanation (NAACL)"
@@ -99,11 +99,20 @@ def pixel_sentence(r: float) -> str:
         return ("Strong here: in block 1 a token is still mostly its own pixels, projected, plus a position. "
                 "Still, W q and W k decide which pixel patterns count.")
     if r >= 0.3:
-        return (f"A partial link: pixel similarity explains about {num.percent(r * r).spoken} of the variation. "
-                "In block 1 a token is still its projected pixels plus a position, so some link is expected.")
+        return ("A partial link, as expected in block 1, where a token is still its projected pixels "
+                "plus a position.")
     if r > -0.3:
         return "Close to none: these weights follow something other than pixel likeness."
     return "Negative: this head prefers patches that look different from ours."
+
+
+def similar_sentence(f) -> str:
+    """Patches that look alike can still get very different weights: the spread among the most alike."""
+    ratio = f.similar_weight_ratio
+    if ratio >= 3:
+        return (f"And among the {f.similar_count} patches that look most like ours, the weights still differ "
+                f"by a factor of {ratio:.0f}.")
+    return f"Among the {f.similar_count} patches that look most like ours, the weights are within a factor of {ratio:.1f}."
 
 
 def contrib_sentence(f) -> str:
@@ -169,6 +178,7 @@ class EveryPatchAsks(NarratedScene):
             "matrix_sentence": matrix_sentence(f, T),
             "pixel_r": num.decimal(r, 2),
             "pixel_sentence": pixel_sentence(r),
+            "similar_sentence": similar_sentence(f),
             "last_r": num.decimal(last_r, 2),
             "contrib_sentence": contrib_sentence(f),
             "blocks_after": d.depth - 1 - f.block,
@@ -476,11 +486,16 @@ class EveryPatchAsks(NarratedScene):
                                y_label="attention weight", width=5.2, height=3.6,
                                y_range=(0.0, 1.05 * float(f.patch_weights[keep].max())), places=3)
             left.place(plot)
+            # The most alike quarter in the accent colour: alike pixels, yet weights far apart.
+            others = np.flatnonzero(keep)
+            for i in similar_patches(f.pixel_similarity, f.query):
+                plot.dots[int(np.searchsorted(others, i))].set_color(S.ACCENT)
             sim = HeatmapOnPhoto(self.trace.picture, f.pixel_similarity.reshape(d.grid, d.grid), "viridis",
                                  vmin=-1.0, vmax=1.0, label="pixel similarity", height=2.6)
             r = f.pixel_correlation
             stats = self.lines([
-                (f"correlation r = {num.decimal(r, 2).screen}  (r² = {num.percent(r * r).screen})", S.ACCENT),
+                (f"Pearson r = {num.decimal(r, 2).screen}  (r² = {num.percent(r * r).screen})", S.ACCENT),
+                (f"{f.similar_count} most alike (orange): weights differ {f.similar_weight_ratio:.0f}×", S.ACCENT),
                 f"block {d.depth}, same head: r = {num.decimal(f.last_block_pixel_correlation, 2).screen}",
                 (f"{d.N - 1} other patches; patch {f.query} left out", S.MUTED),
             ], S.SMALL, 0.2)
@@ -490,8 +505,9 @@ class EveryPatchAsks(NarratedScene):
                       run_time=cue.share(0.2))
             self.play(LaggedStart(*[GrowFromCenter(p) for p in plot.dots], lag_ratio=0.01),
                       run_time=cue.share(0.25))
-            self.play(FadeIn(stats[0]), FadeIn(stats[2]), run_time=cue.share(0.15))
+            self.play(FadeIn(stats[0]), FadeIn(stats[3]), run_time=cue.share(0.15))
             self.play(FadeIn(stats[1]), run_time=cue.share(0.1))
+            self.play(FadeIn(stats[2]), run_time=cue.share(0.1))
 
     def weighted_sum(self):
         d, f = self.dims, self.facts

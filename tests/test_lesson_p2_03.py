@@ -159,6 +159,14 @@ def test_pixel_similarity_and_its_correlation_with_attention(image, facts, tr):
                                                                abs=1e-6)
 
 
+def test_alike_patches_get_different_weights(facts):
+    sim, w = facts.pixel_similarity, facts.weights[1:]
+    others = [i for i in range(len(sim)) if i != facts.query]
+    alike = sorted(others, key=lambda i: -sim[i])[:len(others) // 4]
+    assert facts.similar_count == len(alike)
+    assert facts.similar_weight_ratio == pytest.approx(w[alike].max() / w[alike].min(), rel=1e-6)
+
+
 def test_the_neighbourhood_share(facts, tr):
     g = tr.dims.grid
     qr, qc = divmod(facts.query, g)

@@ -25,7 +25,7 @@ import torch
 
 BLOCK = 0  # block 1 on screen
 NEAR = 2  # "near the query": within 2 patches in both directions (a 5 x 5 neighbourhood)
-FACTS_VERSION = 1  # bump when OneHeadFacts changes, so cached facts are recomputed
+FACTS_VERSION = 2  # bump when OneHeadFacts changes, so cached facts are recomputed
 
 
 @dataclass
@@ -68,6 +68,8 @@ class OneHeadFacts:
     wq: np.ndarray  # (D, d) the head's query matrix: q = LN(x) @ wq + bq
     neighbourhood_share: float  # share of the query's patch weight within NEAR patches (Chebyshev) of it
     neighbourhood_area: float  # share of the patches lying there
+    similar_count: int  # the quarter of the other patches whose pixels are most like the query's
+    similar_weight_ratio: float  # largest / smallest weight among them: same pixel likeness, different weight
 
     @property
     def token(self) -> int:
@@ -121,6 +123,12 @@ def neighbourhood(grid: int, query: int, near: int = NEAR) -> np.ndarray:
     return (np.abs(rows - qr) <= near) & (np.abs(cols - qc) <= near)
 
 
+def similar_patches(similarity: np.ndarray, query: int) -> np.ndarray:
+    """The quarter of the other patches whose pixels are most like the query's (highest similarity)."""
+    others = np.array([i for i in np.argsort(-similarity, kind="stable") if i != query])
+    return others[:max(len(others) // 4, 2)]
+
+
 def pixel_correlation(similarity: np.ndarray, weights: np.ndarray, query: int) -> float:
     """Pearson r between pixel similarity and attention weight, over every patch except the query itself
     (its similarity to itself is 1 by definition and would inflate r)."""
@@ -163,6 +171,7 @@ def one_head_facts(model, trace, block: int = BLOCK) -> OneHeadFacts:
     wq = qkv_weight[head * d.head_dim:(head + 1) * d.head_dim].T  # (D, d)
     near = neighbourhood(d.grid, query)
     patch_w = wn[1:]
+    similar = similar_patches(sim.numpy(), query)
     return OneHeadFacts(
         block=block, head=head, query=query, top1=int(top1),
         patch_scores=patch_scores.numpy().copy(),
@@ -187,6 +196,8 @@ def one_head_facts(model, trace, block: int = BLOCK) -> OneHeadFacts:
         wq=wq.numpy().copy(),
         neighbourhood_share=float(patch_w[near].sum() / patch_w.sum()),
         neighbourhood_area=float(near.mean()),
+        similar_count=len(similar),
+        similar_weight_ratio=float(patch_w[similar].max() / patch_w[similar].min()),
     )
 
 

@@ -58,6 +58,21 @@ def six_places(x: float) -> num.Number:
     return num.Number(float(x), s, s, "1, to six decimal places" if s == "1.000000" else s)
 
 
+def weight_number(w: float) -> num.Number:
+    """A weight with enough decimals to show it: 0.41, but 0.003 rather than 0.00."""
+    return num.decimal(w, 2 if w >= 0.05 else 3)
+
+
+def share(p: float) -> num.Number:
+    """A share as a percentage, with a decimal when it is under 10 percent (0.3 percent, not 0)."""
+    return num.percent(p, 0 if p >= 0.1 else 1)
+
+
+def ratio_text(r: float) -> str:
+    """A ratio of weights: whole when large (22), one decimal when small (1.4)."""
+    return f"{r:.0f}" if r >= 10 else f"{r:.1f}"
+
+
 def token_name(token: int, query: int) -> str:
     if token == 0:
         return "CLS"
@@ -111,13 +126,13 @@ def similar_sentence(f) -> str:
     ratio = f.similar_weight_ratio
     if ratio >= 3:
         return (f"And among the {f.similar_count} patches that look most like ours, the weights still differ "
-                f"by a factor of {ratio:.0f}.")
-    return f"Among the {f.similar_count} patches that look most like ours, the weights are within a factor of {ratio:.1f}."
+                f"by a factor of {ratio_text(ratio)}.")
+    return f"Among the {f.similar_count} patches that look most like ours, the weights are within a factor of {ratio_text(ratio)}."
 
 
 def contrib_sentence(f) -> str:
     top_c, top_w = f.top_contributor(), f.top_weight_token()
-    w = num.decimal(f.weights[top_w], 2)
+    w = weight_number(f.weights[top_w])
     if top_c == top_w:
         return (f"The largest part of it comes from {token_name(top_c, f.query)}, "
                 f"which also has the largest weight, {w.spoken}.")
@@ -126,8 +141,8 @@ def contrib_sentence(f) -> str:
 
 
 def cls_share_sentence(f) -> str:
-    share_w = num.percent(f.weights[0])
-    share_c = num.percent(f.contribution_norms[0] / f.contribution_norms.sum())
+    share_w = share(f.weights[0])
+    share_c = share(f.contribution_norms[0] / f.contribution_norms.sum())
     lengths = np.linalg.norm(f.v, axis=1)
     shorter = lengths[0] < np.median(lengths)
     length_word = "shorter" if shorter else "longer"
@@ -144,7 +159,8 @@ class EveryPatchAsks(NarratedScene):
         T = d.T
         size = int(self.trace.input.shape[-1])
         on_cat = is_course_photo(self.inputs.image) and f.query in region_a(d.grid, d.P, size)
-        cls_parts = [num.decimal(w, 2).spoken for w in f.cls_weight_per_head]
+        places = 2 if f.cls_weight_per_head.min() >= 0.05 else 3
+        cls_parts = [num.decimal(w, places).spoken for w in f.cls_weight_per_head]
         top_other = f.strongest_other_patch()
         r, last_r = f.pixel_correlation, f.last_block_pixel_correlation
         return {
@@ -257,9 +273,10 @@ class EveryPatchAsks(NarratedScene):
                           right.width)
             head_title = S.text("weight this patch gives CLS, block 1:", S.SMALL, S.MUTED)
             rows = VGroup()
+            places = 2 if f.cls_weight_per_head.min() >= 0.05 else 3
             for h, w in enumerate(f.cls_weight_per_head):
                 chosen = h == f.head
-                t = S.text(f"head {h + 1}   {num.decimal(w, 2).screen}" + ("   ← least: our head" if chosen else ""),
+                t = S.text(f"head {h + 1}   {num.decimal(w, places).screen}" + ("   ← least: our head" if chosen else ""),
                            S.SMALL, S.ACCENT if chosen else S.INK, mono=True)
                 rows.add(t)
             rows.arrange(DOWN, aligned_edge=LEFT, buff=0.15)
@@ -429,7 +446,7 @@ class EveryPatchAsks(NarratedScene):
             other = f.strongest_other_patch()
             from manim import Square
             osq = Square(m.image.height / d.grid, color=S.BLUE, stroke_width=4).move_to(m.cell_center(other))
-            formula = tex(r"a_j = \frac{e^{s_j}}{\sum_{i=0}^{" + str(d.T - 1) + r"} e^{s_i}}", S.BODY)
+            formula = tex(r"a_j = \frac{e^{s_j}}{\sum_{i=0}^{" + str(d.T - 1) + r"} e^{s_i}}", S.HEADING)
             items = self.lines([
                 f"a_0 + a_1 + … + a_{d.T - 1} = {six_places(f.weight_sum).screen}",
                 (f"CLS (not on the photo): {num.decimal(f.weights[0], 3).screen}", S.ACCENT),
@@ -495,7 +512,7 @@ class EveryPatchAsks(NarratedScene):
             r = f.pixel_correlation
             stats = self.lines([
                 (f"Pearson r = {num.decimal(r, 2).screen}  (r² = {num.percent(r * r).screen})", S.ACCENT),
-                (f"{f.similar_count} most alike (orange): weights differ {f.similar_weight_ratio:.0f}×", S.ACCENT),
+                (f"{f.similar_count} most alike (orange): weights differ {ratio_text(f.similar_weight_ratio)}×", S.ACCENT),
                 f"block {d.depth}, same head: r = {num.decimal(f.last_block_pixel_correlation, 2).screen}",
                 (f"{d.N - 1} other patches; patch {f.query} left out", S.MUTED),
             ], S.SMALL, 0.2)
@@ -559,8 +576,8 @@ class EveryPatchAsks(NarratedScene):
                            "final LayerNorm → head", S.SMALL, S.INK)
             share_c = f.contribution_norms[0] / f.contribution_norms.sum()
             cls = self.lines([
-                (f"CLS: {num.percent(f.weights[0]).screen} of the weight,", S.ACCENT),
-                (f"{num.percent(share_c).screen} of the total length of the weighted values", S.ACCENT),
+                (f"CLS: {share(f.weights[0]).screen} of the weight,", S.ACCENT),
+                (f"{share(share_c).screen} of the total length of the weighted values", S.ACCENT),
             ], S.SMALL, 0.15)
             body = VGroup(note, chain, cls).arrange(DOWN, buff=0.55)
             L.MAIN.place(body, aligned=UP)

@@ -1,0 +1,605 @@
+"""Phase 2, lesson 7: Every patch asks every patch: 'how related are we?'
+
+One head of self-attention, by hand, for one query patch: LayerNorm first (pre-norm), Q = X Wq, K = X Wk,
+V = X Wv, the scores q . k / sqrt(d_head) against all T keys, the softmax row (on the photo, CLS apart),
+the whole T x T matrix of the head, and the weighted sum of the values. The patch, block and head are picked
+by the rules in vitmath/one_head.py; every number comes from those facts or from the trace, and every
+sentence that describes a map is chosen here from measured numbers.
+
+    manim -ql scenes/p2_03_every_patch_asks.py EveryPatchAsks
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, GrowFromCenter, LaggedStart, MathTex,
+                   VGroup, Write)
+
+from scenes.common import layout as L
+from scenes.common import numbers as num
+from scenes.common import style as S
+from scenes.common.attention import LOG_DECADES, AttentionMatrix
+from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, wrapped
+from scenes.common.heatmaps import ColorBar, HeatmapOnPhoto, heatmap_image
+from scenes.common.matrices import MatrixImage, NumericPreview
+from scenes.common.narrated import NarratedScene
+from scenes.common.photo_grid import PhotoGrid
+from scenes.common.scatter import ScatterPlot
+from scenes.common.values import is_course_photo
+from scenes.common.vectors import ScaleKey, VectorBar
+from vitmath.locality import region_a
+from vitmath.one_head import NEAR, cached_one_head_facts, similar_patches
+
+VASWANI = "Vaswani et al. 2017, Attention Is All You Need"
+JAIN = "Jain & Wallace 2019, Attention is not Explanation (NAACL)"
+KOBAYASHI = "Kobayashi et al. 2020, Attention is Not Only a Weight (EMNLP)"
+WEIGHT_CMAP = "inferno"
+STANDS_OUT = 3.0  # a mean weight this many times the even share 1/T "stands out"
+
+
+def tex(s: str, size: int = S.BODY, color: str = S.INK) -> MathTex:
+    return MathTex(s, font_size=size * 1.25, color=color)
+
+
+def and_list(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def root(n: int) -> num.Number:
+    """sqrt(n), written as an integer when it is one (sqrt(64) = 8)."""
+    r = math.sqrt(n)
+    return num.integer(int(r)) if r == int(r) else num.decimal(r, 2)
+
+
+def six_places(x: float) -> num.Number:
+    """A sum shown to six decimals; spoken as "1, to six decimal places" when that is what it reads."""
+    s = f"{x:.6f}"
+    return num.Number(float(x), s, s, "1, to six decimal places" if s == "1.000000" else s)
+
+
+def weight_number(w: float) -> num.Number:
+    """A weight with enough decimals to show it: 0.41, but 0.003 rather than 0.00."""
+    return num.decimal(w, 2 if w >= 0.05 else 3)
+
+
+def share(p: float) -> num.Number:
+    """A share as a percentage, with a decimal when it is under 10 percent (0.3 percent, not 0)."""
+    return num.percent(p, 0 if p >= 0.1 else 1)
+
+
+def ratio_text(r: float) -> str:
+    """A ratio of weights: whole when large (22), one decimal when small (1.4)."""
+    return f"{r:.0f}" if r >= 10 else f"{r:.1f}"
+
+
+def token_name(token: int, query: int) -> str:
+    if token == 0:
+        return "CLS"
+    return "our patch itself" if token == 1 + query else f"patch {token - 1}"
+
+
+def map_sentence(f, T: int) -> str:
+    """What the query's weights on the photo show, from measured numbers."""
+    w = f.patch_weights
+    if w.max() < 2.0 / T:
+        return (f"The weights are nearly even: none is as much as twice the even share, "
+                f"1 over {T}.")
+    near, area = num.percent(f.neighbourhood_share), num.percent(f.neighbourhood_area)
+    where = f"the patches within {NEAR} rows and columns of ours, {area.spoken} of the photo,"
+    if f.neighbourhood_share > 1.5 * f.neighbourhood_area:
+        return f"It leans to the neighbourhood: {where} get {near.spoken} of the patch weight."
+    if f.neighbourhood_share < f.neighbourhood_area / 1.5:
+        return f"It looks away from the neighbourhood: {where} get only {near.spoken} of the patch weight."
+    return f"The neighbourhood gets about its share: {where} get {near.spoken} of the patch weight."
+
+
+def matrix_sentence(f, T: int) -> str:
+    cls_ratio, diag_ratio = f.mean_cls_column * T, f.mean_diagonal * T
+    mean_cls, mean_diag = num.decimal(f.mean_cls_column, 3), num.decimal(f.mean_diagonal, 3)
+    if cls_ratio > STANDS_OUT:
+        s = (f"The CLS column is bright: on average a patch gives CLS {mean_cls.spoken}, "
+             f"{cls_ratio:.0f} times the even share.")
+    else:
+        s = f"The CLS column does not stand out: on average a patch gives CLS {mean_cls.spoken}."
+    if diag_ratio > STANDS_OUT:
+        s += f" The diagonal is bright too: a patch gives itself {mean_diag.spoken} on average."
+    else:
+        s += f" The diagonal does not stand out: a patch gives itself {mean_diag.spoken} on average."
+    return s
+
+
+def pixel_sentence(r: float) -> str:
+    if r >= 0.7:
+        return ("Strong here: in block 1 a token is still mostly its own pixels, projected, plus a position. "
+                "Still, W q and W k decide which pixel patterns count.")
+    if r >= 0.3:
+        return ("A partial link, as expected in block 1, where a token is still its projected pixels "
+                "plus a position.")
+    if r > -0.3:
+        return "Close to none: these weights follow something other than pixel likeness."
+    return "Negative: this head prefers patches that look different from ours."
+
+
+def similar_sentence(f) -> str:
+    """Patches that look alike can still get very different weights: the spread among the most alike."""
+    ratio = f.similar_weight_ratio
+    if ratio >= 3:
+        return (f"And among the {f.similar_count} patches that look most like ours, the weights still differ "
+                f"by a factor of {ratio_text(ratio)}.")
+    return f"Among the {f.similar_count} patches that look most like ours, the weights are within a factor of {ratio_text(ratio)}."
+
+
+def contrib_sentence(f) -> str:
+    top_c, top_w = f.top_contributor(), f.top_weight_token()
+    w = weight_number(f.weights[top_w])
+    if top_c == top_w:
+        return (f"The largest part of it comes from {token_name(top_c, f.query)}, "
+                f"which also has the largest weight, {w.spoken}.")
+    return (f"The largest weight, {w.spoken}, goes to {token_name(top_w, f.query)}, but the largest part of "
+            f"the new vector comes from {token_name(top_c, f.query)}, whose weighted value is longer.")
+
+
+def cls_share_sentence(f) -> str:
+    share_w = share(f.weights[0])
+    share_c = share(f.contribution_norms[0] / f.contribution_norms.sum())
+    lengths = np.linalg.norm(f.v, axis=1)
+    shorter = lengths[0] < np.median(lengths)
+    length_word = "shorter" if shorter else "longer"
+    only = "only " if share_c.value < share_w.value else ""
+    return (f"CLS holds {share_w.spoken} of our patch's weight, and its value vector is {length_word} than most: "
+            f"it makes up {only}{share_c.spoken} of the total length of the weighted values.")
+
+
+class EveryPatchAsks(NarratedScene):
+
+    def extra_values(self):
+        d = self.trace.dims
+        self.facts = f = cached_one_head_facts(self.inputs.model, self.inputs.weights, self.inputs.image)
+        T = d.T
+        size = int(self.trace.input.shape[-1])
+        on_cat = is_course_photo(self.inputs.image) and f.query in region_a(d.grid, d.P, size)
+        places = 2 if f.cls_weight_per_head.min() >= 0.05 else 3
+        cls_parts = [num.decimal(w, places).spoken for w in f.cls_weight_per_head]
+        top_other = f.strongest_other_patch()
+        r, last_r = f.pixel_correlation, f.last_block_pixel_correlation
+        return {
+            "num_tokens": T,
+            "head_dim": d.head_dim,
+            "query": f.query,
+            "query_row": f.query // d.grid,
+            "query_col": f.query % d.grid,
+            "query_place": ("On the course photo, it lies in the pasted cat picture."
+                            if on_cat else ""),
+            "cls_weights_spoken": and_list(cls_parts),
+            "head_no": f.head + 1,
+            "x_shape": num.shape(T, d.D),
+            "w_shape": num.shape(d.D, d.head_dim),
+            "q_shape": num.shape(T, d.head_dim),
+            "x_mean": num.decimal(f.x_mean, 3),
+            "x_std": num.decimal(f.x_std, 2),
+            "sqrt_head_dim": root(d.head_dim),
+            "raw_cls": num.decimal(f.raw_scores[0], 1),
+            "score_cls": num.decimal(f.scores[0], 2),
+            "raw_self": num.decimal(f.raw_scores[f.token], 1),
+            "score_self": num.decimal(f.scores[f.token], 2),
+            "unscaled_max": num.decimal(f.unscaled_max_weight, 3),
+            "scaled_max": num.decimal(f.weights.max(), 3),
+            "weight_sum": six_places(f.weight_sum),
+            "cls_weight": num.decimal(f.weights[0], 3),
+            "self_weight": num.decimal(f.weights[f.token], 3),
+            "top_other": top_other,
+            "top_other_weight": num.decimal(f.weights[1 + top_other], 3),
+            "map_sentence": map_sentence(f, T),
+            "matrix_sentence": matrix_sentence(f, T),
+            "pixel_r": num.decimal(r, 2),
+            "pixel_sentence": pixel_sentence(r),
+            "similar_sentence": similar_sentence(f),
+            "last_r": num.decimal(last_r, 2),
+            "contrib_sentence": contrib_sentence(f),
+            "blocks_after": d.depth - 1 - f.block,
+            "cls_share_sentence": cls_share_sentence(f),
+        }
+
+    # ------------------------------------------------------------------ what the cues share
+    def weight_map(self, height: float, label: str = "attention weight") -> HeatmapOnPhoto:
+        """The query's weights on the N patches, over the photo (CLS is not on it)."""
+        f, g = self.facts, self.dims.grid
+        return HeatmapOnPhoto(self.trace.picture, f.patch_weights.reshape(g, g), WEIGHT_CMAP, vmin=0.0,
+                              label=label, height=height)
+
+    def query_square(self, where, color: str = S.INK):
+        """An outline on the query patch of a PhotoGrid or a HeatmapOnPhoto."""
+        side = (where.cell_side if hasattr(where, "cell_side") else where.image.height / self.dims.grid)
+        from manim import Square
+        return Square(side, color=color, stroke_width=4).move_to(where.cell_center(self.facts.query))
+
+    def lines(self, items, size: int = S.SMALL, buff: float = 0.3) -> VGroup:
+        """Left-aligned lines of text; an item is a string or (string, colour)."""
+        out = VGroup()
+        for it in items:
+            s, c = (it, S.INK) if isinstance(it, str) else it
+            out.add(S.text(s, size, c))
+        return out.arrange(DOWN, aligned_edge=LEFT, buff=buff)
+
+    def cues(self):
+        return [self.hook, self.pick, self.layernorm, self.qkv, self.scores, self.scaling, self.softmax,
+                self.matrix, self.not_pixels, self.weighted_sum, self.not_explanation, self.recap]
+
+    # ------------------------------------------------------------------ cues
+    def hook(self):
+        d, f = self.dims, self.facts
+        with self.narrate("hook") as cue:
+            self.show_title(cue, hold=0.15)
+            g = PhotoGrid(self.trace.picture, d.grid, height=5.0, patch_pixels=self.trace.patch_pixels)
+            L.LEFT.place(g)
+            sq = self.query_square(g)
+            right = L.RIGHT
+            ask = S.text(f"patch {f.query} asks all {d.T} tokens:", S.BODY)
+            q = S.text("how related are we?", S.HEADING, S.ACCENT)
+            # log10 of the weights: the CLS weight would leave every patch black on a linear scale.
+            logw = np.log10(np.maximum(f.weights, 10.0 ** -LOG_DECADES))
+            strip = heatmap_image(logw[None, :], WEIGHT_CMAP, -LOG_DECADES, 0.0, height=0.45,
+                                  width=right.width * 0.9)
+            key = ScaleKey(WEIGHT_CMAP, -LOG_DECADES, 0.0, width=1.2, places=0)
+            key_l = S.text("log10 weight", S.TINY, S.MUTED)
+            ends = Group(S.text("CLS", S.TINY, S.ACCENT).next_to(strip, DOWN, buff=0.1, aligned_edge=LEFT),
+                         S.text(f"token {d.T - 1}", S.TINY, S.MUTED).next_to(strip, DOWN, buff=0.1,
+                                                                            aligned_edge=RIGHT),
+                         Group(key_l, key).arrange(RIGHT, buff=0.15).next_to(strip, DOWN, buff=0.45))
+            cap = S.text(f"one row of {d.T} weights, sum = {num.decimal(f.weight_sum, 3).screen}", S.SMALL,
+                         S.MUTED)
+            panel = Group(ask, q, Group(strip, ends), cap).arrange(DOWN, buff=0.45)
+            right.place(panel)
+            self.play(FadeIn(g), run_time=cue.share(0.08))
+            self.play(Create(sq), FadeIn(ask), run_time=cue.share(0.08))
+            self.play(Write(q), run_time=cue.share(0.1))
+            self.play(FadeIn(strip), FadeIn(ends), FadeIn(cap), run_time=cue.share(0.12))
+
+    def pick(self):
+        d, f, v = self.dims, self.facts, self.values
+        with self.narrate("pick") as cue:
+            self.add(Heading("One patch, one block, one head"))
+            top1 = self.trace.top5[0][1]
+            left, right = L.MAIN.split(0.48)
+            m = HeatmapOnPhoto(self.trace.picture, f.patch_scores.reshape(d.grid, d.grid), "viridis",
+                               label=f"'{top1}' score of each patch's output", height=4.6)
+            left.place(m)
+            sq = self.query_square(m)
+            rule = wrapped(f"query: the patch whose final output the classifier scores highest for '{top1}': "
+                           f"patch {f.query} (row {v['query_row']}, column {v['query_col']})", S.SMALL,
+                           right.width)
+            blk = wrapped("block 1: its input is the embedded patches + positions, CLS in front", S.SMALL,
+                          right.width)
+            head_title = S.text("weight this patch gives CLS, block 1:", S.SMALL, S.MUTED)
+            rows = VGroup()
+            places = 2 if f.cls_weight_per_head.min() >= 0.05 else 3
+            for h, w in enumerate(f.cls_weight_per_head):
+                chosen = h == f.head
+                t = S.text(f"head {h + 1}   {num.decimal(w, places).screen}" + ("   ← least: our head" if chosen else ""),
+                           S.SMALL, S.ACCENT if chosen else S.INK, mono=True)
+                rows.add(t)
+            rows.arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+            panel = VGroup(rule, blk, head_title, rows).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
+            right.place(panel, aligned=LEFT)
+            self.play(FadeIn(m), run_time=cue.share(0.12))
+            self.play(Create(sq), FadeIn(rule), run_time=cue.share(0.15))
+            self.play(FadeIn(blk), run_time=cue.share(0.2))
+            self.play(FadeIn(head_title), LaggedStart(*[FadeIn(r) for r in rows], lag_ratio=0.3),
+                      run_time=cue.share(0.25))
+
+    def layernorm(self):
+        d, f, v = self.dims, self.facts, self.values
+        with self.narrate("layernorm") as cue:
+            self.add(Heading("Step 1: LayerNorm first (pre-norm)"))
+            flow = tex(r"X_{\text{mid}} = X + \mathrm{Attention}\big(\mathrm{LN}(X)\big)", S.BODY)
+            shape = S.text(f"X: {v['x_shape'].screen}, one row per token", S.SMALL, S.MUTED)
+            ln = tex(r"\mathrm{LN}(x) = \gamma \odot \frac{x - \mu}{\sigma} + \beta", S.BODY, S.ACCENT)
+            top = VGroup(VGroup(flow, shape).arrange(DOWN, buff=0.15), ln).arrange(RIGHT, buff=1.0)
+            L.MAIN.place(top, aligned=UP)
+            w = 7.0
+            normed = (f.x_row - f.x_mean) / f.x_std
+            bars = Group(
+                VectorBar(f.x_row, width=w, label=None, length_name="D"),
+                VectorBar(normed, width=w, label=None, length_name=None),
+                VectorBar(f.ln_row, width=w, label=None, length_name=None),
+            ).arrange(DOWN, buff=0.55)
+            names = [f"x, patch {f.query}", "(x − μ) / σ", "LN(x)"]
+            stats = [f"mean {num.decimal(f.x_mean, 3).screen}, spread {num.decimal(f.x_std, 2).screen}",
+                     f"mean {num.decimal(f.normed_mean, 2).screen}, spread {num.decimal(f.normed_std, 2).screen}",
+                     "learned scale γ and shift β, per feature"]
+            labels = VGroup()
+            for b, n, s in zip(bars, names, stats):
+                lab = VGroup(S.text(n, S.SMALL, S.INK), S.text(s, S.TINY, S.MUTED)).arrange(DOWN, aligned_edge=LEFT,
+                                                                                          buff=0.08)
+                lab.next_to(b.strip, LEFT, buff=0.3)
+                labels.add(lab)
+            body = Group(bars, labels)
+            L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, top.get_bottom()[1] - 0.3).place(body)
+            self.play(Write(flow), FadeIn(shape), run_time=cue.share(0.2))
+            self.play(FadeIn(bars[0]), FadeIn(labels[0]), run_time=cue.share(0.2))
+            self.play(Write(ln), run_time=cue.share(0.1))
+            self.play(FadeIn(bars[1]), FadeIn(labels[1]), run_time=cue.share(0.2))
+            self.play(FadeIn(bars[2]), FadeIn(labels[2]), run_time=cue.share(0.15))
+
+    def qkv(self):
+        d, f = self.dims, self.facts
+        with self.narrate("qkv") as cue:
+            self.add(Heading(f"Step 2: queries, keys and values (head {f.head + 1})"))
+            eqs = tex(r"Q = X W_q \qquad K = X W_k \qquad V = X W_v", S.BODY)
+            dh = tex(rf"d_{{\text{{head}}}} = D / H = {d.D} / {d.H} = {d.head_dim}", S.SMALL, S.ACCENT)
+            top = VGroup(eqs, dh).arrange(RIGHT, buff=0.8)
+            L.MAIN.place(top, aligned=UP)
+            X = self.trace.blocks[f.block].ln1
+            Q = self.trace.blocks[f.block].q[f.head]
+            h = 3.0
+            mx = MatrixImage(X, height=h, row_label="{n} tokens", col_label="D = {n}")
+            mw = MatrixImage(f.wq, height=h * d.D / d.T, col_label="{n}")
+            mq = MatrixImage(Q, height=h, col_label="{n}")
+            names = [S.text(s, S.SMALL, S.INK) for s in ("LN(X)", "W_q", "Q")]
+            times, eq = S.text("×", S.HEADING, S.MUTED), S.text("=", S.HEADING, S.MUTED)
+            row = Group(mx, times, mw, eq, mq).arrange(RIGHT, buff=0.4)
+            for n, m in zip(names, (mx, mw, mq)):
+                n.next_to(m.image, DOWN, buff=0.6)
+            mats = Group(row, *names)
+            left, right = L.MAIN.split(0.62)
+            mats_region = L.Region(left.left, left.right, left.bottom, top.get_bottom()[1] - 0.3)
+            mats_region.place(mats)
+            qrow = mq.highlight_row(f.token)
+            prev = NumericPreview(f.q[None, :], rows=(0,), cols=(0, 1, 2, -1), places=2, index_labels=True)
+            cap = S.text(f"q of patch {f.query} (row {f.token} of Q)", S.SMALL, S.ACCENT)
+            note = wrapped(f"in the code one qkv matrix ({d.D}, {3 * d.D}) makes Q, K, V of all {d.H} heads; "
+                           f"head {f.head + 1} is its slice", S.TINY, right.width, S.MUTED)
+            panel = VGroup(cap, prev, note).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+            r_region = L.Region(right.left, right.right, right.bottom, top.get_bottom()[1] - 0.3)
+            r_region.place(panel, aligned=LEFT)
+            self.play(Write(eqs), run_time=cue.share(0.25))
+            self.play(FadeIn(mats), run_time=cue.share(0.15))
+            self.play(FadeIn(dh), run_time=cue.share(0.15))
+            self.play(Create(qrow), FadeIn(cap), FadeIn(prev), run_time=cue.share(0.15))
+            self.play(FadeIn(note), run_time=cue.share(0.1))
+
+    def scores(self):
+        d, f = self.dims, self.facts
+        with self.narrate("scores") as cue:
+            self.add(Heading("Step 3: the query meets every key"))
+            formula = tex(rf"s_j = \frac{{q \cdot k_j}}{{\sqrt{{d_\text{{head}}}}}}"
+                          rf"= \frac{{q \cdot k_j}}{{{root(d.head_dim).tex}}}\qquad j = 0, \dots, {d.T - 1}",
+                          S.BODY)
+            L.MAIN.place(formula, aligned=UP)
+            picks = [0, f.token, 1 + f.strongest_other_patch(), 1 + f.weakest_patch()]
+            header = ["token", "q · k", f"÷ {root(d.head_dim).screen} = score"]
+            cells = [header] + [[token_name(t, f.query), num.decimal(f.raw_scores[t], 2).screen,
+                                 num.decimal(f.scores[t], 2).screen] for t in picks]
+            table = VGroup()
+            for r, row in enumerate(cells):
+                color = S.MUTED if r == 0 else S.INK
+                table.add(VGroup(*[S.text(c, S.SMALL, color, mono=r > 0 and k > 0) for k, c in enumerate(row)]))
+            widths = [max(table[r][k].width for r in range(len(cells))) for k in range(3)]
+            for r, line in enumerate(table):
+                x = 0.0
+                for k, m in enumerate(line):
+                    m.move_to([x + widths[k], -0.55 * r, 0], aligned_edge=RIGHT if k else LEFT)
+                    if k == 0:
+                        m.move_to([x, -0.55 * r, 0], aligned_edge=LEFT)
+                    x += widths[k] + 0.8
+            bar = VectorBar(f.scores, width=9.0, label=None, length_name="T", cmap="coolwarm")
+            bar_cap = S.text(f"all {d.T} scores of patch {f.query}, CLS first", S.SMALL, S.MUTED)
+            bar_cap.next_to(bar.strip, UP, buff=0.15, aligned_edge=LEFT)
+            body = Group(table, Group(bar, bar_cap)).arrange(DOWN, buff=0.7)
+            region = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, formula.get_bottom()[1] - 0.3)
+            region.place(body)
+            self.play(Write(formula), run_time=cue.share(0.2))
+            self.play(FadeIn(table[0]), run_time=cue.share(0.05))
+            for line in table[1:]:
+                self.play(FadeIn(line), run_time=cue.share(0.12))
+            self.play(FadeIn(bar), FadeIn(bar_cap), run_time=cue.share(0.15))
+
+    def scaling(self):
+        d, f = self.dims, self.facts
+        with self.narrate("scaling") as cue:
+            self.add(Heading(f"Why divide by √d_head, not √D?"))
+            left, right = L.MAIN.split(0.46)
+            dot = tex(rf"q \cdot k = \sum_{{m=1}}^{{{d.head_dim}}} q_m\, k_m", S.BODY)
+            var = VGroup(tex(r"q_m, k_m \text{ independent, mean } 0,\ \text{variance } 1", S.SMALL),
+                         tex(r"\Rightarrow\ \mathrm{Var}(q\cdot k) = d_\text{head}", S.BODY)).arrange(
+                DOWN, aligned_edge=LEFT, buff=0.2)
+            why = wrapped(f"each head sums its own {d.head_dim} products, not all {d.D} of the token", S.SMALL,
+                          left.width, S.ACCENT)
+            lp = VGroup(dot, var, why).arrange(DOWN, aligned_edge=LEFT, buff=0.45)
+            left.place(lp, aligned=LEFT)
+            spread = self.lines([
+                (f"this head, all {d.T}×{d.T} pairs:", S.MUTED),
+                f"spread of q · k       {num.decimal(f.raw_score_std, 2).screen}",
+                f"spread of q · k / {root(d.head_dim).screen}   {num.decimal(f.scaled_score_std, 2).screen}",
+            ], S.SMALL, 0.2)
+            w = right.width
+            unscaled = np.exp(f.raw_scores - f.raw_scores.max())
+            unscaled /= unscaled.sum()
+            strips = Group()
+            for name, row in ((f"softmax(q · k): largest {num.decimal(f.unscaled_max_weight, 3).screen}", unscaled),
+                              (f"softmax(q · k / {root(d.head_dim).screen}): largest "
+                               f"{num.decimal(f.weights.max(), 3).screen}", f.weights)):
+                logw = np.log10(np.maximum(np.asarray(row), 10.0 ** -LOG_DECADES))
+                img = heatmap_image(logw[None, :], WEIGHT_CMAP, -LOG_DECADES, 0.0, height=0.4, width=0.85 * w)
+                strips.add(Group(S.text(name, S.SMALL), img).arrange(DOWN, aligned_edge=LEFT, buff=0.12))
+            strips.arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+            bar = ColorBar(WEIGHT_CMAP, -LOG_DECADES, 0.0, "log10 weight", height=1.8, ticks=LOG_DECADES + 1)
+            bar.next_to(strips, RIGHT, buff=0.2)
+            rp = Group(spread, Group(strips, bar)).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
+            right.place(rp, aligned=LEFT)
+            cite = CitationCard(VASWANI, "Section 3.2.1", "footnote 4")
+            self.play(Write(dot), FadeIn(cite), run_time=cue.share(0.12))
+            self.play(FadeIn(var), run_time=cue.share(0.2))
+            self.play(FadeIn(why), run_time=cue.share(0.15))
+            self.play(FadeIn(spread), run_time=cue.share(0.15))
+            self.play(FadeIn(strips), FadeIn(bar), run_time=cue.share(0.15))
+
+    def softmax(self):
+        d, f = self.dims, self.facts
+        with self.narrate("softmax") as cue:
+            self.add(Heading("Step 4: softmax over the keys"))
+            left, right = L.MAIN.split(0.5)
+            m = self.weight_map(height=4.8)
+            left.place(m)
+            sq = self.query_square(m)
+            other = f.strongest_other_patch()
+            from manim import Square
+            osq = Square(m.image.height / d.grid, color=S.BLUE, stroke_width=4).move_to(m.cell_center(other))
+            formula = tex(r"a_j = \frac{e^{s_j}}{\sum_{i=0}^{" + str(d.T - 1) + r"} e^{s_i}}", S.HEADING)
+            items = self.lines([
+                f"a_0 + a_1 + … + a_{d.T - 1} = {six_places(f.weight_sum).screen}",
+                (f"CLS (not on the photo): {num.decimal(f.weights[0], 3).screen}", S.ACCENT),
+                f"the {d.N} patches: {num.decimal(f.patch_weights.sum(), 3).screen}",
+                (f"patch {f.query} itself: {num.decimal(f.weights[f.token], 3).screen}", S.ACCENT),
+                (f"patch {other}, strongest other: {num.decimal(f.weights[1 + other], 3).screen}", S.BLUE),
+                (f"within {NEAR} rows/cols: {num.percent(f.neighbourhood_share).screen} of patch weight "
+                 f"({num.percent(f.neighbourhood_area).screen} of patches)", S.MUTED),
+            ], S.SMALL, 0.22)
+            panel = VGroup(formula, items).arrange(DOWN, aligned_edge=LEFT, buff=0.45)
+            right.place(panel, aligned=LEFT)
+            self.play(Write(formula), run_time=cue.share(0.12))
+            self.play(FadeIn(items[0]), run_time=cue.share(0.12))
+            self.play(FadeIn(m), FadeIn(items[1]), FadeIn(items[2]), run_time=cue.share(0.15))
+            self.play(Create(sq), FadeIn(items[3]), run_time=cue.share(0.12))
+            self.play(Create(osq), FadeIn(items[4]), run_time=cue.share(0.12))
+            self.play(FadeIn(items[5]), run_time=cue.share(0.1))
+
+    def matrix(self):
+        d, f = self.dims, self.facts
+        with self.narrate("matrix") as cue:
+            self.add(Heading(f"The whole head: {d.T} rows, one per token"))
+            left, right = L.MAIN.split(0.55)
+            am = AttentionMatrix(f.attn, height=4.6, label=f"block {f.block + 1}, head {f.head + 1}",
+                                 log_scale=True)
+            left.place(am)
+            row = am.row_marker(f.token)
+            T = d.T
+            items = self.lines([
+                (f"outlined: row {f.token}, patch {f.query}'s row", S.ACCENT),
+                "row i: where token i looks",
+                "column j: how much everyone reads token j",
+                f"every row sums to 1 (max error {num.scientific(f.max_row_sum_error).screen})",
+                (f"mean weight on CLS: {num.decimal(f.mean_cls_column, 3).screen} "
+                 f"({f.mean_cls_column * T:.0f} × 1/{T})", S.ACCENT),
+                (f"mean weight on itself: {num.decimal(f.mean_diagonal, 3).screen} "
+                 f"({f.mean_diagonal * T:.0f} × 1/{T})", S.ACCENT),
+            ], S.SMALL, 0.3)
+            right.place(items, aligned=LEFT)
+            self.play(FadeIn(am), run_time=cue.share(0.15))
+            self.play(FadeIn(items[1]), FadeIn(items[2]), run_time=cue.share(0.15))
+            self.play(Create(row), FadeIn(items[0]), run_time=cue.share(0.15))
+            self.play(FadeIn(items[3]), run_time=cue.share(0.1))
+            self.play(FadeIn(items[4]), FadeIn(items[5]), run_time=cue.share(0.15))
+
+    def not_pixels(self):
+        d, f = self.dims, self.facts
+        with self.narrate("not-pixels") as cue:
+            self.add(Heading("q · k is learned compatibility, not pixel likeness"))
+            keep = np.arange(d.N) != f.query
+            left, right = L.MAIN.split(0.55)
+            plot = ScatterPlot(f.pixel_similarity[keep], f.patch_weights[keep],
+                               x_label=f"cosine similarity of pixels to patch {f.query}",
+                               y_label="attention weight", width=5.2, height=3.6,
+                               y_range=(0.0, 1.05 * float(f.patch_weights[keep].max())), places=3)
+            left.place(plot)
+            # The most alike quarter in the accent colour: alike pixels, yet weights far apart.
+            others = np.flatnonzero(keep)
+            for i in similar_patches(f.pixel_similarity, f.query):
+                plot.dots[int(np.searchsorted(others, i))].set_color(S.ACCENT)
+            sim = HeatmapOnPhoto(self.trace.picture, f.pixel_similarity.reshape(d.grid, d.grid), "viridis",
+                                 vmin=-1.0, vmax=1.0, label="pixel similarity", height=2.6)
+            r = f.pixel_correlation
+            stats = self.lines([
+                (f"Pearson r = {num.decimal(r, 2).screen}  (r² = {num.percent(r * r).screen})", S.ACCENT),
+                (f"{f.similar_count} most alike (orange): weights differ {ratio_text(f.similar_weight_ratio)}×", S.ACCENT),
+                f"block {d.depth}, same head: r = {num.decimal(f.last_block_pixel_correlation, 2).screen}",
+                (f"{d.N - 1} other patches; patch {f.query} left out", S.MUTED),
+            ], S.SMALL, 0.2)
+            rp = Group(sim, stats).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
+            right.place(rp, aligned=LEFT)
+            self.play(FadeIn(plot.axes), FadeIn(plot.ticks), FadeIn(plot.labels), FadeIn(sim),
+                      run_time=cue.share(0.2))
+            self.play(LaggedStart(*[GrowFromCenter(p) for p in plot.dots], lag_ratio=0.01),
+                      run_time=cue.share(0.25))
+            self.play(FadeIn(stats[0]), FadeIn(stats[3]), run_time=cue.share(0.15))
+            self.play(FadeIn(stats[1]), run_time=cue.share(0.1))
+            self.play(FadeIn(stats[2]), run_time=cue.share(0.1))
+
+    def weighted_sum(self):
+        d, f = self.dims, self.facts
+        with self.narrate("weighted-sum") as cue:
+            self.add(Heading("Step 5: take home the weighted sum of the values"))
+            formula = tex(rf"z = \sum_{{j=0}}^{{{d.T - 1}}} a_j\, v_j", S.BODY)
+            prev = NumericPreview(f.new_vector[None, :], rows=(0,), cols=(0, 1, 2, 3, -1), places=3)
+            cap = S.text(f"z, the new vector of patch {f.query}: {d.head_dim} numbers", S.SMALL, S.ACCENT)
+            top = VGroup(formula, VGroup(cap, prev).arrange(DOWN, aligned_edge=LEFT, buff=0.2)).arrange(
+                RIGHT, buff=0.8)
+            L.MAIN.place(top, aligned=UP)
+            order = np.argsort(-f.contribution_norms, kind="stable")[:4]
+            head = ["token", "weight a_j", "length |a_j v_j|"]
+            cells = [head] + [[token_name(int(t), f.query), num.decimal(f.weights[t], 3).screen,
+                               num.decimal(f.contribution_norms[t], 3).screen] for t in order]
+            table = VGroup()
+            widths = None
+            rows = [[S.text(c, S.SMALL, S.MUTED if r == 0 else S.INK, mono=r > 0 and k > 0)
+                     for k, c in enumerate(row)] for r, row in enumerate(cells)]
+            widths = [max(rows[r][k].width for r in range(len(rows))) for k in range(3)]
+            for r, line in enumerate(rows):
+                x = 0.0
+                for k, m in enumerate(line):
+                    m.move_to([x + (widths[k] if k else 0), -0.5 * r, 0], aligned_edge=RIGHT if k else LEFT)
+                    x += widths[k] + 0.6
+                table.add(VGroup(*line))
+            proj = tex(r"x + \big[\, z^{(1)} \,\|\, \cdots \,\|\, z^{(" + str(d.H) + r")} \,\big]\, W_o",
+                       S.BODY)
+            proj_l = self.lines([f"{d.H} heads × {d.head_dim} = {d.D} numbers side by side",
+                                 f"output projection W_o: {num.shape(d.D, d.D).screen}",
+                                 "added to x on the residual path",
+                                 ("how the heads differ: next lesson", S.MUTED)], S.SMALL, 0.15)
+            bottom = Group(table, VGroup(proj, proj_l).arrange(DOWN, aligned_edge=LEFT, buff=0.3)).arrange(
+                RIGHT, buff=1.0, aligned_edge=UP)
+            region = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, top.get_bottom()[1] - 0.4)
+            region.place(bottom)
+            self.play(Write(formula), run_time=cue.share(0.12))
+            self.play(FadeIn(cap), FadeIn(prev), run_time=cue.share(0.15))
+            self.play(FadeIn(table), run_time=cue.share(0.2))
+            self.play(Write(proj), FadeIn(proj_l), run_time=cue.share(0.2))
+
+    def not_explanation(self):
+        d, f = self.dims, self.facts
+        with self.narrate("not-explanation") as cue:
+            self.add(Heading("Attention weights are not an explanation"))
+            note = CaveatNote("a weight says how much of a value is mixed in, in one head of one block; "
+                              "it does not say why the model predicts what it predicts", width=L.MAIN.width * 0.8)
+            chain = S.text(f"weights → W_o → + residual → MLP → {d.depth - 1 - f.block} more blocks → "
+                           "final LayerNorm → head", S.SMALL, S.INK)
+            share_c = f.contribution_norms[0] / f.contribution_norms.sum()
+            cls = self.lines([
+                (f"CLS: {share(f.weights[0]).screen} of the weight,", S.ACCENT),
+                (f"{share(share_c).screen} of the total length of the weighted values", S.ACCENT),
+            ], S.SMALL, 0.15)
+            body = VGroup(note, chain, cls).arrange(DOWN, buff=0.55)
+            L.MAIN.place(body, aligned=UP)
+            c1 = CitationCard(KOBAYASHI, "Section 3")
+            c2 = CitationCard(JAIN, "Section 4").next_to(c1, UP, buff=0.1, aligned_edge=RIGHT)
+            self.play(FadeIn(note), run_time=cue.share(0.15))
+            self.play(FadeIn(chain), run_time=cue.share(0.2))
+            self.play(FadeIn(cls), run_time=cue.share(0.2))
+            self.play(FadeIn(c2), FadeIn(c1), run_time=cue.share(0.1))
+
+    def recap(self):
+        d = self.dims
+        with self.narrate("recap") as cue:
+            self.add(Heading("Takeaway"))
+            steps = tex(r"\mathrm{LN}\ \to\ Q, K, V\ \to\ \frac{q\cdot k}{\sqrt{d_\text{head}}}"
+                        r"\ \to\ \mathrm{softmax}\ \to\ \sum_j a_j v_j", S.BODY, S.ACCENT)
+            take = wrapped("In each head, every token scores its query against all keys; a softmax turns the scores "
+                           "into a row of weights that sums to 1; the token takes home the weighted sum of the "
+                           "values.", S.BODY, L.MAIN.width * 0.85)
+            body = VGroup(steps, take).arrange(DOWN, buff=0.6)
+            L.MAIN.place(body)
+            foot = NextLessonFooter(self.lesson, f"the {d.H} heads of a block side by side")
+            self.play(Write(steps), run_time=cue.share(0.25))
+            self.play(FadeIn(take), run_time=cue.share(0.3))
+            self.play(FadeIn(foot), run_time=cue.share(0.1))

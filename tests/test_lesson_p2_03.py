@@ -1,0 +1,208 @@
+"""The one-head lesson's numbers, recomputed independently of vitmath.one_head and vitmath.tracing.
+
+LayerNorm, q, k and v are recomputed from timm's own modules and the model's qkv weights; the attention row is
+checked against timm's own attention probabilities (captured inside its Attention module) and against the
+trace's stored probabilities; the query and head rules, the pixel correlation and the weighted sum are redone
+here with torch and numpy; and the scene's spoken values are checked against the facts.
+"""
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import vitmath
+from scenes.common import numbers as num
+from scenes.common.inputs import LessonInputs
+from vitmath.one_head import BLOCK, cached_one_head_facts
+
+
+@pytest.fixture(scope="module")
+def facts():
+    return cached_one_head_facts()
+
+
+@pytest.fixture(scope="module")
+def timm_run(model, image):
+    """timm's own forward pass, with the block's LayerNorm output and attention probabilities captured."""
+    blk = model.blocks[BLOCK]
+    seen = {}
+    was_fused = blk.attn.fused_attn
+    blk.attn.fused_attn = False  # the unfused path computes the probabilities and passes them to attn_drop
+    hooks = [blk.norm1.register_forward_hook(lambda m, i, o: seen.__setitem__("ln1", o[0].detach().clone())),
+             blk.norm1.register_forward_hook(lambda m, i, o: seen.__setitem__("x", i[0][0].detach().clone())),
+             blk.attn.attn_drop.register_forward_hook(lambda m, i, o: seen.__setitem__("attn", i[0][0].detach().clone())),
+             blk.attn.register_forward_hook(lambda m, i, o: seen.__setitem__("attn_out", o[0].detach().clone()))]
+    try:
+        with torch.no_grad():
+            feats = model.forward_features(image.tensor[None] if image.tensor.dim() == 3 else image.tensor)[0]
+            logits = model.forward_head(feats[None])[0]
+    finally:
+        for h in hooks:
+            h.remove()
+        blk.attn.fused_attn = was_fused
+    return SimpleNamespace(feats=feats, logits=logits, **seen)
+
+
+def test_the_query_is_the_patch_the_classifier_scores_highest_for_the_top1_class(model, facts, timm_run):
+    top1 = int(timm_run.logits.argmax())
+    assert facts.top1 == top1
+    with torch.no_grad():
+        patch_logits = model.head(model.fc_norm(timm_run.feats[1:]))[:, top1]  # (N,)
+    assert np.allclose(facts.patch_scores, patch_logits.numpy(), atol=1e-3)
+    assert facts.query == int(patch_logits.argmax())
+
+
+def test_the_head_is_the_one_giving_cls_the_least(facts, timm_run):
+    cls_weights = timm_run.attn[:, facts.token, 0]  # (H,) timm's own probabilities
+    assert np.allclose(facts.cls_weight_per_head, cls_weights.numpy(), atol=1e-5)
+    assert facts.head == int(cls_weights.argmin())
+
+
+def test_layernorm_and_q_k_v_from_the_models_own_weights(model, facts, timm_run):
+    blk = model.blocks[BLOCK]
+    x = timm_run.x  # (T, D) the block's input, as timm computes it
+    D = x.shape[-1]
+    assert np.allclose(facts.x_row, x[facts.token].numpy(), atol=1e-4)
+    ln = F.layer_norm(x, (D,), blk.norm1.weight, blk.norm1.bias, blk.norm1.eps)
+    assert np.allclose(facts.ln_row, ln[facts.token].detach().numpy(), atol=1e-4)
+    assert torch.allclose(ln, timm_run.ln1, atol=1e-4)
+    assert facts.x_mean == pytest.approx(x[facts.token].mean().item(), abs=1e-5)
+    assert facts.x_std == pytest.approx(x[facts.token].std(unbiased=False).item(), rel=1e-4)
+    assert facts.normed_mean == pytest.approx(0, abs=1e-5) and facts.normed_std == pytest.approx(1, abs=1e-3)
+    # qkv.weight is (3D, D): the rows of q for all heads, then k, then v; head h is rows h*d .. (h+1)*d.
+    H = blk.attn.num_heads
+    d = D // H
+    W, b = blk.attn.qkv.weight.detach(), blk.attn.qkv.bias.detach()
+    rows = lambda part: slice(part * D + facts.head * d, part * D + (facts.head + 1) * d)  # noqa: E731
+    with torch.no_grad():
+        q = ln @ W[rows(0)].T + b[rows(0)]  # (T, d)
+        k = ln @ W[rows(1)].T + b[rows(1)]
+        v = ln @ W[rows(2)].T + b[rows(2)]
+    assert facts.q.shape == (d,) and facts.k.shape == (len(x), d) and facts.v.shape == (len(x), d)
+    assert np.allclose(facts.q, q[facts.token].numpy(), atol=1e-4)
+    assert np.allclose(facts.k, k.numpy(), atol=1e-4)
+    assert np.allclose(facts.v, v.numpy(), atol=1e-4)
+    assert np.allclose(facts.wq, W[rows(0)].T.numpy())
+
+
+def test_scores_softmax_and_the_whole_matrix_match_timm_and_the_trace(model, facts, timm_run, tr):
+    d = facts.q.shape[0]
+    raw = facts.k.astype(np.float64) @ facts.q.astype(np.float64)  # (T,)
+    assert np.allclose(facts.raw_scores, raw, rtol=1e-4, atol=1e-3)
+    assert np.allclose(facts.scores, raw / math.sqrt(d), rtol=1e-4, atol=1e-3)
+    weights = np.exp(raw / math.sqrt(d) - (raw / math.sqrt(d)).max())
+    weights /= weights.sum()
+    timm_attn = timm_run.attn[facts.head]  # (T, T) timm's probabilities
+    trace_attn = tr.blocks[BLOCK].attn[facts.head]  # (T, T) the trace's stored probabilities
+    assert np.allclose(facts.weights, weights, atol=1e-6)
+    assert np.allclose(facts.weights, timm_attn[facts.token].numpy(), atol=1e-6)
+    assert np.allclose(facts.attn, timm_attn.numpy(), atol=1e-6)
+    assert np.allclose(facts.attn, trace_attn.numpy(), atol=1e-6)
+    assert facts.weight_sum == pytest.approx(1.0, abs=1e-6)
+    assert f"{facts.weight_sum:.6f}" == "1.000000"
+    sums = timm_attn.double().sum(-1)
+    assert facts.max_row_sum_error == pytest.approx((sums - 1).abs().max().item(), abs=1e-7)
+    assert facts.mean_cls_column == pytest.approx(timm_attn[1:, 0].mean().item(), abs=1e-6)
+    assert facts.mean_diagonal == pytest.approx(timm_attn.diagonal()[1:].mean().item(), abs=1e-6)
+    # without the 1/sqrt(d): the same row's softmax of the raw dot products
+    unscaled = np.exp(raw - raw.max())
+    assert facts.unscaled_max_weight == pytest.approx((unscaled / unscaled.sum()).max(), abs=1e-6)
+
+
+def test_the_score_spreads_over_all_pairs(facts, timm_run, model):
+    blk = model.blocks[BLOCK]
+    D = timm_run.x.shape[-1]
+    d = D // blk.attn.num_heads
+    W, b = blk.attn.qkv.weight.detach(), blk.attn.qkv.bias.detach()
+    h = facts.head
+    with torch.no_grad():
+        q = timm_run.ln1 @ W[h * d:(h + 1) * d].T + b[h * d:(h + 1) * d]
+        k = timm_run.ln1 @ W[D + h * d:D + (h + 1) * d].T + b[D + h * d:D + (h + 1) * d]
+    raw = q @ k.T
+    assert facts.raw_score_std == pytest.approx(raw.std().item(), rel=1e-4)
+    assert facts.scaled_score_std == pytest.approx((raw / math.sqrt(d)).std().item(), rel=1e-4)
+    assert facts.raw_score_std / facts.scaled_score_std == pytest.approx(math.sqrt(d), rel=1e-4)
+
+
+def test_the_weighted_sum_of_values_and_the_output_projection(model, facts, timm_run, tr):
+    new = facts.weights.astype(np.float64) @ facts.v.astype(np.float64)  # (d,)
+    assert np.allclose(facts.new_vector, new, atol=1e-5)
+    norms = np.linalg.norm(facts.weights[:, None].astype(np.float64) * facts.v, axis=1)
+    assert np.allclose(facts.contribution_norms, norms, atol=1e-5)
+    # Every head's weighted sum side by side, through the output projection: timm's attention output.
+    blk = model.blocks[BLOCK]
+    heads = torch.einsum("htk,hkd->thd", timm_run.attn, tr.blocks[BLOCK].v).reshape(tr.dims.T, -1)
+    with torch.no_grad():
+        out = blk.attn.proj(heads)
+    assert torch.allclose(out, timm_run.attn_out, atol=1e-4)
+    d = tr.dims.head_dim
+    assert np.allclose(heads[facts.token, facts.head * d:(facts.head + 1) * d].numpy(), facts.new_vector, atol=1e-5)
+
+
+def test_pixel_similarity_and_its_correlation_with_attention(image, facts, tr):
+    x = image.tensor[0] if image.tensor.dim() == 4 else image.tensor  # (3, S, S) normalised pixels
+    P, g = tr.dims.P, tr.dims.grid
+    patches = F.unfold(x[None], kernel_size=P, stride=P)[0].T  # (N, 3 P P), raster order
+    a = patches[facts.query]
+    sim = (patches @ a) / (patches.norm(dim=1) * a.norm())
+    assert np.allclose(facts.pixel_similarity, sim.numpy(), atol=1e-5)
+    keep = np.arange(g * g) != facts.query
+    r = np.corrcoef(sim.numpy()[keep], facts.weights[1:][keep])[0, 1]
+    assert facts.pixel_correlation == pytest.approx(r, abs=1e-6)
+    last = tr.blocks[-1].attn[facts.head, facts.token, 1:].numpy()
+    assert facts.last_block_pixel_correlation == pytest.approx(np.corrcoef(sim.numpy()[keep], last[keep])[0, 1],
+                                                               abs=1e-6)
+
+
+def test_alike_patches_get_different_weights(facts):
+    sim, w = facts.pixel_similarity, facts.weights[1:]
+    others = [i for i in range(len(sim)) if i != facts.query]
+    alike = sorted(others, key=lambda i: -sim[i])[:len(others) // 4]
+    assert facts.similar_count == len(alike)
+    assert facts.similar_weight_ratio == pytest.approx(w[alike].max() / w[alike].min(), rel=1e-6)
+
+
+def test_the_neighbourhood_share(facts, tr):
+    g = tr.dims.grid
+    qr, qc = divmod(facts.query, g)
+    near = [r * g + c for r in range(g) for c in range(g) if abs(r - qr) <= 2 and abs(c - qc) <= 2]
+    w = facts.weights[1:]
+    assert facts.neighbourhood_share == pytest.approx(w[near].sum() / w.sum(), abs=1e-6)
+    assert facts.neighbourhood_area == pytest.approx(len(near) / (g * g))
+
+
+def test_the_spoken_values_are_the_facts(facts):
+    from scenes.p2_03_every_patch_asks import (EveryPatchAsks, map_sentence, matrix_sentence,
+                                               pixel_sentence)
+
+    tr = vitmath.cached_trace()
+    fake = SimpleNamespace(trace=tr, inputs=LessonInputs(), dims=tr.dims)
+    values = EveryPatchAsks.extra_values(fake)
+    f = fake.facts
+    d = tr.dims
+    assert values["query"] == f.query and values["head_no"] == f.head + 1
+    assert values["cls_weight"] == num.decimal(f.weights[0], 3)
+    assert values["self_weight"] == num.decimal(f.weights[f.token], 3)
+    assert values["score_cls"] == num.decimal(f.scores[0], 2)
+    assert values["raw_cls"] == num.decimal(f.raw_scores[0], 1)
+    assert values["top_other"] == f.strongest_other_patch()
+    assert values["pixel_r"] == num.decimal(f.pixel_correlation, 2)
+    assert values["x_shape"].screen == f"({d.T}, {d.D})"
+    assert values["q_shape"].screen == f"({d.T}, {d.head_dim})"
+    assert values["sqrt_head_dim"].value == math.sqrt(d.head_dim)
+    assert values["unscaled_max"] == num.decimal(f.unscaled_max_weight, 3)
+    assert values["weight_sum"].spoken == "1, to six decimal places"
+    # the sentences follow the numbers, not the other way round
+    assert pixel_sentence(0.8).startswith("Strong") and pixel_sentence(0.1).startswith("Close to none")
+    assert pixel_sentence(-0.5).startswith("Negative") and pixel_sentence(0.5).startswith("A partial link")
+    T = 197
+    even = SimpleNamespace(patch_weights=np.full(196, 1 / T))
+    assert map_sentence(even, T).startswith("The weights are nearly even")
+    flat = SimpleNamespace(mean_cls_column=1 / T, mean_diagonal=1 / T)
+    assert "does not stand out" in matrix_sentence(flat, T)
+    assert "bright" in matrix_sentence(SimpleNamespace(mean_cls_column=0.3, mean_diagonal=1 / T), T)

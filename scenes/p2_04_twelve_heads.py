@@ -62,9 +62,8 @@ def title_sentence(H: int) -> str:
     if H == TITLE_HEADS:
         return ("And the title is literal: the model on screen has twelve heads in every block, "
                 "a count read from its weights.")
-    return ("One word on the title: twelve is the head count of ViT-Base, the model the ViT paper is known for. "
-            f"The model on screen has {H} heads in every block, a count read from its weights, "
-            f"so today it is {H} ways to read the image.")
+    return ("A word on the title: twelve is the head count of ViT-Base. "
+            f"The model on screen has {H} heads in every block, a count read from its weights.")
 
 
 def family_row(D: int, H: int):
@@ -81,17 +80,17 @@ def family_sentence(D: int, H: int) -> str:
 def self_sentence(f: HeadFacts) -> str:
     keep = float(f.cls_self[0].max())
     if keep > 0.5:
-        return (f"One thing to know: in block 1, the CLS token keeps up to {num.percent(keep, 1).spoken} "
-                f"of a head's attention on itself. So each map shows how the rest, the attention to the patches, "
-                f"is shared among them.")
+        amount = ("more than 99.9 percent of one head's attention" if keep > 0.999
+                  else f"up to {num.percent(keep, 1).spoken} of a head's attention")
+        return (f"In block 1, the CLS token keeps {amount} on itself, "
+                f"so each map shows how the rest, the attention to the patches, is shared among them.")
     return "Each map shows how the CLS token's attention to the patches is shared among them."
 
 
 def peak_sentence(f: HeadFacts, N: int) -> str:
     early, late = (float(f.effective_patches[k].mean()) for k in (0, 1))
-    s = (f"Count how many patches a map spreads over, from its entropy: {N} means even, 1 means a single patch. "
-         f"In block 1, a head's map spreads over {early:.0f} patches on average; in block {f.depth}, over "
-         f"{late:.0f}.")
+    s = (f"Judged by its entropy, a head's map in block 1 spreads over {early:.0f} of the {N} patches on average; "
+         f"in block {f.depth}, over {late:.0f}.")
     if late < 0.8 * early:
         return s + " The last block's heads focus harder."
     if early < 0.8 * late:
@@ -106,16 +105,15 @@ def heads_sentence(f: HeadFacts, course_photo: bool) -> str:
     if course_photo:
         more = [h + 1 for h in range(f.H) if float(late[h]) > 1.2 * area]
         less = [h + 1 for h in range(f.H) if float(late[h]) < 0.8 * area]
-        s = (f"And the heads differ. The cat fills {num.percent(area).spoken} of the patches. In block {f.depth}, "
-             f"the heads put {spoken_list([num.percent(float(v)).spoken for v in late])} of their attention on it.")
+        s = f"And the heads differ. The cat fills {num.percent(area).spoken} of the patches; in block {f.depth}, "
         if more and less:
-            return s + (f" {_heads(more)} {'gives' if len(more) == 1 else 'give'} the cat more than its share; "
-                        f"{_heads(less).lower()} {'gives' if len(less) == 1 else 'give'} it less.")
+            return s + (f"{_heads(more).lower()} {'gives' if len(more) == 1 else 'give'} it more than that share, "
+                        f"{_heads(less).lower()} less.")
         if more:
-            return s + f" {_heads(more)} {'gives' if len(more) == 1 else 'give'} the cat more than its share."
+            return s + f"{_heads(more).lower()} {'gives' if len(more) == 1 else 'give'} it more than that share."
         if less:
-            return s + f" {_heads(less)} {'gives' if len(less) == 1 else 'give'} the cat less than its share."
-        return s + " No head gives it much more or less than its share."
+            return s + f"{_heads(less).lower()} {'gives' if len(less) == 1 else 'give'} it less than that share."
+        return s + "no head gives it much more or less than that share."
     lo, hi = float(f.effective_patches[1].min()), float(f.effective_patches[1].max())
     return (f"And the heads differ: in block {f.depth}, the narrowest map spreads over {lo:.0f} patches, "
             f"the widest over {hi:.0f}.")
@@ -149,7 +147,7 @@ def example_heads(f: HeadFacts) -> tuple[int, int]:
 
 def example_sentence(f: HeadFacts) -> str:
     near, far = example_heads(f)
-    return (f"Here is one patch, the centre one, seen by two heads of block 1. Head {near + 1} scores "
+    return (f"Here is the centre patch, seen by two heads of block 1. Head {near + 1} scores "
             f"{f.distance[0, near]:.0f} pixels over all patches, head {far + 1} scores {f.distance[0, far]:.0f}.")
 
 
@@ -159,18 +157,18 @@ def trend_sentence(f: HeadFacts) -> str:
     names = f"blocks 1 to {early[-1] + 1}" if len(early) > 1 else "block 1"
     lnames = f"blocks {late[0] + 1} to {late[-1] + 1}" if len(late) > 1 else f"block {f.depth}"
     if l_ > 1.2 * e:
-        return f"Distances grow with depth: {names} average {e:.0f} pixels, {lnames} {l_:.0f}."
+        return f"Distances grow with depth: {names} average {e:.0f} pixels, and {lnames}, {l_:.0f}."
     if e > 1.2 * l_:
-        return f"Here distances shrink with depth: {names} average {e:.0f} pixels, {lnames} {l_:.0f}."
-    return f"Distances barely change with depth: {names} average {e:.0f} pixels, {lnames} {l_:.0f}."
+        return f"Here distances shrink with depth: {names} average {e:.0f} pixels, and {lnames}, {l_:.0f}."
+    return f"Distances barely change with depth: {names} average {e:.0f} pixels, and {lnames}, {l_:.0f}."
 
 
 def spread_sentence(f: HeadFacts) -> str:
     early, late = f.thirds()
     e, l_ = f.spread(early), f.spread(late)
     if e > 1.5 * l_:
-        return (f"Early on, the heads of one block disagree: they span {e:.0f} pixels on average, from near to far. "
-                f"In the late blocks they span only {l_:.0f}: they all look far.")
+        return (f"Early on, the heads of one block disagree, spanning {e:.0f} pixels from near to far; "
+                f"late, only {l_:.0f}.")
     if l_ > 1.5 * e:
         return (f"The heads of one block span {e:.0f} pixels on average early on, and {l_:.0f} late: "
                 f"here the late heads disagree more.")
@@ -185,8 +183,7 @@ def local_sentence(f: HeadFacts) -> str:
         return (f"None of the early heads stays under {cutoff} pixels, half the even spread: "
                 f"no head here is local.")
     n = len(local)
-    return (f"{n} of the {len(early) * f.H} early heads stay under {cutoff} pixels, half the even spread: "
-            f"they mostly look near, like a convolution's small window.")
+    return f"{n} of the {len(early) * f.H} early heads stay under {cutoff} pixels, half the even spread: they look near."
 
 
 def data_sentence(model_name: str, f: HeadFacts) -> str:
@@ -194,8 +191,8 @@ def data_sentence(model_name: str, f: HeadFacts) -> str:
     has_local = bool(f.local_heads(early))
     local = "it does have local early heads" if has_local else "its early heads are not local"
     if "in21k" in model_name:
-        return (f"Our model's name says it was pre-trained on ImageNet-21k, about 14 million images, "
-                f"more than ImageNet's 1.3 million but far less than JFT's 300 million; {local}.")
+        return (f"Our model was pre-trained on ImageNet-21k, about 14 million images: "
+                f"far fewer than JFT's 300 million, and {local}.")
     return f"Whatever this model was trained on, {local}."
 
 

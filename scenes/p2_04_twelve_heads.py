@@ -13,7 +13,7 @@ from __future__ import annotations
 import colorsys
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Brace, Create, DashedLine, Dot, FadeIn, FadeOut, Group, LaggedStart, Line,
+from manim import (DOWN, LEFT, ORIGIN, RIGHT, UP, Brace, Create, DashedLine, Dot, FadeIn, FadeOut, Group, LaggedStart, Line,
                    MathTex, Rectangle, RoundedRectangle, SurroundingRectangle, VGroup, Write)
 
 from scenes.common import layout as L
@@ -262,15 +262,13 @@ class TwelveHeads(NarratedScene):
         y_name.next_to(labels, LEFT, buff=0.15)
         uni = DashedLine(at(-0.5, f.uniform_distance), at(depth - 0.5, f.uniform_distance), color=S.MUTED,
                          dash_length=0.08)
-        uni_l = S.text("even spread over all patches", S.TINY, S.MUTED).next_to(uni, UP, buff=0.06,
-                                                                                 aligned_edge=RIGHT)
         colors = head_colors(H)
         # Heads side by side within a block's slot, so dots at equal distances do not hide each other.
         jitter = np.linspace(-0.25, 0.25, H) if H > 1 else np.zeros(1)
         dots = VGroup(*[Dot(at(b + jitter[h], float(dist[b, h])), radius=0.06, color=colors[h])
                         for b in range(depth) for h in range(H)])
-        group = VGroup(axes, labels, x_name, y_name, uni, uni_l, dots)
-        group.axes, group.dots, group.uniform = axes, dots, VGroup(uni, uni_l)
+        group = VGroup(axes, labels, x_name, y_name, uni, dots)
+        group.axes, group.dots, group.uniform = axes, dots, uni
         return group
 
     # ------------------------------------------------------------------ cues
@@ -282,9 +280,8 @@ class TwelveHeads(NarratedScene):
                                 picture=self.trace.picture, cmap=MAP_CMAP, vmin=0.0,
                                 vmax=float(f.cls_maps[1].max()), label="share of CLS's attention to patches",
                                 width=L.MAIN.width, height=L.MAIN.height - 1.2)
-            L.MAIN.place(sm, aligned=UP)
             head = S.text(f"{H} heads in one block, {H} maps of the same photo", S.BODY, S.ACCENT)
-            head.next_to(sm, DOWN, buff=0.4)
+            L.MAIN.place(Group(sm, head).arrange(DOWN, buff=0.4))
             self.play(FadeIn(sm), run_time=cue.share(0.15))
             self.play(FadeIn(head), run_time=cue.share(0.1))
 
@@ -336,12 +333,12 @@ class TwelveHeads(NarratedScene):
             self.add(Heading("Heads split the width: D = H × D/H"))
             left, right = L.MAIN.split(0.38)
             weight = self.model_qkv_weight()  # (3D, D)
-            mat = MatrixImage(weight, height=left.height - 0.5, width=min(2.0, left.width * 0.45),
+            mat = MatrixImage(weight, height=left.height - 1.1, width=min(2.0, left.width * 0.45),
                               row_label=None, col_label="{n} inputs", shape_text=True)
             left.place(mat, aligned=LEFT)
             mat.shift(0.3 * RIGHT)
-            key = ScaleKey(CORR_CMAP, mat.vmin, mat.vmax, width=1.0).next_to(mat.image, DOWN, buff=0.2,
-                                                                                 aligned_edge=LEFT)
+            key = ScaleKey(CORR_CMAP, mat.vmin, mat.vmax, width=1.0).next_to(mat.shape_label, DOWN, buff=0.15)
+            key.align_to(mat.image, LEFT)
             # One translucent band per head slice: rows [part * D + h * d, part * D + (h + 1) * d).
             bands, names = VGroup(), VGroup()
             rh = mat.image.height / (3 * d.D)
@@ -350,7 +347,7 @@ class TwelveHeads(NarratedScene):
                 for h in range(d.H):
                     y0 = top - (part * d.D + h * d.head_dim) * rh
                     band = Rectangle(width=mat.image.width, height=d.head_dim * rh, stroke_width=0.8,
-                                     stroke_color=colors[h], fill_color=colors[h], fill_opacity=0.28)
+                                     stroke_color=colors[h], fill_color=colors[h], fill_opacity=0.16)
                     band.move_to([mat.image.get_x(), y0 - d.head_dim * rh / 2, 0])
                     bands.add(band)
                 third = Line([0, top - part * d.D * rh, 0], [0, top - (part + 1) * d.D * rh, 0])
@@ -365,7 +362,7 @@ class TwelveHeads(NarratedScene):
             q = bt.q[:, 0, :].reshape(-1)  # (H, d) -> (D,): head h's slice is q[h * d:(h + 1) * d]
             bar = VectorBar(q, width=right.width - 1.8, label="q of CLS", length_name="D")
             right.place(bar, aligned=UP)
-            bar.shift(0.6 * DOWN)
+            bar.shift(1.2 * DOWN)
             slices = VGroup()
             w = bar.strip.width / d.H
             for h in range(d.H):
@@ -407,11 +404,21 @@ class TwelveHeads(NarratedScene):
             self.play(FadeIn(measured), run_time=cue.share(0.15))
             rows = VGroup()
             for h, n in f.params_by_heads.items():
-                mark = "  ← this model" if h == d.H else ""
                 color = S.ACCENT if h == d.H else S.INK
-                rows.add(S.text(f"{h:>2} heads of {D // h:>4}:  {num.integer(n).screen:>9} parameters{mark}",
-                                S.SMALL, color, mono=True))
-            rows.arrange(DOWN, aligned_edge=LEFT, buff=0.18)
+                cells = [S.text(f"{h} head{'s' if h > 1 else ''} of {D // h}", S.SMALL, color, mono=True),
+                         S.text(f"{num.integer(n).screen} parameters", S.SMALL, color, mono=True)]
+                if h == d.H:
+                    cells.append(S.text("← this model", S.SMALL, color))
+                rows.add(VGroup(*cells))
+            # Columns: the counts right-aligned under each other, so equal numbers look equal.
+            x1 = max(r[0].width for r in rows) + 0.5
+            x2 = x1 + max(r[1].width for r in rows) + 0.4
+            for k, r in enumerate(rows):
+                y = -k * 0.45
+                r[0].move_to([0, y, 0], aligned_edge=LEFT)
+                r[1].move_to([x2 - 0.4, y, 0], aligned_edge=RIGHT)
+                if len(r) > 2:
+                    r[2].move_to([x2, y, 0], aligned_edge=LEFT)
             cap = S.text(f"the same layer rebuilt at width {D} (timm Attention), parameters counted:", S.SMALL,
                          S.MUTED)
             block = VGroup(cap, rows).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
@@ -422,7 +429,7 @@ class TwelveHeads(NarratedScene):
             self.play(LaggedStart(*[FadeIn(r) for r in rows], lag_ratio=0.3), run_time=cue.share(0.3))
             same = all(n == f.attn_params for n in f.params_by_heads.values())
             verdict = S.text("all equal" if same else "not all equal", S.BODY, S.GREEN if same else S.RED)
-            verdict.next_to(rows, RIGHT, buff=0.6)
+            verdict.next_to(rows, DOWN, buff=0.3).align_to(rows, LEFT)
             self.play(FadeIn(verdict), run_time=cue.share(0.08))
 
     def concat(self):
@@ -434,53 +441,49 @@ class TwelveHeads(NarratedScene):
         with self.narrate("concat") as cue:
             self.add(Heading("Concatenate the heads, then mix them (block 1)"))
             h_mat = L.MAIN.height - 2.2
-            m = float(np.abs(cat).max())
-            # Each head's (T, d) output, on the concatenation's scale, first apart, then side by side.
+            # Colours clipped at the 99th percentile of |value|, so a few large entries do not grey out the rest.
+            m = float(np.quantile(np.abs(cat), 0.99))
+            slice_w = min(0.55, L.MAIN.width * 0.3 / d.H)
+            # The final picture first: concatenation x W_o^T = attention output, centred in the main region.
+            joined = MatrixImage(cat, height=h_mat, width=slice_w * d.H, vmin=-m, vmax=m, shape_text=True)
+            proj = self.model_proj_weight()                    # (D, D), applied as cat @ proj.T
+            times = tex(r"\times\, W_o^{\top}", S.BODY)
+            wo = MatrixImage(proj.T, height=min(h_mat, 2.6), shape_text=True)
+            eq = tex("=", S.HEADING)
+            out = MatrixImage(bt.attn_out.numpy(), height=h_mat, width=slice_w * d.H, shape_text=True)
+            row = Group(joined, times, wo, eq, out).arrange(RIGHT, buff=0.35)
+            for piece in (wo, out):  # line the matrices up on the concatenation's centre line
+                piece.shift((joined.image.get_y() - piece.image.get_y()) * UP)
+            L.MAIN.place(row)
+            row.shift(0.2 * DOWN)
+            # Each head's (T, d) output on the same scale, first apart around the concatenation, then together.
             gap = 0.25
-            slice_w = min(0.55, (L.MAIN.width * 0.42 - gap * (d.H - 1)) / d.H)
             parts = Group(*[MatrixImage(heads[h], height=h_mat, width=slice_w, vmin=-m, vmax=m,
                                         shape_text=False) for h in range(d.H)]).arrange(RIGHT, buff=gap)
-            parts.move_to(L.MAIN.point(LEFT) + (parts.width / 2 + 0.4) * RIGHT + 0.2 * DOWN)
+            parts.move_to(joined.image)
             tags = VGroup(*[S.text(str(h + 1), S.TINY, colors[h]).next_to(parts[h], UP, buff=0.1)
                             for h in range(d.H)])
             head_word = S.text("head", S.TINY, S.MUTED).next_to(tags, LEFT, buff=0.2).align_to(tags, DOWN)
             one = S.text(num.shape(d.T, d.head_dim).screen + " each", S.SMALL, S.ACCENT, mono=True)
             one.next_to(parts, DOWN, buff=0.2)
             self.play(FadeIn(parts), FadeIn(tags), FadeIn(head_word), FadeIn(one), run_time=cue.share(0.15))
-            # Slide them together: the concatenation.
-            joined = MatrixImage(cat, height=h_mat, width=slice_w * d.H, vmin=-m, vmax=m, shape_text=True)
-            joined.move_to(parts, aligned_edge=LEFT)
-            joined.shift((parts.get_center()[1] - joined.image.get_center()[1]) * UP)
             slots = [joined.image.get_left() + (h + 0.5) * slice_w * RIGHT for h in range(d.H)]
-            moves = [parts[h].animate.move_to(slots[h], coor_mask=np.array([1, 0, 0])) for h in range(d.H)]
+            moves = [parts[h].animate.set_x(slots[h][0]) for h in range(d.H)]
             moves += [tags[h].animate.set_x(slots[h][0]) for h in range(d.H)]
-            moves.append(head_word.animate.next_to(joined.image.get_left(), LEFT, buff=0.2).align_to(tags, DOWN))
+            moves.append(head_word.animate.next_to(joined.image, LEFT, buff=0.15).align_to(tags, DOWN))
             self.play(*moves, FadeOut(one), run_time=cue.share(0.15))
             self.add(joined.image)
             self.remove(*parts)
-            shape_l = joined.shape_label
-            self.play(FadeIn(shape_l), run_time=cue.share(0.05))
-            # Times the output projection, equals the block's attention output.
-            proj = self.model_proj_weight()                    # (D, D), applied as cat @ proj.T
-            times = tex(r"\times\, W_o^{\top}", S.BODY)
-            wo = MatrixImage(proj.T, height=min(h_mat, 2.6), shape_text=True)
-            eq = tex("=", S.HEADING)
-            out = MatrixImage(bt.attn_out.numpy(), height=h_mat, width=slice_w * d.H * 0.9, shape_text=True)
-            rest = Group(times, wo, eq, out).arrange(RIGHT, buff=0.3)
-            rest.next_to(joined.image, RIGHT, buff=0.35)
-            rest.shift((joined.image.get_y() - out.image.get_y()) * UP)
-            if rest.get_right()[0] > L.MAIN.right:
-                rest.scale((L.MAIN.right - rest.get_left()[0]) / rest.width, about_edge=LEFT)
+            self.play(FadeIn(joined.shape_label), run_time=cue.share(0.05))
             out_l = S.text("attention output", S.TINY, S.MUTED).next_to(out.image, UP, buff=0.1)
             wo_l = S.text("output projection", S.TINY, S.MUTED).next_to(wo.image, UP, buff=0.1)
             self.play(FadeIn(times), FadeIn(wo), FadeIn(wo_l), run_time=cue.share(0.15))
             self.play(FadeIn(eq), FadeIn(out), FadeIn(out_l), run_time=cue.share(0.15))
             key = ScaleKey(CORR_CMAP, -m, m, width=1.2)
-            key_l = S.text("head outputs:", S.TINY, S.MUTED)
+            key_l = S.text("head outputs (clipped at the 99th percentile of |value|):", S.TINY, S.MUTED)
             keys = Group(key_l, key).arrange(RIGHT, buff=0.15)
-            L.FOOTER.place(keys, aligned=LEFT)
-            note = S.text("each matrix on its own ± scale; zero is grey", S.TINY, S.MUTED)
-            note.next_to(keys, RIGHT, buff=0.5)
+            note = S.text("W_o and the output: each on its own ± scale; zero is grey", S.TINY, S.MUTED)
+            L.FOOTER.place(Group(keys, note).arrange(RIGHT, buff=0.5), aligned=LEFT)
             self.play(FadeIn(keys), FadeIn(note), run_time=cue.share(0.05))
 
     def model_proj_weight(self) -> np.ndarray:
@@ -589,9 +592,9 @@ class TwelveHeads(NarratedScene):
             cols = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, top.get_bottom()[1] - 0.3).columns(2, 0.8)
             row = bt.attn[:, 1 + centre, 1:].double()
             row = row / row.sum(-1, keepdim=True)   # (H, N): where the centre patch looks, over the patches
-            vmax = float(row[[near, far]].max())
             for col, h in zip(cols, (near, far)):
-                hm = HeatmapOnPhoto(self.trace.picture, row[h].reshape(d.grid, d.grid).numpy(), MAP_CMAP, 0.0, vmax,
+                # Each map on its own scale (its bar says which): a far-looking head's weights are all small.
+                hm = HeatmapOnPhoto(self.trace.picture, row[h].reshape(d.grid, d.grid).numpy(), MAP_CMAP, 0.0, None,
                                     label="attention share", height=col.height - 0.6)
                 box = SurroundingRectangle(Rectangle(width=hm.image.height / d.grid, height=hm.image.height / d.grid)
                                            .move_to(hm.cell_center(centre)), color=S.GREEN, buff=0, stroke_width=3)
@@ -619,6 +622,9 @@ class TwelveHeads(NarratedScene):
             key = VGroup(*[VGroup(Dot(radius=0.06, color=colors[h]), S.text(f"head {h + 1}", S.TINY, S.INK))
                            .arrange(RIGHT, buff=0.1) for h in range(H)])
             key.arrange_in_grid(cols=1 if H <= 6 else 2, col_alignments="ll" if H > 6 else "l", buff=(0.3, 0.12))
+            even = VGroup(DashedLine(ORIGIN, 0.4 * RIGHT, color=S.MUTED, dash_length=0.08),
+                          S.text(f"even spread: {f.uniform_distance:.0f} px", S.TINY, S.MUTED)).arrange(RIGHT, buff=0.1)
+            key = VGroup(key, even).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
             early, late = f.thirds()
             stats = VGroup(
                 S.text(f"blocks 1–{early[-1] + 1}: mean {float(f.distance[early].mean()):.0f} px", S.SMALL),
@@ -633,13 +639,14 @@ class TwelveHeads(NarratedScene):
             right.place(panel, aligned=LEFT)
             self.play(FadeIn(key), run_time=cue.share(0.05))
             self.play(LaggedStart(*[FadeIn(s) for s in stats], lag_ratio=0.4), run_time=cue.share(0.35))
-            self.add(CitationCard(VIT_PAPER, "Fig. 7 (right)", "attention distance by head and depth"))
+            self.add(CitationCard(VIT_PAPER, "Fig. 7 (right)"))
 
     def data(self):
         f, H = self.facts, self.dims.H
         with self.narrate("data") as cue:
             self.add(Heading("Local heads are learned, not built in"))
-            left, right = L.MAIN.split(0.55)
+            # Two citation cards stack above the footer strip: keep the panels clear of them.
+            left, right = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 0.45, L.MAIN.top).split(0.55)
             plot = self.distance_plot_group(left.width, left.height)
             early, _ = f.thirds()
             local = f.local_heads(early)
@@ -654,16 +661,16 @@ class TwelveHeads(NarratedScene):
                         S.SMALL, right.width, S.ACCENT),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
             right.place(claim, aligned=LEFT)
-            self.play(FadeIn(claim[:2]), FadeIn(CitationCard(RAGHU_PAPER, "Sec. 4, Fig. 4")),
-                      run_time=cue.share(0.3))
+            raghu = CitationCard(RAGHU_PAPER, "Sec. 4, Fig. 4")
+            self.play(FadeIn(claim[:2]), FadeIn(raghu), run_time=cue.share(0.3))
             self.play(FadeIn(claim[2]), Create(rings) if len(rings) else FadeIn(claim[2]), run_time=cue.share(0.2))
             if "in21k" in self.dims.model_name:
-                data = S.text("ImageNet 1.3M · ImageNet-21k 14M · JFT-300M 303M images (ViT paper, Sec. 4.1)",
-                              S.TINY, S.MUTED)
+                data = wrapped("pre-training images: ImageNet 1.3M · ImageNet-21k 14M · JFT-300M 303M", S.TINY,
+                               right.width, S.MUTED)
                 data.next_to(claim, DOWN, buff=0.4, aligned_edge=LEFT)
-                if data.width > right.width:
-                    data.scale_to_fit_width(right.width)
-                self.play(FadeIn(data), run_time=cue.share(0.1))
+                sizes = CitationCard(VIT_PAPER, "Sec. 4.1", "dataset sizes")
+                sizes.next_to(raghu, UP, buff=0.1, aligned_edge=RIGHT)
+                self.play(FadeIn(data), FadeIn(sizes), run_time=cue.share(0.1))
 
     def recap(self):
         d = self.dims

@@ -26,6 +26,7 @@ from scenes.common.narrated import NarratedScene
 from scenes.common.values import is_course_photo
 from scenes.common.vectors import ScaleKey, VectorBar
 from vitmath.heads import HeadFacts, cached_head_facts
+from vitmath.sources import resolve_source
 
 VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
 DEIT_PAPER = "Touvron et al. 2021, Training data-efficient image transformers (DeiT)"
@@ -36,6 +37,8 @@ FAMILY = (("ViT-Ti", "ViT-Tiny", 192, 3, "DeiT"), ("ViT-S", "ViT-Small", 384, 6,
           ("ViT-H", "ViT-Huge", 1280, 16, "ViT"))
 TITLE_HEADS = 12  # the title's count: ViT-B's (ViT paper Table 1)
 MAP_CMAP = "inferno"
+# Maps spreading over more than this share of the patches (by exp(entropy)) count as nearly flat.
+FLAT_SHARE = 0.9
 CORR_CMAP = "coolwarm"
 
 
@@ -135,9 +138,13 @@ def corr_sentence(f: HeadFacts) -> str:
     early, late = (float(f.mean_corr[b]) for b in f.blocks)
     corr = f.head_corr[0]
     i, j = np.unravel_index(int(np.argmin(np.where(np.eye(f.H, dtype=bool), np.inf, corr.numpy()))), corr.shape)
-    return (f"In block 1, the heads' maps correlate by {early:.2f} on average: {corr_word(early)}. "
-            f"The most different pair there, heads {i + 1} and {j + 1}, correlate by {float(corr[i, j]):.2f}. "
-            f"In block {f.depth}, the average is {late:.2f}: {corr_word(late)}.")
+    s = (f"In block 1, the heads' maps correlate by {early:.2f} on average: {corr_word(early)}. "
+         f"The most different pair there, heads {i + 1} and {j + 1}, correlate by {float(corr[i, j]):.2f}. "
+         f"In block {f.depth}, the average is {late:.2f}: {corr_word(late)}.")
+    n = f.cls_maps[0, 0].numel()
+    if float(f.effective_patches.min()) > FLAT_SHARE * n:
+        s += " But every one of these maps is nearly flat, so these are patterns in small ripples."
+    return s
 
 
 def example_heads(f: HeadFacts) -> tuple[int, int]:
@@ -187,11 +194,12 @@ def local_sentence(f: HeadFacts) -> str:
 
 
 def data_sentence(model_name: str, f: HeadFacts) -> str:
+    """`model_name` as the user named it (timm's default tag would name pre-training even for a weights file)."""
     early, _ = f.thirds()
     has_local = bool(f.local_heads(early))
     local = "it does have local early heads" if has_local else "its early heads are not local"
     if "in21k" in model_name:
-        return (f"Our model was pre-trained on ImageNet-21k, about 14 million images: "
+        return (f"Our model's name says it was pre-trained on ImageNet-21k, about 14 million images: "
                 f"far fewer than JFT's 300 million, and {local}.")
     return f"Whatever this model was trained on, {local}."
 
@@ -219,7 +227,7 @@ class TwelveHeads(NarratedScene):
             "trend_sentence": trend_sentence(f),
             "spread_sentence": spread_sentence(f),
             "local_sentence": local_sentence(f),
-            "data_sentence": data_sentence(d.model_name, f),
+            "data_sentence": data_sentence(resolve_source(self.inputs.model, self.inputs.weights)[0], f),
         }
 
     def cues(self):
@@ -231,7 +239,7 @@ class TwelveHeads(NarratedScene):
         f, H = self.facts, self.dims.H
         return SmallMultiples(f.cls_maps, ["block 1", f"block {f.depth}"], [f"head {h + 1}" for h in range(H)],
                               picture=self.trace.picture, cmap=MAP_CMAP, vmin=0.0, vmax=float(f.cls_maps.max()),
-                              label="share of CLS's attention to patches", width=width, height=height)
+                              label="attention share", width=width, height=height)
 
     def distance_plot_group(self, width: float, height: float) -> VGroup:
         """Block on x, mean attention distance (px) on y, one dot per head, each head in its own colour; a
@@ -278,7 +286,7 @@ class TwelveHeads(NarratedScene):
             self.show_title(cue, hold=0.25)
             sm = SmallMultiples(f.cls_maps[1:], [f"block {f.depth}"], [f"head {h + 1}" for h in range(H)],
                                 picture=self.trace.picture, cmap=MAP_CMAP, vmin=0.0,
-                                vmax=float(f.cls_maps[1].max()), label="share of CLS's attention to patches",
+                                vmax=float(f.cls_maps[1].max()), label="attention share",
                                 width=L.MAIN.width, height=L.MAIN.height - 1.2)
             head = S.text(f"{H} heads in one block, {H} maps of the same photo", S.BODY, S.ACCENT)
             L.MAIN.place(Group(sm, head).arrange(DOWN, buff=0.4))
@@ -443,7 +451,7 @@ class TwelveHeads(NarratedScene):
             h_mat = L.MAIN.height - 2.2
             # Colours clipped at the 99th percentile of |value|, so a few large entries do not grey out the rest.
             m = float(np.quantile(np.abs(cat), 0.99))
-            slice_w = min(0.55, L.MAIN.width * 0.3 / d.H)
+            slice_w = min(0.55, L.MAIN.width * 0.25 / d.H)
             # The final picture first: concatenation x W_o^T = attention output, centred in the main region.
             joined = MatrixImage(cat, height=h_mat, width=slice_w * d.H, vmin=-m, vmax=m, shape_text=True)
             proj = self.model_proj_weight()                    # (D, D), applied as cat @ proj.T
@@ -461,16 +469,19 @@ class TwelveHeads(NarratedScene):
             parts = Group(*[MatrixImage(heads[h], height=h_mat, width=slice_w, vmin=-m, vmax=m,
                                         shape_text=False) for h in range(d.H)]).arrange(RIGHT, buff=gap)
             parts.move_to(joined.image)
-            tags = VGroup(*[S.text(str(h + 1), S.TINY, colors[h]).next_to(parts[h], UP, buff=0.1)
-                            for h in range(d.H)])
-            head_word = S.text("head", S.TINY, S.MUTED).next_to(tags, LEFT, buff=0.2).align_to(tags, DOWN)
+            tags = VGroup(*[S.text(str(h + 1), S.TINY, colors[h]) for h in range(d.H)])
+            for h, t in enumerate(tags):
+                if t.width > 0.85 * slice_w:  # two-digit heads over narrow slices
+                    t.scale_to_fit_width(0.85 * slice_w)
+                t.next_to(parts[h], UP, buff=0.1)
+            head_word = S.text("head", S.TINY, S.MUTED).next_to(tags, UP, buff=0.08)
             one = S.text(num.shape(d.T, d.head_dim).screen + " each", S.SMALL, S.ACCENT, mono=True)
             one.next_to(parts, DOWN, buff=0.2)
             self.play(FadeIn(parts), FadeIn(tags), FadeIn(head_word), FadeIn(one), run_time=cue.share(0.15))
             slots = [joined.image.get_left() + (h + 0.5) * slice_w * RIGHT for h in range(d.H)]
             moves = [parts[h].animate.set_x(slots[h][0]) for h in range(d.H)]
             moves += [tags[h].animate.set_x(slots[h][0]) for h in range(d.H)]
-            moves.append(head_word.animate.next_to(joined.image, LEFT, buff=0.15).align_to(tags, DOWN))
+            moves.append(head_word.animate.set_x(joined.image.get_x()))
             self.play(*moves, FadeOut(one), run_time=cue.share(0.15))
             self.add(joined.image)
             self.remove(*parts)
@@ -510,7 +521,7 @@ class TwelveHeads(NarratedScene):
         f, d = self.facts, self.dims
         with self.narrate("maps-read") as cue:
             self.add(Heading(f"Every head's CLS map: block 1 and block {f.depth}"))
-            sm = self.multiples(L.MAIN.width, L.MAIN.height - 0.3)
+            sm = self.multiples(L.MAIN.width, L.MAIN.height - 0.45)
             L.MAIN.place(sm, aligned=UP)
             self.add(sm)
             # Under each map: how many patches it spreads over (exp of its entropy).
@@ -519,6 +530,8 @@ class TwelveHeads(NarratedScene):
                 for h in range(d.H):
                     t = S.text(f"{float(f.effective_patches[r, h]):.0f}", S.TINY, S.ACCENT, mono=True)
                     cell = sm.cell(r, h)
+                    if t.width > 0.4 * cell.width:  # many heads, small maps: keep most of the map visible
+                        t.scale_to_fit_width(0.4 * cell.width)
                     t.move_to(cell.get_corner(DOWN + RIGHT) + np.array([-0.05, 0.05, 0]), aligned_edge=DOWN + RIGHT)
                     back = RoundedRectangle(corner_radius=0.04, width=t.width + 0.1, height=t.height + 0.08,
                                             stroke_width=0, fill_color=S.BACKGROUND, fill_opacity=0.8).move_to(t)
@@ -533,11 +546,14 @@ class TwelveHeads(NarratedScene):
                     cell = sm.cell(1, h)
                     box = Rectangle(width=cell.width / 2, height=cell.height / 2, stroke_color=S.BLUE,
                                     stroke_width=2).move_to(cell.get_corner(DOWN + RIGHT), aligned_edge=DOWN + RIGHT)
-                    pct = S.text(num.percent(float(f.quadrant_share[1, h])).screen + " on the cat", S.TINY, S.BLUE)
+                    pct = S.text(num.percent(float(f.quadrant_share[1, h])).screen, S.TINY, S.BLUE)
                     pct.next_to(cell, DOWN, buff=0.08)
-                    if pct.width > cell.width:
-                        pct.scale_to_fit_width(cell.width)
+                    if pct.width > 0.9 * cell.width:
+                        pct.scale_to_fit_width(0.9 * cell.width)
                     shares.add(VGroup(box, pct))
+                on_cat = S.text("on the cat", S.TINY, S.BLUE).next_to(shares[0][1], LEFT, buff=0.15)
+                on_cat.align_to(sm.row_labels, RIGHT)
+                shares.add(on_cat)
                 self.play(FadeIn(shares), run_time=cue.share(0.2))
 
     def similarity(self):
@@ -557,7 +573,10 @@ class TwelveHeads(NarratedScene):
                 labels = VGroup()
                 cw = m.image.width / d.H
                 for h in range(d.H):
-                    labels.add(S.text(str(h + 1), S.TINY, S.MUTED).move_to(
+                    top_label = S.text(str(h + 1), S.TINY, S.MUTED)
+                    if top_label.width > 0.85 * cw:  # two-digit heads in narrow columns
+                        top_label.scale_to_fit_width(0.85 * cw)
+                    labels.add(top_label.move_to(
                         [m.image.get_left()[0] + (h + 0.5) * cw, m.image.get_top()[1] + 0.15, 0]))
                     labels.add(S.text(str(h + 1), S.TINY, S.MUTED).move_to(
                         [m.image.get_left()[0] - 0.18, m.image.get_top()[1] - (h + 0.5) * cw, 0]))
@@ -664,7 +683,7 @@ class TwelveHeads(NarratedScene):
             raghu = CitationCard(RAGHU_PAPER, "Sec. 4, Fig. 4")
             self.play(FadeIn(claim[:2]), FadeIn(raghu), run_time=cue.share(0.3))
             self.play(FadeIn(claim[2]), Create(rings) if len(rings) else FadeIn(claim[2]), run_time=cue.share(0.2))
-            if "in21k" in self.dims.model_name:
+            if "in21k" in resolve_source(self.inputs.model, self.inputs.weights)[0]:
                 data = wrapped("pre-training images: ImageNet 1.3M · ImageNet-21k 14M · JFT-300M 303M", S.TINY,
                                right.width, S.MUTED)
                 data.next_to(claim, DOWN, buff=0.4, aligned_edge=LEFT)

@@ -522,7 +522,8 @@ class TwelveHeads(NarratedScene):
         with self.narrate("maps-read") as cue:
             self.add(Heading(f"Every head's CLS map: block 1 and block {f.depth}"))
             sm = self.multiples(L.MAIN.width, L.MAIN.height - 0.45)
-            L.MAIN.place(sm, aligned=UP)
+            L.MAIN.place(sm)
+            sm.shift(0.2 * UP)  # room under the last row for the shares on the cat
             self.add(sm)
             # Under each map: how many patches it spreads over (exp of its entropy).
             notes = VGroup()

@@ -39,6 +39,16 @@ def billions(n: int) -> num.Number:
     return num.decimal(n / 1e9, 1)
 
 
+def prob(p: float) -> num.Number:
+    """A probability as a percentage, with enough places that a small one does not read as zero."""
+    return num.percent(p, 0 if p >= 0.095 else 1 if p >= 0.0095 else 2)
+
+
+def dec(x: float, places: int = 2) -> num.Number:
+    """num.decimal without a "minus" on a value that rounds to zero."""
+    return num.decimal(round(x, places) + 0.0, places)
+
+
 def exact_or_rounding(x: float) -> tuple[num.Number, str]:
     """A measured difference that should be zero: the number, and how to say it."""
     if x == 0.0:
@@ -59,9 +69,9 @@ def top1_sentence(label: str, p0: float, p1: float, shifted_top) -> str:
     """What the roll did to the prediction, from the two probabilities (whatever the labels are)."""
     _, name, p = shifted_top
     if name != label:
-        return (f"the top guess was {label} at {num.percent(p0).spoken}; on the rolled photo it is {name}, "
-                f"at {num.percent(p).spoken}.")
-    return f"{label} goes from {num.percent(p0).spoken} to {num.percent(p1).spoken}."
+        return (f"the top guess was {label} at {prob(p0).spoken}; on the rolled photo it is {name}, "
+                f"at {prob(p).spoken}.")
+    return f"{label} goes from {prob(p0).spoken} to {prob(p1).spoken}."
 
 
 def position_sentences(corr: float, by_distance) -> tuple[str, str]:
@@ -69,11 +79,11 @@ def position_sentences(corr: float, by_distance) -> tuple[str, str]:
     near = by_distance[0][1]
     far_d, far = min(by_distance, key=lambda t: t[1])
     if corr <= LEARNED_CORRELATION:
-        return (f"Nearby positions are alike: {num.decimal(near, 2).spoken} at one patch apart, "
-                f"falling to {num.decimal(far, 2).spoken} at {far_d} patches.",
+        return (f"Nearby positions are alike: {dec(near).spoken} at one patch apart, "
+                f"falling to {dec(far).spoken} at {far_d} patches.",
                 "Nobody told the model that its positions form a grid: it learned that from the data.")
-    return (f"The similarity hardly depends on distance: {num.decimal(near, 2).spoken} at one patch apart, "
-            f"{num.decimal(far, 2).spoken} at {far_d} patches.",
+    return (f"The similarity hardly depends on distance: {dec(near).spoken} at one patch apart, "
+            f"{dec(far).spoken} at {far_d} patches.",
             "This model has not learned a grid, and nothing in its architecture gives it one.")
 
 
@@ -166,7 +176,7 @@ class ChooseYourPrior(NarratedScene):
             "top1_sentence": top1_sentence(label, p0, f.top1_prob_shifted, f.shifted_top1),
             "nopos_error": num.scientific(f.nopos_shift_error),
             "pos_sentence": pos_sentence,
-            "pos_corr": num.decimal(f.pos_correlation, 2),
+            "pos_corr": dec(f.pos_correlation),
             "pos_verdict": pos_verdict,
             "uniform_px": num.decimal(f.uniform_distance, 0),
             "attn_sentence": attention_sentence(f.attention_distance, f.uniform_distance, f.local_heads),
@@ -214,9 +224,12 @@ class ChooseYourPrior(NarratedScene):
         box = cell_box(hm.image, rows, ncols, check.rows[0], check.rows[1], check.cols[0] - k, check.cols[1] - k)
         cap = wrapped(f"rolled map vs original moved {k} cell{'s' if k != 1 else ''}; interior cells boxed",
                       S.SMALL, cols[2].width)
-        g = Group(cap, Group(hm, box)).arrange(DOWN, buff=0.2)
-        cols[2].place(g, aligned=UP)
-        out.add(g)
+        g = Group(hm, box)
+        cols[2].place(g)
+        g.match_y(out[1][2].image)  # level with the two maps it compares
+        g.align_to(out[1][2].image, DOWN)
+        cap.next_to(g, UP, buff=0.25).align_to(g, LEFT)
+        out.add(Group(cap, g))
         return out
 
     # ------------------------------------------------------------------ cues
@@ -388,7 +401,7 @@ class ChooseYourPrior(NarratedScene):
                 r[1].next_to(r[0], RIGHT, buff=0.1).shift((w - r[0].width) * RIGHT)
             table.arrange(DOWN, aligned_edge=LEFT, buff=0.28)
             label, p0, p1 = f.top1[1], f.top1_prob, f.top1_prob_shifted
-            pred = S.text(f"p({label}): {num.percent(p0).screen} → {num.percent(p1).screen}", S.BODY, S.ACCENT)
+            pred = S.text(f"p({label}): {prob(p0).screen} → {prob(p1).screen}", S.BODY, S.ACCENT)
             if f.shifted_top1[1] != label:
                 pred = S.text(f"top-1: {label} → {f.shifted_top1[1]}", S.BODY, S.ACCENT)
             panel = VGroup(table, pred).arrange(DOWN, aligned_edge=LEFT, buff=0.5)

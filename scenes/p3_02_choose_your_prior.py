@@ -79,9 +79,9 @@ def position_sentences(corr: float, by_distance) -> tuple[str, str]:
     near = by_distance[0][1]
     far_d, far = min(by_distance, key=lambda t: t[1])
     if corr <= LEARNED_CORRELATION:
-        return (f"Nearby positions are alike: {dec(near).spoken} at one patch apart, "
-                f"falling to {dec(far).spoken} at {far_d} patches.",
-                "Nobody told the model that its positions form a grid: it learned that from the data.")
+        return (f"Nearby positions are alike, {dec(near).spoken} at one patch apart; far ones are not, "
+                f"{dec(far).spoken} at {far_d}.",
+                "Nobody told the model its positions form a grid: it learned that from data.")
     return (f"The similarity hardly depends on distance: {dec(near).spoken} at one patch apart, "
             f"{dec(far).spoken} at {far_d} patches.",
             "This model has not learned a grid, and nothing in its architecture gives it one.")
@@ -91,14 +91,14 @@ def attention_sentence(mad: np.ndarray, uniform: float, local_heads) -> str:
     """What the per-block summary of mean attention distance shows, in words, from the numbers."""
     total = mad.size
     if not local_heads:
-        return ("No head stays under half of that: this model has learned no locality, and none was built in.")
+        return "No head stays under half of that: this model has learned no locality, and none was built in."
     b, h = np.unravel_index(mad.argmin(), mad.shape)
     blocks = sorted({blk for blk, _ in local_heads})
     where = (f"all in block {blocks[0] + 1}" if len(blocks) == 1 else
              f"all in blocks {blocks[0] + 1} to {blocks[-1] + 1}")
-    s = (f"The closest-looking head, in block {b + 1}, reaches only {mad.min():.0f} pixels on average. "
-         f"{len(local_heads)} of the {total} heads stay under half the even distance, {where}: "
-         f"some heads learned to look locally, as a convolution does by design.")
+    s = (f"The closest head, in block {b + 1}, reaches only {mad.min():.0f}. "
+         f"{len(local_heads)} of the {total} heads stay under {LOCAL_SHARE * uniform:.0f} pixels, half of that, "
+         f"{where}: some heads learned to look locally, like a convolution.")
     if mad[-1].mean() > mad[0].mean():
         s += " Later blocks look further."
     return s
@@ -124,7 +124,9 @@ def line_chart(xs, series, x_range, y_range, width: float, height: float, x_labe
         labels.add(S.text(y_fmt.format(y), S.TINY, S.MUTED).next_to(ax.c2p(x_range[0], y), LEFT, buff=0.12))
         labels.add(Line(ax.c2p(x_range[0], y), ax.c2p(x_range[1], y), stroke_color=S.MUTED, stroke_width=0.6,
                         stroke_opacity=0.35))
-    labels.add(S.text(x_label, S.SMALL, S.MUTED).next_to(ax.x_axis, DOWN, buff=0.5))
+    # Below the tick labels, wherever the x axis crosses (at y = 0, mid-chart, when y goes negative).
+    labels.add(S.text(x_label, S.SMALL, S.MUTED).next_to(ax.c2p((x_range[0] + x_range[1]) / 2, y_range[0]),
+                                                       DOWN, buff=0.5))
     labels.add(S.text(y_label, S.SMALL, S.MUTED).rotate(np.pi / 2).next_to(ax.y_axis, LEFT, buff=0.75))
     lines = VGroup()
     for values, color, dashed in series:
@@ -393,7 +395,7 @@ class ChooseYourPrior(NarratedScene):
                     ("+ position embedding", num.percent(f.shift_error[1]).screen, S.ACCENT),
                     (f"final tokens, after {d.depth} blocks", num.percent(f.shift_error[2]).screen, S.ACCENT),
                     ("final tokens, positions left out", v["nopos_error"].screen, S.GREEN)]
-            table = VGroup(S.text("distance from a shifted copy (all tokens):", S.SMALL, S.MUTED))
+            table = VGroup(S.text("distance from a shifted copy (patches that did not wrap):", S.SMALL, S.MUTED))
             for name, val, color in rows:
                 table.add(VGroup(S.text(name, S.SMALL), S.text(val, S.SMALL, color, mono=True)))
             w = max(r[0].width for r in table[1:]) + 0.4
@@ -502,7 +504,7 @@ class ChooseYourPrior(NarratedScene):
             self.add(Heading("The trade"))
             cols = L.MAIN.columns(2, gutter=0.7)
             built = self.card("built-in prior (CNN)", [("locality, weight sharing, equivariance: free", S.INK),
-                                                       ("saves data: nothing to learn about space", S.GREEN),
+                                                       ("saves data: less to learn from examples", S.GREEN),
                                                        ("but fixed: a unit sees only its window", S.MUTED)],
                               cols[0].width)
             learned = self.card("learned structure (ViT)", [("2-D structure learned from examples", S.INK),

@@ -97,8 +97,8 @@ def attention_sentence(mad: np.ndarray, uniform: float, local_heads) -> str:
     where = (f"all in block {blocks[0] + 1}" if len(blocks) == 1 else
              f"all in blocks {blocks[0] + 1} to {blocks[-1] + 1}")
     s = (f"The closest head, in block {b + 1}, reaches only {mad.min():.0f}. "
-         f"{len(local_heads)} of the {total} heads stay under {LOCAL_SHARE * uniform:.0f} pixels, half of that, "
-         f"{where}: some heads learned to look locally, like a convolution.")
+         f"{len(local_heads)} of the {total} heads stay under {LOCAL_SHARE * uniform:.0f} pixels, "
+         f"half the even distance, {where}: some heads learned to look locally, like a convolution.")
     if mad[-1].mean() > mad[0].mean():
         s += " Later blocks look further."
     return s

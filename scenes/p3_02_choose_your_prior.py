@@ -176,7 +176,7 @@ class ChooseYourPrior(NarratedScene):
             "final_error": num.percent(f.shift_error[2]),
             "final_sentence": error_sentence(f.shift_error[2]),
             "top1_sentence": top1_sentence(label, p0, f.top1_prob_shifted, f.shifted_top1),
-            "nopos_error": num.scientific(f.nopos_shift_error),
+            "nopos_error": num.scientific(100 * f.nopos_shift_error),  # in percent, like the others
             "pos_sentence": pos_sentence,
             "pos_corr": dec(f.pos_correlation),
             "pos_verdict": pos_verdict,
@@ -394,7 +394,7 @@ class ChooseYourPrior(NarratedScene):
             rows = [("patch embedding", num.percent(f.shift_error[0]).screen, S.GREEN),
                     ("+ position embedding", num.percent(f.shift_error[1]).screen, S.ACCENT),
                     (f"final tokens, after {d.depth} blocks", num.percent(f.shift_error[2]).screen, S.ACCENT),
-                    ("final tokens, positions left out", v["nopos_error"].screen, S.GREEN)]
+                    ("final tokens, positions left out", v["nopos_error"].screen + "%", S.GREEN)]
             table = VGroup(S.text("distance from a shifted copy (patches that did not wrap):", S.SMALL, S.MUTED))
             for name, val, color in rows:
                 table.add(VGroup(S.text(name, S.SMALL), S.text(val, S.SMALL, color, mono=True)))

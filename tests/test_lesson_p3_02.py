@@ -179,7 +179,7 @@ def test_the_spoken_values_are_the_facts(tr):
                                    f"{num.scientific(f.on_stride.max_diff).spoken}: float rounding")
     assert v["off_diff"].value == f.off_stride.max_diff and v["off_scale"].value == f.off_stride.scale
     assert v["pos_error"] == num.percent(f.shift_error[1]) and v["final_error"] == num.percent(f.shift_error[2])
-    assert v["nopos_error"] == num.scientific(f.nopos_shift_error)
+    assert v["nopos_error"] == num.scientific(100 * f.nopos_shift_error)  # spoken in percent
     assert v["pos_corr"].value == pytest.approx(f.pos_correlation, abs=0.005)
     assert v["uniform_px"].value == f.uniform_distance
     assert f.top1[1] in v["top1_sentence"]

@@ -11,7 +11,7 @@ vitmath.equivariance's cached facts; the sentences that describe them are chosen
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn, Group, LaggedStart, Line,
+from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn, Group, Line,
                    MathTex, Rectangle, RoundedRectangle, VGroup, VMobject, Write)
 
 from render.course import BY_ID
@@ -142,7 +142,6 @@ def line_chart(xs, series, x_range, y_range, width: float, height: float, x_labe
 class ChooseYourPrior(NarratedScene):
 
     def extra_values(self):
-        d = self.dims
         self.facts = f = cached_prior_facts(self.inputs.model, self.inputs.weights, self.inputs.image)
         on_n, on_words = exact_or_rounding(f.on_stride.max_diff)
         patch_n, patch_words = exact_or_rounding(f.patch_max_diff)
@@ -201,6 +200,12 @@ class ChooseYourPrior(NarratedScene):
         body.align_to(box, LEFT).shift(0.25 * RIGHT)
         return VGroup(box, body)
 
+    def wrapped_strip(self, img, pixels: int) -> Rectangle:
+        """A red outline on the left `pixels` columns of a rolled picture: what came round from the right."""
+        w = img.width * pixels / self.size
+        return Rectangle(width=w, height=img.height, color=S.RED, stroke_width=3).move_to(
+            img.get_corner(UP + LEFT) + np.array([w / 2, -img.height / 2, 0.0]))
+
     def shift_panels(self, check, picture_rolled, vmax: float) -> Group:
         """Three columns: the photo over its map, the rolled photo over its map, and the difference map with
         the interior cells boxed. Maps are the per-cell L2 norm over channels, one shared scale."""
@@ -215,8 +220,11 @@ class ChooseYourPrior(NarratedScene):
             img = PixelImage(pic, height=h)
             values = f.channel_norm if k == 0 else rolled_map
             hm = Heatmap(values, "viridis", 0.0, norm_max, label="channel norm", height=h)
-            g = Group(S.text(cap, S.SMALL), img, hm).arrange(DOWN, buff=0.2)
+            parts = [S.text(cap, S.SMALL), img, hm]
+            g = Group(*parts).arrange(DOWN, buff=0.2)
             img.match_x(hm.image)
+            if k == 1:
+                g.add(self.wrapped_strip(img, check.shift_px))
             col.place(g, aligned=UP)
             out.add(g)
         k = check.cells
@@ -271,7 +279,7 @@ class ChooseYourPrior(NarratedScene):
                 S.text(f"{f.cnn}, first two stages (random init)", S.BODY),
                 S.text(f"{f.stage_convs} conv layers, total stride {f.stride} px", S.SMALL, S.MUTED),
                 S.text(f"output map: {num.shape(*f.fmap_shape).screen}", S.SMALL, S.MUTED),
-                S.text(f"one cell (green, {f.stride} px apart)", S.SMALL, S.GREEN),
+                S.text(f"one output cell (green): cells are {f.stride} px apart", S.SMALL, S.GREEN),
                 S.text(f"sees {f.field} × {f.field} px (orange), nothing else", S.SMALL, S.ACCENT),
                 S.text(f"receptive fields: lesson {self.values['cnn_lesson']}", S.TINY, S.MUTED),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
@@ -318,7 +326,7 @@ class ChooseYourPrior(NarratedScene):
             panels = self.shift_panels(check, self.rolled_picture(check.shift_px), vmax)
             result = tex(rf"\text{{interior cells: }}\max\,\lvert\Delta\rvert = {self.on_diff.tex}", S.BODY,
                          S.GREEN)
-            note = S.text("roll = the columns that fall off the right come back on the left", S.TINY, S.MUTED)
+            note = S.text("roll: the columns that fall off the right come back on the left (red)", S.TINY, S.MUTED)
             foot = VGroup(result, note).arrange(RIGHT, buff=0.6)
             L.FOOTER.place(foot, aligned=LEFT)
             self.play(FadeIn(panels[0]), run_time=cue.share(0.12))
@@ -364,6 +372,7 @@ class ChooseYourPrior(NarratedScene):
             m0 = Heatmap(f.patch_norm, "viridis", 0.0, vmax, label="embedding norm", height=h * 0.82)
             m1 = Heatmap(f.rolled_patch_norm, "viridis", 0.0, vmax, label="embedding norm", height=h * 0.82)
             wrapped_col = cell_box(m1.image, d.grid, d.grid, 0, d.grid - 1, 0, 0, S.RED)
+            g1.add(self.wrapped_strip(g1.photo, d.P))
             items = [(g0, "the photo"), (m0, "its patch embeddings"), (g1, "rolled one patch"),
                      (Group(m1, wrapped_col), "rolled: one column right")]
             groups = Group()

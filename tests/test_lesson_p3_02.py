@@ -77,7 +77,7 @@ def test_the_cnn_facts_are_its_real_layer_shapes(facts, cnn, x):
 
 def test_a_roll_by_the_stride_moves_the_interior_of_the_map_exactly(facts, cnn, x):
     f0 = layer2_output(cnn, x)
-    S, (C, h, w) = x.shape[-1], f0.shape
+    S, (_, h, w) = x.shape[-1], f0.shape
     for check, expect_exact in ((facts.on_stride, True), (facts.off_stride, False)):
         f1 = layer2_output(cnn, torch.roll(x, check.shift_px, dims=-1))
         best = None

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from vitmath import receptive_field as rf
+from vitmath.errors import UserError
 
 CNN = "resnet18"
 CNN_SEED = 0
@@ -124,7 +125,7 @@ def check_shift(f0: torch.Tensor, f1: torch.Tensor, shift_px: int, layer: rf.Lay
 
     f0, f1: (C, h, w). A shift of a whole number of cells k is tried for k = floor and ceil of shift / stride,
     and the better one kept: for a shift by the stride both are the same, and the match is exact."""
-    C, h, w = f0.shape
+    _, h, w = f0.shape
     rows = inside(h, layer.size, layer.jump, layer.start, 0, size - 1)
     best = None
     for k in sorted({math.floor(shift_px / layer.jump), math.ceil(shift_px / layer.jump)}):
@@ -135,6 +136,9 @@ def check_shift(f0: torch.Tensor, f1: torch.Tensor, shift_px: int, layer: rf.Lay
         cols_original[k:] = inside(w, layer.size, layer.jump, layer.start, 0, size - 1)[:w - k]
         cols = np.flatnonzero(cols_shifted & cols_original)
         rr = np.flatnonzero(rows)
+        if not len(cols) or not len(rr):
+            raise UserError(f"a {size}-pixel input is too small for the shift test: no cell of the CNN map "
+                            f"sees only photo through its {layer.size}-pixel field")
         moved = torch.full_like(f0, float("nan"))
         moved[:, :, k:] = f0[:, :, :w - k]  # the original map moved right by k cells
         diff = (f1 - moved).abs().amax(0)  # (h, w)

@@ -511,7 +511,8 @@ class ChooseYourPrior(NarratedScene):
     def trade(self):
         with self.narrate("trade") as cue:
             self.add(Heading("The trade"))
-            cols = L.MAIN.columns(2, gutter=0.7)
+            below = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, L.MAIN.top - 0.2)  # clear of the heading
+            cols = below.columns(2, gutter=0.7)
             built = self.card("built-in prior (CNN)", [("locality, weight sharing, equivariance: free", S.INK),
                                                        ("saves data: less to learn from examples", S.GREEN),
                                                        ("but fixed: a unit sees only its window", S.MUTED)],
@@ -525,7 +526,7 @@ class ChooseYourPrior(NarratedScene):
                 p_[0].stretch_to_fit_height(height)
                 p_[1].align_to(p_[0], UP + LEFT).shift(0.3 * DOWN + 0.25 * RIGHT)
                 col.place(p_, aligned=UP)
-            rule = VGroup(S.text("little data: the built-in prior tends to win (the previous lesson's experiment)",
+            rule = VGroup(S.text("little data: the built-in prior tends to win (tested in the previous lesson's experiment)",
                                  S.SMALL),
                           S.text("plenty of data: learned structure can fit more", S.SMALL, S.ACCENT)
                           ).arrange(DOWN, aligned_edge=LEFT, buff=0.25)

@@ -1,0 +1,210 @@
+"""The priors lesson's numbers, recomputed independently of vitmath.equivariance.
+
+The CNN map is read with a forward hook on timm's own forward pass (not the lesson's stage function), the
+interior cells are found by walking the units one by one, the ViT's patch embedding is run as timm's stride-P
+conv (the trace uses a matmul), its final tokens and probabilities come from timm's forward (not our trace),
+and "positions left out" is a copy of the model with its position embeddings zeroed. The scene's spoken values
+are then checked against these numbers, and its sentence rules against made-up cases.
+"""
+from __future__ import annotations
+
+import copy
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import vitmath
+from scenes.common import numbers as num
+from scenes.common.inputs import LessonInputs
+from vitmath import receptive_field as rf
+from vitmath.equivariance import cached_prior_facts
+
+
+@pytest.fixture(scope="module")
+def facts():
+    return cached_prior_facts()
+
+
+@pytest.fixture(scope="module")
+def x(image):
+    return image.tensor  # (1, 3, S, S)
+
+
+@pytest.fixture(scope="module")
+def cnn():
+    return rf.build_cnn("resnet18", False, 0)
+
+
+def layer2_output(cnn, x):
+    """The output of resnet18.layer2, caught by a hook during timm's own forward pass."""
+    seen = {}
+    hook = cnn.layer2.register_forward_hook(lambda _m, _i, out: seen.__setitem__("out", out.detach()))
+    with torch.no_grad():
+        cnn(x)
+    hook.remove()
+    return seen["out"][0]  # (C, h, w)
+
+
+def interior_units(n: int, field: int, jump: int, lo: int, hi: int) -> list[int]:
+    """Units whose field (centred on u * jump: resnet18's paddings centre every window) lies within lo..hi."""
+    half = (field - 1) // 2
+    return [u for u in range(n) if u * jump - half >= lo and u * jump + half <= hi]
+
+
+def test_the_cnn_facts_are_its_real_layer_shapes(facts, cnn, x):
+    w = cnn.conv1.weight
+    assert facts.stem_shape == tuple(w.shape) and facts.stem_params == w.numel()
+    with torch.no_grad():
+        stem_out = cnn.conv1(x).shape[1:]
+    assert facts.stem_dense == x[0].numel() * stem_out.numel()
+    f0 = layer2_output(cnn, x)
+    assert facts.fmap_shape == tuple(f0.shape)
+    assert facts.stride == x.shape[-1] // f0.shape[-1]
+    # layer2's field: 1 + sum over the main path of (k - 1) * (product of the strides before it)
+    size, jump = 1, 1
+    for name, m in cnn.named_modules():
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.MaxPool2d)) and "downsample" not in name \
+                and not name.startswith(("layer3", "layer4")):
+            k = m.kernel_size if isinstance(m.kernel_size, int) else m.kernel_size[0]
+            s = m.stride if isinstance(m.stride, int) else m.stride[0]
+            size += (k - 1) * jump
+            jump *= s
+    assert (facts.field, facts.stride) == (size, jump)
+
+
+def test_a_roll_by_the_stride_moves_the_interior_of_the_map_exactly(facts, cnn, x):
+    f0 = layer2_output(cnn, x)
+    S, (_, h, w) = x.shape[-1], f0.shape
+    for check, expect_exact in ((facts.on_stride, True), (facts.off_stride, False)):
+        f1 = layer2_output(cnn, torch.roll(x, check.shift_px, dims=-1))
+        best = None
+        for k in {check.shift_px // facts.stride, -(-check.shift_px // facts.stride)}:
+            cols = [u for u in interior_units(w, facts.field, facts.stride, check.shift_px, S - 1)
+                    if u - k in interior_units(w, facts.field, facts.stride, 0, S - 1)]
+            rows = interior_units(h, facts.field, facts.stride, 0, S - 1)
+            diff = max(float((f1[:, r, u] - f0[:, r, u - k]).abs().max()) for r in rows for u in cols)
+            if best is None or diff < best[0]:
+                best = (diff, k, (cols[0], cols[-1]), (rows[0], rows[-1]))
+        assert check.max_diff == pytest.approx(best[0], abs=1e-6)
+        assert (check.cells, check.cols, check.rows) == best[1:]
+        scale = float(f0.abs().max())
+        if expect_exact:
+            assert best[1] == 1 and best[0] <= 1e-5 * scale
+        else:
+            assert best[0] > 0.1 * scale  # the lesson's point: half a stride breaks the match
+    assert facts.off_stride.shift_px == facts.stride // 2
+
+
+def test_the_vit_patch_embedding_shifts_exactly_and_the_final_tokens_do_not(facts, model, x):
+    d = vitmath.dims_of(model)
+    rolled = torch.roll(x, d.P, dims=-1)
+    with torch.no_grad():
+        # timm's stride-P conv, (1, D, g, g); the trace computes the same thing as a matmul
+        e0, e1 = model.patch_embed.proj(x)[0], model.patch_embed.proj(rolled)[0]
+        assert facts.patch_max_diff == pytest.approx(float((e1[:, :, 1:] - e0[:, :, :-1]).abs().max()), abs=1e-5)
+        assert facts.patch_max_diff <= 1e-5 * float(e0.abs().max())
+        # timm's own forward: final tokens after the last LayerNorm, (T, D)
+        t0, t1 = model.forward_features(x)[0, 1:], model.forward_features(rolled)[0, 1:]
+        p0, p1 = model(x)[0].softmax(-1), model(rolled)[0].softmax(-1)
+        nopos = copy.deepcopy(model)
+        nopos.pos_embed.zero_()  # the same weights, positions left out
+        n0, n1 = nopos.forward_features(x)[0, 1:], nopos.forward_features(rolled)[0, 1:]
+
+    def shift_error(a, b):
+        a, b = a.reshape(d.grid, d.grid, -1), b.reshape(d.grid, d.grid, -1)
+        return float((b[:, 1:] - a[:, :-1]).norm() / a[:, :-1].norm())
+
+    assert facts.shift_error[0] == pytest.approx(0.0, abs=1e-6)
+    assert facts.shift_error[2] == pytest.approx(shift_error(t0, t1), rel=1e-3)
+    assert facts.nopos_shift_error == pytest.approx(shift_error(n0, n1), abs=1e-5)
+    assert facts.nopos_shift_error < 1e-4 < facts.shift_error[2]
+    per_token = (t1.reshape(d.grid, d.grid, -1)[:, 1:] - t0.reshape(d.grid, d.grid, -1)[:, :-1]).norm(dim=-1) \
+        / t0.reshape(d.grid, d.grid, -1)[:, :-1].norm(dim=-1)
+    assert np.allclose(facts.final_token_error, per_token.numpy(), rtol=1e-3, atol=1e-5)
+    # after + position: patch embedding of the rolled photo plus position minus (original + its position)
+    pos = model.pos_embed[0, 1:].detach().reshape(d.grid, d.grid, -1)
+    emb0, emb1 = e0.permute(1, 2, 0), e1.permute(1, 2, 0)
+    moved = emb0[:, :-1] + pos[:, :-1]
+    assert facts.shift_error[1] == pytest.approx(float(((emb1[:, 1:] + pos[:, 1:]) - moved).norm()
+                                                       / moved.norm()), rel=1e-4)
+    top = int(p0.argmax())
+    assert facts.top1[0] == top
+    assert facts.top1_prob == pytest.approx(float(p0[top]), rel=1e-4)
+    assert facts.top1_prob_shifted == pytest.approx(float(p1[top]), rel=1e-4)
+    assert facts.shifted_top1[0] == int(p1.argmax())
+
+
+def test_the_position_embeddings_and_the_attention_distances(facts, model, tr):
+    d = tr.dims
+    pos = model.pos_embed[0, 1:].detach().double()
+    sim = F.cosine_similarity(pos[:, None], pos[None], dim=-1).numpy()
+    r, c = np.divmod(np.arange(d.N), d.grid)
+    dist = np.sqrt((r[:, None] - r[None]) ** 2 + (c[:, None] - c[None]) ** 2)
+    pairs = [(i, j) for i in range(d.N) for j in range(i + 1, d.N)]
+    s = np.array([sim[i, j] for i, j in pairs])
+    g = np.array([dist[i, j] for i, j in pairs])
+    assert facts.pos_correlation == pytest.approx(np.corrcoef(s, g)[0, 1], abs=1e-4)
+    assert np.allclose(facts.pos_similarity, sim, atol=1e-5)
+    near = s[np.rint(g) == 1].mean()
+    assert facts.sim_by_distance[0] == (1, pytest.approx(near, abs=1e-5))
+    # mean attention distance, from the attention weights directly: patch-to-patch, renormalised
+    centres = np.stack([r, c], -1) * d.P
+    px = np.linalg.norm(centres[:, None] - centres[None], axis=-1)
+    for b in (0, d.depth - 1):
+        a = tr.blocks[b].attn[:, 1:, 1:].double().numpy()
+        a = a / a.sum(-1, keepdims=True)
+        expected = (a * px).sum(-1).mean(-1)
+        assert np.allclose(facts.attention_distance[b], expected, rtol=1e-4)
+    assert facts.uniform_distance == pytest.approx(px.mean(), rel=1e-9)
+    local = {(b, h) for b in range(d.depth) for h in range(d.H)
+             if facts.attention_distance[b, h] < 0.5 * facts.uniform_distance}
+    assert set(facts.local_heads) == local
+
+
+def test_the_spoken_values_are_the_facts(tr):
+    from render.course import BY_ID
+    from scenes.p3_02_choose_your_prior import ChooseYourPrior
+
+    fake = SimpleNamespace(trace=tr, inputs=LessonInputs(), dims=tr.dims)
+    v = ChooseYourPrior.extra_values(fake)
+    f = fake.facts
+    assert v["stem_params"] == num.integer(f.stem_params)
+    assert v["stem_dense_billions"].value == pytest.approx(f.stem_dense / 1e9)
+    assert v["embed_params"].value == f.vit_embed_params
+    assert (v["stride"], v["field"], v["channels"]) == (f.stride, f.field, f.fmap_shape[0])
+    assert v["on_stride_diff"] == ("exactly zero" if f.on_stride.max_diff == 0 else
+                                   f"{num.scientific(f.on_stride.max_diff).spoken}: float rounding")
+    assert v["off_diff"].value == f.off_stride.max_diff and v["off_scale"].value == f.off_stride.scale
+    assert v["pos_error"] == num.percent(f.shift_error[1]) and v["final_error"] == num.percent(f.shift_error[2])
+    assert v["nopos_error"] == num.scientific(100 * f.nopos_shift_error)  # spoken in percent
+    assert v["pos_corr"].value == pytest.approx(f.pos_correlation, abs=0.005)
+    assert v["uniform_px"].value == f.uniform_distance
+    assert f.top1[1] in v["top1_sentence"]
+    assert v["heads_lesson"] == BY_ID["p2-04-twelve-heads"].number
+    # on the embedded model, the learned structure is there, and the words say so
+    assert f.pos_correlation < -0.3 and "learned that from data" in v["pos_verdict"]
+    assert f.local_heads and "learned to look locally" in v["attn_sentence"]
+
+
+def test_the_sentences_follow_the_numbers():
+    from scenes.p3_02_choose_your_prior import (attention_sentence, error_sentence, position_sentences,
+                                                top1_sentence)
+
+    flat = [(1, 0.01), (2, -0.001), (3, 0.0)]
+    assert "has not learned a grid" in position_sentences(0.01, flat)[1]
+    assert "minus 0.00" not in position_sentences(0.01, flat)[0]
+    assert "learned that from data" in position_sentences(-0.6, [(1, 0.8), (5, -0.3)])[1]
+    even = np.full((4, 2), 100.0)
+    assert attention_sentence(even, 100.0, []).startswith("No head")
+    mad = even.copy()
+    mad[1, 0] = 20.0
+    s = attention_sentence(mad, 100.0, [(1, 0)])
+    assert "block 2" in s and "1 of the 8 heads" in s
+    assert error_sentence(0.3) == "Far from an exact shift."
+    assert "not an exact" in error_sentence(0.05)
+    assert top1_sentence("cat", 0.3, 0.33, (1, "cat", 0.33)) == "cat goes from 30 percent to 33 percent."
+    assert "on the rolled photo it is dog" in top1_sentence("cat", 0.3, 0.1, (2, "dog", 0.4))
+    assert "0.10 percent" in top1_sentence("pot", 0.001, 0.001, (3, "pot", 0.001))

@@ -184,7 +184,7 @@ class SmallVitLoses(NarratedScene):
                          [r.mean(name, n) for n in r.sizes], [r.low(name, n) for n in r.sizes],
                          [r.high(name, n) for n in r.sizes]) for name in sd.MODELS]
         chart = ErrorBarChart(r.sizes, series, x_label="training images (log scale)",
-                              y_label="test accuracy", width=9.0, height=4.6)
+                              y_label="test accuracy", width=10.5, height=4.6)
         self.series_names = {name: s.name for name, s in zip(sd.MODELS, series)}
         return L.MAIN.place(chart)
 
@@ -272,9 +272,10 @@ class SmallVitLoses(NarratedScene):
         """A model as a column of layer boxes, its name above and its parameter count below."""
         name = S.text(title, S.BODY, color)
         boxes = VGroup()
-        for row in rows:
-            t = S.text(row, S.SMALL)
-            box = RoundedRectangle(corner_radius=0.08, width=region.width * 0.92, height=t.height + 0.3)
+        texts = [S.text(row, S.SMALL) for row in rows]
+        width = max(t.width for t in texts) + 0.5  # every box as wide as the widest line needs
+        for t in texts:
+            box = RoundedRectangle(corner_radius=0.08, width=width, height=S.text("Ag", S.SMALL).height + 0.3)
             box.set_stroke(color, 1.5).set_fill(S.BACKGROUND, 1)
             boxes.add(VGroup(box, t.move_to(box)))
         boxes.arrange(DOWN, buff=0.18)
@@ -322,10 +323,15 @@ class SmallVitLoses(NarratedScene):
                           Create(s.line), run_time=cue.share(0.12))
             # The smallest training set: both means labelled.
             labels = VGroup()
-            for name, side in (("CNN", UP), ("ViT", DOWN)):
+            # Placed by which mean is higher: above the upper model's bar, right of the lower model's dot.
+            upper = "CNN" if r.gap(r.sizes[0]) > 0 else "ViT"
+            for name in sd.MODELS:
                 value = num.percent(r.mean(name, r.sizes[0]), 1).screen
                 t = S.text(value, S.SMALL, COLORS[name])
-                t.next_to(chart.bar(self.series_names[name], 0), side, buff=0.1)
+                if name == upper:
+                    t.next_to(chart.bar(self.series_names[name], 0), UP, buff=0.1)
+                else:
+                    t.next_to(chart.point(self.series_names[name], 0), RIGHT, buff=0.2)
                 labels.add(t)
             self.play(FadeIn(labels), run_time=cue.share(0.06))
 
@@ -341,7 +347,7 @@ class SmallVitLoses(NarratedScene):
                 b = chart.point(self.series_names["ViT"], k)
                 x = (a[0] + b[0]) / 2 + 0.28
                 color = S.GREEN if r.gap(n) > 0 else S.RED
-                if abs(a[1] - b[1]) > 0.2:
+                if abs(a[1] - b[1]) > 0.4:  # room for two arrow tips
                     arrows.add(DoubleArrow([x, b[1], 0], [x, a[1], 0], buff=0, stroke_width=3,
                                            tip_length=0.12, color=color))
                 t = S.text(f"{100 * r.gap(n):+.1f} pts", S.TINY, color)

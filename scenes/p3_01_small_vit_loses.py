@@ -11,7 +11,7 @@ each number with its citation on screen. Any cue can be previewed on its own.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Create, DoubleArrow, FadeIn, Group, LaggedStart, Line,
+from manim import (DOWN, LEFT, RIGHT, UP, Create, Dot, DoubleArrow, FadeIn, Group, LaggedStart, Line,
                    RoundedRectangle, Square, VGroup)
 from torch import nn
 
@@ -230,8 +230,8 @@ class SmallVitLoses(NarratedScene):
             facts = VGroup(
                 S.text(f"{len(d.labels):,} images · {side}×{side} pixels · greyscale · digits 0-9", S.SMALL),
                 S.text(f"test set: {r.config['test_size']} images per seed, never trained on", S.SMALL),
-                S.text("training sets: " + " · ".join(f"{n:,}" for n in r.sizes) + " images, every digit "
-                       "equally often", S.SMALL),
+                S.text("training sets: " + " · ".join(f"{n:,}" for n in r.sizes) + " images, classes as "
+                       "balanced as the data allows", S.SMALL),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             bottom.place(facts)
             self.play(FadeIn(head), LaggedStart(*[FadeIn(t) for t in tiles], lag_ratio=0.05),
@@ -396,13 +396,16 @@ class SmallVitLoses(NarratedScene):
                        for r in range(g) for c in range(g)]
             src = centres[g + 1]
             links = VGroup(*[Line(src, c).set_stroke(COLORS["ViT"], 2, opacity=0.7) for c in centres if c is not src])
+            src_box = Square(side_length=P * px).move_to(src).set_stroke(S.INK, 4)
+            ends = VGroup(*[Dot(c, radius=0.05, color=COLORS["ViT"]) for c in centres if c is not src])
+            links.add(ends)
             self.play(FadeIn(head), FadeIn(cnn_img), FadeIn(vit_img), run_time=cue.share(0.05))
             self.play(Create(window), FadeIn(cnn_cap), run_time=cue.share(0.05))
             # Slide the window along a few rows: the same filter at every position.
             path = [(r, c) for r in range(0, n_px - kernel + 1, 2) for c in range(0, n_px - kernel + 1, 2)]
             for r_, c_ in path[1:]:
                 self.play(window.animate.move_to(at(r_, c_)), run_time=cue.share(0.3 / len(path)))
-            self.play(Create(grid), FadeIn(vit_cap), run_time=cue.share(0.08))
+            self.play(Create(grid), FadeIn(vit_cap), Create(src_box), run_time=cue.share(0.08))
             self.play(LaggedStart(*[Create(line) for line in links], lag_ratio=0.05), run_time=cue.share(0.15))
 
     def paper_scale(self):

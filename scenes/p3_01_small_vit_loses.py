@@ -290,8 +290,8 @@ class SmallVitLoses(NarratedScene):
             cfg = r.config
             head = self.heading("Same recipe for both")
             rows = VGroup(
-                S.text(f"AdamW · {cfg['steps']:,} steps · {cfg['batch']} images per step · cosine schedule",
-                       S.SMALL),
+                S.text(f"AdamW · {cfg['steps']:,} steps · {cfg['batch']} images per step (all, if fewer) · "
+                       "cosine schedule", S.SMALL),
                 S.text("no data augmentation", S.SMALL),
                 S.text(f"{len(r.seeds)} seeds × {len(r.sizes)} sizes × {len(sd.MODELS)} models = "
                        f"{r.accuracy.numel()} training runs, each from scratch", S.SMALL),
@@ -300,11 +300,15 @@ class SmallVitLoses(NarratedScene):
             L.MAIN.place(rows, aligned=UP + LEFT).shift(0.3 * DOWN + 0.3 * RIGHT)
             note = CaveatNote("a toy: two tiny models on 8×8 images, not a benchmark", width=7.0)
             note.next_to(rows, DOWN, buff=0.7, aligned_edge=LEFT)
+            command = VGroup(S.text("the table, on your machine:", S.SMALL, S.MUTED),
+                             S.text("vitlessons experiment small-data", S.SMALL, S.GREEN, mono=True))
+            command.arrange(RIGHT, buff=0.25).next_to(note, DOWN, buff=0.6, aligned_edge=LEFT)
             self.play(FadeIn(head), run_time=cue.share(0.05))
             for k, row in enumerate(rows):
                 self.play(FadeIn(row, shift=0.1 * UP), run_time=cue.share(0.05))
                 self.wait(cue.share([0.15, 0.05, 0.2, 0.1][k]))
             self.play(FadeIn(note), run_time=cue.share(0.06))
+            self.play(FadeIn(command), run_time=cue.share(0.05))
 
     def result_cue(self):
         with self.narrate("result") as cue:

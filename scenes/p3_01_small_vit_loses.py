@@ -85,7 +85,7 @@ def spread_sentence(r: sd.SmallDataResult, n: int) -> str:
     if r.high("CNN", n) < r.low("ViT", n):
         return f"At {n:,} images, even the ViT's worst seed beats the CNN's best."
     return (f"At {n:,} images the seeds overlap: the best ViT seed reaches {num.percent(vit_high, 1).spoken}, "
-            f"the worst CNN seed {num.percent(cnn_low, 1).spoken}, so at this size the seeds do not separate "
+            f"the worst CNN seed {num.percent(cnn_low, 1).spoken}: at this size the seeds do not separate "
             f"the two models.")
 
 

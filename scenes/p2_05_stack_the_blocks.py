@@ -45,7 +45,10 @@ def tex(s: str, size: int = S.BODY, color: str = S.INK) -> MathTex:
     return MathTex(s, font_size=size * 1.25, color=color)
 
 
-def pct(p: float, places: int = 0) -> num.Number:
+def pct(p: float, places: int | None = None) -> num.Number:
+    """A share as a percentage; below 9.5 percent with one decimal, so that a small share never reads 0."""
+    if places is None:
+        places = 1 if abs(p) < 0.095 else 0
     return num.percent(p, places)
 
 
@@ -68,10 +71,9 @@ def block_list(blocks: list[int]) -> str:
 
 def depth_sentence(depth: int) -> str:
     if depth == BASE_DEPTH:
-        return (f"This model stacks {depth} of them. That is the depth of ViT-Base in the original paper, "
-                f"and the small variants, ViT-Small and ViT-Tiny, keep the same {depth} blocks and are only "
-                f"narrower.")
-    return f"This model stacks {depth} of them. ViT-Base, in the original paper, stacks {BASE_DEPTH}."
+        return (f"This model stacks {depth}, the depth of ViT-Base in the original paper; ViT-Small and ViT-Tiny "
+                f"keep the same {depth} blocks and are only narrower.")
+    return f"This model stacks {depth}; ViT-Base, in the original paper, stacks {BASE_DEPTH}."
 
 
 def late_argmax_start(argmax: list[int]) -> int:
@@ -90,23 +92,22 @@ class StackTheBlocks(NarratedScene):
             raise UserError("this lesson compares blocks: it needs a model with at least 2 blocks")
         self.facts = f = cached_stack_facts(self.inputs.model, self.inputs.weights, self.inputs.image)
         p = f.params
-        parts = dict(p.parts)
         T = d.N + 1
         ratio = f.mlp_hidden / d.D
         extra = p.total - p.twelve_d2
         share = extra / p.twelve_d2
         if abs(share) < 0.01:
-            rule_words = f"and the real count is only {num.integer(abs(extra)).spoken} {'more' if extra >= 0 else 'less'}, under 1 percent."
+            rule_words = (f"the real count is only {num.integer(abs(extra)).spoken} "
+                          f"{'more' if extra >= 0 else 'less'}, the biases and LayerNorms.")
         else:
-            rule_words = f"and the real count differs from it by {pct(abs(share)).spoken}."
+            rule_words = f"the real count differs from it by {pct(abs(share)).spoken}."
         mlp_share = p.mlp / p.total
         if abs(mlp_share - 2 / 3) < 0.02:
             mlp_fraction_words = "two thirds of it"
         else:
             mlp_fraction_words = "more than half of it" if mlp_share > 0.5 else "less than half of it"
         if abs(f.fc1_cosine) < 0.1:
-            fc1_words = ("A cosine this close to zero means the two matrices point in unrelated directions: "
-                         "the blocks share a design, and nothing else.")
+            fc1_words = "Unrelated directions: each block learned its own weights."
         else:
             fc1_words = "The two matrices are related, but far from equal."
         return {
@@ -121,11 +122,6 @@ class StackTheBlocks(NarratedScene):
             "fc1_cosine": num.decimal(f.fc1_cosine, 2),
             "fc1_words": fc1_words,
             "min_pair_rel_diff": num.decimal(f.min_pair_rel_diff, 2),
-            "qkv_params": num.integer(parts["attention: qkv"]),
-            "proj_params": num.integer(parts["attention: output"]),
-            "fc1_params": num.integer(parts["MLP: fc1"]),
-            "fc2_params": num.integer(parts["MLP: fc2"]),
-            "norm_params": num.integer(p.norms),
             "block_params": num.integer(p.total),
             "twelve_d2": num.integer(p.twelve_d2),
             "rule_words": rule_words,
@@ -161,21 +157,21 @@ class StackTheBlocks(NarratedScene):
         f, d = self.facts, self.dims
         even = 1.0 / (d.N + 1)
         peak = int(np.argmax(f.cls_peak))
-        s = (f"The strongest single patch gets {pct(f.cls_peak[0], 1).spoken} in block 1, and at most "
-             f"{pct(f.cls_peak[peak], 1).spoken}, in block {peak + 1}, where an even spread would give every token "
-             f"{pct(even, 1).spoken}.")
+        s = (f"Its strongest patch gets {pct(f.cls_peak[0], 1).spoken} in block 1 and up to "
+             f"{pct(f.cls_peak[peak], 1).spoken} in block {peak + 1}, against {pct(even, 1).spoken} for an even spread.")
         argmax = [int(m.flatten().argmax()) for m in f.cls_maps]
         start = late_argmax_start(argmax)
         if d.depth - start >= 3:
-            s += (f" From block {start + 1} on, that strongest patch is always the same one: "
-                  f"{place_name(argmax[-1], d.grid)}.")
+            s += f" From block {start + 1} on, that patch is always {place_name(argmax[-1], d.grid)}."
         return s
 
     def median_sentence(self) -> str:
         f, d = self.facts, self.dims
         m0, m1 = f.patch_norm_median[0], f.patch_norm_median[-1]
-        return (f"The typical patch token, the median one, has a length of {num.decimal(m0, 1).spoken} going into "
-                f"block 1, and {num.decimal(m1, 1).spoken} after block {d.depth}.")
+        return (f"The median patch token grows from {num.decimal(m0, 1).spoken} going into block 1 to "
+                f"{num.decimal(m1, 1).spoken} after block {d.depth}." if m1 > m0 else
+                f"The median patch token goes from {num.decimal(m0, 1).spoken} going into block 1 to "
+                f"{num.decimal(m1, 1).spoken} after block {d.depth}.")
 
     def high_norm_sentence(self) -> str:
         f, d = self.facts, self.dims
@@ -185,39 +181,39 @@ class StackTheBlocks(NarratedScene):
             return (f"No patch token stands out: after block {d.depth}, the longest is "
                     f"{num.decimal(ratio, 1).spoken} times the median.")
         patch = f.patch_norm_argmax[-1]
-        when = "Already going into block 1" if start == 0 else f"From block {start} on"
+        when = "already going into block 1" if start == 0 else f"from block {start} on"
         times = f.patch_norm_max[-1] / f.patch_norm_median[-1]
-        s = (f"But one patch breaks away. {when}, {place_name(patch, d.grid)} has a length of about "
+        s = (f"But {when}, {place_name(patch, d.grid)} has a length of about "
              f"{num.integer(round(f.patch_norm_max[-1])).spoken}, {num.integer(round(times)).spoken} times the "
-             f"median.")
+             f"median")
         argmax = [int(m.flatten().argmax()) for m in f.cls_maps]
-        if argmax[-1] == patch:
-            s += " It is the same patch CLS attends to most in the last blocks."
-        return s + " We only note it here: a later lesson comes back to tokens like this."
+        s += ", and it is the patch CLS looks at most." if argmax[-1] == patch else "."
+        return s + " We only note it here; a later lesson returns to such tokens."
 
     def update_sentence(self) -> str:
         f, d = self.facts, self.dims
         u = f.update_ratio
         lo, hi = int(np.argmin(u)), int(np.argmax(u))
-        s = (f"For the median token, the update is between {num.decimal(u[lo], 2).spoken} times the input, in block "
-             f"{lo + 1}, and {num.decimal(u[hi], 2).spoken} times, in block {hi + 1}.")
+        s = (f"For the median token, it ranges from {num.decimal(u[lo], 2).spoken}, in block {lo + 1}, to "
+             f"{num.decimal(u[hi], 2).spoken}, in block {hi + 1}.")
         big = [i + 1 for i, v in enumerate(u) if v >= 1.0]
         if big:
-            s += f" Only in {block_list(big)} is it as large as the input itself."
+            s += f" Only in {block_list(big)} is the update as large as the input."
         else:
-            s += " In no block is it as large as the input."
-        return s + (" And because of the residual connections, the input always stays in the sum: "
-                    "each block adds its part to the stream, and passes the rest on unchanged.")
+            s += " In no block is the update as large as the input."
+        return s + " And the residual keeps the input in the sum: each block adds its part."
 
     def cosine_sentence(self) -> str:
         f, d = self.facts, self.dims
         c = f.cls_cosine_to_last
-        s = (f"After block 1, the cosine similarity is {num.decimal(c[0], 2).spoken}. After block {d.depth - 1}, "
-             f"it is {num.decimal(c[-2], 2).spoken}.")
+        s = (f"After block 1, the cosine similarity is {num.decimal(c[0], 2).spoken}; after block {d.depth - 1}, "
+             f"still only {num.decimal(c[-2], 2).spoken}." if c[-2] < 0.5 else
+             f"After block 1, the cosine similarity is {num.decimal(c[0], 2).spoken}; after block {d.depth - 1}, "
+             f"{num.decimal(c[-2], 2).spoken}.")
         if c[-2] < 0.5:
-            s += " So CLS gets most of its final direction late, and a large part of it in the very last block."
+            s += " CLS takes its final direction late, much of it in the very last block."
         else:
-            s += " So CLS settles into its final direction before the last block."
+            s += " CLS settles into its final direction before the last block."
         return s
 
     def rollout_sentence(self) -> str:
@@ -228,8 +224,7 @@ class StackTheBlocks(NarratedScene):
         where = f" Its brightest patch is {place_name(peak, d.grid)}."
         if max(q) - min(q) < 0.1:
             return (f"Here it is spread out: each quarter of the photo holds between {pct(min(q)).spoken} and "
-                    f"{pct(max(q)).spoken} of it, close to an even 25 percent, and even its weakest patch gets "
-                    f"{pct(float(f.rollout.min())).spoken} of the brightest." + where)
+                    f"{pct(max(q)).spoken} of it." + where)
         top = int(np.argmax(q))
         cat = ", where the cat is" if top == 3 and is_course_photo(self.inputs.image) else ""
         return (f"It is uneven: the {names[top]} quarter of the photo{cat} holds {pct(q[top]).spoken} of it, "

@@ -20,7 +20,8 @@ from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
 from scenes.common.block_chart import BlockBars
-from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, TopKBars, wrapped
+from scenes.common.cards import (CaveatNote, CitationCard, Heading, NextLessonFooter, TopKBars, center_on_baseline,
+                                 wrapped)
 from scenes.common.diagrams import TransformerBlockDiagram
 from scenes.common.heatmaps import ColorBar, HeatmapOnPhoto, SmallMultiples
 from scenes.common.matrices import MatrixImage
@@ -255,13 +256,15 @@ class StackTheBlocks(NarratedScene):
         cols = list(zip(*rows))
         texts = [[S.text(c, S.SMALL, S.MUTED if r == 0 else S.INK) for r, c in enumerate(col)] for col in cols]
         widths = [max(t.width for t in col) for col in texts]
+        x_height = S.text("x", S.SMALL).height
         table = VGroup()
         for r in range(len(rows)):
             x = 0.0
             line = VGroup()
             for c, col in enumerate(texts):
                 t = col[r]
-                t.move_to([x + widths[c] / 2, -0.55 * r, 0])
+                t.set_x(x + widths[c] / 2)
+                center_on_baseline(t, -0.55 * r, x_height)  # one baseline per row, descenders or not
                 x += widths[c] + 0.45
                 line.add(t)
             table.add(line)
@@ -321,20 +324,25 @@ class StackTheBlocks(NarratedScene):
         f = self.facts
         with self.narrate("anatomy") as cue:
             self.add(Heading("One encoder block"))
-            left, right = L.MAIN.split(0.45)
+            left, right = L.MAIN.split(0.54, gutter=0.3)  # the diagram at its natural size, type at full size
             block = TransformerBlockDiagram(self.dims, mlp_hidden=f.mlp_hidden)
             left.place(block)
             self.play(FadeIn(block), run_time=cue.share(0.08))
+            D, hidden = self.dims.D, f.mlp_hidden
             steps = [("ln1", "LayerNorm: rescale each token", 0.1),
-                     ("attn", "attention: every token gathers from all the others", 0.12),
-                     ("residual1", "residual: add the result to the input", 0.13),
+                     ("attn", "attention: tokens mix information", 0.12),
+                     ("residual1", "+  residual: add it to the input", 0.13),
                      ("ln2", "LayerNorm again", 0.08),
-                     ("mlp", f"MLP on each token alone: {self.dims.D:,} → {f.mlp_hidden:,} → {self.dims.D:,}",
-                      0.17),
-                     ("residual2", "residual: add again", 0.08)]
-            notes = VGroup(*[wrapped(text, S.SMALL, right.width) for _, text, _ in steps])
-            notes.arrange(DOWN, aligned_edge=LEFT, buff=0.35)
-            right.place(notes, aligned=LEFT)
+                     ("mlp", f"MLP per token: {D:,} → {hidden:,} → {D:,}", 0.17),
+                     ("residual2", "+  residual: add again", 0.08)]
+            # Each note sits level with its part of the diagram, so the eye reads across.
+            notes = VGroup()
+            for part, text, _ in steps:
+                target = block.parts[part][1] if part.startswith("residual") else block.parts[part]
+                note = S.text(text, S.SMALL)
+                if note.width > right.width:
+                    note.scale_to_fit_width(right.width)
+                notes.add(note.move_to([right.left, target.get_y(), 0], aligned_edge=LEFT))
             mark = None
             for (part, _, share), note in zip(steps, notes):
                 new = block.highlight(part)
@@ -346,8 +354,8 @@ class StackTheBlocks(NarratedScene):
                     self.add(new)
                 mark = new
                 self.wait(cue.share(share - 0.04))
-            shape = S.text("out has the shape of in", S.SMALL, S.GREEN).next_to(notes, DOWN, buff=0.5,
-                                                                                   aligned_edge=LEFT)
+            shape = S.text("out has the shape of in", S.SMALL, S.GREEN)
+            shape.move_to([right.left, block.output.get_y(), 0], aligned_edge=LEFT)
             self.play(FadeIn(shape), run_time=cue.share(0.05))
 
     def tensors(self):
@@ -402,7 +410,7 @@ class StackTheBlocks(NarratedScene):
         v = self.values
         with self.narrate("params") as cue:
             self.add(Heading("Parameters in one block"))
-            left, right = L.MAIN.split(0.6)
+            left, right = L.MAIN.split(0.54)
             colors = {"LayerNorm": S.MUTED, "attention": S.ACCENT, "MLP": S.GREEN}
             biggest = max(n for _, n in p.parts)
             rows = VGroup()
@@ -415,20 +423,25 @@ class StackTheBlocks(NarratedScene):
                 rows.add(VGroup(label, count, bar))
             lw = max(r[0].width for r in rows)
             cw = max(r[1].width for r in rows)
+            x_height = S.text("x", S.SMALL).height
             for k, (label, count, bar) in enumerate(rows):
                 y = -0.55 * k
                 label.move_to([0, y, 0], aligned_edge=LEFT)
                 count.move_to([lw + 0.3 + cw, y, 0], aligned_edge=RIGHT)
+                center_on_baseline(label, y, x_height)
+                center_on_baseline(count, y, x_height)
                 bar.move_to([lw + cw + 0.6, y, 0], aligned_edge=LEFT)
             total = S.text(f"one block: {num.integer(p.total).screen}", S.BODY, S.INK)
             total.next_to(rows, DOWN, buff=0.45, aligned_edge=LEFT)
             table = VGroup(rows, total)
             left.place(table, aligned=LEFT)
-            self.play(LaggedStart(*[FadeIn(r) for r in rows], lag_ratio=0.6), run_time=cue.share(0.4))
+            self.play(LaggedStart(*[FadeIn(r) for r in rows], lag_ratio=0.6), run_time=cue.share(0.2))
             self.play(FadeIn(total), run_time=cue.share(0.08))
             rule = VGroup(tex(r"12\,D^2 = 12 \times " + num.integer(d.D).tex + "^2 = " + v["twelve_d2"].tex,
                               S.BODY),
-                          S.text("4 D² attention + 8 D² MLP (weights only)", S.TINY, S.MUTED))
+                          S.text(f"4 D² attention + {2 * f.mlp_hidden / d.D:g} D² MLP, weights only", S.TINY, S.MUTED),
+                          wrapped(f"one block − 12 D² = {num.integer(p.total - p.twelve_d2).screen}: the biases and "
+                                  f"the LayerNorms", S.SMALL, right.width * 0.95))
             rule.arrange(DOWN, aligned_edge=LEFT, buff=0.15)
             # The block as one bar split by part: the MLP's share is visible as a length.
             width = right.width * 0.95
@@ -440,14 +453,15 @@ class StackTheBlocks(NarratedScene):
             split.arrange(RIGHT, buff=0)
             labels = VGroup(S.text(f"attention {pct(p.attention / p.total).screen}", S.SMALL, S.ACCENT),
                             S.text(f"MLP {v['mlp_share'].screen}", S.SMALL, S.GREEN))
-            labels[0].next_to(split[0], DOWN, buff=0.15)
-            labels[1].next_to(split[1], DOWN, buff=0.15)
+            labels[0].next_to(split[0], DOWN, buff=0.15, aligned_edge=LEFT)
+            labels[1].next_to(split[1], DOWN, buff=0.15, aligned_edge=RIGHT)
             norms = S.text(f"LayerNorms: {num.integer(p.norms).screen}", S.TINY, S.MUTED)
             norms.next_to(labels, DOWN, buff=0.2).align_to(split, LEFT)
             shares = VGroup(split, labels, norms)
             panel = VGroup(rule, shares).arrange(DOWN, aligned_edge=LEFT, buff=0.8)
             right.place(panel, aligned=LEFT)
-            self.play(Write(rule[0]), FadeIn(rule[1]), run_time=cue.share(0.2))
+            self.play(Write(rule[0]), FadeIn(rule[1]), run_time=cue.share(0.15))
+            self.play(FadeIn(rule[2]), run_time=cue.share(0.1))
             self.play(FadeIn(shares), run_time=cue.share(0.15))
 
     def totals(self):

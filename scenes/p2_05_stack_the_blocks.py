@@ -13,8 +13,8 @@ cue can be previewed on its own.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, LaggedStart, MathTex, RoundedRectangle,
-                   SurroundingRectangle, VGroup, Write)
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, Indicate, LaggedStart, MathTex,
+                   RoundedRectangle, SurroundingRectangle, VGroup, Write)
 
 from scenes.common import layout as L
 from scenes.common import numbers as num
@@ -23,10 +23,11 @@ from scenes.common.block_chart import BlockBars
 from scenes.common.cards import (CaveatNote, CitationCard, Heading, NextLessonFooter, TopKBars, center_on_baseline,
                                  wrapped)
 from scenes.common.diagrams import TransformerBlockDiagram
-from scenes.common.heatmaps import ColorBar, HeatmapOnPhoto, SmallMultiples
+from scenes.common.heatmaps import ColorBar, HeatmapOnPhoto, blend_on_photo
 from scenes.common.matrices import MatrixImage
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import grid_cell_center
+from scenes.common.pixel_image import PixelImage
 from scenes.common.values import is_course_photo
 from vitmath.block_stack import cached_stack_facts, high_norm_start
 from vitmath.errors import UserError
@@ -476,51 +477,75 @@ class StackTheBlocks(NarratedScene):
             names = {"cls_token": "CLS token", "pos_embed": "position embeddings", "patch_embed": "patch embedding",
                      "norm": "final LayerNorm", "head": "classifier head", "fc_norm": "pooled-feature norm",
                      "norm_pre": "pre-norm", "reg_token": "register tokens"}
+            rest = VGroup(S.text("the rest:", S.SMALL, S.MUTED),
+                          *[S.text(f"{names.get(k, k)}: {num.integer(n).screen}", S.SMALL, S.MUTED)
+                            for k, n in f.outside_blocks]).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
             lines = VGroup(
                 tex(num.integer(f.params.total).tex + r"\times " + str(d.depth) + " = " + v["blocks_total"].tex,
                     S.HEADING, S.INK),
-                S.text(f"the {d.depth} blocks: {v['blocks_share'].screen} of the model", S.SMALL, S.ACCENT),
-                VGroup(*[S.text(f"{names.get(k, k)}: {num.integer(n).screen}", S.TINY, S.MUTED)
-                         for k, n in f.outside_blocks]).arrange(DOWN, aligned_edge=LEFT, buff=0.12),
                 S.text(f"whole model, sum of every tensor: {v['model_total'].screen}", S.BODY, S.GREEN),
+                S.text(f"the {d.depth} blocks: {v['blocks_share'].screen} of the model", S.BODY, S.ACCENT),
+                rest,
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
             right.place(lines, aligned=LEFT)
             self.play(Write(lines[0]), run_time=cue.share(0.25))
+            self.play(FadeIn(lines[1]), run_time=cue.share(0.2))
+            self.play(FadeIn(lines[2]), run_time=cue.share(0.15))
             self.play(FadeIn(lines[3]), run_time=cue.share(0.2))
-            self.play(FadeIn(lines[1]), run_time=cue.share(0.15))
-            self.play(FadeIn(lines[2]), run_time=cue.share(0.2))
+
+    def cls_map_grid(self, region) -> Group:
+        """Every block's CLS map on the photo (heads averaged), in one or two rows read left to right, each
+        titled with its block and the weight CLS keeps for itself under it, and ONE colour bar: a shared scale
+        from 0 to the largest weight of any block."""
+        f, d = self.facts, self.dims
+        maps = f.cls_maps.numpy()                                        # (depth, g, g)
+        vmax = float(maps.max())
+        rows = 2 if d.depth > 6 else 1
+        cols = -(-d.depth // rows)
+        label_h = S.text("Ag", S.TINY).height + 0.12
+        bar_w = 1.4
+        cell = min((region.width - bar_w - (cols - 1) * 0.15) / cols,
+                   (region.height - rows * 2 * label_h - (rows - 1) * 0.3) / rows)
+        tiles = Group()
+        self.cls_cells, self.cls_self_labels = [], VGroup()
+        for i in range(d.depth):
+            img = PixelImage(blend_on_photo(self.trace.picture, maps[i], MAP_CMAP, 0.0, vmax), height=cell)
+            title = S.text(f"block {i + 1}", S.TINY).next_to(img, UP, buff=0.08)
+            own = S.text(f"self {pct(f.cls_self[i]).screen}", S.TINY, S.ACCENT).next_to(img, DOWN, buff=0.08)
+            self.cls_cells.append(img)
+            self.cls_self_labels.add(own)
+            tiles.add(Group(title, img, own))
+        tiles.arrange_in_grid(rows=rows, cols=cols, buff=(0.15, 0.3))
+        bar = ColorBar(MAP_CMAP, 0.0, vmax, "CLS → patch weight", height=min(tiles.height, 3.2))
+        bar.next_to(tiles, RIGHT, buff=0.3)
+        return Group(tiles, bar)
 
     def cls_depth(self):
         f, d = self.facts, self.dims
         with self.narrate("cls-depth") as cue:
             self.add(Heading("Where CLS looks, block by block"))
-            maps = f.cls_maps.numpy()[None]                                  # (1, depth, g, g)
-            sm = SmallMultiples(maps, ["CLS →"], [str(i + 1) for i in range(d.depth)], picture=self.trace.picture,
-                                cmap=MAP_CMAP, vmin=0.0, label="attention weight (heads averaged)",
-                                width=L.MAIN.width, height=L.MAIN.height * 0.55, col_title="block")
-            L.MAIN.place(sm, aligned=UP)
-            selfw = VGroup(*[S.text(pct(w).screen, S.TINY, S.ACCENT).next_to(sm.cell(0, i), DOWN, buff=0.12)
-                             for i, w in enumerate(f.cls_self)])
-            self_t = S.text("CLS → itself", S.TINY, S.ACCENT).next_to(selfw, LEFT, buff=0.15)
-            self_t.align_to(sm.row_labels, RIGHT)
-            self.play(FadeIn(sm), run_time=cue.share(0.25))
-            self.play(FadeIn(selfw), FadeIn(self_t), run_time=cue.share(0.15))
+            region = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 0.7, L.MAIN.top)
+            grid = self.cls_map_grid(region)
+            region.place(grid)
+            tiles, bar = grid
+            self.play(FadeIn(bar), LaggedStart(*[FadeIn(t) for t in tiles], lag_ratio=0.15),
+                      run_time=cue.share(0.3))
+            self.play(Indicate(self.cls_self_labels, color=S.INK, scale_factor=1.1), run_time=cue.share(0.15))
             argmax = [int(m.flatten().argmax()) for m in f.cls_maps]
             start = late_argmax_start(argmax)
             marks = VGroup()
             if d.depth - start >= 3:
                 for i in range(start, d.depth):
-                    cell = sm.cell(0, i)
+                    cell = self.cls_cells[i]
                     side = cell.height / d.grid
-                    marks.add(RoundedRectangle(corner_radius=0.01, width=side * 1.6, height=side * 1.6)
-                              .set_stroke(S.GREEN, 2).move_to(grid_cell_center(cell, d.grid, argmax[-1])))
+                    marks.add(RoundedRectangle(corner_radius=0.01, width=side * 1.4, height=side * 1.4)
+                              .set_stroke(S.GREEN, 3).move_to(grid_cell_center(cell, d.grid, argmax[-1])))
             even = 1.0 / (d.N + 1)
             peak = int(np.argmax(f.cls_peak))
             facts = S.text(f"strongest patch: {pct(f.cls_peak[0], 1).screen} in block 1, "
                            f"{pct(f.cls_peak[peak], 1).screen} in block {peak + 1};  even spread: "
                            f"{pct(even, 1).screen}", S.SMALL)
-            facts.next_to(selfw, DOWN, buff=0.5)
-            facts.set_x(L.MAIN.center[0])
+            L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, L.MAIN.bottom + 0.6).place(facts)
             self.play(FadeIn(facts), run_time=cue.share(0.15))
             if len(marks):
                 self.play(Create(marks), run_time=cue.share(0.1))

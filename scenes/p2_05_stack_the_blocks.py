@@ -13,6 +13,7 @@ cue can be previewed on its own.
 from __future__ import annotations
 
 import numpy as np
+import torch
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, Indicate, LaggedStart, MathTex,
                    RoundedRectangle, SurroundingRectangle, VGroup, Write)
 
@@ -182,14 +183,25 @@ class StackTheBlocks(NarratedScene):
             ratio = f.patch_norm_max[-1] / f.patch_norm_median[-1]
             return (f"No patch token stands out: after block {d.depth}, the longest is "
                     f"{num.decimal(ratio, 1).spoken} times the median.")
-        patch = f.patch_norm_argmax[-1]
         when = "already going into block 1" if start == 0 else f"from block {start} on"
-        times = f.patch_norm_max[-1] / f.patch_norm_median[-1]
-        s = (f"But {when}, {place_name(patch, d.grid)} has a length of about "
-             f"{num.integer(round(f.patch_norm_max[-1])).spoken}, {num.integer(round(times)).spoken} times the "
-             f"median")
-        argmax = [int(m.flatten().argmax()) for m in f.cls_maps]
-        s += ", and it is the patch CLS looks at most." if argmax[-1] == patch else "."
+        high, values = f.high_norm_patches, f.high_norm_values
+        times = num.integer(round(values[0] / f.patch_norm_median[-1])).spoken
+        if len(high) == 1:
+            s = (f"But {when}, {place_name(high[0], d.grid)} has a length of about "
+                 f"{num.integer(round(values[0])).spoken}, {times} times the median")
+        else:
+            corners = {0, d.grid - 1, d.N - d.grid, d.N - 1}
+            which = ("the four corner patches" if set(high) == corners else
+                     f"{len(high)} patches")
+            s = (f"But {when}, {which} break away, with lengths from {num.integer(round(values[-1])).spoken} to "
+                 f"{num.integer(round(values[0])).spoken}, up to {times} times the median")
+        # The patches CLS attends to most in the last block, as many as there are long patches.
+        looked = set(torch.topk(f.cls_maps[-1].flatten(), len(high)).indices.tolist())
+        if looked == set(high):
+            s += (", and they are the patches CLS looks at most." if len(high) > 1 else
+                  ", and it is the patch CLS looks at most.")
+        else:
+            s += "."
         return s + " We only note it here; a later lesson returns to such tokens."
 
     def update_sentence(self) -> str:

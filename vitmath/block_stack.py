@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from vitmath.errors import UserError
 
-FACTS_VERSION = 1  # bump when StackFacts changes, so cached facts are recomputed
+FACTS_VERSION = 2  # bump when StackFacts changes, so cached facts are recomputed
 # A patch token counts as "high-norm" when its norm is at least this many times the median patch norm.
 HIGH_NORM_FACTOR = 10.0
 
@@ -54,6 +54,10 @@ class StackFacts:
     patch_norm_median: list[float]     # median ||patch token||
     patch_norm_max: list[float]        # largest ||patch token||
     patch_norm_argmax: list[int]       # raster index of that patch
+    patch_norms: torch.Tensor          # (depth + 1, N) every patch token's norm at every stream point
+    high_norm_patches: list[int]       # after the last block: patches >= HIGH_NORM_FACTOR x the median norm,
+                                       # longest first (raster indices)
+    high_norm_values: list[float]      # their norms
     cls_cosine_to_last: list[float]    # per block: cos(CLS after that block, CLS after the last block)
     update_ratio: list[float]          # per block: median over tokens of ||out - in|| / ||in||
     # CLS attention per block, averaged over heads
@@ -123,6 +127,8 @@ def stack_facts(model, trace) -> StackFacts:
     stream = [trace.x0] + [b.out for b in trace.blocks]  # depth + 1 points, each (T, D)
     norms = [x.norm(dim=-1) for x in stream]              # each (T,)
     last_cls = trace.blocks[-1].out[0]
+    last = norms[-1][1:]                                   # (N,) patch norms after the last block
+    high = [int(i) for i in torch.argsort(last, descending=True) if last[i] >= HIGH_NORM_FACTOR * last.median()]
     cls_cos = [float(F.cosine_similarity(b.out[0], last_cls, dim=0)) for b in trace.blocks]
     update = [float(((stream[i + 1] - stream[i]).norm(dim=-1) / norms[i]).median()) for i in range(d.depth)]
 
@@ -139,6 +145,8 @@ def stack_facts(model, trace) -> StackFacts:
         patch_norm_median=[float(n[1:].median()) for n in norms],
         patch_norm_max=[float(n[1:].max()) for n in norms],
         patch_norm_argmax=[int(n[1:].argmax()) for n in norms],
+        patch_norms=torch.stack([n[1:] for n in norms]),
+        high_norm_patches=high, high_norm_values=[float(last[i]) for i in high],
         cls_cosine_to_last=cls_cos, update_ratio=update,
         cls_maps=cls_maps, cls_self=[float(b.attn[:, 0, 0].mean()) for b in trace.blocks],
         cls_peak=[float(m.max()) for m in cls_maps],
@@ -147,10 +155,13 @@ def stack_facts(model, trace) -> StackFacts:
 
 
 def high_norm_start(facts: StackFacts, factor: float = HIGH_NORM_FACTOR) -> int | None:
-    """The first stream point from which on the largest patch norm stays >= factor x the median, or None."""
-    flags = [mx >= factor * med for mx, med in zip(facts.patch_norm_max, facts.patch_norm_median)]
-    if not flags[-1]:
+    """The first stream point from which on every high-norm patch (of the last point) stays >= factor x the
+    median patch norm, or None if there is no high-norm patch."""
+    if not facts.high_norm_patches:
         return None
+    norms = facts.patch_norms                                   # (depth + 1, N)
+    median = norms.median(dim=1).values                         # (depth + 1,)
+    flags = (norms[:, facts.high_norm_patches] >= factor * median[:, None]).all(dim=1).tolist()
     k = len(flags) - 1
     while k > 0 and flags[k - 1]:
         k -= 1

@@ -611,9 +611,12 @@ class StackTheBlocks(NarratedScene):
             L.MAIN.place(chart)
             self.play(LaggedStart(*[FadeIn(b, shift=0.1 * UP) for b in chart.bars], lag_ratio=0.15),
                       FadeIn(VGroup(*[m for m in chart if m is not chart.bars])), run_time=cue.share(0.5))
+            spoken = VGroup(*[S.text(num.decimal(c[i], 2).screen, S.SMALL, S.ACCENT)
+                              .next_to(chart.bar(i), UP, buff=0.1) for i in (0, d.depth - 2)])
+            self.play(FadeIn(spoken[0]), run_time=cue.share(0.1))
             gap = SurroundingRectangle(VGroup(chart.bar(d.depth - 2), chart.bar(d.depth - 1)), color=S.ACCENT,
                                        buff=0.08)
-            self.play(Create(gap), run_time=cue.share(0.15))
+            self.play(FadeIn(spoken[1]), Create(gap), run_time=cue.share(0.15))
 
     def rollout(self):
         f, d = self.facts, self.dims
@@ -623,8 +626,11 @@ class StackTheBlocks(NarratedScene):
             hm = HeatmapOnPhoto(self.trace.picture, f.rollout, MAP_CMAP, vmin=0.0, vmax=1.0,
                                 label="rollout, CLS row (max = 1)", height=left.height - 0.2)
             left.place(hm)
-            formula = tex(r"R = \prod_{b=" + str(d.depth) + r"}^{1} \operatorname{norm}\!\left("
-                          r"\tfrac{1}{2}\bar A_b + \tfrac{1}{2} I\right)", S.BODY)
+            formula = VGroup(
+                tex(r"R = \tilde A_{" + str(d.depth) + r"}\,\tilde A_{" + str(d.depth - 1) + r"} \cdots \tilde A_{1}",
+                    S.BODY),
+                tex(r"\tilde A_b = \operatorname{rownorm}\!\left(\tfrac{1}{2}\bar A_b + \tfrac{1}{2} I\right)",
+                    S.BODY)).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             how = wrapped("Ā_b: block b's attention averaged over heads; I: the residual path; rows renormalised",
                           S.TINY, right.width, S.MUTED)
             q = f.rollout_quarters

@@ -18,12 +18,24 @@ from manim import DOWN, LEFT, RIGHT, UP, DashedLine, Line, Rectangle, VGroup
 from scenes.common import style as S
 from scenes.common.heatmaps import tick_numbers
 
-__all__ = ["BlockBars"]
+__all__ = ["BlockBars", "nice_ceiling"]
+
+
+def nice_ceiling(x: float) -> float:
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 (times a power of ten) that is >= x, so the axis
+    ends, and its ticks fall, on round numbers: 1.08 -> 1.2, 547 -> 600."""
+    if x <= 0:
+        return 1.0
+    scale = 10.0 ** np.floor(np.log10(x))
+    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if m * scale >= x * (1 - 1e-9):
+            return float(m * scale)
+    return float(10 * scale)
 
 
 class BlockBars(VGroup):
     """Bars for `values` over x labels (one per bar), a left value axis with `ticks` ticks from vmin to vmax
-    (default 0 to the largest value), an x title under the labels and a title above.
+    (default 0 to the largest value rounded up by nice_ceiling), an x title under the labels and a title above.
 
     `reference`: (value, text) draws a dashed line across the chart at that value, labelled at its right end.
     `colors`: one colour per bar (default all `color`). Attributes: bars, x_labels, tick_labels, title,
@@ -41,7 +53,7 @@ class BlockBars(VGroup):
         self.values = values
         self.vmin = float(vmin)
         top = max(values + ([reference[0]] if reference else []))
-        self.vmax = float(vmax) if vmax is not None else (top if top > self.vmin else self.vmin + 1.0)
+        self.vmax = float(vmax) if vmax is not None else nice_ceiling(top if top > self.vmin else self.vmin + 1.0)
         self.plot_h = height
         n = len(values)
         slot = width / n

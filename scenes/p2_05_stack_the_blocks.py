@@ -141,9 +141,17 @@ class StackTheBlocks(NarratedScene):
             "cosine_sentence": self.cosine_sentence(),
             "rollout_sentence": self.rollout_sentence(),
             "head_shape": num.shape(d.num_classes, d.D),
+            "mlp_majority": self.mlp_majority(),
         }
 
     # ------------------------------------------------------------------ sentences from the numbers
+    def mlp_majority(self) -> str:
+        f = self.facts
+        share = f.params.mlp * f.depth / f.model_total
+        if share > 0.5:
+            return "most of its parameters sit in those MLPs"
+        return f"those MLPs hold {pct(share).spoken} of its parameters"
+
     def cls_self_sentence(self) -> str:
         f, d = self.facts, self.dims
         first, last = f.cls_self[0], f.cls_self[-1]
@@ -240,7 +248,7 @@ class StackTheBlocks(NarratedScene):
             return (f"Here it is spread out: each quarter of the photo holds between {pct(min(q)).spoken} and "
                     f"{pct(max(q)).spoken} of it." + where)
         top = int(np.argmax(q))
-        cat = ", where the cat is" if top == 3 and is_course_photo(self.inputs.image) else ""
+        cat = ", where the cat is," if top == 3 and is_course_photo(self.inputs.image) else ""
         return (f"It is uneven: the {names[top]} quarter of the photo{cat} holds {pct(q[top]).spoken} of it, "
                 f"against 25 percent for an even spread." + where)
 
@@ -679,13 +687,13 @@ class StackTheBlocks(NarratedScene):
             left, right = L.MAIN.split(0.3)
             left.place(stack)
             take = wrapped("A ViT is one block design (LayerNorm, attention, residual, LayerNorm, MLP, residual) "
-                           f"stacked {self.dims.depth} times with different weights; most of its parameters sit "
-                           "in the blocks' MLPs.", S.BODY, right.width - 0.6)
+                           f"stacked {self.dims.depth} times with different weights; {self.mlp_majority()}.",
+                           S.BODY, right.width - 0.6)
             box = RoundedRectangle(corner_radius=0.1, width=take.width + 0.5, height=take.height + 0.4)
             box.set_stroke(S.ACCENT, 1.5).move_to(take)
             card = VGroup(box, take)
             right.place(card)
             self.play(FadeIn(stack), run_time=cue.share(0.15))
             self.play(FadeIn(card), run_time=cue.share(0.25))
-            self.play(FadeIn(NextLessonFooter(self.lesson, "a small ViT and a small CNN, trained on a small dataset")),
+            self.play(FadeIn(NextLessonFooter(self.lesson)),
                       run_time=cue.share(0.1))

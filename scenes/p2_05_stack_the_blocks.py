@@ -110,7 +110,7 @@ class StackTheBlocks(NarratedScene):
         else:
             mlp_fraction_words = "more than half of it" if mlp_share > 0.5 else "less than half of it"
         if abs(f.fc1_cosine) < 0.1:
-            fc1_words = "Unrelated directions: each block learned its own weights."
+            fc1_words = "Unrelated directions: each block has weights of its own."
         else:
             fc1_words = "The two matrices are related, but far from equal."
         return {
@@ -168,8 +168,13 @@ class StackTheBlocks(NarratedScene):
         f, d = self.facts, self.dims
         even = 1.0 / (d.N + 1)
         peak = int(np.argmax(f.cls_peak))
-        s = (f"Its strongest patch gets {pct(f.cls_peak[0], 1).spoken} in block 1 and up to "
-             f"{pct(f.cls_peak[peak], 1).spoken} in block {peak + 1}, against {pct(even, 1).spoken} for an even spread.")
+        if peak == 0:
+            s = (f"Its strongest patch gets at most {pct(f.cls_peak[0], 1).spoken}, in block 1, against "
+                 f"{pct(even, 1).spoken} for an even spread.")
+        else:
+            s = (f"Its strongest patch gets {pct(f.cls_peak[0], 1).spoken} in block 1 and up to "
+                 f"{pct(f.cls_peak[peak], 1).spoken} in block {peak + 1}, against {pct(even, 1).spoken} for an "
+                 f"even spread.")
         argmax = [int(m.flatten().argmax()) for m in f.cls_maps]
         start = late_argmax_start(argmax)
         if d.depth - start >= 3:
@@ -245,8 +250,9 @@ class StackTheBlocks(NarratedScene):
         peak = int(f.rollout.flatten().argmax())
         where = f" Its brightest patch is {place_name(peak, d.grid)}."
         if max(q) - min(q) < 0.1:
-            return (f"Here it is spread out: each quarter of the photo holds between {pct(min(q)).spoken} and "
-                    f"{pct(max(q)).spoken} of it." + where)
+            lo, hi = pct(min(q)).spoken, pct(max(q)).spoken
+            share = f"about {lo}" if lo == hi else f"between {lo} and {hi}"
+            return f"Here it is spread out: each quarter of the photo holds {share} of it." + where
         top = int(np.argmax(q))
         cat = ", where the cat is," if top == 3 and is_course_photo(self.inputs.image) else ""
         return (f"It is uneven: the {names[top]} quarter of the photo{cat} holds {pct(q[top]).spoken} of it, "
@@ -607,6 +613,11 @@ class StackTheBlocks(NarratedScene):
             self.play(Write(formula), run_time=cue.share(0.25))
             self.play(LaggedStart(*[FadeIn(b, shift=0.1 * UP) for b in chart.bars], lag_ratio=0.15),
                       FadeIn(VGroup(*[m for m in chart if m is not chart.bars])), run_time=cue.share(0.4))
+            self.bring_to_front(chart.reference_line)  # the dashed line crosses the bars, not hides behind them
+            u = f.update_ratio
+            spoken = VGroup(*[S.text(num.decimal(u[i], 2).screen, S.SMALL, S.ACCENT)
+                              .next_to(chart.bar(i), UP, buff=0.1) for i in {int(np.argmin(u)), int(np.argmax(u))}])
+            self.play(FadeIn(spoken), run_time=cue.share(0.1))
 
     def cls_cosine(self):
         f, d = self.facts, self.dims

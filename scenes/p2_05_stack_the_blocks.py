@@ -422,7 +422,8 @@ class StackTheBlocks(NarratedScene):
             stats = VGroup(
                 tex(r"\frac{\lVert W_2 - W_1 \rVert}{\lVert W_1 \rVert} = " + v["fc1_rel_diff"].tex, S.BODY),
                 tex(r"\cos(W_1, W_2) = " + v["fc1_cosine"].tex, S.BODY),
-                wrapped(f"closest pair of all {self.dims.depth} blocks: {v['min_pair_rel_diff'].screen}", S.SMALL,
+                wrapped(f"smallest of this ratio over all pairs of the {self.dims.depth} blocks' fc1: "
+                        f"{v['min_pair_rel_diff'].screen}", S.SMALL,
                         right.width, S.MUTED),
                 wrapped("same shapes in every block: " + ("yes" if f.params.same_in_every_block else "no"),
                         S.SMALL, right.width, S.GREEN)).arrange(DOWN, aligned_edge=LEFT, buff=0.4)

@@ -75,7 +75,7 @@ def block_list(blocks: list[int]) -> str:
 def depth_sentence(depth: int) -> str:
     if depth == BASE_DEPTH:
         return (f"This model stacks {depth}, the depth of ViT-Base in the original paper; ViT-Small and ViT-Tiny "
-                f"keep the same {depth} blocks and are only narrower.")
+                f"keep the same {depth} blocks and are narrower.")
     return f"This model stacks {depth}; ViT-Base, in the original paper, stacks {BASE_DEPTH}."
 
 
@@ -356,7 +356,7 @@ class StackTheBlocks(NarratedScene):
             left.place(block)
             self.play(FadeIn(block), run_time=cue.share(0.08))
             D, hidden = self.dims.D, f.mlp_hidden
-            steps = [("ln1", "LayerNorm: rescale each token", 0.1),
+            steps = [("ln1", "LayerNorm: normalise each token", 0.1),
                      ("attn", "attention: tokens mix information", 0.12),
                      ("residual1", "+  residual: add it to the input", 0.13),
                      ("ln2", "LayerNorm again", 0.08),

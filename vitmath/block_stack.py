@@ -1,0 +1,179 @@
+"""Numbers for the "stack the blocks" lesson: what one encoder block holds, how many parameters it has, and
+what happens to the tokens as they pass through all of them.
+
+    facts = cached_stack_facts(model_name, weights, image)
+
+Blocks are numbered as `trace.blocks` is (0 first) in every list here; the lesson adds 1 on screen.
+"Stream point k" is the residual stream after k blocks: point 0 is the input of the first block (x0), point k
+the output of block k - 1, so the lists over stream points have depth + 1 entries.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from vitmath.errors import UserError
+
+FACTS_VERSION = 2  # bump when StackFacts changes, so cached facts are recomputed
+# A patch token counts as "high-norm" when its norm is at least this many times the median patch norm.
+HIGH_NORM_FACTOR = 10.0
+
+
+@dataclass
+class BlockParams:
+    """One block's learned numbers, part by part, counted from the model's own parameters."""
+    parts: list[tuple[str, int]]  # (part name, number of parameters), bottom to top through the block
+    total: int                    # sum of parts: the parameters of one block
+    attention: int                # qkv + output projection, weights and biases
+    mlp: int                      # fc1 + fc2, weights and biases
+    norms: int                    # the two LayerNorms' scales and shifts
+    twelve_d2: int                # 12 D^2: the weights alone, 4 D^2 in attention + 8 D^2 in the MLP at ratio 4
+    same_in_every_block: bool     # every block has exactly these parameter shapes
+
+
+@dataclass
+class StackFacts:
+    depth: int
+    D: int
+    mlp_hidden: int                    # the MLP's hidden width, read from fc1
+    params: BlockParams
+    blocks_total: int                  # all blocks together
+    model_total: int                   # sum of p.numel() over the whole model
+    outside_blocks: list[tuple[str, int]]  # the rest: patch embedding, CLS, positions, final norm, head
+    # "identical" blocks, different weights: block 0's fc1 weight against block 1's
+    fc1_first: np.ndarray              # (mlp_hidden, D) block 0's fc1 weight
+    fc1_second: np.ndarray             # (mlp_hidden, D) block 1's fc1 weight
+    fc1_rel_diff: float                # ||W1 - W0|| / ||W0||
+    fc1_cosine: float                  # cosine of the two weights, flattened
+    min_pair_rel_diff: float           # smallest ||Wi - Wj|| / ||Wi|| over all pairs of blocks (fc1)
+    # tokens through the stack (depth + 1 stream points)
+    cls_norm: list[float]              # ||CLS||
+    patch_norm_median: list[float]     # median ||patch token||
+    patch_norm_max: list[float]        # largest ||patch token||
+    patch_norm_argmax: list[int]       # raster index of that patch
+    patch_norms: torch.Tensor          # (depth + 1, N) every patch token's norm at every stream point
+    high_norm_patches: list[int]       # after the last block: patches >= HIGH_NORM_FACTOR x the median norm,
+                                       # longest first (raster indices)
+    high_norm_values: list[float]      # their norms
+    cls_cosine_to_last: list[float]    # per block: cos(CLS after that block, CLS after the last block)
+    update_ratio: list[float]          # per block: median over tokens of ||out - in|| / ||in||
+    # CLS attention per block, averaged over heads
+    cls_maps: torch.Tensor             # (depth, grid, grid) CLS -> patch weights
+    cls_self: list[float]              # weight CLS gives itself
+    cls_peak: list[float]              # largest CLS -> patch weight
+    # attention rollout (Abnar & Zuidema 2020), heads averaged, no discarding
+    rollout: torch.Tensor              # (grid, grid) CLS row over the patches, max 1
+    rollout_quarters: list[float]      # share of the rollout mass in each quarter: TL, TR, BL, BR
+    top5: list
+
+
+def block_params(model) -> BlockParams:
+    blocks = list(model.blocks)
+    first = blocks[0]
+    shapes = [tuple((n, tuple(p.shape)) for n, p in b.named_parameters()) for b in blocks]
+
+    def count(prefix: str) -> int:
+        return sum(p.numel() for n, p in first.named_parameters() if n.startswith(prefix))
+
+    parts = [("LayerNorm 1", count("norm1.")), ("attention: qkv", count("attn.qkv.")),
+             ("attention: output", count("attn.proj.")), ("LayerNorm 2", count("norm2.")),
+             ("MLP: fc1", count("mlp.fc1.")), ("MLP: fc2", count("mlp.fc2."))]
+    total = sum(p.numel() for p in first.parameters())
+    if sum(n for _, n in parts) != total:
+        # A block with parts this lesson does not draw (LayerScale, q/k norms, ...): say so, do not miscount.
+        names = sorted({n.split(".")[0] for n, _ in first.named_parameters()})
+        raise UserError(f"this model's blocks hold parameters the lesson does not count ({', '.join(names)})")
+    D = model.embed_dim
+    return BlockParams(parts, total, count("attn."), count("mlp."), count("norm1.") + count("norm2."),
+                       12 * D * D, all(s == shapes[0] for s in shapes))
+
+
+def _quarter_shares(values: torch.Tensor) -> list[float]:
+    """Share of a (g, g) map's total in each quarter (top-left, top-right, bottom-left, bottom-right); a
+    middle row or column of an odd grid is split half-half between its two quarters."""
+    g = values.shape[0]
+    w = torch.ones(g, dtype=torch.float64)
+    lo = w.clone()
+    lo[(g + 1) // 2:] = 0
+    if g % 2:
+        lo[g // 2] = 0.5
+    hi = 1 - lo
+    v = values.double()
+    total = float(v.sum())
+    return [float((v * a[:, None] * b[None, :]).sum()) / total for a in (lo, hi) for b in (lo, hi)]
+
+
+@torch.no_grad()
+def stack_facts(model, trace) -> StackFacts:
+    from vitmath.analyses import all_cls_attention_maps, rollout_cls_map
+
+    d = trace.dims
+    params = block_params(model)
+    blocks_total = sum(p.numel() for p in model.blocks.parameters())
+    model_total = sum(p.numel() for p in model.parameters())
+    outside = {}
+    for name, p in model.named_parameters():
+        if not name.startswith("blocks."):
+            key = name.split(".")[0]
+            outside[key] = outside.get(key, 0) + p.numel()
+
+    fc1 = [b.mlp.fc1.weight.detach().double() for b in model.blocks]  # each (mlp_hidden, D)
+    rel = [[float((fc1[i] - fc1[j]).norm() / fc1[i].norm()) for j in range(d.depth) if j != i]
+           for i in range(d.depth)]
+
+    stream = [trace.x0] + [b.out for b in trace.blocks]  # depth + 1 points, each (T, D)
+    norms = [x.norm(dim=-1) for x in stream]              # each (T,)
+    last_cls = trace.blocks[-1].out[0]
+    last = norms[-1][1:]                                   # (N,) patch norms after the last block
+    high = [int(i) for i in torch.argsort(last, descending=True) if last[i] >= HIGH_NORM_FACTOR * last.median()]
+    cls_cos = [float(F.cosine_similarity(b.out[0], last_cls, dim=0)) for b in trace.blocks]
+    update = [float(((stream[i + 1] - stream[i]).norm(dim=-1) / norms[i]).median()) for i in range(d.depth)]
+
+    cls_maps = all_cls_attention_maps(trace).mean(1)       # (depth, g, g), heads averaged
+    rollout = rollout_cls_map(trace)                       # (g, g)
+    return StackFacts(
+        depth=d.depth, D=d.D, mlp_hidden=int(model.blocks[0].mlp.fc1.out_features), params=params,
+        blocks_total=blocks_total, model_total=model_total, outside_blocks=list(outside.items()),
+        fc1_first=fc1[0].float().numpy(), fc1_second=fc1[1 % d.depth].float().numpy(),
+        fc1_rel_diff=float((fc1[1 % d.depth] - fc1[0]).norm() / fc1[0].norm()),
+        fc1_cosine=float(F.cosine_similarity(fc1[0].flatten(), fc1[1 % d.depth].flatten(), dim=0)),
+        min_pair_rel_diff=min(min(r) for r in rel) if d.depth > 1 else 0.0,
+        cls_norm=[float(n[0]) for n in norms],
+        patch_norm_median=[float(n[1:].median()) for n in norms],
+        patch_norm_max=[float(n[1:].max()) for n in norms],
+        patch_norm_argmax=[int(n[1:].argmax()) for n in norms],
+        patch_norms=torch.stack([n[1:] for n in norms]),
+        high_norm_patches=high, high_norm_values=[float(last[i]) for i in high],
+        cls_cosine_to_last=cls_cos, update_ratio=update,
+        cls_maps=cls_maps, cls_self=[float(b.attn[:, 0, 0].mean()) for b in trace.blocks],
+        cls_peak=[float(m.max()) for m in cls_maps],
+        rollout=rollout, rollout_quarters=_quarter_shares(rollout), top5=trace.top5,
+    )
+
+
+def high_norm_start(facts: StackFacts, factor: float = HIGH_NORM_FACTOR) -> int | None:
+    """The first stream point from which on every high-norm patch (of the last point) stays >= factor x the
+    median patch norm, or None if there is no high-norm patch."""
+    if not facts.high_norm_patches:
+        return None
+    norms = facts.patch_norms                                   # (depth + 1, N)
+    median = norms.median(dim=1).values                         # (depth + 1,)
+    flags = (norms[:, facts.high_norm_patches] >= factor * median[:, None]).all(dim=1).tolist()
+    k = len(flags) - 1
+    while k > 0 and flags[k - 1]:
+        k -= 1
+    return k
+
+
+def cached_stack_facts(model_name=None, weights=None, image=None) -> StackFacts:
+    from vitmath.cache import cached, cached_trace
+    from vitmath.model import load_model
+    from vitmath.sources import input_key
+
+    def compute():
+        return stack_facts(load_model(model_name, weights), cached_trace(model_name, weights, image))
+
+    return cached("stack_facts", [input_key(model_name, weights, image), FACTS_VERSION], compute)

@@ -377,7 +377,7 @@ class ContactSheet(NarratedScene):
             a_l = S.text("channel first (C, P, P)", S.SMALL, S.GREEN)
             b_l = S.text("pixel first (P, P, C)", S.SMALL, S.BLUE)
             a_n = S.text("timm's Conv2d weights (D, 3, P, P)", S.TINY, S.MUTED)
-            b_n = S.text("the paper's formula, Google's JAX code", S.TINY, S.MUTED)
+            b_n = S.text("the paper's H × W × C layout, Google's JAX code", S.TINY, S.MUTED)
             rows = Group(Group(a_l, chw, a_n).arrange(DOWN, buff=0.15),
                          Group(b_l, hwc, b_n).arrange(DOWN, buff=0.15)).arrange(DOWN, buff=0.7)
             L.MAIN.place(rows, aligned=UP)
@@ -389,7 +389,7 @@ class ContactSheet(NarratedScene):
             note = S.text("with this model's weights: the wrong order gives different tokens", S.SMALL, S.MUTED)
             VGroup(check, note).arrange(DOWN, buff=0.2).next_to(rows, DOWN, buff=0.5)
             self.play(Write(check), FadeIn(note), run_time=cue.share(0.3))
-            self.add(CitationCard(VIT_PAPER, "Eq. 1"))
+            self.add(CitationCard(VIT_PAPER, "Sec. 3.1, Eq. 1"))
 
     def matrix(self):
         d, i = self.dims, self.facts.example_patch

@@ -681,7 +681,7 @@ class TwelveHeads(NarratedScene):
                         S.SMALL, right.width, S.ACCENT),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
             right.place(claim, aligned=LEFT)
-            raghu = CitationCard(RAGHU_PAPER, "Sec. 4, Fig. 4")
+            raghu = CitationCard(RAGHU_PAPER, "Sec. 5, Fig. 4")  # NeurIPS 2021 / arXiv v2 numbering
             self.play(FadeIn(claim[:2]), FadeIn(raghu), run_time=cue.share(0.3))
             self.play(FadeIn(claim[2]), Create(rings) if len(rings) else FadeIn(claim[2]), run_time=cue.share(0.2))
             if "in21k" in resolve_source(self.inputs.model, self.inputs.weights)[0]:

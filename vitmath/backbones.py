@@ -252,6 +252,8 @@ def swin_facts(timm_name: str = "swin_tiny_patch4_window7_224") -> SwinFacts:
 @dataclass
 class BlockDesign:
     stem: str              # e.g. "4x4 conv, stride 4"
+    stem_kernel: int       # the stem convolution's kernel side
+    stem_stride: int       # and its stride
     stem_out_side: int     # tokens / pixels per side after the stem, at 224
     depths: list
     widths: list           # channels at each stage's block output
@@ -287,6 +289,8 @@ def convnext_design(timm_name: str = "convnext_tiny") -> BlockDesign:
     dw = block.conv_dw
     return BlockDesign(
         stem=f"{conv.kernel_size[0]}x{conv.kernel_size[1]} conv, stride {conv.stride[0]}",
+        stem_kernel=int(conv.kernel_size[0]),
+        stem_stride=int(conv.stride[0]),
         stem_out_side=_side_after_stem(model.stem),
         depths=[len(s.blocks) for s in model.stages],
         widths=[int(s.blocks[0].conv_dw.out_channels) for s in model.stages],
@@ -310,6 +314,8 @@ def resnet_design(timm_name: str = "resnet50") -> BlockDesign:
     return BlockDesign(
         stem=f"{c.kernel_size[0]}x{c.kernel_size[1]} conv, stride {c.stride[0]}, then {p.kernel_size}x{p.kernel_size} "
              f"max-pool, stride {p.stride}",
+        stem_kernel=int(c.kernel_size[0]),
+        stem_stride=int(c.stride[0]),
         stem_out_side=_side_after_stem(stem),
         depths=[len(layer) for layer in layers],
         widths=[int(layer[0].conv3.out_channels) for layer in layers],

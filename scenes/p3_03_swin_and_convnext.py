@@ -29,6 +29,10 @@ from vitmath.backbones import (ROADMAP, ROADMAP_SOURCE, cached_architecture_fact
 
 SWIN_PAPER = "Liu et al. 2021, Swin Transformer"
 CONVNEXT_PAPER = "Liu et al. 2022, A ConvNet for the 2020s"
+# How the narrator names a table row: "ViT-S/16" would be read out letter by letter and slash.
+SPOKEN_NAME = {"ViT-S/16": "ViT-S"}
+# Whose accuracy a row carries: the ViT-S/16 row's cited top-1 is DeiT-S's (same architecture, DeiT training).
+ACCURACY_NAME = {"ViT-S/16": "DeiT-S"}
 ACCURACY_SOURCES = ("Touvron et al. 2021 (DeiT), Table 5 · Liu et al. 2021 (Swin), Table 1 · "
                     "Liu et al. 2022 (ConvNeXt), Table 1 and Fig. 2")
 
@@ -97,34 +101,31 @@ class SwinAndConvNeXt(NarratedScene):
         self.swin_picture = self._swin_picture(sw.image_size)
 
         if last.windows_per_side == 1 and last.window_pixels >= sw.image_size:
-            last_stage = (f"At the last stage, the {last.tokens} by {last.tokens} tokens fit in one single window, "
-                          f"which covers the whole {sw.image_size}-pixel image: attention is global again, "
-                          "once the map is small.")
+            last_stage = (f"At stage {len(sw.stages)}, one window covers the whole {sw.image_size}-pixel image: "
+                          "attention is global again, once the map is small.")
         else:
-            last_stage = f"Even at the last stage, there are {last.windows_per_side} by {last.windows_per_side} windows."
+            last_stage = (f"Even at stage {len(sw.stages)}, there are {last.windows_per_side} by "
+                          f"{last.windows_per_side} windows.")
         same_patchify = cn.stem_kernel == cn.stem_stride == sw.patch
-        stem = (f"The stem: ResNet-50 starts with a {rn.stem_kernel} by {rn.stem_kernel} convolution with stride "
-                f"{rn.stem_stride}, then a max-pool. ConvNeXt-T cuts the image into {cn.stem_kernel} by "
-                f"{cn.stem_kernel} patches, a convolution with stride {cn.stem_stride}"
-                + (", exactly Swin's patches" if same_patchify else "")
-                + (f", and both stems leave a {cn.stem_out_side} by {cn.stem_out_side} map."
-                   if cn.stem_out_side == rn.stem_out_side else "."))
+        stem = (f"ResNet-50's stem is a {rn.stem_kernel} by {rn.stem_kernel} convolution with stride "
+                f"{rn.stem_stride}, and a max-pool. ConvNeXt-T's stem cuts {cn.stem_kernel} by {cn.stem_kernel} "
+                "patches" + (", exactly like Swin." if same_patchify else "."))
         swin_depths = [s.depth for s in sw.stages]
         same_ratio = ratios(swin_depths) == ratios(cn.depths)
         same_widths = cn.widths == [s.width for s in sw.stages]
         if same_ratio:
             r = " to ".join(f"{x:g}" for x in ratios(cn.depths))
-            depth = (f"And its four stages hold {', '.join(map(str, cn.depths))} blocks: the same {r} ratio as "
-                     f"Swin-T's {', '.join(map(str, swin_depths))}"
-                     + (", with the same channel widths." if same_widths else "."))
+            depth = (f"Its stage depths, {', '.join(map(str, cn.depths))}, follow Swin-T's {r} ratio"
+                     + (", with the same widths." if same_widths else "."))
         else:
-            depth = f"And its four stages hold {', '.join(map(str, cn.depths))} blocks."
+            depth = f"Its stages hold {', '.join(map(str, cn.depths))} blocks."
         fewer = cn.norms_per_block < rn.norms_per_block and cn.acts_per_block < rn.acts_per_block
-        norm_act = ((f"and there are fewer of them: {count_phrase(cn.norms_per_block, 'norm')} and "
-                     f"{count_phrase(cn.acts_per_block, 'activation')} per block, against "
-                     f"{rn.norms_per_block} and {rn.acts_per_block}.") if fewer else
-                    (f"with {count_phrase(cn.norms_per_block, 'norm')} and "
-                     f"{count_phrase(cn.acts_per_block, 'activation')} per block."))
+        if fewer and cn.norms_per_block == cn.acts_per_block and rn.norms_per_block == rn.acts_per_block:
+            norm_act = f"and there are fewer of them: {cn.norms_per_block} of each per block, not {rn.norms_per_block}."
+        else:
+            norm_act = (f"with {count_phrase(cn.norms_per_block, 'norm')} and "
+                        f"{count_phrase(cn.acts_per_block, 'activation')} per block, against "
+                        f"{rn.norms_per_block} and {rn.acts_per_block}.")
 
         rows = t.rows
         p = [r.params / 1e6 for r in rows]
@@ -133,7 +134,7 @@ class SwinAndConvNeXt(NarratedScene):
                 f"{min(m):.1f} and {max(m):.1f} billion MACs")
         size += ": one weight class." if max(m) / min(m) < 1.25 and max(p) / min(p) < 1.5 else "."
         by_acc = sorted(rows, key=lambda r: -r.top1)
-        accuracy = "From best to worst: " + spoken_list([f"{r.short} at {r.top1:.1f}" for r in by_acc]) + " percent."
+        accuracy = spoken_list([f"{ACCURACY_NAME.get(r.short, r.short)} at {r.top1:.1f}" for r in by_acc]) + " percent."
         vit_s = t.row("ViT-S/16")
         same_as_vit_s = own.params == vit_s.params and own.macs == vit_s.macs
         lesson_model = (f"The ViT of our other lessons has {own.params / 1e6:.1f} million parameters and "
@@ -142,12 +143,13 @@ class SwinAndConvNeXt(NarratedScene):
         fewest, most = min(rows, key=lambda r: r.macs), max(rows, key=lambda r: r.macs)
         fastest, slowest = min(rows, key=lambda r: r.latency_ms), max(rows, key=lambda r: r.latency_ms)
         ms = lambda r: f"{r.latency_ms:.0f} milliseconds"  # noqa: E731
-        first = (f"{fastest.short}, with the fewest MACs, is also the fastest here, at {ms(fastest)}."
+        say = lambda r: SPOKEN_NAME.get(r.short, r.short)  # noqa: E731
+        first = (f"{say(fastest)}, with the fewest MACs, is also the fastest here, at {ms(fastest)}."
                  if fastest is fewest else
-                 f"{fastest.short} is the fastest here, at {ms(fastest)}, although {fewest.short} has the fewest MACs.")
-        second = (f"{slowest.short}, with the most MACs, is also the slowest, at {ms(slowest)}."
+                 f"{say(fastest)} is the fastest here, at {ms(fastest)}, although {say(fewest)} has the fewest MACs.")
+        second = (f"{say(slowest)}, with the most MACs, is also the slowest, at {ms(slowest)}."
                   if slowest is most else
-                  f"The slowest is {slowest.short}, at {ms(slowest)}, although {most.short} has more MACs.")
+                  f"The slowest is {say(slowest)}, at {ms(slowest)}, although {say(most)} has more MACs.")
         macs_spread = 100 * (most.macs / fewest.macs - 1)
         time_spread = 100 * (slowest.latency_ms / fastest.latency_ms - 1)
         spread = (f"By MACs, the four differ by at most {macs_spread:.0f} percent; in time, by {time_spread:.0f} "
@@ -155,9 +157,10 @@ class SwinAndConvNeXt(NarratedScene):
         self.latency_facts = (fewest, most, fastest, slowest, macs_spread, time_spread)
 
         swin_row, cn_row = t.row("Swin-T"), t.row("ConvNeXt-T")
-        meet = (f"The two families met in the middle: Swin-T and ConvNeXt-T have {swin_row.params / 1e6:.1f} and "
-                f"{cn_row.params / 1e6:.1f} million parameters, {swin_row.macs / 1e9:.2f} and {cn_row.macs / 1e9:.2f} "
-                f"billion MACs, and cited accuracies {abs(cn_row.top1 - swin_row.top1):.1f} points apart.")
+        meet = (f"The two met in the middle: Swin-T and ConvNeXt-T, with {swin_row.params / 1e6:.1f} and "
+                f"{cn_row.params / 1e6:.1f} million parameters and {swin_row.macs / 1e9:.1f} and "
+                f"{cn_row.macs / 1e9:.1f} billion MACs, are {abs(cn_row.top1 - swin_row.top1):.1f} points apart "
+                "in cited accuracy.")
         (_, resnet_top1), (_, recipe_top1), (_, end_top1) = ROADMAP
         return {
             "swin_patch": sw.patch,
@@ -196,7 +199,7 @@ class SwinAndConvNeXt(NarratedScene):
             "lesson_model_sentence": lesson_model,
             "threads": count_phrase(t.machine.threads, "thread"),
             "runs": t.runs,
-            "latency_sentence": f"{first} {second} {spread}",
+            "latency_sentence": f"{first} {second}",
             "recipe_gain": f"{recipe_top1 - resnet_top1:.1f}",
             "meet_sentence": meet,
         }
@@ -289,9 +292,10 @@ class SwinAndConvNeXt(NarratedScene):
             # One window, and one token inside it, to point at: a fixed place (window row 2, column 3).
             wr, wc = min(2, s1.windows_per_side - 1), min(3, s1.windows_per_side - 1)
             step = s1.window / s1.tokens
-            win = square_over(photo, wr * step, wc * step, step, S.ACCENT, 6, 0.25)
-            tok = square_over(photo, (wr * s1.window + 3) / s1.tokens, (wc * s1.window + 3) / s1.tokens,
-                              1 / s1.tokens, S.BLUE, 3, 0.9)
+            win = square_over(photo, wr * step, wc * step, step, S.BLUE, 7, 0.3)
+            mid = s1.window // 2  # the token at the window's centre
+            tok = square_over(photo, (wr * s1.window + mid) / s1.tokens, (wc * s1.window + mid) / s1.tokens,
+                              1 / s1.tokens, S.INK, 2, 1.0)
             facts = VGroup(
                 S.text(f"window: {s1.window} × {s1.window} tokens", S.BODY, S.ACCENT),
                 S.text(f"= {s1.window_pixels} × {s1.window_pixels} pixels of the photo", S.BODY, S.ACCENT),
@@ -302,7 +306,7 @@ class SwinAndConvNeXt(NarratedScene):
             cost = VGroup(
                 tex(r"\Omega(\mathrm{MSA}) = 4hwC^2 + 2(hw)^2C"),
                 tex(r"\Omega(\text{W-MSA}) = 4hwC^2 + 2M^2hwC", color=S.ACCENT),
-                S.text("h × w tokens, C channels, M × M windows", S.TINY, S.MUTED),
+                S.text("h × w tokens, C channels, windows of M × M tokens", S.TINY, S.MUTED),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             panel = VGroup(facts, cost).arrange(DOWN, aligned_edge=LEFT, buff=0.6)
             right.place(panel, aligned=LEFT)

@@ -84,6 +84,11 @@ def box(lines: list[str], width: float, color: str = S.BLUE, size: int = S.SMALL
 
 def column_of(boxes: list[VGroup], buff: float = 0.22) -> VGroup:
     """Boxes stacked top to bottom with arrows between them (a block diagram read downwards)."""
+    # One width for the whole column: the widest content decides.
+    width = max(max(b[1].width for b in boxes) + 0.4, max(b[0].width for b in boxes))
+    for b in boxes:
+        b[0].stretch_to_fit_width(width)
+        b[1].move_to(b[0])
     stack = VGroup(*boxes).arrange(DOWN, buff=buff)
     arrows = VGroup(*[Arrow(a.get_bottom(), b.get_top(), buff=0.02, stroke_width=2, color=S.MUTED,
                             max_tip_length_to_length_ratio=0.5) for a, b in zip(boxes, boxes[1:])])
@@ -271,7 +276,7 @@ class SwinAndConvNeXt(NarratedScene):
             vit = PhotoGrid(self.trace.picture, d.grid, height=2.6, patch_pixels=self.trace.patch_pixels)
             vit_cap = S.text(f"our ViT: {d.P} × {d.P} pixels, {d.grid} × {d.grid} = {d.N} tokens", S.SMALL, S.MUTED)
             pairs = VGroup(S.text("global attention would score", S.SMALL),
-                           S.text(f"{s1.tokens ** 2:,}² = {v['swin_pairs'].screen} pairs", S.BODY, S.RED),
+                           S.text(f"{s1.tokens ** 2:,}² = {v['swin_pairs'].screen} scores", S.BODY, S.RED),
                            S.text("per head, in every block", S.SMALL)).arrange(DOWN, buff=0.12)
             col = Group(vit, vit_cap, pairs).arrange(DOWN, buff=0.3)
             right.place(col)
@@ -325,7 +330,7 @@ class SwinAndConvNeXt(NarratedScene):
             step = s1.window / s1.tokens
             shift = s1.shift / s1.tokens
             out = []
-            for region, shifted, name in ((panels[0], False, "block 1 of the pair: regular windows"),
+            for region, shifted, name in ((panels[0], False, "block 1 of a pair: regular windows"),
                                           (panels[1], True, f"block 2: shifted by {s1.shift} tokens = "
                                                             f"{v['shift_px']} pixels")):
                 photo = self.swin_photo(4.6)
@@ -333,16 +338,18 @@ class SwinAndConvNeXt(NarratedScene):
                 cap = S.text(name, S.SMALL, S.ACCENT if shifted else S.INK)
                 g = Group(photo, overlay)
                 region.place(g, aligned=UP)
+                g.shift(0.15 * DOWN)
                 cap.next_to(photo, DOWN, buff=0.2)
                 out.append((photo, overlay, cap))
             (p0, o0, c0), (p1, o1, c1) = out
             # The shifted window that straddles the corner of four regular windows (window row 1, column 1).
             r0 = step + shift
-            straddle = square_over(p1, r0, r0, step, S.ACCENT, 6, 0.25)
+            straddle = square_over(p1, r0, r0, step, S.GREEN, 6, 0.3)
             regular = lines_over(p1, [k * step for k in range(1, s1.windows_per_side)], S.BLUE, 2, 0.8)
-            same_on_left = square_over(p0, r0, r0, step, S.ACCENT, 4, 0.0)
-            note = S.text("its tokens came from four different windows", S.SMALL, S.BLUE)
-            note.next_to(c1, DOWN, buff=0.15)
+            same_on_left = square_over(p0, r0, r0, step, S.GREEN, 5, 0.3)
+            note = S.text("green: one shifted window, which gathers tokens from four of the regular windows",
+                          S.SMALL, S.GREEN)
+            L.FOOTER.place(note)
             self.play(FadeIn(p0), FadeIn(o0), FadeIn(c0), run_time=cue.share(0.1))
             self.play(FadeIn(p1), FadeIn(o1[0]), run_time=cue.share(0.08))
             self.play(Create(o1[1]), FadeIn(c1), run_time=cue.share(0.12))
@@ -370,9 +377,15 @@ class SwinAndConvNeXt(NarratedScene):
                 groups.append(g)
                 if stage.windows_per_side == 1:
                     g.add(Square(photo.height).set_stroke(S.ACCENT, 6).move_to(photo))
+            m0 = sw.stages[1]
+            note = S.text(f"patch merging: each 2 × 2 group of tokens → 1 token, {sw.stages[0].width} → {m0.width} "
+                          "channels, and so on", S.SMALL, S.MUTED)
+            note.next_to(Group(*groups), DOWN, buff=0.4)
+            everything = Group(*groups, note)
+            everything.shift((L.MAIN.center[1] - everything.get_center()[1]) * UP)  # centred in the body
             arrows = VGroup(*[Arrow(a[0].get_right(), b[0].get_left(), buff=0.03, stroke_width=3, color=S.MUTED,
                                     max_tip_length_to_length_ratio=0.4) for a, b in zip(groups, groups[1:])])
-            self.play(FadeIn(groups[0]), run_time=cue.share(0.12))
+            self.play(FadeIn(groups[0]), FadeIn(note), run_time=cue.share(0.12))
             for g, a in zip(groups[1:], arrows):
                 self.play(FadeIn(a), FadeIn(g), run_time=cue.share(0.12))
 
@@ -440,6 +453,7 @@ class SwinAndConvNeXt(NarratedScene):
                 col = VGroup(title, VGroup(stem, stem2).arrange(DOWN, buff=0.05), diagram, depths)
                 col.arrange(DOWN, buff=0.25)
                 region.place(col, aligned=UP)
+                col.shift(0.25 * DOWN)
                 cols.append(col)
             self.play(FadeIn(cols[0][0]), FadeIn(cols[1][0]), FadeIn(cols[0][1]), FadeIn(cols[1][1]),
                       run_time=cue.share(0.1))
@@ -502,13 +516,14 @@ class SwinAndConvNeXt(NarratedScene):
             lat = self.bar_chart(f"CPU latency (measured, {count_phrase(t.machine.threads, 'thread')})",
                                  [r.latency_ms for r in t.rows], names, [latency_text(r.latency_ms) for r in t.rows],
                                  right.width, S.ACCENT)
-            left.place(macs, aligned=UP)
-            right.place(lat, aligned=UP)
+            charts = VGroup(macs, lat).arrange(RIGHT, buff=1.0, aligned_edge=UP)
+            L.MAIN.place(charts, aligned=UP)  # one scale for both charts
+            charts.shift(0.3 * DOWN)
             spread = S.text(f"spread: MACs {macs_spread:.0f}%, time {time_spread:.0f}%", S.BODY)
             note = CaveatNote(f"one shared CPU ({t.machine.cpu}), batch 1, median of {t.runs} runs: noisy; "
                               "a GPU or another CPU can change the order", width=L.MAIN.width * 0.8, size=S.TINY)
             under = VGroup(spread, note).arrange(DOWN, buff=0.3)
-            under.next_to(VGroup(macs, lat), DOWN, buff=0.5)
+            under.next_to(charts, DOWN, buff=0.5)
             under.set_x(L.MAIN.center[0])
             self.play(FadeIn(macs), run_time=cue.share(0.1))
             self.play(FadeIn(lat), run_time=cue.share(0.15))
@@ -520,7 +535,6 @@ class SwinAndConvNeXt(NarratedScene):
         v = self.values
         with self.narrate("synthesis") as cue:
             self.add(Heading("A synthesis: each family took the other's best ideas"))
-            left, right = L.MAIN.split(0.5, gutter=0.8)
             to_tf = VGroup(S.text("convnets → transformers (Swin)", S.BODY, S.BLUE),
                            *[S.text("• " + s, S.SMALL) for s in
                              ("locality: attention inside windows", "shifted windows link neighbours",
@@ -532,31 +546,38 @@ class SwinAndConvNeXt(NarratedScene):
                               "LayerNorm, GELU, fewer of them",
                               f"training recipe: +{v['recipe_gain']} points alone")]
                            ).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
-            left.place(to_tf, aligned=UP + LEFT)
-            right.place(to_cn, aligned=UP + LEFT)
+            lists = VGroup(to_tf, to_cn).arrange(RIGHT, buff=1.0, aligned_edge=UP)
+            L.MAIN.place(lists, aligned=UP)  # one scale for both lists
+            lists.shift(0.2 * DOWN)
             sw, cn = self.table.row("Swin-T"), self.table.row("ConvNeXt-T")
-            meet = S.text(f"Swin-T: {sw.params / 1e6:.1f} M, {macs_text(sw.macs)}, {sw.top1:.1f}%   ·   "
+            meet = S.text(f"they meet:   Swin-T: {sw.params / 1e6:.1f} M, {macs_text(sw.macs)}, {sw.top1:.1f}%   ·   "
                           f"ConvNeXt-T: {cn.params / 1e6:.1f} M, {macs_text(cn.macs)}, {cn.top1:.1f}%", S.SMALL,
                           S.GREEN)
-            L.MAIN.place(meet, aligned=DOWN)
+            meet.next_to(VGroup(to_tf, to_cn), DOWN, buff=0.9).set_x(L.MAIN.center[0])
             self.play(FadeIn(to_tf[0]), run_time=cue.share(0.05))
             self.play(LaggedStart(*[FadeIn(m) for m in to_tf[1:]], lag_ratio=0.5), run_time=cue.share(0.2))
             self.play(FadeIn(to_cn[0]), run_time=cue.share(0.05))
             self.play(LaggedStart(*[FadeIn(m) for m in to_cn[1:]], lag_ratio=0.5), run_time=cue.share(0.35))
-            self.play(FadeIn(meet), FadeIn(CitationCard(ACCURACY_SOURCES, "top-1")), run_time=cue.share(0.1))
+            cite = CitationCard("Liu et al. 2021 (Swin), Table 1 · Liu et al. 2022 (ConvNeXt), Table 1 and Fig. 2",
+                                "ImageNet-1k top-1 at 224")
+            self.play(FadeIn(meet), FadeIn(cite), run_time=cue.share(0.1))
 
     def recap(self):
         with self.narrate("recap") as cue:
             self.add(Heading("Takeaway"))
-            take = wrapped("Swin and ConvNeXt are a synthesis, not a regression: transformers took back locality "
-                           "and hierarchy, convnets took the transformer's design and training, and both land at "
-                           "about the same accuracy for the same compute. Real speed depends on your hardware, not "
-                           "on the MAC count.", S.BODY, L.MAIN.width - 1.5)
+            # One paragraph per sentence: `wrapped` mis-measures one very long string (its last line shrinks).
+            w = L.MAIN.width - 1.5
+            take = VGroup(
+                wrapped("Swin and ConvNeXt are a synthesis, not a regression.", S.BODY, w, S.ACCENT),
+                wrapped("Transformers took back locality and hierarchy; convnets took the transformer's design and "
+                        "training; both land at about the same accuracy for the same compute.", S.BODY, w),
+                wrapped("Real speed depends on your hardware, not on the MAC count.", S.BODY, w),
+            ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
             frame = RoundedRectangle(corner_radius=0.1, width=take.width + 0.5, height=take.height + 0.4)
             frame.set_stroke(S.ACCENT, 1.5).move_to(take)
             g = VGroup(frame, take)
             L.MAIN.place(g)
             self.play(FadeIn(g), run_time=cue.share(0.2))
             self.wait(cue.share(0.55))
-            self.play(FadeIn(NextLessonFooter(self.lesson, "the table above, turned into choices")),
+            self.play(FadeIn(NextLessonFooter(self.lesson, "this lesson's table, turned into choices")),
                       run_time=cue.share(0.1))

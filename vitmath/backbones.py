@@ -10,7 +10,8 @@ What is computed here, from the models themselves (no weights are downloaded: ar
   residual adds, pooling (a few percent at most) -- the same convention as the papers' "FLOPs" columns,
   which are in fact MACs;
 * latency of one image on this machine's CPU: batch 1, torch.inference_mode, a fixed thread count, the
-  median of several timed runs after warm-up. A measurement of this machine, not a property of the model;
+  median of several timed runs after warm-up, the four models taking turns. A measurement of this machine,
+  not a property of the model;
 * the geometry of Swin-T (patch size, window, shift, depths, widths, resolution per stage) and the block
   design of ConvNeXt-T next to ResNet-50's (kernels, widths, expansion, norm, activation).
 
@@ -134,20 +135,24 @@ def count_macs(model: torch.nn.Module, size: int = IMAGE_SIZE) -> tuple[int, dic
     return int(counter.get_total_flops()) // 2, by_op
 
 
-def measure_latency(model: torch.nn.Module, size: int = IMAGE_SIZE, threads: int = LATENCY_THREADS,
-                    warmup: int = LATENCY_WARMUP, runs: int = LATENCY_RUNS) -> list[float]:
-    """Milliseconds per image for `runs` timed forward passes (batch 1) after `warmup` untimed ones."""
+def measure_latencies(models: list, size: int = IMAGE_SIZE, threads: int = LATENCY_THREADS,
+                      warmup: int = LATENCY_WARMUP, runs: int = LATENCY_RUNS) -> list[list[float]]:
+    """Milliseconds per image (batch 1) of each model: `runs` timed forward passes after `warmup` untimed ones.
+
+    The models take turns, one pass each per round, so a burst of other work on a shared machine slows all
+    of them alike instead of the one that happened to be running."""
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     x = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0))
-    times = []
+    times = [[] for _ in models]
     try:
         with torch.inference_mode():
             for k in range(warmup + runs):
-                t0 = time.perf_counter()
-                model(x)
-                if k >= warmup:
-                    times.append(1000 * (time.perf_counter() - t0))
+                for model, out in zip(models, times):
+                    t0 = time.perf_counter()
+                    model(x)
+                    if k >= warmup:
+                        out.append(1000 * (time.perf_counter() - t0))
     finally:
         torch.set_num_threads(before)
     return times
@@ -171,16 +176,15 @@ def machine() -> Machine:
     return Machine(cpu_name(), LATENCY_THREADS, torch.__version__, timm.__version__)
 
 
-def backbone_row(b: Backbone) -> BackboneRow:
-    model = build(b.timm_name)
-    macs, by_op = count_macs(model)
-    runs = measure_latency(model)
-    return BackboneRow(b.short, b.timm_name, b.family, count_params(model), macs, by_op,
-                       statistics.median(runs), runs, b.top1, b.source)
-
-
 def backbone_table() -> BackboneTable:
-    return BackboneTable([backbone_row(b) for b in BACKBONES], machine())
+    models = [build(b.timm_name) for b in BACKBONES]
+    latencies = measure_latencies(models)
+    rows = []
+    for b, model, runs in zip(BACKBONES, models, latencies):
+        macs, by_op = count_macs(model)
+        rows.append(BackboneRow(b.short, b.timm_name, b.family, count_params(model), macs, by_op,
+                                statistics.median(runs), runs, b.top1, b.source))
+    return BackboneTable(rows, machine())
 
 
 def cached_backbone_table() -> BackboneTable:

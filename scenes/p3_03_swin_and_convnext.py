@@ -112,25 +112,23 @@ class SwinAndConvNeXt(NarratedScene):
             last_stage = (f"Even at stage {len(sw.stages)}, there are {last.windows_per_side} by "
                           f"{last.windows_per_side} windows.")
         same_patchify = cn.stem_kernel == cn.stem_stride == sw.patch
-        stem = (f"ResNet-50's stem is a {rn.stem_kernel} by {rn.stem_kernel} convolution with stride "
-                f"{rn.stem_stride}, and a max-pool. ConvNeXt-T's stem cuts {cn.stem_kernel} by {cn.stem_kernel} "
-                "patches" + (", exactly like Swin." if same_patchify else "."))
+        stem = (f"ConvNeXt-T's stem cuts {cn.stem_kernel} by {cn.stem_kernel} patches"
+                + (", exactly like Swin," if same_patchify else ",")
+                + f" where ResNet-50 starts with a {rn.stem_kernel} by {rn.stem_kernel} convolution and a max-pool.")
         swin_depths = [s.depth for s in sw.stages]
         same_ratio = ratios(swin_depths) == ratios(cn.depths)
         same_widths = cn.widths == [s.width for s in sw.stages]
-        if same_ratio:
-            r = " to ".join(f"{x:g}" for x in ratios(cn.depths))
-            depth = (f"Its stage depths, {', '.join(map(str, cn.depths))}, follow Swin-T's {r} ratio"
-                     + (", with the same widths." if same_widths else "."))
-        else:
-            depth = f"Its stages hold {', '.join(map(str, cn.depths))} blocks."
+        # Drawn under ConvNeXt's block: its stage depths follow Swin-T's ratio (and widths), where they do.
+        self.swin_note = (f"(Swin-T: {', '.join(map(str, swin_depths))}: the same ratio"
+                          + (", the same widths)" if same_widths else ")")) if same_ratio else None
         fewer = cn.norms_per_block < rn.norms_per_block and cn.acts_per_block < rn.acts_per_block
         if fewer and cn.norms_per_block == cn.acts_per_block and rn.norms_per_block == rn.acts_per_block:
             norm_act = f"and there are fewer of them: {cn.norms_per_block} of each per block, not {rn.norms_per_block}."
+        elif fewer:
+            norm_act = "and there are fewer of them."
         else:
             norm_act = (f"with {count_phrase(cn.norms_per_block, 'norm')} and "
-                        f"{count_phrase(cn.acts_per_block, 'activation')} per block, against "
-                        f"{rn.norms_per_block} and {rn.acts_per_block}.")
+                        f"{count_phrase(cn.acts_per_block, 'activation')} per block.")
 
         rows = t.rows
         p = [r.params / 1e6 for r in rows]
@@ -162,10 +160,10 @@ class SwinAndConvNeXt(NarratedScene):
         self.latency_facts = (fewest, most, fastest, slowest, macs_spread, time_spread)
 
         swin_row, cn_row = t.row("Swin-T"), t.row("ConvNeXt-T")
-        meet = (f"The two met in the middle: Swin-T and ConvNeXt-T, with {swin_row.params / 1e6:.1f} and "
-                f"{cn_row.params / 1e6:.1f} million parameters and {swin_row.macs / 1e9:.1f} and "
-                f"{cn_row.macs / 1e9:.1f} billion MACs, are {abs(cn_row.top1 - swin_row.top1):.1f} points apart "
-                "in cited accuracy.")
+        close = (abs(swin_row.params / cn_row.params - 1) < 0.1 and abs(swin_row.macs / cn_row.macs - 1) < 0.1)
+        gap = f"{abs(cn_row.top1 - swin_row.top1):.1f} points apart in cited accuracy."
+        meet = (f"The two met in the middle: Swin-T and ConvNeXt-T have about the same size and compute, and are {gap}"
+                if close else f"Swin-T and ConvNeXt-T are {gap}")
         (_, resnet_top1), (_, recipe_top1), (_, end_top1) = ROADMAP
         return {
             "swin_patch": sw.patch,
@@ -196,14 +194,12 @@ class SwinAndConvNeXt(NarratedScene):
             "cn_block_inner": cn.block_inner,
             "cn_expansion": cn.block_inner // cn.block_in,
             "norm_act_sentence": norm_act,
-            "depth_sentence": depth,
             "table_size": t.image_size,
             "vit_s_patch": 16 if "patch16" in vit_s.timm_name else vit_s.timm_name,
             "size_sentence": size,
             "accuracy_sentence": accuracy,
             "lesson_model_sentence": lesson_model,
             "threads": count_phrase(t.machine.threads, "thread"),
-            "runs": t.runs,
             "latency_sentence": f"{first} {second}",
             "recipe_gain": f"{recipe_top1 - resnet_top1:.1f}",
             "meet_sentence": meet,
@@ -450,6 +446,8 @@ class SwinAndConvNeXt(NarratedScene):
                 stem2 = S.text(f"→ {design.stem_out_side} × {design.stem_out_side} map", S.TINY, S.MUTED)
                 depths = S.text(f"stages: {', '.join(map(str, design.depths))} blocks; widths "
                                 f"{', '.join(map(str, design.widths))}", S.TINY, S.MUTED)
+                if design is cn and self.swin_note:
+                    depths = VGroup(depths, S.text(self.swin_note, S.TINY, S.MUTED)).arrange(DOWN, buff=0.08)
                 col = VGroup(title, VGroup(stem, stem2).arrange(DOWN, buff=0.05), diagram, depths)
                 col.arrange(DOWN, buff=0.25)
                 region.place(col, aligned=UP)

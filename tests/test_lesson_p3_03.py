@@ -190,7 +190,7 @@ def test_spoken_values_are_the_models(scene, arch, table):
     assert spoken.get(slowest.short, slowest.short) in v["latency_sentence"]
     assert f"{slowest.latency_ms:.0f} milliseconds" in v["latency_sentence"]
     assert "one weight class" in v["size_sentence"]  # 4.1 to 4.6 G MACs, 22 to 29 M parameters
-    assert "same widths" in v["depth_sentence"]
+    assert scene.swin_note == "(Swin-T: 2, 2, 6, 2: the same ratio, the same widths)"  # 3, 3, 9, 3 and 96..768
 
 
 def test_the_course_photo_is_what_swin_is_drawn_on(scene):

@@ -378,4 +378,8 @@ def lesson_model_cost(model_name: str | None = None, weights=None) -> ModelCost:
 
 
 if __name__ == "__main__":
-    print(format_table(cached_backbone_table()))
+    # Through the package, not this __main__ copy: the cache must pickle vitmath.backbones' own classes, or
+    # every other process would fail to load the entry and measure again.
+    from vitmath import backbones
+
+    print(backbones.format_table(backbones.cached_backbone_table()))

@@ -122,9 +122,7 @@ class SwinAndConvNeXt(NarratedScene):
         self.swin_note = (f"(Swin-T: {', '.join(map(str, swin_depths))}: the same ratio"
                           + (", the same widths)" if same_widths else ")")) if same_ratio else None
         fewer = cn.norms_per_block < rn.norms_per_block and cn.acts_per_block < rn.acts_per_block
-        if fewer and cn.norms_per_block == cn.acts_per_block and rn.norms_per_block == rn.acts_per_block:
-            norm_act = f"and there are fewer of them: {cn.norms_per_block} of each per block, not {rn.norms_per_block}."
-        elif fewer:
+        if fewer:
             norm_act = "and there are fewer of them."
         else:
             norm_act = (f"with {count_phrase(cn.norms_per_block, 'norm')} and "
@@ -137,7 +135,9 @@ class SwinAndConvNeXt(NarratedScene):
                 f"{min(m):.1f} and {max(m):.1f} billion MACs")
         size += ": one weight class." if max(m) / min(m) < 1.25 and max(p) / min(p) < 1.5 else "."
         by_acc = sorted(rows, key=lambda r: -r.top1)
-        accuracy = spoken_list([f"{ACCURACY_NAME.get(r.short, r.short)} at {r.top1:.1f}" for r in by_acc]) + " percent."
+        accuracy = (f"The accuracies, cited from the papers, run from {ACCURACY_NAME.get(by_acc[-1].short, by_acc[-1].short)}'s "
+                    f"{by_acc[-1].top1:.1f} to {ACCURACY_NAME.get(by_acc[0].short, by_acc[0].short)}'s "
+                    f"{by_acc[0].top1:.1f} percent.")
         vit_s = t.row("ViT-S/16")
         same_as_vit_s = own.params == vit_s.params and own.macs == vit_s.macs
         lesson_model = (f"The ViT of our other lessons has {own.params / 1e6:.1f} million parameters and "
@@ -170,13 +170,14 @@ class SwinAndConvNeXt(NarratedScene):
             "swin_tokens": s1.tokens,
             "swin_num_tokens": num.integer(s1.tokens ** 2),
             "swin_pairs": num.integer(s1.tokens ** 4),
+            "swin_pairs_millions": num.decimal(s1.tokens ** 4 / 1e6, 1),
             "window": s1.window,
             "window_tokens": s1.window ** 2,
             "window_px": s1.window_pixels,
             "windows_per_side": s1.windows_per_side,
             "shift": s1.shift,
             "shift_px": s1.shift * s1.pixels_per_token,
-            "stage_sides": spoken_list([f"{s.tokens} by {s.tokens}" for s in sw.stages], "then"),
+            "stage_sides": spoken_list([str(s.tokens) for s in sw.stages], "then"),
             "swin_first_width": s1.width,
             "swin_last_width": last.width,
             "window_px_list": spoken_list([str(s.window_pixels) for s in sw.stages], "then"),

@@ -180,6 +180,9 @@ def test_spoken_values_are_the_models(scene, arch, table):
         (arch.swin.patch, s1.tokens, s1.window, s1.window_pixels, s1.shift, s1.shift * s1.pixels_per_token)
     assert v["swin_num_tokens"].value == s1.tokens ** 2 and v["window_tokens"] == s1.window ** 2
     assert v["window_px_list"] == "28, 56, 112, then 224"
+    assert v["stage_sides"] == "56, 28, 14, then 7"
+    assert v["swin_pairs"].value == s1.tokens ** 4 and v["swin_pairs_millions"].spoken == "9.8"
+    assert "ResNet-50's 76.1 to ConvNeXt-T's 82.1 percent" in v["accuracy_sentence"]
     assert v["cn_block_inner"] == arch.convnext.block_inner and v["resnet_block_inner"] == arch.resnet.block_inner
     assert [float(v[k]) for k in ("resnet_top1", "recipe_top1", "roadmap_end_top1")] == [a for _, a in ROADMAP]
     # The latency sentence names the fastest and the slowest model as measured.

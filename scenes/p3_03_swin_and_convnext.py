@@ -471,7 +471,7 @@ class SwinAndConvNeXt(NarratedScene):
                        "image, counted with FlopCounterMode (FLOPs ÷ 2)", S.TINY, S.MUTED),
                 S.text("counted: convolutions, linear layers, attention matmuls · not counted: norms, activations, "
                        "softmax, adds", S.TINY, S.MUTED),
-                S.text(f"timm models at random init · ViT-S/16 = DeiT-S architecture · our lessons' ViT: "
+                S.text(f"timm models at random init · ViT-S/16 = DeiT-S architecture (top-1: DeiT-S's) · our lessons' ViT: "
                        f"{self.own.params / 1e6:.1f} M parameters, {macs_text(self.own.macs)} MACs", S.TINY, S.MUTED),
                 S.text(f"CPU latency: measured on this machine ({m.cpu}, {count_phrase(m.threads, 'thread')}, batch 1, "
                        f"median of {t.runs}); shared with other work, so noisy", S.TINY, S.MUTED),

@@ -97,9 +97,9 @@ def top_sentence(top_k: int, top_share: float, N: int) -> str:
     """Is the attention piled on a few patches? Compared with what an even spread would give those patches."""
     even = top_k / N
     if top_share > 2 * even:
-        return (f"But it is far from even over the patches: the {top_k} brightest, one patch in twenty, "
+        return (f"But it is far from even over the patches: the {top_k} brightest, about one patch in twenty, "
                 f"hold {num.percent(top_share).spoken} of it.")
-    return (f"It is spread almost evenly over the patches: the {top_k} brightest, one patch in twenty, "
+    return (f"It is spread almost evenly over the patches: the {top_k} brightest, about one patch in twenty, "
             f"hold only {num.percent(top_share).spoken} of it.")
 
 
@@ -148,7 +148,7 @@ class Faq(NarratedScene):
 
     # ------------------------------------------------------------------ what the answers share
     def cite(self, cue: str, paper: str, where: str, detail: str | None = None,
-             width: float = 0.5 * L.FOOTER.width) -> CitationCard:
+             width: float = 0.47 * L.FOOTER.width) -> CitationCard:
         """A citation card, bottom-right, recorded so the lesson can check every paper number has its source."""
         self.cited.setdefault(cue, []).append(paper)
         return CitationCard(paper, where, detail, max_width=width)
@@ -157,9 +157,11 @@ class Faq(NarratedScene):
         """'Deeper: Lesson n · title' for each lesson the answer points to, bottom-left, from the registry."""
         ids = DEEPER[cue]
         self.pointed[cue] = list(ids)
-        lines = VGroup(*[wrapped(f"Lesson {BY_ID[i].number} · {BY_ID[i].title}", S.TINY, 0.45 * L.FOOTER.width,
-                                 S.ACCENT) for i in ids]).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         tag = S.text("Deeper:", S.SMALL, S.ACCENT)
+        share = 0.48 if self.cited.get(cue) else 0.95      # the right half of the footer holds any citations
+        room = share * L.FOOTER.width - tag.width - 0.2
+        lines = VGroup(*[wrapped(f"Lesson {BY_ID[i].number} · {BY_ID[i].title}", S.TINY, room, S.ACCENT)
+                         for i in ids]).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         note = VGroup(tag, lines).arrange(RIGHT, aligned_edge=UP, buff=0.2)
         note.move_to(L.FOOTER.point(DOWN + LEFT), aligned_edge=DOWN + LEFT)
         return note
@@ -208,7 +210,9 @@ class Faq(NarratedScene):
                            S.text(f"grid: {d.grid} × {d.grid} = {d.N} patch tokens", S.BODY),
                            S.text(f"+ CLS = {d.T} tokens", S.BODY, S.ACCENT)).arrange(DOWN, aligned_edge=LEFT,
                                                                                     buff=0.3)
-            strip = TokenStrip(t.patch_pixels, cls=True, show=(4, 2), height=0.75, width=L.RIGHT.width)
+            # Token 0 is CLS; the patches are tokens 1..N in raster order.
+            strip = TokenStrip(t.patch_pixels, indices=range(1, d.N + 1), cls=True, show=(4, 2), height=0.75,
+                               width=L.RIGHT.width)
             words = S.text("one patch = one \u201cword\u201d", S.SMALL, S.MUTED)
             panel = Group(facts, strip, words).arrange(DOWN, buff=0.45)
             L.RIGHT.place(panel)
@@ -247,17 +251,17 @@ class Faq(NarratedScene):
         with self.narrate("q2-recipe") as cue:
             self.add(self.question(2, "Why do ViTs need more training data?"))
             # The papers' ImageNet top-1 accuracies as bars on a 0-100% track (TopKBars takes probabilities).
-            rows = [(0, "ViT-B/16 · pre-trained on ImageNet (1.3 million images)", 0.779),
-                    (1, "ViT-B/16 · pre-trained on ImageNet-21k (14 million)", 0.840),
-                    (2, "DeiT-B · ImageNet only, strong recipe", 0.818)]
+            rows = [(0, "ViT-B/16 · ImageNet (1.3 M images)", 0.779),
+                    (1, "ViT-B/16 · ImageNet-21k (14 M)", 0.840),
+                    (2, "DeiT-B · ImageNet, strong recipe", 0.818)]
             bars = TopKBars(rows, height=2.6, width=L.MAIN.width * 0.95, highlight=None, places=1)
-            title = S.text("ImageNet top-1 accuracy", S.SMALL, S.MUTED)
+            title = S.text("ImageNet top-1 accuracy, by pre-training data", S.SMALL, S.MUTED)
             block = VGroup(title, bars).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
             L.MAIN.place(block, aligned=UP)
             cite_deit = self.cite("q2-recipe", DEIT, "Table 5", "224 px")
             cite_vit = self.cite("q2-recipe", VIT, "Table 5, Sec. 4.1", "fine-tuned at 384 px")
             cite_vit.next_to(cite_deit, UP, buff=0.1, aligned_edge=RIGHT)
-            self.play(FadeIn(title), FadeIn(cite_vit), FadeIn(bars.rows[0]), FadeIn(bars.tracks),
+            self.play(FadeIn(title), FadeIn(cite_vit), FadeIn(bars.rows[0]),
                       run_time=cue.share(0.1))
             self.wait(cue.share(0.12))
             self.play(FadeIn(bars.rows[1]), run_time=cue.share(0.08))
@@ -275,10 +279,9 @@ class Faq(NarratedScene):
         with self.narrate("q3-tokens") as cue:
             self.add(self.question(3, "How does a photo become tokens?"))
             left, right = L.MAIN.split(0.36)
-            g = PhotoGrid(t.picture, d.grid, height=min(left.width, left.height) * 0.9,
+            g = PhotoGrid(t.picture, d.grid, height=min(left.width, left.height) * 0.85,
                           patch_pixels=t.patch_pixels)
-            left.place(g)
-            size = S.text(f"{num.shape(*f.picture_shape).screen} pixels", S.SMALL, S.MUTED).next_to(g, DOWN, 0.15)
+            left.place(g, aligned=UP)
             crop = (f"resize to {f.resize}, centre crop {f.crop}" if f.resize not in (None, f.crop)
                     else f"centre {f.crop} × {f.crop}")
             steps = [
@@ -299,8 +302,9 @@ class Faq(NarratedScene):
                 r[2].move_to([r[0].get_right()[0] + 0.3 + col_w, r[0].get_y(), 0], aligned_edge=LEFT)
             table[-1][2].set_color(S.ACCENT)
             right.place(table, aligned=LEFT)
+            table.set_y(g.get_y())
             arrow = Arrow(g.get_right(), table.get_left(), buff=0.15, color=S.MUTED)
-            self.play(FadeIn(g), FadeIn(size), run_time=cue.share(0.06))
+            self.play(FadeIn(g), run_time=cue.share(0.06))
             pace = [0.12, 0.08, 0.12, 0.14, 0.14]
             for row, wait in zip(table, pace):
                 self.play(FadeIn(row, shift=0.2 * RIGHT), *([Create(arrow)] if row is table[0] else []),
@@ -391,7 +395,7 @@ class Faq(NarratedScene):
             chart = VGroup(bars_t, bars).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
             chart.next_to(conv, DOWN, buff=0.35).align_to(conv, LEFT)
             self.play(FadeIn(conv[0]), FadeIn(cite_conv), run_time=cue.share(0.05))
-            self.play(FadeIn(conv[1]), FadeIn(bars_t), FadeIn(bars.tracks), FadeIn(bars.rows[0]),
+            self.play(FadeIn(conv[1]), FadeIn(bars_t), FadeIn(bars.rows[0]),
                       run_time=cue.share(0.06))
             self.play(FadeIn(bars.rows[1]), run_time=cue.share(0.06))
             self.wait(cue.share(0.12))

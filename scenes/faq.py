@@ -21,7 +21,7 @@ from render.course import BY_ID, LESSONS
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
-from scenes.common.cards import CitationCard, Heading, NextLessonFooter, TopKBars, wrapped
+from scenes.common.cards import CitationCard, Heading, NextLessonFooter, TopKBars, center_on_baseline, wrapped
 from scenes.common.heatmaps import HeatmapOnPhoto
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
@@ -190,8 +190,15 @@ class Faq(NarratedScene):
                   "How does a photo become tokens?",
                   "What does the CLS token do?",
                   "Why did Swin and ConvNeXt come back to convolutional ideas?"]
-            rows = VGroup(*[VGroup(S.text(f"{k}", S.BODY, S.ACCENT), S.text(q, S.BODY)).arrange(RIGHT, buff=0.35)
-                            for k, q in enumerate(qs, 1)]).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
+            # One baseline per row, rows a fixed step apart (boxes of different heights would wobble).
+            x_height = S.text("x", S.BODY).height
+            rows = VGroup()
+            for k, q in enumerate(qs):
+                mark, words = S.text(f"{k + 1}", S.BODY, S.ACCENT), S.text(q, S.BODY)
+                mark.move_to([0, 0, 0], aligned_edge=LEFT)
+                words.move_to([0.6, 0, 0], aligned_edge=LEFT)
+                rows.add(VGroup(center_on_baseline(mark, -0.8 * k, x_height),
+                                center_on_baseline(words, -0.8 * k, x_height)))
             L.MAIN.place(rows, aligned=LEFT)
             for k, row in enumerate(rows):
                 self.play(FadeIn(row, shift=0.2 * RIGHT), run_time=cue.share(0.07))
@@ -223,29 +230,48 @@ class Faq(NarratedScene):
             self.play(FadeIn(self.deeper("q1-words")), run_time=cue.share(0.05))
 
     def q2_priors(self):
+        d, t = self.dims, self.trace
         with self.narrate("q2-priors") as cue:
             self.add(self.question(2, "Why do ViTs need more training data?"))
             left, right = L.MAIN.columns(2)
+            side = 3.0
+            # A schematic, not to scale: a convolution's window is a few pixels, drawn here one patch wide.
+            conv_grid = PhotoGrid(t.picture, d.grid, height=side, patch_pixels=t.patch_pixels, line_opacity=0.3)
+            a, b = d.grid + 1, d.N - d.grid - 2            # near the top-left and bottom-right corners
+            vit_grid = PhotoGrid(t.picture, d.grid, height=side, patch_pixels=t.patch_pixels, line_opacity=0.3)
+            me = d.N // 2 + d.grid // 2                   # a patch near the centre
             cnn = VGroup(S.text("A convolution builds in", S.BODY, S.GREEN),
-                         *[S.text(f"• {p}", S.BODY) for p in ("locality: small neighbourhoods",
+                         *[S.text(f"• {p}", S.SMALL) for p in ("locality: small neighbourhoods",
                                                              "weight sharing: one filter everywhere",
                                                              "translation equivariance")]
-                         ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-            vit = VGroup(S.text("A ViT must learn", S.BODY, S.ACCENT),
-                         *[S.text(f"• {p}", S.BODY) for p in ("which neighbours matter",
-                                                             "how the image is laid out",
-                                                             "from the first block, every patch",
-                                                             "   may attend to every patch")]
-                         ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-            left.place(cnn, aligned=UP + LEFT)
-            right.place(vit, aligned=UP + LEFT)
-            vit.align_to(cnn, UP)
-            self.play(FadeIn(cnn[0]), run_time=cue.share(0.05))
-            for k, line in enumerate(cnn[1:]):
-                self.play(FadeIn(line, shift=0.2 * RIGHT), run_time=cue.share(0.06))
-                self.wait(cue.share(0.08))
-            self.play(FadeIn(vit[0]), run_time=cue.share(0.06))
-            self.play(LaggedStart(*[FadeIn(m) for m in vit[1:]], lag_ratio=0.4), run_time=cue.share(0.2))
+                         ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+            vit = VGroup(S.text("A ViT must learn it", S.BODY, S.ACCENT),
+                         *[S.text(f"• {p}", S.SMALL) for p in ("attention to every patch, from block 1",
+                                                             "which neighbours matter: learned",
+                                                             "how the image is laid out: learned")]
+                         ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+            left_col = Group(conv_grid, cnn).arrange(DOWN, buff=0.35)
+            right_col = Group(vit_grid, vit).arrange(DOWN, buff=0.35)
+            left.place(left_col, aligned=UP)
+            right.place(right_col, aligned=UP)
+            # The marks are drawn from the grids' final places.
+            windows = VGroup(conv_grid.cell_square(a, S.GREEN), conv_grid.cell_square(b, S.GREEN))
+            slide = Arrow(conv_grid.cell_center(a), conv_grid.cell_center(b), buff=0.25, color=S.GREEN,
+                          stroke_width=3)
+            reach = VGroup(vit_grid.cell_square(me, S.ACCENT),
+                           RoundedRectangle(corner_radius=0.05, width=vit_grid.width + 0.1,
+                                            height=vit_grid.height + 0.1).set_stroke(S.ACCENT, 3).move_to(vit_grid))
+            self.play(FadeIn(conv_grid), FadeIn(cnn[0]), run_time=cue.share(0.06))
+            self.play(Create(windows[0]), FadeIn(cnn[1]), run_time=cue.share(0.06))
+            self.wait(cue.share(0.06))
+            self.play(Create(slide), Create(windows[1]), FadeIn(cnn[2]), run_time=cue.share(0.08))
+            self.wait(cue.share(0.04))
+            self.play(FadeIn(cnn[3]), run_time=cue.share(0.06))
+            self.wait(cue.share(0.06))
+            self.play(FadeIn(vit_grid), FadeIn(vit[0]), run_time=cue.share(0.06))
+            self.wait(cue.share(0.1))
+            self.play(Create(reach), FadeIn(vit[1]), run_time=cue.share(0.08))
+            self.play(LaggedStart(*[FadeIn(m) for m in vit[2:]], lag_ratio=0.5), run_time=cue.share(0.12))
 
     def q2_recipe(self):
         with self.narrate("q2-recipe") as cue:
@@ -348,8 +374,8 @@ class Faq(NarratedScene):
             self.wait(cue.share(0.15))
             self.play(FadeIn(self.deeper("q4-cls")), run_time=cue.share(0.05))
 
-    def swin_column(self, width: float) -> VGroup:
-        return VGroup(S.text("Swin: a transformer, made hierarchical and local", S.SMALL, S.BLUE),
+    def swin_column(self) -> VGroup:
+        return VGroup(S.text("Swin: a hierarchical, local transformer", S.SMALL, S.BLUE),
                       *[S.text(f"• {p}", S.SMALL) for p in ("4 × 4-pixel patches", "attention within 7 × 7-token windows",
                                                            "windows shifted every other block",
                                                            "patch merging between stages: a pyramid")]
@@ -367,7 +393,7 @@ class Faq(NarratedScene):
         with self.narrate("q5-swin") as cue:
             self.add(self.question(5, "Why Swin and ConvNeXt after ViT?"))
             left, _ = L.MAIN.columns(2)
-            col = self.swin_column(left.width)
+            col = self.swin_column()
             left.place(col, aligned=UP + LEFT)
             cite = self.cite("q5-swin", SWIN, "Sec. 3, Figs. 1-3")
             self.play(FadeIn(col[0]), run_time=cue.share(0.06))
@@ -381,7 +407,7 @@ class Faq(NarratedScene):
         with self.narrate("q5-convnext") as cue:
             self.add(self.question(5, "Why Swin and ConvNeXt after ViT?"))
             left, right = L.MAIN.columns(2)
-            swin = self.swin_column(left.width)
+            swin = self.swin_column()
             left.place(swin, aligned=UP + LEFT)
             conv = self.convnext_column()
             right.place(conv, aligned=UP + LEFT)

@@ -14,8 +14,8 @@ Lesson numbers and titles come from the registry (render/course.py), never typed
 """
 from __future__ import annotations
 
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, LaggedStart, RoundedRectangle, Square,
-                   VGroup)
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, LaggedStart, Line, RoundedRectangle,
+                   Square, VGroup)
 
 from render.course import BY_ID, LESSONS
 from scenes.common import layout as L
@@ -55,6 +55,9 @@ PAPER_NUMBERS = {
 EVEN_QUARTER = 0.25
 CLEAR_QUARTER = 0.35     # a quarter "stands out" above this share (an even spread gives 0.25)
 CMAP = "inferno"
+
+# Swin-T as the Swin paper describes it (Liu et al. 2021, Sec. 3.1 and 3.3, Fig. 3), for the schematic.
+SWIN_INPUT, SWIN_PATCH, SWIN_WINDOW, SWIN_STAGES = 224, 4, 7, 4
 
 
 def spoken_lessons(ids: list[str]) -> str:
@@ -117,6 +120,17 @@ def head_sentence(global_pool: str) -> str:
                 "on our photo, the head says {top1_label}, at {top1_percent}.")
     return ("This model's head averages the patch rows instead of reading the CLS row; "
             "on our photo, it says {top1_label}, at {top1_percent}.")
+
+
+def bullet_list(head: str, head_color: str, items: list[str], size: int = S.SMALL, head_size: int = S.SMALL) -> VGroup:
+    """A coloured heading over bulleted lines, each on its own baseline a fixed step apart (stacking boxes
+    would space a line with descenders further from the next)."""
+    x_height, step = S.text("x", size).height, 1.55 * S.text("Ag", size).height
+    lines = VGroup(S.text(head, head_size, head_color), *[S.text(f"• {p}", size) for p in items])
+    for k, line in enumerate(lines):
+        line.move_to([0, 0, 0], aligned_edge=LEFT)
+        center_on_baseline(line, -step * k - (0.2 if k else 0), x_height)
+    return lines
 
 
 class Faq(NarratedScene):
@@ -240,16 +254,12 @@ class Faq(NarratedScene):
             a, b = d.grid + 1, d.N - d.grid - 2            # near the top-left and bottom-right corners
             vit_grid = PhotoGrid(t.picture, d.grid, height=side, patch_pixels=t.patch_pixels, line_opacity=0.3)
             me = d.N // 2 + d.grid // 2                   # a patch near the centre
-            cnn = VGroup(S.text("A convolution builds in", S.BODY, S.GREEN),
-                         *[S.text(f"• {p}", S.SMALL) for p in ("locality: small neighbourhoods",
-                                                             "weight sharing: one filter everywhere",
-                                                             "translation equivariance")]
-                         ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
-            vit = VGroup(S.text("A ViT must learn it", S.BODY, S.ACCENT),
-                         *[S.text(f"• {p}", S.SMALL) for p in ("attention to every patch, from block 1",
-                                                             "which neighbours matter: learned",
-                                                             "how the image is laid out: learned")]
-                         ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+            cnn = bullet_list("A convolution builds in", S.GREEN,
+                              ["locality: small neighbourhoods", "weight sharing: one filter everywhere",
+                               "translation equivariance"], head_size=S.BODY)
+            vit = bullet_list("A ViT must learn it", S.ACCENT,
+                              ["attention to every patch, from block 1", "which neighbours matter: learned",
+                               "how the image is laid out: learned"], head_size=S.BODY)
             left_col = Group(conv_grid, cnn).arrange(DOWN, buff=0.35)
             right_col = Group(vit_grid, vit).arrange(DOWN, buff=0.35)
             left.place(left_col, aligned=UP)
@@ -375,31 +385,57 @@ class Faq(NarratedScene):
             self.play(FadeIn(self.deeper("q4-cls")), run_time=cue.share(0.05))
 
     def swin_column(self) -> VGroup:
-        return VGroup(S.text("Swin: a hierarchical, local transformer", S.SMALL, S.BLUE),
-                      *[S.text(f"• {p}", S.SMALL) for p in ("4 × 4-pixel patches", "attention within 7 × 7-token windows",
-                                                           "windows shifted every other block",
-                                                           "patch merging between stages: a pyramid")]
-                      ).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
+        return bullet_list("Swin: a hierarchical, local transformer", S.BLUE,
+                           ["4 × 4-pixel patches", "attention within 7 × 7-token windows",
+                            "windows shifted every other block", "patch merging: a pyramid of stages"])
 
     def convnext_column(self) -> VGroup:
-        return VGroup(S.text("ConvNeXt: a convnet, modernised", S.SMALL, S.GREEN),
-                      *[S.text(f"• {p}", S.SMALL) for p in ("a transformer's training recipe",
-                                                           "7 × 7 depthwise convolutions",
-                                                           "LayerNorm instead of BatchNorm, GELU",
-                                                           "inverted bottleneck; no attention")]
-                      ).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
+        return bullet_list("ConvNeXt: a convnet, modernised", S.GREEN,
+                           ["a transformer's training recipe", "7 × 7 depthwise convolutions",
+                            "LayerNorm instead of BatchNorm, GELU", "inverted bottleneck; no attention"])
+
+    def swin_pyramid(self) -> VGroup:
+        """Swin-T's four stages on a 224-pixel input (Swin paper, Fig. 3): 4-pixel patches give 56 x 56 tokens,
+        each patch merging halves the side; the lines are the 7 x 7-token attention windows."""
+        stages = VGroup()
+        for k in range(SWIN_STAGES):
+            n = SWIN_INPUT // SWIN_PATCH // 2 ** k           # tokens per side at this stage
+            side = 2.0 * 0.72 ** k
+            square = Square(side).set_stroke(S.BLUE, 2).set_fill(S.BLUE, 0.12)
+            windows = n // SWIN_WINDOW
+            lines = VGroup()
+            for j in range(1, windows):
+                t = side * (j / windows - 0.5)
+                lines.add(Line([t, -side / 2, 0], [t, side / 2, 0]), Line([-side / 2, t, 0], [side / 2, t, 0]))
+            lines.set_stroke(S.INK, 1.5, 0.8)
+            label = S.text(f"{n} × {n}", S.TINY, S.MUTED).next_to(square, DOWN, buff=0.12)
+            stages.add(VGroup(square, lines, label))
+        stages.arrange(RIGHT, buff=0.35, aligned_edge=DOWN)
+        title = S.text(f"Swin-T on {SWIN_INPUT} px: tokens per side; lines = {SWIN_WINDOW} × {SWIN_WINDOW} windows",
+                       S.TINY, S.MUTED)
+        return VGroup(stages, title).arrange(DOWN, buff=0.25)
 
     def q5_swin(self):
+        d = self.dims
         with self.narrate("q5-swin") as cue:
             self.add(self.question(5, "Why Swin and ConvNeXt after ViT?"))
-            left, _ = L.MAIN.columns(2)
+            left, right = L.MAIN.columns(2)
             col = self.swin_column()
             left.place(col, aligned=UP + LEFT)
+            vit = VGroup(S.text("ViT (the model on screen):", S.SMALL, S.ACCENT),
+                         S.text(f"{d.grid} × {d.grid} tokens in all {d.depth} blocks,", S.SMALL),
+                         S.text("every token attends to every token", S.SMALL)).arrange(DOWN, aligned_edge=LEFT,
+                                                                                        buff=0.15)
+            pyramid = self.swin_pyramid()
+            right_col = VGroup(vit, pyramid).arrange(DOWN, buff=0.6, aligned_edge=LEFT)
+            right.place(right_col, aligned=UP + LEFT)
             cite = self.cite("q5-swin", SWIN, "Sec. 3, Figs. 1-3")
+            self.play(FadeIn(vit), run_time=cue.share(0.06))
+            self.wait(cue.share(0.2))
             self.play(FadeIn(col[0]), run_time=cue.share(0.06))
-            self.wait(cue.share(0.3))
+            self.wait(cue.share(0.08))
             for line in col[1:]:
-                self.play(FadeIn(line, shift=0.2 * RIGHT), *([FadeIn(cite)] if line is col[1] else []),
+                self.play(FadeIn(line, shift=0.2 * RIGHT), *([FadeIn(cite), FadeIn(pyramid)] if line is col[1] else []),
                           run_time=cue.share(0.05))
                 self.wait(cue.share(0.08))
 

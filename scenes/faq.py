@@ -354,34 +354,51 @@ class Faq(NarratedScene):
             self.add(self.question(4, "What does the CLS token do?"))
             left, right = L.MAIN.split(0.52)
             hm = HeatmapOnPhoto(self.trace.picture, f.cls_map, CMAP, label="CLS → patch attention weight",
-                                height=min(left.height * 0.92, 4.4))
-            left.place(hm, aligned=LEFT)
-            cap = S.text(f"block {d.depth}, mean of {d.H} heads", S.SMALL, S.MUTED).next_to(hm.image, DOWN, 0.12)
+                                height=min(left.height * 0.85, 4.2))
+            cap = S.text(f"block {d.depth}, mean of {d.H} heads; blue: the {f.top_k} brightest patches", S.TINY,
+                         S.MUTED)
+            left_col = Group(hm, cap).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
+            left.place(left_col, aligned=UP + LEFT)
             marks = VGroup(*[Square(hm.image.height / d.grid, color=S.BLUE, stroke_width=3).move_to(hm.cell_center(i))
                              for i in f.top_patches])
-            mark_l = S.text(f"blue: the {f.top_k} brightest patches", S.TINY, S.BLUE)
-            head = ("reads the CLS row after block " + str(d.depth) if f.global_pool == "token"
-                    else "averages the patch rows")
-            top_l = wrapped(f"classifier head ({head}): top 5", S.SMALL, right.width)
-            bars = TopKBars(self.trace.top5, height=2.4, width=right.width)
-            panel = VGroup(top_l, bars).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-            right.place(panel, aligned=UP)
+
+            # Right: what CLS is, what the head reads, and the shares the narration speaks.
             cls_box = VGroup(RoundedRectangle(corner_radius=0.08, width=0.9, height=0.6).set_stroke(S.ACCENT, 3)
                              .set_fill(S.ACCENT, 0.15), S.text("CLS", S.SMALL, S.ACCENT))
-            cls_note = S.text(f"a learned vector of {d.D} numbers, no patch", S.SMALL)
-            cls_row = VGroup(cls_box, cls_note).arrange(RIGHT, buff=0.3)
-            cls_row.next_to(panel, DOWN, buff=0.5).align_to(panel, LEFT)
-            if cls_row.width > right.width:
-                cls_row.scale_to_fit_width(right.width).align_to(panel, LEFT)
+            cls_row = VGroup(cls_box, wrapped(f"a learned vector of {d.D} numbers, with no patch of its own",
+                                              S.SMALL, right.width - 1.3)).arrange(RIGHT, buff=0.3)
+            head = (f"reads the CLS row after block {d.depth}" if f.global_pool == "token"
+                    else "averages the patch rows")
+            top_l = wrapped(f"classifier head ({head}): top 5", S.TINY, right.width, S.MUTED)
+            bars = TopKBars(self.trace.top5, height=1.9, width=right.width)
+            panel = VGroup(top_l, bars).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+            sh = f.quarter_shares
+            quads = VGroup(*[S.text(num.percent(sh[q]).screen, S.SMALL, S.ACCENT if q == f.best_quarter else S.INK,
+                                    mono=True) for q in range(4)])
+            quads.arrange_in_grid(rows=2, cols=2, buff=(0.45, 0.12))   # laid out as the quarters are
+            box = RoundedRectangle(corner_radius=0.05, width=quads.width + 0.4, height=quads.height + 0.3)
+            box.set_stroke(S.MUTED, 1).move_to(quads)
+            quarter_l = S.text("by quarter", S.TINY, S.MUTED)
+            topk_l = VGroup(S.text(f"{f.top_k} brightest", S.TINY, S.MUTED),
+                            S.text(num.percent(f.top_share).screen, S.SMALL, S.BLUE, mono=True)
+                            ).arrange(DOWN, buff=0.15)
+            shares_l = S.text("shares of CLS's attention to the patches:", S.TINY, S.MUTED)
+            stats = VGroup(VGroup(quarter_l, VGroup(box, quads)).arrange(DOWN, buff=0.1), topk_l
+                           ).arrange(RIGHT, buff=0.6, aligned_edge=DOWN)
+            stats = VGroup(shares_l, stats).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+            right_col = VGroup(cls_row, panel, stats).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+            right.place(right_col, aligned=UP + LEFT)
+
             self.play(FadeIn(cls_row), run_time=cue.share(0.08))
             self.wait(cue.share(0.14))
             self.play(FadeIn(panel), run_time=cue.share(0.1))
             self.wait(cue.share(0.1))
             self.play(FadeIn(hm), FadeIn(cap), run_time=cue.share(0.1))
-            self.wait(cue.share(0.14))
-            mark_l.next_to(cap, DOWN, buff=0.08).align_to(cap, LEFT)
-            self.play(Create(marks), FadeIn(mark_l), run_time=cue.share(0.1))
-            self.wait(cue.share(0.15))
+            self.wait(cue.share(0.1))
+            self.play(FadeIn(stats[0]), FadeIn(stats[1][0]), run_time=cue.share(0.05))
+            self.wait(cue.share(0.05))
+            self.play(Create(marks), FadeIn(stats[1][1]), run_time=cue.share(0.08))
+            self.wait(cue.share(0.1))
             self.play(FadeIn(self.deeper("q4-cls")), run_time=cue.share(0.05))
 
     def swin_column(self) -> VGroup:

@@ -315,9 +315,9 @@ class Faq(NarratedScene):
         with self.narrate("q3-tokens") as cue:
             self.add(self.question(3, "How does a photo become tokens?"))
             left, right = L.MAIN.split(0.36)
-            g = PhotoGrid(t.picture, d.grid, height=min(left.width, left.height) * 0.85,
+            g = PhotoGrid(t.picture, d.grid, height=min(left.width, left.height) * 0.9,
                           patch_pixels=t.patch_pixels)
-            left.place(g, aligned=UP)
+            left.place(g)
             crop = (f"resize to {f.resize}, centre crop {f.crop}" if f.resize not in (None, f.crop)
                     else f"centre {f.crop} × {f.crop}")
             steps = [
@@ -333,7 +333,7 @@ class Faq(NarratedScene):
                                  S.text(shape, S.SMALL, S.BLUE, mono=True)))
             col_w = max(r[1].width for r in table) + 0.4
             for k, r in enumerate(table):
-                r[0].move_to([0, -0.75 * k, 0])
+                r[0].move_to([0, -0.85 * k, 0])
                 r[1].next_to(r[0], RIGHT, buff=0.3)
                 r[2].move_to([r[0].get_right()[0] + 0.3 + col_w, r[0].get_y(), 0], aligned_edge=LEFT)
             table[-1][2].set_color(S.ACCENT)

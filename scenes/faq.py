@@ -438,16 +438,24 @@ class Faq(NarratedScene):
             self.add(self.question(5, "Why Swin and ConvNeXt after ViT?"))
             left, right = L.MAIN.columns(2)
             col = self.swin_column()
-            left.place(col, aligned=UP + LEFT)
-            vit = VGroup(S.text("ViT (the model on screen):", S.SMALL, S.ACCENT),
-                         S.text(f"{d.grid} × {d.grid} tokens in all {d.depth} blocks,", S.SMALL),
-                         S.text("every token attends to every token", S.SMALL)).arrange(DOWN, aligned_edge=LEFT,
-                                                                                        buff=0.15)
+            vit = bullet_list("ViT (the model on screen)", S.ACCENT,
+                              [f"{d.grid} × {d.grid} tokens in all {d.depth} blocks",
+                               "every token attends to every token"])
+            side = 2.0
+            grid = VGroup(Square(side).set_stroke(S.ACCENT, 2).set_fill(S.ACCENT, 0.1))
+            for j in range(1, d.grid):
+                x = side * (j / d.grid - 0.5)
+                grid.add(Line([x, -side / 2, 0], [x, side / 2, 0]), Line([-side / 2, x, 0], [side / 2, x, 0]))
+            grid[1:].set_stroke(S.INK, 1, 0.5)
+            grid_l = S.text(f"{d.grid} × {d.grid}, one attention over all tokens", S.TINY, S.MUTED)
+            vit_col = VGroup(vit, VGroup(grid, grid_l.next_to(grid, DOWN, buff=0.12))).arrange(
+                DOWN, buff=0.5, aligned_edge=LEFT)
+            right.place(vit_col, aligned=UP + LEFT)
             pyramid = self.swin_pyramid()
-            right_col = VGroup(vit, pyramid).arrange(DOWN, buff=0.6, aligned_edge=LEFT)
-            right.place(right_col, aligned=UP + LEFT)
+            left_col = VGroup(col, pyramid).arrange(DOWN, buff=0.5, aligned_edge=LEFT)
+            left.place(left_col, aligned=UP + LEFT)
             cite = self.cite("q5-swin", SWIN, "Sec. 3, Figs. 1-3")
-            self.play(FadeIn(vit), run_time=cue.share(0.06))
+            self.play(FadeIn(vit_col), run_time=cue.share(0.06))
             self.wait(cue.share(0.2))
             self.play(FadeIn(col[0]), run_time=cue.share(0.06))
             self.wait(cue.share(0.08))

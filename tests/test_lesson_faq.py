@@ -1,0 +1,187 @@
+"""The FAQ's numbers and map, recomputed independently of vitmath.faq_facts, and its pointers and citations.
+
+The preprocessing is re-read from timm's own transform and re-applied to the photo with PIL; the CLS
+attention map is recomputed from timm's own modules (not vitmath's hand-written forward pass); the quarter
+shares and the brightest patches with plain numpy and torch. The scene's spoken values are checked against
+them, every "deeper" pointer against the registry, and every paper number against the citation drawn with it.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from manim import tempconfig
+from PIL import Image
+
+import vitmath
+from render.course import BY_ID, LESSONS
+from scenes.common import numbers as num
+from scenes.common.inputs import LessonInputs
+from vitmath.faq_facts import cached_faq_facts, quarter_weights
+from vitmath.sources import resolve_image
+
+
+@pytest.fixture(scope="module")
+def facts():
+    return cached_faq_facts()
+
+
+@pytest.fixture(scope="module")
+def values():
+    from scenes.faq import Faq
+
+    fake = SimpleNamespace(trace=vitmath.cached_trace(), inputs=LessonInputs())
+    return Faq.extra_values(fake)
+
+
+def test_the_preprocessing_is_timms_and_gives_the_picture(model, tr, facts):
+    from timm.data import create_transform, resolve_model_data_config
+
+    steps = {type(s).__name__: s for s in create_transform(**resolve_model_data_config(model)).transforms}
+    assert facts.resize == steps["Resize"].size
+    assert (facts.crop, facts.crop) == tuple(steps["CenterCrop"].size)
+    # Resize the shorter side, crop the centre, by hand with PIL: exactly the picture the model saw.
+    photo = Image.open(resolve_image(None)).convert("RGB")
+    scale = facts.resize / min(photo.size)
+    w, h = round(photo.width * scale), round(photo.height * scale)
+    resized = photo.resize((w, h), Image.Resampling.BICUBIC)
+    left, top = int(round((w - facts.crop) / 2)), int(round((h - facts.crop) / 2))
+    crop = np.asarray(resized.crop((left, top, left + facts.crop, top + facts.crop)))
+    assert facts.interpolation == "bicubic"
+    assert np.array_equal(crop, tr.picture)
+
+
+def test_the_shapes_are_the_models(model, tr, facts):
+    P = model.patch_embed.patch_size[0]
+    g = facts.crop // P
+    D = model.embed_dim
+    assert facts.picture_shape == (facts.crop, facts.crop, 3)
+    assert facts.patches_shape == (g * g, 3 * P * P)
+    assert facts.proj_shape == (D, 3 * P * P)
+    assert facts.tokens_shape == (g * g, D)
+    assert facts.pos_shape == tuple(model.pos_embed.shape[1:])
+    assert facts.x0_shape == (g * g + 1, D)
+
+
+@torch.no_grad()
+def test_the_cls_map_is_timms_last_block_attention(model, image, facts):
+    x = model.norm_pre(model._pos_embed(model.patch_embed(image.tensor)))   # (1, T, D)
+    for blk in model.blocks[:-1]:
+        x = blk(x)
+    last = model.blocks[-1]
+    B, T, D = x.shape
+    H = last.attn.num_heads
+    qkv = last.attn.qkv(last.norm1(x)).reshape(B, T, 3, H, D // H).permute(2, 0, 3, 1, 4)
+    q, k = last.attn.q_norm(qkv[0]), last.attn.k_norm(qkv[1])
+    attn = ((q * last.attn.scale) @ k.transpose(-2, -1)).softmax(-1)[0]      # (H, T, T)
+    g = int(round((T - 1) ** 0.5))
+    expected = attn[:, 0, 1:].mean(0).reshape(g, g).double().numpy()
+    assert np.allclose(facts.cls_map, expected, atol=1e-5)
+    assert facts.cls_self == pytest.approx(attn[:, 0, 0].mean().item(), abs=1e-5)
+
+    # Quarters of an even grid are plain slices; the shares are of the patch attention (CLS's own left out).
+    h = g // 2
+    quarters = [expected[:h, :h], expected[:h, h:], expected[h:, :h], expected[h:, h:]]
+    assert np.allclose(facts.quarter_shares, [q.sum() / expected.sum() for q in quarters], atol=1e-6)
+    flat = torch.from_numpy(expected.reshape(-1))
+    top = flat.topk(facts.top_k)
+    assert facts.top_k == max(1, g * g // 20)
+    assert facts.top_patches == top.indices.tolist()
+    assert facts.top_share == pytest.approx((top.values.sum() / flat.sum()).item(), abs=1e-6)
+    corners = {0, g - 1, g * (g - 1), g * g - 1}
+    assert facts.corners_in_top == len(corners & set(top.indices.tolist()))
+    assert facts.peak_ratio == pytest.approx((flat.max() / flat.mean()).item(), rel=1e-5)
+
+
+def test_an_odd_grid_splits_its_middle_row_and_column_between_quarters():
+    w = quarter_weights(7)
+    assert np.allclose(w.sum(0), 1.0)                 # every patch is counted once in all
+    assert np.allclose(w.sum(axis=(1, 2)), 49 / 4)    # four equal quarters
+    assert w[0, 3, 3] == pytest.approx(0.25)          # the centre patch, a quarter in each
+
+
+def test_the_spoken_values_are_the_facts(tr, facts, values):
+    d = tr.dims
+    assert values["patches_shape"] == num.shape(*facts.patches_shape)
+    assert values["tokens_shape"] == num.shape(*facts.tokens_shape)
+    assert values["x0_shape"] == num.shape(d.T, d.D)
+    assert values["num_tokens"] == d.T
+    assert f"{facts.resize} pixels" in values["resize_sentence"] and f"{facts.crop} by {facts.crop}" in values[
+        "resize_sentence"]
+    shares = facts.quarter_shares
+    assert num.percent(shares.max()).spoken in values["map_sentence"]
+    assert num.percent(facts.top_share).spoken in values["top_sentence"]
+    assert f"the {facts.top_k} brightest" in values["top_sentence"]
+    assert tr.top5[0][1] in values["head_sentence"]
+    if facts.corners_in_top >= 2:
+        assert "corner" in values["corner_sentence"]
+    else:
+        assert values["corner_sentence"] == ""
+
+
+def test_the_map_words_follow_the_measurements():
+    from scenes.faq import corner_sentence, map_sentence, top_sentence
+
+    even = np.array([0.25, 0.25, 0.26, 0.24])
+    assert map_sentence(even, False).startswith("No quarter of the image stands out")
+    assert "cat" not in map_sentence(even, False)
+    gathered = np.array([0.1, 0.1, 0.1, 0.7])
+    assert "bottom-right quarter" in map_sentence(gathered, False)
+    assert "70 percent" in map_sentence(gathered, True) and "with the cat" in map_sentence(gathered, True)
+    assert top_sentence(9, 0.05, 196).startswith("It is spread almost evenly")
+    assert top_sentence(9, 0.30, 196).startswith("But it is far from even")
+    assert corner_sentence(1, 9) == "" and corner_sentence(4, 9).startswith("All four")
+
+
+def test_every_pointer_names_a_registry_lesson(values):
+    from scenes.faq import DEEPER
+
+    # The lessons the brief asks each answer to point to, by their place in the course.
+    expected_numbers = {"q1-words": [2], "q2-recipe": [10, 11], "q3-tokens": [5, 6], "q4-cls": [4],
+                        "q5-convnext": [12, 13]}
+    for cue, ids in DEEPER.items():
+        assert [BY_ID[i].number for i in ids] == expected_numbers[cue]
+        spoken = values[f"deeper_{cue.split('-')[0]}"]
+        for i in ids:
+            assert f"{BY_ID[i].number}, {BY_ID[i].title}" in spoken
+    assert values["first_lesson"] == f"1, {LESSONS[0].title}"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The whole FAQ built without drawing a frame (silent voice), as the smoke test builds it."""
+    import os
+
+    from scenes.faq import Faq
+
+    saved = {k: os.environ.pop(k, None) for k in ("VITLESSONS_MODEL", "VITLESSONS_WEIGHTS", "VITLESSONS_IMAGE",
+                                                   "VITLESSONS_TIMELINE", "VITLESSONS_ONLY_CUE")}
+    os.environ["VITLESSONS_VOICE"] = "silent"
+    try:
+        settings = {"quality": "low_quality", "media_dir": str(tmp_path_factory.mktemp("faq")),
+                    "skip_animations": True, "write_to_movie": False, "disable_caching": True,
+                    "progress_bar": "none", "verbosity": "ERROR"}
+        with tempconfig(settings):
+            scene = Faq(skip_animations=True)
+            scene.render()
+    finally:
+        os.environ.pop("VITLESSONS_VOICE", None)
+        os.environ.update({k: v for k, v in saved.items() if v is not None})
+    return scene
+
+
+def test_every_paper_number_has_its_citation_on_screen_and_every_answer_points_deeper(built):
+    from scenes.faq import CONVNEXT, DEEPER, DEIT, PAPER_NUMBERS, SWIN, VIT
+
+    built.check_drawn()
+    # The brief's paper numbers, each with its paper.
+    wanted = {("77.9", VIT), ("84.0", VIT), ("81.8", DEIT), ("76.1", CONVNEXT), ("82.0", CONVNEXT),
+              ("4 by 4", SWIN), ("7 by 7", SWIN)}
+    listed = {item for items in PAPER_NUMBERS.values() for item in items}
+    assert wanted <= listed
+    assert set(built.pointed) == set(DEEPER)
+    # The chapters: one per question, plus the opening and the takeaway.
+    chapters = [c.chapter for c in built.script.cues if c.chapter]
+    assert len(chapters) == 7

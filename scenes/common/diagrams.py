@@ -147,7 +147,8 @@ class TransformerBlockDiagram(VGroup):
 
 
 class BlockStack(VGroup):
-    """`dims.depth` identical encoder blocks stacked bottom to top, numbered as `trace.blocks` is (0 first),
+    """`dims.depth` identical encoder blocks stacked bottom to top, labelled 1..depth on screen (the course's
+    convention) while `block(i)` and `highlight(i)` take `trace.blocks`' index (0 first),
     with a brace and "× depth", and the token shape (T, D) going in and coming out.
 
     `block(i)` is block i's box; `highlight(i)` returns a box around it."""
@@ -162,7 +163,7 @@ class BlockStack(VGroup):
         for i in range(depth):
             box = RoundedRectangle(corner_radius=0.06, width=2.6, height=0.75 * slot)
             box.set_stroke(S.ACCENT, 1.5).set_fill(S.ACCENT, 0.12).move_to([0, i * slot, 0])
-            name = S.text(f"block {i}", S.TINY, S.INK)
+            name = S.text(f"block {i + 1}"  # numbered 1..depth on screen, as the narration says, S.TINY, S.INK)
             if name.height > 0.8 * box.height:
                 name.scale_to_fit_height(0.8 * box.height)
             self.blocks.add(VGroup(box, name.move_to(box)))

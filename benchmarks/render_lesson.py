@@ -13,6 +13,7 @@ scripts (VITLESSONS_NARRATION_DIR), never in the repository. Goals (issue 9, 108
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -26,10 +27,19 @@ sys.path.insert(0, str(ROOT))
 from narration.script import SCRIPTS_DIR, load_script  # noqa: E402
 
 
-def timed(env, *args) -> float:
+CPU = {}  # label -> CPU seconds (user + system) of the render and its worker processes
+
+
+def timed(env, *args, label=None) -> float:
+    """Wall seconds of one CLI run; its CPU seconds go to CPU[label]. On a shared machine the wall time
+    depends on the other load; the CPU time much less so."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "render.cli", *args], cwd=ROOT, check=True, capture_output=True, env=env)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[label] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall
 
 
 def edit_one_sentence(script: Path, cue_id: str) -> None:
@@ -54,16 +64,18 @@ def main():
         env = {**os.environ, "VITLESSONS_NARRATION_DIR": str(scripts)}
         common = [a.lesson, "--voice", a.voice, "--out", f"{tmp}/out"]
         timed(env, "render", a.lesson, "--quality", "low", "--voice", a.voice, "--out", f"{tmp}/warm")
-        full = timed(env, "render", *common, "--quality", a.quality)
+        full = timed(env, "render", *common, "--quality", a.quality, label="full")
         manifest = json.loads((Path(tmp) / "out" / a.quality / "manifest.json").read_text())
         length = manifest[a.lesson]["duration"]
-        noop = timed(env, "render", *common, "--quality", a.quality)
+        noop = timed(env, "render", *common, "--quality", a.quality, label="noop")
         edit_one_sentence(scripts / f"{a.lesson}.toml", cue)
-        edit = timed(env, "render", *common, "--quality", a.quality)
+        edit = timed(env, "render", *common, "--quality", a.quality, label="edit")
     print(f"lesson {a.lesson} at {a.quality}: video {length:.1f} s, {os.cpu_count()} cores")
     print(f"full render:          {full:7.1f} s   {full / length:.2f}x the video   (goal <= 1.0x)")
     print(f"edit cue {a.cue} ({cue}): {edit:7.1f} s   {100 * edit / full:.1f}% of the full render   (goal <= 10%)")
     print(f"no-op re-render:      {noop:7.1f} s   (goal <= 5 s)")
+    print(f"CPU seconds (all processes): full {CPU['full']:.0f} ({CPU['full'] / length:.2f} per video second), "
+          f"edit {CPU['edit']:.0f} ({100 * CPU['edit'] / CPU['full']:.1f}%), no-op {CPU['noop']:.1f}")
 
 
 if __name__ == "__main__":

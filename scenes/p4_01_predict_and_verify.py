@@ -103,8 +103,33 @@ def neighbourhood(i: int, grid: int) -> np.ndarray:
     return m
 
 
-def and_list(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+ASSET_WORDS = {"chelsea.png": "a close-up photo of a cat", "astronaut.png": "a portrait of an astronaut"}
+
+
+def outliers(norms: np.ndarray) -> list[int]:
+    """Raster indices of the patch tokens whose norm is at least OUTLIER times the median."""
+    flat = norms.ravel()
+    return [int(i) for i in np.flatnonzero(flat >= OUTLIER * np.median(flat))]
+
+
+def count_words(count: int) -> str:
+    return "one patch token" if count == 1 else f"{num.integer(count).spoken} patch tokens"
+
+
+def which_patches(patches: list[int], grid: int) -> str:
+    """The four corners by that name; otherwise each patch's location, up to four of them."""
+    corners = {0, grid - 1, grid * (grid - 1), grid * grid - 1}
+    if set(patches) == corners:
+        return "the four corner patches of the image"
+    words = [location(p, grid) for p in patches[:4]]
+    more = f", and {len(patches) - 4} more" if len(patches) > 4 else ""
+    return "; ".join(words) + more
+
+
+def heads_phrase(count: int, heads: int, of: bool = True) -> str:
+    """"2 of the 3 heads give" / "1 gives": a count of heads with its verb."""
+    verb = "gives" if count == 1 else "give"
+    return f"{num.integer(count).spoken} of the {heads} heads {verb}" if of else f"{num.integer(count).spoken} {verb}"
 
 
 @dataclass
@@ -166,7 +191,9 @@ class PredictAndVerify(NarratedScene):
         v["r1_topk_low"], v["r1_topk_high"] = num.percent(min(self.r1_top)), num.percent(max(self.r1_top))
         v["top_k"] = k
         v["even_topk"] = num.percent(k / N)
-        v["r1_cls_self"] = num.percent(float(cls_self.mean()))
+        v["r1_cls_self"] = num.percent(float(cls_self.mean()), 0 if cls_self.mean() >= 0.01 else 1)
+        # Round 7 comes back to this patch only if it is the high-norm one (decided below).
+        v["r1_callback"] = ""
         if self.has_regions:
             self.r1_cat = [share_in(last[h], cat) for h in range(H)]
             more = sum(s > area * (1 + CLOSE) for s in self.r1_cat)
@@ -176,8 +203,8 @@ class PredictAndVerify(NarratedScene):
             elif less == H:
                 verdict = f"Every head gives {cat_words} less than its share of the area."
             else:
-                verdict = (f"{num.integer(more).spoken} of the {H} heads give it more than its share of the area, "
-                           f"{num.integer(less).spoken} give it less.")
+                verdict = (f"{heads_phrase(more, H)} it more than its share of the area, "
+                           f"{heads_phrase(less, H, of=False)} it less.")
             v["r1_regions"] = (f"Of each head's attention to the patches, {cat_words} gets between "
                                f"{num.percent(min(self.r1_cat)).spoken} and {num.percent(max(self.r1_cat)).spoken}, "
                                f"where its share of the area is {num.percent(area).spoken}. {verdict}")
@@ -273,43 +300,60 @@ class PredictAndVerify(NarratedScene):
             cmp = "more" if ca > cb else "less"
             v["r6_regions"] = (f"For {first[1]}, {cat_words} holds {num.percent(ca).spoken} of the relevance: "
                                f"{compared_to_area(ca, area)} its share of the area. For {second[1]}, it holds "
-                               f"{num.percent(cb).spoken}, so the {first[1]} map leans {cmp} on the cat than the "
+                               f"{num.percent(cb).spoken}, so the {first[1]} map leans {cmp} on {cat_words} than the "
                                f"{second[1]} map does.")
         else:
             v["r6_regions"] = ""
 
-        # -- round 7: token norms
-        med = np.median(m.norms.reshape(d.depth, -1), axis=1)        # (depth,)
-        top = m.norms.reshape(d.depth, -1).max(1)
-        ratio = top / med
-        self.r7_ratio = ratio
-        worst = int(ratio.argmax())
-        self.r7_block = worst
-        self.r7_patch = int(m.norms[worst].argmax())
-        self.r7_outlier = bool(ratio.max() >= OUTLIER)
-        v["r7_ratio_max"] = num.integer(round(float(ratio.max())))
-        v["r7_block"] = worst + 1
+        # -- round 7: token norms (the map shows the last block; outliers: OUTLIER times the median or more)
+        flat_norms = m.norms.reshape(d.depth, -1)                    # (depth, N)
+        med = np.median(flat_norms, axis=1)                          # (depth,)
+        ratio = flat_norms.max(1) / med
+        self.r7_block = d.depth - 1
+        self.r7_outliers = outliers(m.norms[-1])
+        self.r7_patch = int(flat_norms[-1].argmax())
+        self.r7_outlier = bool(self.r7_outliers)
+        v["r7_ratio_max"] = num.integer(round(float(ratio[-1])))
+        v["r7_block"] = d.depth
+        lasts = range(max(d.depth - third, 0), d.depth)
+        cls_mean = m.cls_all.mean(1).reshape(d.depth, -1)             # (depth, N) CLS weights, heads averaged
+        self.r7_cls_mass = [float(cls_mean[b][self.r7_outliers].sum()) for b in lasts]
         if self.r7_outlier:
             first_b = int(np.flatnonzero(ratio >= OUTLIER)[0])
-            lasts = range(max(d.depth - third, 0), d.depth)
-            same = sum(int(m.cls_all[b].mean(0).argmax()) == self.r7_patch for b in lasts)
-            self.r7_same = same
-            flat = np.asarray(t.patch_pixels, dtype=np.float64).reshape(N, -1).std(1)
-            self.r7_flatter = float((flat > flat[self.r7_patch]).mean())
+            count = len(self.r7_outliers)
+            other = outliers(m.other_norms[-1])
+            shared = len(set(other) & set(self.r7_outliers))
+            self.r7_same_elsewhere = other == self.r7_outliers
+            # The second photo is described only beside the course photo; elsewhere it stays "a second photo",
+            # so a lesson on your photo names no object at all.
+            second_photo = (f"a second photo, {ASSET_WORDS.get(m.other_image, 'from the course assets')}"
+                            if self.has_regions else "a second, different photo")
+            if self.r7_same_elsewhere:
+                elsewhere = (f"Now run {second_photo} through the same model: "
+                             "its outliers are exactly the same patches. So in this model, the position of a "
+                             "patch, more than what it shows, decides where they appear.")
+            else:
+                elsewhere = (f"On {second_photo}, the outliers are "
+                             f"{num.integer(len(other)).spoken} patches, {num.integer(shared).spoken} of them the "
+                             "same as here: what a patch shows matters too.")
             v["r7_story"] = (
-                f"From block {first_b + 1} on, one patch token stands out: {location(self.r7_patch, g)}. After "
-                f"block {worst + 1} its norm is {num.integer(round(float(top[worst]))).spoken}, while the median "
-                f"patch token's is {num.integer(round(float(med[worst]))).spoken}: "
-                f"{num.integer(round(float(ratio[worst]))).spoken} times larger. "
-                f"And in {num.integer(same).spoken} of the last {third} blocks, the head-averaged CLS attention "
-                f"peaks on that same patch. Its pixels are flatter than those of "
-                f"{num.percent(self.r7_flatter).spoken} of the patches.")
+                f"From block {first_b + 1} on, {count_words(count)} "
+                f"{'stands' if count == 1 else 'stand'} out, with norms at least {int(OUTLIER)} times the median: "
+                f"{which_patches(self.r7_outliers, g)}. After block {d.depth}, the longest has a norm of "
+                f"{num.integer(round(float(flat_norms[-1].max()))).spoken}, against a median of "
+                f"{num.integer(round(float(med[-1]))).spoken}. "
+                f"In the last {third} blocks, CLS gives {'that token' if count == 1 else 'those tokens'} between "
+                f"{num.percent(min(self.r7_cls_mass)).spoken} and {num.percent(max(self.r7_cls_mass)).spoken} of "
+                f"its attention, head-averaged. {elsewhere}")
+            if self.peak_last in self.r7_outliers:
+                v["r1_callback"] = "Keep that brightest patch in mind: we will meet it again in round seven."
             v["r7_paper"] = (f"Darcet and colleagues report such tokens mainly in large models. This one is small, "
-                             f"{d.D} numbers wide, and shows one anyway: check before you claim.")
+                             f"{d.D} numbers wide, and shows them anyway: check before you claim.")
         else:
-            self.r7_same, self.r7_flatter = 0, 0.0
-            v["r7_story"] = (f"No patch token stands out: in every block the largest norm is at most "
-                             f"{num.integer(round(float(ratio.max()))).spoken} times the median.")
+            self.r7_same_elsewhere = False
+            v["r7_story"] = (f"No patch token stands out: after block {d.depth} the largest norm is "
+                             f"{num.integer(round(float(ratio[-1]))).spoken} times the median, and in no block "
+                             f"does any reach {int(OUTLIER)} times.")
             v["r7_paper"] = ("Darcet and colleagues report such tokens mainly in large models, so seeing none in "
                              "this one is what the paper leads us to expect.")
 
@@ -323,14 +367,16 @@ class PredictAndVerify(NarratedScene):
             right.append("the CLS attention getting sharper in the late blocks")
         if not right:
             right.append("that some maps are nearly flat, which the numbers confirm")
-        if self.r7_outlier and self.r7_same:
-            surprise.append(f"the last blocks' CLS attention peaking on one high-norm token, "
-                            f"{location(self.r7_patch, g)}")
+        if self.r7_outlier and max(self.r7_cls_mass) > 3 * len(self.r7_outliers) / N:
+            surprise.append(f"the last blocks' CLS attention going, up to {num.percent(max(self.r7_cls_mass)).spoken}, "
+                            f"to {count_words(len(self.r7_outliers))} with huge norms: "
+                            f"{which_patches(self.r7_outliers, g)}")
         if self.r5_shape != "compact":
-            surprise.append(f"the {num.percent(MASK_KEEP).spoken} masks being {self.r5_shape}")
+            surprise.append(f"the {num.percent(MASK_KEEP).spoken} masks falling into up to "
+                            f"{max(self.r5_pieces)} pieces")
         surprise.append(f"the rollout keeping {num.percent(m.rollout_cls).spoken} of the weight on CLS itself")
-        v["likely_right"] = and_list(right)
-        v["surprises"] = and_list(surprise)
+        v["likely_right"] = "; ".join(right)
+        v["surprises"] = "; ".join(surprise)
         self.right, self.surprise = right, surprise
         v["num_rounds"] = len(self.rounds())
         v["pause_seconds"] = PAUSE_SECONDS
@@ -367,7 +413,7 @@ class PredictAndVerify(NarratedScene):
                   self.class_pair, self.r6_notes, wide=True,
                   citation=(CHEFER, "ICCV 2021, Eqs. 5-6", "gradient-weighted attention rollout")),
             Round("r7-ask", "r7-reveal", "r7-notice", "Which patches hold the highest-norm tokens?",
-                  self.norm_map, self.r7_notes, marks=lambda mob: self.cell_marks(mob, [self.r7_patch]),
+                  self.norm_map, self.r7_notes, marks=lambda mob: self.cell_marks(mob, self.r7_outliers),
                   citation=(DARCET, "Sec. 2, Fig. 4", "high-norm tokens, mainly in large models")),
         ]
 
@@ -476,10 +522,11 @@ class PredictAndVerify(NarratedScene):
                               label=f"token norm after block {self.r7_block + 1}", height=L.RIGHT.height - 1.5)
 
     def cell_marks(self, mob, patches: list[int]) -> VGroup:
-        """A square on patch patches[j] of the j-th map in `mob` (a SmallMultiples row or one heatmap)."""
+        """A square on patch patches[j] of the j-th map of a SmallMultiples row, or on every listed patch of
+        one heatmap."""
         g = self.dims.grid
         images = ([mob.cell(0, j) for j in range(len(patches))] if isinstance(mob, SmallMultiples)
-                  else [mob.image])
+                  else [mob.image] * len(patches))
         marks = VGroup()
         for img, p in zip(images, patches):
             side = img.height / g
@@ -537,7 +584,13 @@ class PredictAndVerify(NarratedScene):
 
     def r7_notes(self) -> list[str]:
         v = self.values
-        return [f"largest norm / median norm, block {v['r7_block']}: {v['r7_ratio_max'].screen}x"]
+        out = [f"after block {v['r7_block']}: largest norm = {v['r7_ratio_max'].screen} x the median"]
+        if self.r7_outlier:
+            out.append(f"tokens at >= {int(OUTLIER)} x the median: {len(self.r7_outliers)}; CLS attention to them, "
+                       f"last blocks: {num.percent(min(self.r7_cls_mass)).screen} to "
+                       f"{num.percent(max(self.r7_cls_mass)).screen}")
+            out.append("same patches on a second photo: " + ("yes" if self.r7_same_elsewhere else "no"))
+        return out
 
     # ------------------------------------------------------------------ the cues around the rounds
     def hook(self):
@@ -587,7 +640,7 @@ class PredictAndVerify(NarratedScene):
                                     S.TINY, S.INK))
                 if "face" in regions:
                     face = grid.outline(regions["face"].indices, S.GREEN, 4)
-                    key.add(S.text(f"{regions['face'].words}: a box drawn by eye", S.TINY, S.GREEN))
+                    key.add(S.text(regions['face'].words, S.TINY, S.GREEN))
                 else:
                     face = VGroup()
                 key.arrange(DOWN, aligned_edge=LEFT, buff=0.12)

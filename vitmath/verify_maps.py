@@ -8,23 +8,26 @@ Every map is (grid, grid) in image (raster) layout, from the trace of the photo 
   - attention rollout (Abnar & Zuidema 2020), the CLS row over the patches;
   - DINO-style masks: per head, the fewest patches holding 60% of the last block's CLS attention (Caron 2021);
   - class-specific relevance for the top-5 classes (vitmath.class_maps, Chefer et al. 2021);
-  - the norm of every patch token after every block (Darcet et al. 2023 look for high-norm outliers).
+  - the norm of every patch token after every block (Darcet et al. 2023 look for high-norm outliers), on this
+    photo and on a second one (are the outliers the same patches whatever the photo shows?).
 Regions (vitmath.regions) come only from a regions file shipped with the photo; other photos have none.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from vitmath.analyses import all_cls_attention_maps, attention_mask, attention_rollout
 from vitmath.cache import cached
-from vitmath.sources import input_key, resolve_image
+from vitmath.sources import ASSETS, input_key, resolve_image
 
+OTHER_PHOTOS = ("chelsea.png", "astronaut.png")  # in vitmath/assets, see PROVENANCE.md
 MASK_KEEP = 0.6      # DINO keeps the patches holding 60% of the attention mass (Caron et al. 2021)
 QUERY_BLOCK = 0      # "an early head": block 1, the first block
-FACTS_VERSION = 1    # bump when VerifyMaps changes, so cached facts are recomputed
+FACTS_VERSION = 2    # bump when VerifyMaps changes, so cached facts are recomputed
 
 
 @dataclass
@@ -46,6 +49,8 @@ class VerifyMaps:
     class_cosines: np.ndarray     # (5,) cosine similarity of each class map to the top-1's map
     norms: np.ndarray             # (depth, g, g) norm of each patch token after each block
     cls_norms: np.ndarray         # (depth,) norm of the CLS token after each block
+    other_image: str = ""         # a second photo (an asset file name), run through the same model ...
+    other_norms: np.ndarray | None = None  # (depth, g, g) ... its patch-token norms: do outliers sit elsewhere?
     regions: dict = field(default_factory=dict)  # name -> vitmath.regions.Region (empty without a regions file)
 
     @property
@@ -82,6 +87,20 @@ def choose_second(top5: list, class_maps: np.ndarray) -> tuple[int, np.ndarray]:
     return 1, cos
 
 
+def token_norms(tr) -> np.ndarray:
+    """(depth, g, g) the norm of every patch token after every block."""
+    d = tr.dims
+    return torch.stack([b.out[1:].norm(dim=-1) for b in tr.blocks]).reshape(d.depth, d.grid, d.grid).numpy()
+
+
+def other_photo(image_path) -> Path:
+    """The second photo: chelsea.png, or astronaut.png when the lesson's photo is chelsea.png itself."""
+    for name in OTHER_PHOTOS:
+        if Path(image_path).resolve() != (ASSETS / name).resolve():
+            return ASSETS / name
+    raise AssertionError("unreachable")
+
+
 def verify_maps(model, tr, image_path) -> VerifyMaps:
     from vitmath.class_maps import class_relevance
     from vitmath.regions import photo_regions
@@ -97,15 +116,19 @@ def verify_maps(model, tr, image_path) -> VerifyMaps:
     masks = np.stack([attention_mask(torch.as_tensor(m), MASK_KEEP).numpy() for m in cls_all[-1]])
     class_maps = np.stack([class_relevance(model, tr.x0, idx).reshape(g, g).numpy() for idx, _, _ in tr.top5])
     second, cos = choose_second(list(tr.top5), class_maps)
-    norms = torch.stack([b.out[1:].norm(dim=-1) for b in tr.blocks]).reshape(d.depth, g, g)
+    from vitmath.image import load_image
+    from vitmath.tracing import trace as run_trace
+
+    other = other_photo(image_path)
+    other_tr = run_trace(model, load_image(other, model))
     return VerifyMaps(
         grid=g, depth=d.depth, heads=d.H, cls_all=cls_all, query=query, query_rule=rule,
         query_maps=query_maps, query_self_cls=attn0[:, 1 + query, 0].numpy().astype(np.float64),
         rollout=roll[0, 1:].reshape(g, g).numpy().astype(np.float64), rollout_cls=float(roll[0, 0]),
         masks=masks, top5=list(tr.top5), class_maps=class_maps.astype(np.float64), second=second,
-        class_cosines=cos, norms=norms.numpy().astype(np.float64),
+        class_cosines=cos, norms=token_norms(tr).astype(np.float64),
         cls_norms=torch.stack([b.out[0].norm() for b in tr.blocks]).numpy().astype(np.float64),
-        regions=regions)
+        other_image=other.name, other_norms=token_norms(other_tr).astype(np.float64), regions=regions)
 
 
 def cached_verify_maps(model_name=None, weights=None, image=None) -> VerifyMaps:
@@ -117,8 +140,6 @@ def cached_verify_maps(model_name=None, weights=None, image=None) -> VerifyMaps:
         return verify_maps(model, cached_trace(model_name, weights, image), resolve_image(image))
 
     # The regions file and the helper modules are part of the key: editing a box recomputes the maps.
-    from pathlib import Path
-
     from vitmath.regions import regions_file
     from vitmath.sources import file_digest
 

@@ -163,7 +163,7 @@ def test_countdowns_are_real_pauses(scene):
             assert gap < PAUSE_SECONDS  # only the countdowns are long silences
 
 
-def test_words_follow_the_numbers(scene, maps, tr):
+def test_words_follow_the_numbers(scene, maps, tr, model):
     v = scene.values
     cat = maps.regions["cat"].patches
     # Round 6: which class map leans more on the cat square.
@@ -173,7 +173,19 @@ def test_words_follow_the_numbers(scene, maps, tr):
     # Round 7: the outlier's norm and the median after the last block, as spoken.
     last = maps.norms[-1].ravel()
     assert f"{round(float(last.max()))}" in v["r7_story"] and f"{round(float(np.median(last)))}" in v["r7_story"]
-    assert "top-right corner" in v["r7_story"]
+    # The outliers (>= 10 x the median) are the four corners, and the same four on a second photo.
+    def corners_of(trace):
+        n = trace.blocks[-1].out[1:].norm(dim=-1).numpy()
+        return set(np.flatnonzero(n >= 10 * np.median(n)).tolist())
+
+    g = tr.dims.grid
+    corners = {0, g - 1, g * (g - 1), g * g - 1}
+    assert corners_of(tr) == corners and "the four corner patches" in v["r7_story"]
+    other = vitmath.trace(model, vitmath.load_image(ASSETS / maps.other_image, model))
+    assert corners_of(other) == corners and "exactly the same patches" in v["r7_story"]
+    third = tr.dims.depth // 3
+    mass = [float(bt.attn[:, 0, 1:].mean(0).numpy()[sorted(corners)].sum()) for bt in tr.blocks[-third:]]
+    assert f"between {100 * min(mass):.0f} percent and {100 * max(mass):.0f} percent" in v["r7_story"]
     # Round 1: the brightest patch of the head average, and the callback only because it is the outlier.
     mean_last = maps.cls_all[-1].mean(0)
     assert int(mean_last.argmax()) == int(last.argmax()) and "round seven" in v["r1_callback"]

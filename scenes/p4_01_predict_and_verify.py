@@ -36,6 +36,8 @@ from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid, grid_cell_center
 from vitmath.verify_maps import MASK_KEEP, cached_verify_maps
 
+# Where a map that needs the whole width goes: the body above a strip kept for the notice lines.
+WIDE_MAP = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 1.25, L.MAIN.top)
 PAUSE_SECONDS = 5          # the countdown of every round: a real pause in the video
 TOP_K = 10                 # "the 10 strongest patches"
 CLOSE = 0.1                # a share within 10% (relative) of the area's share is "about its share"
@@ -397,17 +399,18 @@ class PredictAndVerify(NarratedScene):
         return [
             Round("r1-ask", "r1-reveal", "r1-notice", f"Where does CLS attend in block {d.depth}?",
                   lambda: self.per_head(self.m.cls_last, f"block {d.depth}", heads, "attention weight"),
-                  self.r1_notes, marks=lambda mob: self.cell_marks(mob, [self.peak_last] * H)),
+                  self.r1_notes, wide=True, marks=lambda mob: self.cell_marks(mob, [self.peak_last] * H)),
             Round("r2-ask", "r2-reveal", "r2-notice", "Where does an early head look from this patch?",
                   lambda: self.per_head(self.m.query_maps, "block 1", heads, "attention weight"),
-                  self.r2_notes, marks=lambda mob: self.cell_marks(mob, [self.m.query] * H), sketch_query=True),
+                  self.r2_notes, wide=True, marks=lambda mob: self.cell_marks(mob, [self.m.query] * H),
+                  sketch_query=True),
             Round("r3-ask", "r3-reveal", "r3-notice", "How does CLS attention change from block to block?",
                   self.all_blocks, self.r3_notes, wide=True),
             Round("r4-ask", "r4-reveal", "r4-notice", "What will the attention rollout show?",
                   self.rollout_map, self.r4_notes, citation=(ABNAR, "Sec. 3, attention rollout", None)),
             Round("r5-ask", "r5-reveal", "r5-notice",
                   f"Which patches hold {num.percent(MASK_KEEP).screen} of CLS attention?",
-                  self.mask_maps, self.r5_notes,
+                  self.mask_maps, self.r5_notes, wide=True,
                   citation=(DINO, "Fig. 4", "masks keeping 60% of the mass; supervised ViT masks are noisier")),
             Round("r6-ask", "r6-reveal", "r6-notice", "Which patches carry the top-1 class?",
                   self.class_pair, self.r6_notes, wide=True,
@@ -447,7 +450,9 @@ class PredictAndVerify(NarratedScene):
             self.play(FadeIn(heading), FadeIn(grid), run_time=cue.share(0.1))
             extra = []
             if r.sketch_query:
-                extra = [Create(grid.cell_square(self.m.query, S.ACCENT, 5))]
+                square = grid.cell_square(self.m.query, S.ACCENT, 5)
+                grid.add(square)  # leaves with the photo
+                extra = [Create(square)]
             self.play(FadeIn(prompt), FadeIn(sketch), *extra, run_time=cue.share(0.1))
             panel.remove(clock)
         start = self.clock
@@ -459,7 +464,7 @@ class PredictAndVerify(NarratedScene):
             answer = r.build()
             if r.wide:
                 self.play(FadeOut(grid), run_time=cue.share(0.05))
-                L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 0.9, L.MAIN.top).place(answer)
+                WIDE_MAP.place(answer)
             else:
                 top = L.Region(answer_area.left, answer_area.right, answer_area.bottom + 1.5, answer_area.top)
                 top.place(answer)
@@ -471,10 +476,10 @@ class PredictAndVerify(NarratedScene):
                 self.play(Create(r.marks(answer)), run_time=cue.share(0.1))
             lines = VGroup(*[S.text(s, S.SMALL, S.INK) for s in r.notes()]).arrange(DOWN, aligned_edge=LEFT,
                                                                                       buff=0.15)
-            area = (L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom - 0.1, answer.get_bottom()[1] - 0.2) if r.wide
+            area = (L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, answer.get_bottom()[1] - 0.2) if r.wide
                     else L.Region(answer_area.left, answer_area.right, L.MAIN.bottom,
                                   answer.get_bottom()[1] - 0.25))
-            area.place(lines, aligned=UP)
+            area.place(lines, aligned=UP + LEFT if r.wide else UP)
             self.play(FadeIn(lines), run_time=cue.share(0.15))
             if r.citation is not None:
                 self.add(CitationCard(*r.citation))
@@ -483,14 +488,14 @@ class PredictAndVerify(NarratedScene):
     def per_head(self, maps: np.ndarray, row: str, cols: list[str], label: str) -> SmallMultiples:
         """One row of per-head maps over the photo, one shared colour bar."""
         return SmallMultiples(np.asarray(maps)[None], [row], cols, picture=self.trace.picture, label=label,
-                              width=L.RIGHT.width, height=L.RIGHT.height - 1.5)
+                              width=WIDE_MAP.width, height=WIDE_MAP.height)
 
     def all_blocks(self) -> SmallMultiples:
         d = self.dims
         maps = np.transpose(self.m.cls_all, (1, 0, 2, 3))      # (H, depth, g, g): heads down, blocks across
         return SmallMultiples(maps, [f"head {h + 1}" for h in range(d.H)], [str(b + 1) for b in range(d.depth)],
                               picture=self.trace.picture, label="attention weight", col_title="block",
-                              width=L.MAIN.width, height=L.MAIN.height - 0.9)
+                              width=WIDE_MAP.width, height=WIDE_MAP.height)
 
     def rollout_map(self) -> HeatmapOnPhoto:
         return HeatmapOnPhoto(self.trace.picture, self.m.rollout, label="rollout weight (CLS row)",
@@ -501,11 +506,11 @@ class PredictAndVerify(NarratedScene):
         return SmallMultiples(self.m.masks.astype(np.float64)[None], [f"block {self.dims.depth}"],
                               [f"head {h + 1}: {int(self.r5_kept[h])}" for h in range(H)], picture=self.trace.picture,
                               cmap="inferno", vmin=0.0, vmax=1.0, label="kept (1) or not (0)", alpha=0.55,
-                              width=L.RIGHT.width, height=L.RIGHT.height - 1.5)
+                              width=WIDE_MAP.width, height=WIDE_MAP.height)
 
     def class_pair(self) -> Group:
         m = self.m
-        cols = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 0.9, L.MAIN.top).columns(2, gutter=0.8)
+        cols = WIDE_MAP.columns(2, gutter=0.8)
         out = Group()
         for rank, col in zip((0, m.second), cols):
             hm = HeatmapOnPhoto(self.trace.picture, m.class_maps[rank], label="relevance", height=col.height - 0.6)

@@ -286,6 +286,9 @@ class PredictAndVerify(NarratedScene):
         else:
             v["r5_regions"] = ""
 
+        def region_of(i: int) -> str:
+            return cat_words if cat.ravel()[i] else person_words
+
         # -- round 6: class-specific maps
         first, second = m.top5[0], m.top5[m.second]
         v["class1"], v["class2"] = first[1], second[1]
@@ -303,7 +306,9 @@ class PredictAndVerify(NarratedScene):
             v["r6_regions"] = (f"For {first[1]}, {cat_words} holds {num.percent(ca).spoken} of the relevance: "
                                f"{compared_to_area(ca, area)} its share of the area. For {second[1]}, it holds "
                                f"{num.percent(cb).spoken}, so the {first[1]} map leans {cmp} on {cat_words} than the "
-                               f"{second[1]} map does.")
+                               f"{second[1]} map does. The brightest patch of the {first[1]} map lies in "
+                               f"{region_of(int(a.argmax()))}; that of the {second[1]} map in "
+                               f"{region_of(int(b.argmax()))}.")
         else:
             v["r6_regions"] = ""
 
@@ -411,13 +416,13 @@ class PredictAndVerify(NarratedScene):
             Round("r5-ask", "r5-reveal", "r5-notice",
                   f"Which patches hold {num.percent(MASK_KEEP).screen} of CLS attention?",
                   self.mask_maps, self.r5_notes, wide=True,
-                  citation=(DINO, "Fig. 4", "masks keeping 60% of the mass; supervised ViT masks are noisier")),
+                  citation=(DINO, "Fig. 4", None)),
             Round("r6-ask", "r6-reveal", "r6-notice", "Which patches carry the top-1 class?",
                   self.class_pair, self.r6_notes, wide=True,
-                  citation=(CHEFER, "ICCV 2021, Eqs. 5-6", "gradient-weighted attention rollout")),
+                  citation=(CHEFER, "ICCV 2021, Eqs. 5-6", None)),
             Round("r7-ask", "r7-reveal", "r7-notice", "Which patches hold the highest-norm tokens?",
                   self.norm_map, self.r7_notes, marks=lambda mob: self.cell_marks(mob, self.r7_outliers),
-                  citation=(DARCET, "Sec. 2, Fig. 4", "high-norm tokens, mainly in large models")),
+                  citation=(DARCET, "Sec. 2, Fig. 4", None)),
         ]
 
     def cues(self):
@@ -474,11 +479,12 @@ class PredictAndVerify(NarratedScene):
         with self.narrate(r.notice) as cue:
             if r.marks is not None:
                 self.play(Create(r.marks(answer)), run_time=cue.share(0.1))
-            lines = VGroup(*[S.text(s, S.SMALL, S.INK) for s in r.notes()]).arrange(DOWN, aligned_edge=LEFT,
-                                                                                      buff=0.15)
             area = (L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, answer.get_bottom()[1] - 0.2) if r.wide
                     else L.Region(answer_area.left, answer_area.right, L.MAIN.bottom,
                                   answer.get_bottom()[1] - 0.25))
+            # Wrapped to the strip's width at a readable size; scaled down only if the lines are too tall.
+            lines = VGroup(*[wrapped(s, S.SMALL, area.width) for s in r.notes()]).arrange(DOWN, aligned_edge=LEFT,
+                                                                                         buff=0.15)
             area.place(lines, aligned=UP + LEFT if r.wide else UP)
             self.play(FadeIn(lines), run_time=cue.share(0.15))
             if r.citation is not None:
@@ -640,12 +646,12 @@ class PredictAndVerify(NarratedScene):
                 regions = self.m.regions
                 cat = grid.outline(regions["cat"].indices, S.ACCENT, 5)
                 key = VGroup(S.text(f"{regions['cat'].words}: {len(regions['cat'].indices)} patches "
-                                    "(exact, from how the collage was built)", S.TINY, S.ACCENT),
+                                    "(exact, from how the collage was built)", S.SMALL, S.ACCENT),
                              S.text(f"{regions['person'].words}: the other {len(regions['person'].indices)}",
-                                    S.TINY, S.INK))
+                                    S.SMALL, S.INK))
                 if "face" in regions:
                     face = grid.outline(regions["face"].indices, S.GREEN, 4)
-                    key.add(S.text(regions['face'].words, S.TINY, S.GREEN))
+                    key.add(S.text(regions["face"].words, S.SMALL, S.GREEN))
                 else:
                     face = VGroup()
                 key.arrange(DOWN, aligned_edge=LEFT, buff=0.12)

@@ -354,15 +354,15 @@ class PredictAndVerify(NarratedScene):
                 f"its attention, head-averaged. {elsewhere}")
             if self.peak_last in self.r7_outliers:
                 v["r1_callback"] = "Keep that brightest patch in mind: we will meet it again in round seven."
-            v["r7_paper"] = (f"Darcet and colleagues report such tokens mainly in large models. This one is small, "
-                             f"{d.D} numbers wide, and shows them anyway: check before you claim.")
+            v["r7_paper"] = (f"Its authors, Darcet and colleagues, report them mainly in large models. This one is "
+                             f"small, {d.D} numbers wide, and shows them anyway: check before you claim.")
         else:
             self.r7_same_elsewhere = False
             v["r7_story"] = (f"No patch token stands out: after block {d.depth} the largest norm is "
                              f"{num.integer(round(float(ratio[-1]))).spoken} times the median, and in no block "
                              f"does any reach {int(OUTLIER)} times.")
-            v["r7_paper"] = ("Darcet and colleagues report such tokens mainly in large models, so seeing none in "
-                             "this one is what the paper leads us to expect.")
+            v["r7_paper"] = ("Its authors, Darcet and colleagues, report them mainly in large models, so seeing none "
+                             "in this one is what the paper leads us to expect.")
 
         # -- the closing round: what was likely right, what surprises
         right, surprise = [], []

@@ -18,14 +18,14 @@ __all__ = ["Countdown", "run_countdown"]
 class Countdown(VGroup):
     """A ring with the seconds left in it and a caption under it ("pause the video to sketch")."""
 
-    def __init__(self, seconds: int = 5, radius: float = 0.55, caption: str | None = "pause now to sketch"):
+    def __init__(self, seconds: int = 5, radius: float = 0.75, caption: str | None = "pause now to sketch"):
         if seconds < 1:
             raise ValueError("a countdown needs at least one second")
         self.seconds = int(seconds)
         self.radius = radius
         self.track = Circle(radius=radius).set_stroke(S.MUTED, width=4, opacity=0.4)
         self.ring = self.arc(1.0)
-        self.number = S.text(str(self.seconds), S.HEADING, S.ACCENT, mono=True).move_to(self.track)
+        self.number = S.text(str(self.seconds), S.TITLE, S.ACCENT, mono=True).move_to(self.track)
         parts = [self.track, self.ring, self.number]
         self.caption = None
         if caption:
@@ -40,7 +40,7 @@ class Countdown(VGroup):
                    arc_center=self.track.get_center()).set_stroke(S.ACCENT, width=6)
 
     def number_for(self, left: int):
-        return S.text(str(left), S.HEADING, S.ACCENT, mono=True).move_to(self.track).match_height(self.number)
+        return S.text(str(left), S.TITLE, S.ACCENT, mono=True).move_to(self.track).match_height(self.number)
 
 
 def run_countdown(scene, countdown: Countdown) -> float:

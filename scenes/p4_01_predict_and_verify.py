@@ -38,6 +38,7 @@ from vitmath.verify_maps import MASK_KEEP, cached_verify_maps
 
 # Where a map that needs the whole width goes: the body above a strip kept for the notice lines.
 WIDE_MAP = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 1.25, L.MAIN.top)
+NOTES_HEIGHT = 2.1  # under a map beside the photo: room for the notice lines
 PAUSE_SECONDS = 5          # the countdown of every round: a real pause in the video
 TOP_K = 10                 # "the 10 strongest patches"
 CLOSE = 0.1                # a share within 10% (relative) of the area's share is "about its share"
@@ -447,8 +448,9 @@ class PredictAndVerify(NarratedScene):
             grid = PhotoGrid(self.trace.picture, self.dims.grid, height=sketch_area.height, line_width=1,
                              line_opacity=0.5)
             sketch_area.place(grid)
-            prompt = wrapped(r.question, S.BODY, answer_area.width * 0.9, S.ACCENT)
-            sketch = S.text("sketch your answer on the grid", S.SMALL, S.MUTED)
+            prompt = S.text("Your prediction first", S.HEADING, S.ACCENT)  # the question is in the heading
+            sketch = wrapped("sketch it on the grid: on paper, or in your head", S.BODY, answer_area.width * 0.9,
+                             S.MUTED)
             clock = Countdown(PAUSE_SECONDS, caption="pause the video now for more time")
             panel = Group(prompt, sketch, clock).arrange(DOWN, buff=0.5)
             answer_area.place(panel)
@@ -471,7 +473,7 @@ class PredictAndVerify(NarratedScene):
                 self.play(FadeOut(grid), run_time=cue.share(0.05))
                 WIDE_MAP.place(answer)
             else:
-                top = L.Region(answer_area.left, answer_area.right, answer_area.bottom + 1.5, answer_area.top)
+                top = L.Region(answer_area.left, answer_area.right, answer_area.bottom + NOTES_HEIGHT, answer_area.top)
                 top.place(answer)
             self.play(FadeIn(answer), run_time=cue.share(0.15))
         self.answer = answer
@@ -505,7 +507,7 @@ class PredictAndVerify(NarratedScene):
 
     def rollout_map(self) -> HeatmapOnPhoto:
         return HeatmapOnPhoto(self.trace.picture, self.m.rollout, label="rollout weight (CLS row)",
-                              height=L.RIGHT.height - 1.5)
+                              height=L.RIGHT.height - NOTES_HEIGHT)
 
     def mask_maps(self) -> SmallMultiples:
         H = self.dims.H
@@ -530,7 +532,8 @@ class PredictAndVerify(NarratedScene):
 
     def norm_map(self) -> HeatmapOnPhoto:
         return HeatmapOnPhoto(self.trace.picture, self.m.norms[self.r7_block],
-                              label=f"token norm after block {self.r7_block + 1}", height=L.RIGHT.height - 1.5)
+                              label=f"token norm after block {self.r7_block + 1}",
+                              height=L.RIGHT.height - NOTES_HEIGHT)
 
     def cell_marks(self, mob, patches: list[int]) -> VGroup:
         """A square on patch patches[j] of the j-th map of a SmallMultiples row, or on every listed patch of
@@ -595,11 +598,10 @@ class PredictAndVerify(NarratedScene):
 
     def r7_notes(self) -> list[str]:
         v = self.values
-        out = [f"after block {v['r7_block']}: largest norm = {v['r7_ratio_max'].screen} x the median"]
+        out = [f"block {v['r7_block']}: largest norm = {v['r7_ratio_max'].screen} x median"]
         if self.r7_outlier:
-            out.append(f"tokens at >= {int(OUTLIER)} x the median: {len(self.r7_outliers)}; CLS attention to them, "
-                       f"last blocks: {num.percent(min(self.r7_cls_mass)).screen} to "
-                       f"{num.percent(max(self.r7_cls_mass)).screen}")
+            out.append(f"{len(self.r7_outliers)} tokens at >= {int(OUTLIER)} x median; CLS gives them "
+                       f"{num.percent(min(self.r7_cls_mass)).screen} to {num.percent(max(self.r7_cls_mass)).screen}")
             out.append("same patches on a second photo: " + ("yes" if self.r7_same_elsewhere else "no"))
         return out
 

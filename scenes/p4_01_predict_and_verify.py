@@ -612,7 +612,7 @@ class PredictAndVerify(NarratedScene):
             grid = PhotoGrid(self.trace.picture, self.dims.grid, height=L.MAIN.height * 0.9, line_width=1,
                              line_opacity=0.5)
             L.LEFT.place(grid)
-            steps = VGroup(*[S.text(s, S.BODY, c) for s, c in (("1. predict", S.ACCENT), ("2. check", S.GREEN),
+            steps = VGroup(*[S.text(s, S.HEADING, c) for s, c in (("1. predict", S.ACCENT), ("2. check", S.GREEN),
                                                               ("3. notice", S.INK))]).arrange(DOWN, buff=0.5,
                                                                                              aligned_edge=LEFT)
             L.RIGHT.place(steps)
@@ -622,11 +622,11 @@ class PredictAndVerify(NarratedScene):
     def rules(self):
         with self.narrate("rules") as cue:
             self.add(Heading("How a round works"))
-            rows = VGroup(*[S.text(s, S.BODY) for s in (
+            rows = VGroup(*[S.text(f"{k}. {s}", S.BODY) for k, s in enumerate((
                 "a question, and the photo with its patch grid",
                 f"a {PAUSE_SECONDS}-second countdown: sketch, or pause the video",
                 "the real map, computed from this model on this photo",
-                "what to notice, read from the numbers")]).arrange(DOWN, buff=0.45, aligned_edge=LEFT)
+                "what to notice, read from the numbers"), start=1)]).arrange(DOWN, buff=0.45, aligned_edge=LEFT)
             L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 1.6, L.MAIN.top).place(rows)
             clock = Countdown(PAUSE_SECONDS, caption=None).scale(0.8)
             clock.next_to(rows, DOWN, buff=0.5)

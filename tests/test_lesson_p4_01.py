@@ -1,0 +1,204 @@
+"""The predict-and-verify lesson: every map it reveals is the trace's, its countdowns are real pauses, and its
+words follow the numbers (and name no object on a photo without a regions file).
+
+The maps are recomputed here independently: CLS and query rows straight from the trace's attention, rollout and
+the 60% masks by their textbook definitions, the class relevance through timm's own forward pass (attention
+weights captured by a hook, gradients by autograd), the norms from the block outputs, the cat's patches from the
+collage's construction (PROVENANCE.md) and the model's resize-and-crop.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+import pytest
+import torch
+from manim import tempconfig
+
+import vitmath
+from vitmath.verify_maps import MASK_KEEP, verify_maps
+
+ASSETS = vitmath.DEFAULT_IMAGE.parent
+
+
+@pytest.fixture(scope="module")
+def maps(model, tr):
+    return verify_maps(model, tr, vitmath.DEFAULT_IMAGE)
+
+
+def lesson_scene(image=None, build=False):
+    """The lesson's scene on a photo: set up (values and filled script), and fully built if `build`."""
+    os.environ["VITLESSONS_VOICE"] = "silent"
+    os.environ.pop("VITLESSONS_IMAGE", None)
+    if image is not None:
+        os.environ["VITLESSONS_IMAGE"] = str(image)
+    try:
+        settings = {"quality": "low_quality", "skip_animations": True, "write_to_movie": False,
+                    "disable_caching": True, "progress_bar": "none", "verbosity": "ERROR",
+                    "media_dir": "/tmp/p4-01-test-media"}
+        with tempconfig(settings):
+            from scenes.p4_01_predict_and_verify import PredictAndVerify
+            scene = PredictAndVerify(skip_animations=True)
+            if build:
+                scene.render()
+            else:
+                scene.setup()
+        return scene
+    finally:
+        os.environ.pop("VITLESSONS_IMAGE", None)
+        os.environ.pop("VITLESSONS_VOICE", None)
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return lesson_scene(build=True)
+
+
+# ---------------------------------------------------------------------- the maps are the trace's
+def test_attention_maps_are_the_traces_rows(maps, tr):
+    d = tr.dims
+    for b in range(d.depth):
+        cls_rows = tr.blocks[b].attn[:, 0, 1:].reshape(d.H, d.grid, d.grid).numpy()
+        np.testing.assert_allclose(maps.cls_all[b], cls_rows, atol=1e-7)
+    q = maps.query
+    np.testing.assert_allclose(maps.query_maps, tr.blocks[0].attn[:, 1 + q, 1:].reshape(d.H, d.grid, d.grid),
+                               atol=1e-7)
+
+
+def test_rollout_and_masks_by_their_definitions(maps, tr):
+    T = tr.dims.T
+    R = torch.eye(T, dtype=torch.float64)
+    for bt in tr.blocks:
+        a = bt.attn.double().mean(0) + torch.eye(T, dtype=torch.float64)
+        R = (a / a.sum(-1, keepdim=True)) @ R
+    np.testing.assert_allclose(maps.rollout.ravel(), R[0, 1:].numpy(), rtol=1e-5, atol=1e-8)
+    assert maps.rollout_cls == pytest.approx(float(R[0, 0]), rel=1e-5)
+    for h in range(tr.dims.H):
+        w = tr.blocks[-1].attn[h, 0, 1:].double().numpy()
+        order = np.argsort(-w)
+        count = int(np.searchsorted(np.cumsum(w[order]) / w.sum(), MASK_KEEP - 1e-12)) + 1
+        assert set(np.flatnonzero(maps.masks[h].ravel())) == set(order[:count].tolist())
+
+
+def timm_relevance(model, image, class_index):
+    """Chefer et al.'s rule on timm's own forward: attention captured at attn_drop, gradients by autograd."""
+    captured, hooks = [], []
+
+    def keep(module, inputs, output):  # returns None: the output is left as it is
+        output.retain_grad()
+        captured.append(output)
+
+    fused = [blk.attn.fused_attn for blk in model.blocks]
+    for blk in model.blocks:
+        blk.attn.fused_attn = False  # the explicit softmax path, so attn_drop sees the weights
+        hooks.append(blk.attn.attn_drop.register_forward_hook(keep))
+    try:
+        with torch.enable_grad():
+            logits = model(image.tensor)
+            logits[0, class_index].backward()
+    finally:
+        for h, f, blk in zip(hooks, fused, model.blocks):
+            h.remove()
+            blk.attn.fused_attn = f
+    T = captured[0].shape[-1]
+    R = torch.eye(T, dtype=torch.float64)
+    for a in captured:
+        cam = (a.grad[0].double() * a[0].detach().double()).clamp(min=0).mean(0)
+        R = R + cam @ R
+    model.zero_grad(set_to_none=True)
+    return R[0, 1:].numpy()
+
+
+def test_class_maps_match_timms_forward(maps, model, image, tr):
+    assert [i for i, _, _ in maps.top5] == [i for i, _, _ in tr.top5]
+    for rank in (0, maps.second):
+        expected = timm_relevance(model, image, tr.top5[rank][0])
+        got = maps.class_maps[rank].ravel()
+        np.testing.assert_allclose(got, expected, rtol=2e-3, atol=2e-3 * float(np.abs(expected).max()))
+    # The two classes differ, and the rule picked a class whose name shares no word with the top-1's.
+    first, second = tr.top5[0][1], tr.top5[maps.second][1]
+    assert maps.second > 0 and not set(first.lower().split()) & set(second.lower().split())
+
+
+def test_token_norms_and_the_outlier(maps, tr):
+    d = tr.dims
+    for b in range(d.depth):
+        np.testing.assert_allclose(maps.norms[b].ravel(), tr.blocks[b].out[1:].norm(dim=-1).numpy(), rtol=1e-6)
+    # On the embedded ViT-Ti and the course photo: the top-right corner patch, hundreds against a median of ~20.
+    last = maps.norms[-1].ravel()
+    assert int(last.argmax()) == d.grid - 1
+    assert last.max() > 10 * np.median(last)
+
+
+def test_the_cat_is_the_bottom_right_seven_by_seven(maps):
+    cat = maps.regions["cat"].patches
+    expected = np.zeros_like(cat)
+    expected[7:, 7:] = True  # PROVENANCE.md: the pasted cat fills exactly the bottom-right 7x7 patches
+    assert (cat == expected).all()
+    assert (maps.regions["person"].patches == ~expected).all()
+    assert maps.query_rule == "face" and maps.regions["face"].patches.ravel()[maps.query]
+
+
+# ---------------------------------------------------------------------- the scene shows and says these numbers
+def test_scene_reveals_the_same_maps(scene, maps):
+    m = scene.m
+    for name in ("cls_all", "query_maps", "rollout", "masks", "class_maps", "norms"):
+        np.testing.assert_allclose(np.asarray(getattr(m, name), float), np.asarray(getattr(maps, name), float),
+                                   rtol=1e-6, atol=1e-9)
+    assert m.second == maps.second and m.query == maps.query
+
+
+def test_countdowns_are_real_pauses(scene):
+    from scenes.p4_01_predict_and_verify import PAUSE_SECONDS
+
+    asks = [r.ask for r in scene.rounds()]
+    assert len(asks) >= 5 and [p[0] for p in scene.pauses] == asks
+    cues = scene.timeline.cues
+    for k, cue in enumerate(cues[:-1]):
+        gap = cues[k + 1].start - (cue.start + cue.duration)
+        if cue.id in asks:
+            assert gap >= PAUSE_SECONDS, f"{cue.id}: only {gap:.2f} s of silence after it"
+        else:
+            assert gap < PAUSE_SECONDS  # only the countdowns are long silences
+
+
+def test_words_follow_the_numbers(scene, maps, tr, model):
+    v = scene.values
+    cat = maps.regions["cat"].patches
+    # Round 6: which class map leans more on the cat square.
+    a, b = (maps.class_maps[r][cat].sum() / maps.class_maps[r].sum() for r in (0, maps.second))
+    assert ("leans more on" in v["r6_regions"]) == (a > b)
+    assert f"{100 * a:.0f} percent" in v["r6_regions"] and f"{100 * b:.0f} percent" in v["r6_regions"]
+    # Round 7: the outlier's norm and the median after the last block, as spoken.
+    last = maps.norms[-1].ravel()
+    assert f"{round(float(last.max()))}" in v["r7_story"] and f"{round(float(np.median(last)))}" in v["r7_story"]
+    # The outliers (>= 10 x the median) are the four corners, and the same four on a second photo.
+    def corners_of(trace):
+        n = trace.blocks[-1].out[1:].norm(dim=-1).numpy()
+        return set(np.flatnonzero(n >= 10 * np.median(n)).tolist())
+
+    g = tr.dims.grid
+    corners = {0, g - 1, g * (g - 1), g * g - 1}
+    assert corners_of(tr) == corners and "the four corner patches" in v["r7_story"]
+    other = vitmath.trace(model, vitmath.load_image(ASSETS / maps.other_image, model))
+    assert corners_of(other) == corners and "exactly the same patches" in v["r7_story"]
+    third = tr.dims.depth // 3
+    mass = [float(bt.attn[:, 0, 1:].mean(0).numpy()[sorted(corners)].sum()) for bt in tr.blocks[-third:]]
+    assert f"between {100 * min(mass):.0f} percent and {100 * max(mass):.0f} percent" in v["r7_story"]
+    # Round 1: the brightest patch of the head average, and the callback only because it is the outlier.
+    mean_last = maps.cls_all[-1].mean(0)
+    assert int(mean_last.argmax()) == int(last.argmax()) and "round seven" in v["r1_callback"]
+
+
+OBJECT_WORDS = re.compile(r"\b(cats?|person|people|astronaut|face|collage|flag|shuttle)\b", re.I)
+
+
+@pytest.mark.parametrize("photo", ["astronaut.png", "chelsea.png"])
+def test_another_photo_names_no_object(photo):
+    s = lesson_scene(ASSETS / photo)
+    assert s.m.regions == {} and s.m.query_rule == "centre"
+    spoken = " ".join(c.text for c in s.script.cues)
+    for _, name, _ in s.trace.top5:  # the model's own class names may be spoken; our words may not name objects
+        spoken = spoken.replace(name, "")
+    assert not OBJECT_WORDS.search(spoken), OBJECT_WORDS.search(spoken).group(0)

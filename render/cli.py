@@ -182,5 +182,42 @@ def inspect(photo, model, weights):
         click.echo(f"top-{rank}   {prob:6.3f}  {label}  (class {index})")
 
 
+
+@main.group()
+def experiment():
+    """Small experiments the lessons show, trained here from scratch (cached)."""
+
+
+@experiment.command("small-data")
+@click.option("--seeds", type=click.IntRange(min=1), default=None, help="How many seeds (0, 1, ...) [3].")
+@click.option("--sizes", default=None, help="Training-set sizes, comma-separated [50,100,200,500,1000].")
+@click.option("--steps", type=click.IntRange(min=1), default=None, help="Optimiser steps per run [600].")
+@click.option("--tiny", is_flag=True, help="The tests' configuration: seconds, not minutes.")
+def small_data(seeds, sizes, steps, tiny):
+    """A small ViT vs a small CNN on scikit-learn's digits, at several training-set sizes."""
+    from dataclasses import replace
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from vitmath import small_data as sd
+
+    cfg = sd.TINY if tiny else sd.FULL
+    if seeds is not None:
+        cfg = replace(cfg, seeds=tuple(range(seeds)))
+    if sizes is not None:
+        try:
+            cfg = replace(cfg, sizes=tuple(int(n) for n in sizes.split(",")))
+        except ValueError:
+            raise UserError(f"--sizes takes whole numbers separated by commas, e.g. 50,100; got {sizes!r}")
+    if steps is not None:
+        cfg = replace(cfg, steps=steps)
+    with Progress(TextColumn("training"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("runs", total=None)
+        result = sd.cached_small_data(cfg, progress=lambda done, total: bar.update(task, completed=done,
+                                                                                     total=total))
+    click.echo(sd.format_table(result))
+
 if __name__ == "__main__":
     main()

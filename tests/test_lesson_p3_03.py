@@ -1,0 +1,199 @@
+"""The Swin/ConvNeXt lesson's numbers, recomputed independently of vitmath.backbones.
+
+Parameters are recounted from fresh timm models; multiply-adds with our own forward hooks on Conv2d/Linear plus
+the attention matrix products worked out by hand (vitmath.backbones uses torch's FlopCounterMode instead); the
+Swin geometry is read from the shapes of the stage outputs of a real forward pass; the ConvNeXt and ResNet
+blocks from their layers. The scene's spoken values are then checked against these.
+"""
+from __future__ import annotations
+
+import statistics
+
+import pytest
+import timm
+import torch
+from manim import tempconfig
+
+import vitmath
+from vitmath.backbones import (BACKBONES, LATENCY_RUNS, ROADMAP, cached_architecture_facts, cached_backbone_table,
+                               format_table, lesson_model_cost)
+
+
+@pytest.fixture(scope="module")
+def table():
+    return cached_backbone_table()
+
+
+@pytest.fixture(scope="module")
+def arch():
+    return cached_architecture_facts()
+
+
+@pytest.fixture(scope="module")
+def models():
+    return {b.short: timm.create_model(b.timm_name, pretrained=False).eval() for b in BACKBONES}
+
+
+def hook_macs(model: torch.nn.Module, size: int = 224) -> tuple[int, dict]:
+    """MACs of Conv2d and Linear layers, from forward hooks on one (1, 3, size, size) image; and the shape of
+    every module's output, for the attention products worked out by hand."""
+    total = 0
+    shapes = {}
+
+    def conv(m, inp, out):
+        nonlocal total
+        # every output value is a dot product of (in_channels / groups) x kh x kw weights with the input
+        total += out.numel() * (m.in_channels // m.groups) * m.kernel_size[0] * m.kernel_size[1]
+
+    def linear(m, inp, out):
+        nonlocal total
+        total += out.numel() * m.in_features
+
+    handles = []
+    for name, m in model.named_modules():
+        if isinstance(m, torch.nn.Conv2d):
+            handles.append(m.register_forward_hook(conv))
+        elif isinstance(m, torch.nn.Linear):
+            handles.append(m.register_forward_hook(linear))
+        handles.append(m.register_forward_hook(lambda m, i, o, name=name: shapes.__setitem__(
+            name, tuple(o.shape) if torch.is_tensor(o) else None)))
+    with torch.inference_mode():
+        model(torch.zeros(1, 3, size, size))
+    for h in handles:
+        h.remove()
+    return total, shapes
+
+
+def attention_macs(short: str, model) -> int:
+    """Q K^T and A V: 2 x tokens x (tokens it attends to) x width, per block."""
+    if short == "ViT-S/16":
+        n = model.patch_embed.num_patches + 1  # + CLS
+        return len(model.blocks) * 2 * n * n * model.embed_dim
+    if short == "Swin-T":
+        total = 0
+        for layer in model.layers:
+            h, w = layer.output_resolution
+            for b in layer.blocks:
+                window = b.window_size[0] * b.window_size[1]
+                total += 2 * h * w * window * b.norm1.normalized_shape[0]
+        return total
+    return 0  # convnets: no attention
+
+
+def test_parameters_are_the_models_own(table, models):
+    for row in table.rows:
+        assert row.params == sum(p.numel() for p in models[row.short].parameters())
+        assert row.timm_name == {b.short: b.timm_name for b in BACKBONES}[row.short]
+
+
+def test_macs_match_hooks_plus_attention_by_hand(table, models):
+    for row in table.rows:
+        m = models[row.short]
+        layers, _ = hook_macs(m)
+        assert row.macs == layers + attention_macs(row.short, m), row.short
+        assert sum(row.macs_by_op.values()) == row.macs
+    # the attention products are counted (the fused kernel would have hidden them)
+    assert table.row("ViT-S/16").macs_by_op.get("aten.bmm", 0) == attention_macs("ViT-S/16", models["ViT-S/16"])
+
+
+def test_latency_is_the_median_of_the_runs(table):
+    for row in table.rows:
+        assert len(row.latency_runs_ms) == LATENCY_RUNS
+        assert row.latency_ms == statistics.median(row.latency_runs_ms)
+        assert row.latency_ms > 0
+    assert table.machine.threads >= 1 and table.machine.cpu
+
+
+def test_the_table_prints_every_row(table):
+    text = format_table(table)
+    for row in table.rows:
+        assert row.short in text and f"{row.params / 1e6:.1f}M" in text and f"{row.macs / 1e9:.2f}G" in text
+
+
+def test_swin_geometry_is_read_from_the_stage_outputs(arch, models):
+    m = models["Swin-T"]
+    _, shapes = hook_macs(m)
+    sw = arch.swin
+    assert sw.patch == m.patch_embed.proj.kernel_size[0] == m.patch_embed.proj.stride[0] == 4
+    for k, stage in enumerate(sw.stages):
+        _, h, w, c = shapes[f"layers.{k}"]  # timm's Swin stages output (B, H, W, C)
+        assert stage.tokens == h == w and stage.width == c
+        assert stage.pixels_per_token == sw.image_size // h
+        assert stage.window_pixels == stage.window * stage.pixels_per_token
+        assert stage.depth == len(m.layers[k].blocks)
+    s1 = sw.stages[0]
+    assert (s1.tokens, s1.window, s1.window_pixels, s1.shift) == (56, 7, 28, 3)  # the sizes the lesson teaches
+    assert [s.tokens for s in sw.stages] == [56, 28, 14, 7]
+    assert sw.stages[-1].window_pixels == sw.image_size and sw.stages[-1].windows_per_side == 1
+    # The shift is half a window, on every second block, wherever the map is bigger than one window.
+    for layer, stage in zip(m.layers, sw.stages):
+        shifts = [b.shift_size[0] for b in layer.blocks]
+        expected = stage.window // 2 if stage.tokens > stage.window else 0
+        assert shifts == [0, expected] * (len(shifts) // 2)
+
+
+def test_convnext_and_resnet_blocks(arch, models):
+    cn, rn = arch.convnext, arch.resnet
+    c, r = models["ConvNeXt-T"], models["ResNet-50"]
+    stem = c.stem[0]
+    assert (cn.stem_kernel, cn.stem_stride) == (stem.kernel_size[0], stem.stride[0]) == (4, 4)
+    dw = c.stages[0].blocks[0].conv_dw
+    assert cn.spatial_kernel == dw.kernel_size[0] == 7 and dw.groups == dw.in_channels == cn.block_in
+    fc1 = c.stages[0].blocks[0].mlp.fc1
+    assert cn.block_inner == fc1.out_features == 4 * fc1.in_features
+    assert cn.widths == [s.blocks[0].conv_dw.in_channels for s in c.stages]
+    assert (cn.norm, cn.act) == ("LayerNorm", "GELU")
+    b = r.layer1[1]
+    assert (rn.block_in, rn.block_inner, rn.spatial_kernel) == (b.conv1.in_channels, b.conv1.out_channels,
+                                                               b.conv2.kernel_size[0])
+    assert (rn.stem_kernel, rn.stem_stride, rn.stem_out_side, cn.stem_out_side) == (7, 2, 56, 56)
+    assert (rn.norms_per_block, rn.acts_per_block, cn.norms_per_block, cn.acts_per_block) == (3, 3, 1, 1)
+
+
+def test_lesson_model_cost_is_the_lessons_vit(model):
+    cost = lesson_model_cost()
+    assert cost.params == sum(p.numel() for p in model.parameters())
+    layers, _ = hook_macs(model)
+    assert cost.macs == layers + attention_macs("ViT-S/16", model)  # the same formula: one CLS + N patches
+
+
+@pytest.fixture(scope="module")
+def scene():
+    import os
+
+    from scenes.p3_03_swin_and_convnext import SwinAndConvNeXt
+
+    os.environ["VITLESSONS_VOICE"] = "silent"
+    try:
+        with tempconfig({"quality": "low_quality", "skip_animations": True, "write_to_movie": False,
+                         "disable_caching": True, "progress_bar": "none", "verbosity": "ERROR"}):
+            s = SwinAndConvNeXt(skip_animations=True)
+            s.setup()
+    finally:
+        del os.environ["VITLESSONS_VOICE"]
+    return s
+
+
+def test_spoken_values_are_the_models(scene, arch, table):
+    v, s1 = scene.values, arch.swin.stages[0]
+    assert (v["swin_patch"], v["swin_tokens"], v["window"], v["window_px"], v["shift"], v["shift_px"]) == \
+        (arch.swin.patch, s1.tokens, s1.window, s1.window_pixels, s1.shift, s1.shift * s1.pixels_per_token)
+    assert v["swin_num_tokens"].value == s1.tokens ** 2 and v["window_tokens"] == s1.window ** 2
+    assert v["window_px_list"] == "28, 56, 112, then 224"
+    assert v["cn_block_inner"] == arch.convnext.block_inner and v["resnet_block_inner"] == arch.resnet.block_inner
+    assert [float(v[k]) for k in ("resnet_top1", "recipe_top1", "roadmap_end_top1")] == [a for _, a in ROADMAP]
+    # The latency sentence names the fastest and the slowest model as measured.
+    fastest = min(table.rows, key=lambda r: r.latency_ms)
+    slowest = max(table.rows, key=lambda r: r.latency_ms)
+    spoken = {"ViT-S/16": "ViT-S"}
+    assert v["latency_sentence"].startswith(spoken.get(fastest.short, fastest.short))
+    assert spoken.get(slowest.short, slowest.short) in v["latency_sentence"]
+    assert f"{slowest.latency_ms:.0f} milliseconds" in v["latency_sentence"]
+    assert "one weight class" in v["size_sentence"]  # 4.1 to 4.6 G MACs, 22 to 29 M parameters
+    assert scene.swin_note == "(Swin-T: 2, 2, 6, 2: the same ratio, the same widths)"  # 3, 3, 9, 3 and 96..768
+
+
+def test_the_course_photo_is_what_swin_is_drawn_on(scene):
+    tr = vitmath.cached_trace()
+    assert scene.swin_picture.shape == (224, 224, 3)
+    assert (scene.swin_picture == tr.picture).all()

@@ -22,6 +22,7 @@ from vitmath.backbones import cached_architecture_facts, cached_backbone_table
 from vitmath.small_data import cached_small_data
 
 SHEET_FILES = ("cheat-sheet.png", "cheat-sheet.pdf")
+MAP_WIDTH = 1.9   # the whole map is laid out this many screen widths wide, then scaled to fit
 
 
 class MentalMap(NarratedScene):
@@ -49,9 +50,15 @@ class MentalMap(NarratedScene):
         row = DecisionRow(bm.question_label(k, b), b.leaves, L.MAIN.width, columns)
         return L.MAIN.place(row, aligned=UP)
 
+    def sources_card(self) -> CitationCard:
+        """Every paper the map quotes, in the footer (under the whole map)."""
+        return CitationCard(" · ".join(self.map.sources), "other numbers measured in this course")
+
     def compact_map(self) -> DecisionMap:
-        whole = DecisionMap(self.map, L.MAIN.width)
-        return L.MAIN.place(whole)
+        # Built wider than the screen, then scaled down: smaller type, fewer wrapped lines per leaf.
+        whole = DecisionMap(self.map, MAP_WIDTH * L.MAIN.width)
+        region = L.Region(L.MAIN.left, L.MAIN.right, self.sources_card().get_top()[1] + 0.15, L.MAIN.top)
+        return region.place(whole)
 
     def branch_cue(self, key: str, evidence, cites=(), evidence_share: float = 0.5):
         """The branch's row, its evidence under it, then the row shrinking into its slot of the growing map."""
@@ -166,11 +173,8 @@ class MentalMap(NarratedScene):
         with self.narrate("map") as cue:
             head = Heading(self.map.title)
             whole = self.compact_map()
-            foot = wrapped(self.map.footnote, S.TINY, L.FOOTER.width * 0.62, S.MUTED)
-            L.FOOTER.place(foot, aligned=LEFT)
-            cite = CitationCard(" · ".join(self.map.sources), "other numbers measured in this course",
-                                max_width=L.FOOTER.width * 0.35)
-            self.play(FadeIn(head), FadeIn(foot), FadeIn(cite), run_time=cue.share(0.05))
+            cite = self.sources_card()
+            self.play(FadeIn(head), FadeIn(cite), run_time=cue.share(0.05))
             for row in whole.rows:
                 self.play(FadeIn(row, shift=0.1 * UP), run_time=cue.share(0.05))
                 self.wait(cue.share(0.1))

@@ -18,7 +18,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Arrow, Line, RoundedRectangle, VGroup
 from scenes.common import style as S
 from scenes.common.cards import wrapped
 
-QUESTION_SHARE = 0.26      # of the row's width
+QUESTION_SHARE = 0.22      # of the row's width
 LEAF_GAP = 0.45
 
 

@@ -22,6 +22,7 @@ from vitmath.backbones import cached_architecture_facts, cached_backbone_table
 from vitmath.small_data import cached_small_data
 
 SHEET_FILES = ("cheat-sheet.png", "cheat-sheet.pdf")
+DETAIL_WIDTH = 1.3  # one branch, laid out this wide and scaled to the screen: leaves on fewer lines
 MAP_WIDTH = 1.9   # the whole map is laid out this many screen widths wide, then scaled to fit
 
 
@@ -47,7 +48,7 @@ class MentalMap(NarratedScene):
         """One branch drawn large across the top of the main region."""
         k, b = self.branch[key]
         columns = max(len(x.leaves) for x in self.map.branches)
-        row = DecisionRow(bm.question_label(k, b), b.leaves, L.MAIN.width, columns)
+        row = DecisionRow(bm.question_label(k, b), b.leaves, DETAIL_WIDTH * L.MAIN.width, columns)
         return L.MAIN.place(row, aligned=UP)
 
     def sources_card(self) -> CitationCard:
@@ -143,16 +144,16 @@ class MentalMap(NarratedScene):
         stages = VGroup()
         for s, stride in zip(sides, strides):
             sq = Square(s * unit).set_stroke(S.BLUE, 3)
-            label = S.text(f"{s}x{s}", S.TINY, S.BLUE).next_to(sq, DOWN, buff=0.12)
-            note = S.text(f"stride {stride}", S.TINY, S.MUTED).next_to(label, DOWN, buff=0.08)
+            label = S.text(f"{s}x{s}", S.SMALL, S.BLUE).next_to(sq, DOWN, buff=0.12)
+            note = S.text(f"stride {stride}", S.SMALL, S.MUTED).next_to(label, DOWN, buff=0.08)
             stages.add(VGroup(sq, label, note))
-        stages.arrange(RIGHT, buff=0.45, aligned_edge=UP)
-        swin = VGroup(S.text("Swin-T: four stages, a feature pyramid", S.SMALL, S.BLUE), stages)
+        stages.arrange(RIGHT, buff=0.6, aligned_edge=UP)
+        swin = VGroup(S.text("Swin-T: four stages, a feature pyramid", S.BODY, S.BLUE), stages)
         swin.arrange(DOWN, buff=0.25)
         vit_sq = Square(d.grid * unit).set_stroke(S.ACCENT, 3)   # same scale: one token, one `unit`
-        vit_label = S.text(f"{d.grid}x{d.grid}", S.TINY, S.ACCENT).next_to(vit_sq, DOWN, buff=0.12)
-        vit_note = S.text(f"stride {d.P}, every block", S.TINY, S.MUTED).next_to(vit_label, DOWN, buff=0.08)
-        vit = VGroup(S.text("plain ViT: one grid", S.SMALL, S.ACCENT), VGroup(vit_sq, vit_label, vit_note))
+        vit_label = S.text(f"{d.grid}x{d.grid}", S.SMALL, S.ACCENT).next_to(vit_sq, DOWN, buff=0.12)
+        vit_note = S.text(f"stride {d.P}, every block", S.SMALL, S.MUTED).next_to(vit_label, DOWN, buff=0.08)
+        vit = VGroup(S.text("plain ViT: one grid", S.BODY, S.ACCENT), VGroup(vit_sq, vit_label, vit_note))
         vit.arrange(DOWN, buff=0.25)
         evidence = VGroup(vit, swin).arrange(RIGHT, buff=1.5, aligned_edge=UP)
         self.branch_cue("task", evidence, [("Liu et al. 2021 (Swin)", "Eq. 1 and 2", "window attention cost")])

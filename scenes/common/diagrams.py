@@ -163,7 +163,7 @@ class BlockStack(VGroup):
         for i in range(depth):
             box = RoundedRectangle(corner_radius=0.06, width=2.6, height=0.75 * slot)
             box.set_stroke(S.ACCENT, 1.5).set_fill(S.ACCENT, 0.12).move_to([0, i * slot, 0])
-            name = S.text(f"block {i + 1}"  # numbered 1..depth on screen, as the narration says, S.TINY, S.INK)
+            name = S.text(f"block {i + 1}", S.TINY, S.INK)  # numbered 1..depth on screen, as narrated
             if name.height > 0.8 * box.height:
                 name.scale_to_fit_height(0.8 * box.height)
             self.blocks.add(VGroup(box, name.move_to(box)))

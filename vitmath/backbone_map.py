@@ -288,6 +288,8 @@ def spoken_values(small: SmallDataResult, table: BackboneTable, arch: Architectu
         "jft_top1": f"{jft:.1f}",
         "deit_top1": f"{DEIT_B_TOP1:.1f}",
         "data_sentence": data_sentence(sd),
+        # the map cue's summary of this branch, so it says what the run picked, not what one expects
+        "small_data_choice": "a CNN" if sd.cnn_led else "either kind, so test both",
         "data_close_sentence": data_close_sentence(sd),
         "pyramid_sides": _sizes(pyramid_sides(arch)),
         "pyramid_strides": _sizes(pyramid_strides(arch)),

@@ -13,12 +13,13 @@ global context; the point is the prior and its cost at scale (ViT paper Sec. 4.4
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, ORIGIN, RIGHT, UP, Create, DashedLine, FadeIn, Group, LaggedStart, Line, MathTex,
+from manim import (DOWN, LEFT, ORIGIN, RIGHT, UP, Create, DashedLine, FadeIn, Group, LaggedStart, Line,
                    Rectangle, Square, Transform, VGroup, Write)
 
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
+from scenes.common.style import tex
 from scenes.common.cards import CitationCard, Heading, NextLessonFooter, wrapped
 from scenes.common.heatmaps import Heatmap, HeatmapOnPhoto, SmallMultiples
 from scenes.common.narrated import NarratedScene
@@ -29,10 +30,6 @@ from vitmath.locality import ZOOM, cached_locality_facts
 
 VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
 LUO = "Luo et al. 2016, Understanding the Effective Receptive Field in Deep CNNs"
-
-
-def tex(s: str, size: int = S.BODY, color: str = S.INK) -> MathTex:
-    return MathTex(s, font_size=size * 1.25, color=color)
 
 
 def pixel_rect(image: PixelImage, size: int, top: float, bottom: float, left: float, right: float,

@@ -16,11 +16,12 @@ import math
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Brace, Create, Cross, FadeIn, Group, LaggedStart, Line,
-                   MathTex, Rectangle, RoundedRectangle, SurroundingRectangle, VGroup, Write)
+                   Rectangle, RoundedRectangle, SurroundingRectangle, VGroup, Write)
 
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
+from scenes.common.style import tex
 from scenes.common.attention import AttentionMatrix
 from scenes.common.cards import CitationCard, Heading, NextLessonFooter, TitleCard, wrapped
 from scenes.common.diagrams import BlockStack
@@ -38,10 +39,6 @@ TEXT_VOCAB = 37000   # "a shared source-target vocabulary of about 37000 tokens"
 TEXT_WIDTH = 512     # d_model = 512 for the embeddings and every sub-layer, Vaswani et al. Sec. 3.1
 TITLE_SIDE = 16      # the "16x16" of the paper's title
 SENTENCE = "the cat sat on the mat".split()   # a sentence with one word twice: one row, looked up twice
-
-
-def tex(s: str, size: int = S.BODY, color: str = S.INK) -> MathTex:
-    return MathTex(s, font_size=size * 1.25, color=color)
 
 
 def ratio_words(x: float) -> str:

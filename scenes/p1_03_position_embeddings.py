@@ -16,6 +16,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Circle, Create, FadeIn, Group, LaggedS
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
+from scenes.common.style import tex
 from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, TopKBars, wrapped
 from scenes.common.heatmaps import Heatmap, SmallMultiples
 from scenes.common.matrices import MatrixImage
@@ -28,10 +29,6 @@ from vitmath.shuffle import cached_shuffle_facts, rearranged_picture
 
 VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
 SIM_CMAP = "viridis"
-
-
-def tex(s: str, size: int = S.BODY, color: str = S.INK) -> MathTex:
-    return MathTex(s, font_size=size * 1.25, color=color)
 
 
 def top1_sentence(before, after) -> str:

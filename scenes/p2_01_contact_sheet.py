@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Brace, Create, FadeIn, FadeOut, Group, LaggedStart, MathTex,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Brace, Create, FadeIn, FadeOut, Group, LaggedStart,
                    ReplacementTransform, Square, SurroundingRectangle, VGroup, Write)
 from PIL import Image
 
@@ -20,6 +20,7 @@ import vitmath
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
+from scenes.common.style import tex
 from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter
 from scenes.common.heatmaps import Heatmap
 from scenes.common.matrices import MatrixImage
@@ -47,10 +48,6 @@ def channel_tinted(rows: np.ndarray) -> np.ndarray:
     for k in range(3):
         rgb[:, k * per:(k + 1) * per, k] = rows[:, k * per:(k + 1) * per]
     return rgb
-
-
-def tex(s: str, size: int = S.BODY, color: str = S.INK) -> MathTex:
-    return MathTex(s, font_size=size * 1.25, color=color)
 
 
 class ContactSheet(NarratedScene):

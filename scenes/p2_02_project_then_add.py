@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, Dot, FadeIn, Group, LaggedStart, Line, MathTex, Rectangle,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, Dot, FadeIn, Group, LaggedStart, Line, Rectangle,
                    RoundedRectangle, SurroundingRectangle, VGroup, Write)
 
 from render.course import BY_ID
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
+from scenes.common.style import tex
 from scenes.common.cards import CitationCard, Heading, NextLessonFooter, wrapped
 from scenes.common.heatmaps import Heatmap
 from scenes.common.matrices import MatrixImage, NumericPreview
@@ -31,10 +32,6 @@ from vitmath.embedding_facts import cached_embedding_facts
 
 VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
 VIT_L_WIDTH = 1024  # ViT-Large's hidden size D, ViT paper Table 1
-
-
-def tex(s: str, size: int = S.BODY, color: str = S.INK) -> MathTex:
-    return MathTex(s, font_size=size * 1.25, color=color)
 
 
 def sum_places(a: float, b: float, total: float) -> int:

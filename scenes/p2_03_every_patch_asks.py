@@ -13,12 +13,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, GrowFromCenter, LaggedStart, MathTex,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, GrowFromCenter, LaggedStart,
                    VGroup, Write)
 
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
+from scenes.common.style import tex
 from scenes.common.attention import LOG_DECADES, AttentionMatrix
 from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, wrapped
 from scenes.common.heatmaps import ColorBar, HeatmapOnPhoto, heatmap_image
@@ -26,7 +27,7 @@ from scenes.common.matrices import MatrixImage, NumericPreview
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
 from scenes.common.scatter import ScatterPlot
-from scenes.common.values import is_course_photo
+from scenes.common.values import is_course_photo, spoken_list
 from scenes.common.vectors import ScaleKey, VectorBar
 from vitmath.locality import region_a
 from vitmath.one_head import NEAR, cached_one_head_facts, similar_patches
@@ -36,14 +37,6 @@ JAIN = "Jain & Wallace 2019, Attention is not Explanation (NAACL)"
 KOBAYASHI = "Kobayashi et al. 2020, Attention is Not Only a Weight (EMNLP)"
 WEIGHT_CMAP = "inferno"
 STANDS_OUT = 3.0  # a mean weight this many times the even share 1/T "stands out"
-
-
-def tex(s: str, size: int = S.BODY, color: str = S.INK) -> MathTex:
-    return MathTex(s, font_size=size * 1.25, color=color)
-
-
-def and_list(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def root(n: int) -> num.Number:
@@ -171,7 +164,7 @@ class EveryPatchAsks(NarratedScene):
             "query_col": f.query % d.grid,
             "query_place": ("On the course photo, it lies in the pasted cat picture."
                             if on_cat else ""),
-            "cls_weights_spoken": and_list(cls_parts),
+            "cls_weights_spoken": spoken_list(cls_parts),
             "head_no": f.head + 1,
             "x_shape": num.shape(T, d.D),
             "w_shape": num.shape(d.D, d.head_dim),

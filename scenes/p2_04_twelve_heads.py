@@ -14,16 +14,17 @@ import colorsys
 
 import numpy as np
 from manim import (DOWN, LEFT, ORIGIN, RIGHT, UP, Brace, Create, DashedLine, Dot, FadeIn, FadeOut, Group, LaggedStart, Line,
-                   MathTex, Rectangle, RoundedRectangle, SurroundingRectangle, VGroup, Write)
+                   Rectangle, RoundedRectangle, SurroundingRectangle, VGroup, Write)
 
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
+from scenes.common.style import tex
 from scenes.common.cards import CitationCard, Heading, NextLessonFooter, wrapped
 from scenes.common.heatmaps import HeatmapOnPhoto, SmallMultiples
 from scenes.common.matrices import MatrixImage
 from scenes.common.narrated import NarratedScene
-from scenes.common.values import is_course_photo
+from scenes.common.values import is_course_photo, spoken_list
 from scenes.common.vectors import ScaleKey, VectorBar
 from vitmath.heads import HeadFacts, cached_head_facts
 from vitmath.sources import resolve_source
@@ -42,10 +43,6 @@ FLAT_SHARE = 0.9
 CORR_CMAP = "coolwarm"
 
 
-def tex(s: str, size: int = S.BODY, color: str = S.INK) -> MathTex:
-    return MathTex(s, font_size=size * 1.25, color=color)
-
-
 def head_colors(H: int) -> list[str]:
     """One distinct hue per head, evenly around the colour wheel, light enough for the dark background."""
     out = []
@@ -53,11 +50,6 @@ def head_colors(H: int) -> list[str]:
         r, g, b = colorsys.hls_to_rgb(h / H, 0.62, 0.65)
         out.append("#%02X%02X%02X" % (round(255 * r), round(255 * g), round(255 * b)))
     return out
-
-
-def spoken_list(items: list[str]) -> str:
-    items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 # ---------------------------------------------------------------------- sentences chosen from the numbers

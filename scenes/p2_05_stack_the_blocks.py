@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, Indicate, LaggedStart, MathTex,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, Indicate, LaggedStart,
                    RoundedRectangle, SurroundingRectangle, VGroup, Write)
 
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
+from scenes.common.style import tex
 from scenes.common.block_chart import BlockBars
 from scenes.common.cards import (CaveatNote, CitationCard, Heading, NextLessonFooter, TopKBars, center_on_baseline,
                                  wrapped)
@@ -42,10 +43,6 @@ FAMILY = [("ViT-Ti", 12, 192, 3, "5M"), ("ViT-S", 12, 384, 6, "22M"), ("ViT-B", 
 BASE_DEPTH = 12  # ViT-Base's layers, ViT paper Table 1
 MAP_CMAP = "inferno"
 WEIGHT_CMAP = "coolwarm"
-
-
-def tex(s: str, size: int = S.BODY, color: str = S.INK) -> MathTex:
-    return MathTex(s, font_size=size * 1.25, color=color)
 
 
 def pct(p: float, places: int | None = None) -> num.Number:

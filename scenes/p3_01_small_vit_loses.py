@@ -18,6 +18,7 @@ from torch import nn
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
+from scenes.common.values import spoken_list
 from scenes.common.cards import CaveatNote, baseline_y, CitationCard, Heading, NextLessonFooter, TopKBars, wrapped
 from scenes.common.error_bar_chart import ErrorBarChart, Series
 from scenes.common.narrated import NarratedScene
@@ -34,12 +35,6 @@ VIT_B16_IMAGENET_TOP1 = (("ImageNet-1k · 1.3M images", 0.7791), ("ImageNet-21k 
 DEIT_B_TOP1 = 0.818  # DeiT paper Table 5: DeiT-B, ImageNet-1k only, 224 px
 
 COLORS = {"CNN": S.BLUE, "ViT": S.ACCENT}
-
-
-def spoken_list(items) -> str:
-    """"50, 100 and 200"."""
-    items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def points(x: float) -> num.Number:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn, Group, Line,
-                   MathTex, Rectangle, RoundedRectangle, VGroup, VMobject, Write)
+                   Rectangle, RoundedRectangle, VGroup, VMobject, Write)
 
 from render.course import BY_ID
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
+from scenes.common.style import tex
 from scenes.common.cards import CitationCard, Heading, NextLessonFooter, wrapped
 from scenes.common.heatmaps import Heatmap
 from scenes.common.narrated import NarratedScene
@@ -28,10 +29,6 @@ from vitmath.equivariance import LEARNED_CORRELATION, LOCAL_SHARE, cached_prior_
 VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
 DIFF_CMAP = "magma"
 SIM_CMAP = "viridis"
-
-
-def tex(s: str, size: int = S.BODY, color: str = S.INK) -> MathTex:
-    return MathTex(s, font_size=size * 1.25, color=color)
 
 
 def billions(n: int) -> num.Number:

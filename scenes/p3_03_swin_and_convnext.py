@@ -12,13 +12,14 @@ shows, so any cue can be previewed on its own.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, LaggedStart, Line, MathTex, Rectangle,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, LaggedStart, Line, Rectangle,
                    RoundedRectangle, Square, VGroup, Write)
 from PIL import Image
 
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
+from scenes.common.style import tex
 from scenes.common.backbone_table import BackboneTableMobject, latency_text, macs_text
 from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, wrapped
 from scenes.common.narrated import NarratedScene
@@ -35,10 +36,6 @@ SPOKEN_NAME = {"ViT-S/16": "ViT-S"}
 ACCURACY_NAME = {"ViT-S/16": "DeiT-S"}
 ACCURACY_SOURCES = ("Touvron et al. 2021 (DeiT), Table 5 · Liu et al. 2021 (Swin), Table 1 · "
                     "Liu et al. 2022 (ConvNeXt), Table 1 and Fig. 2")
-
-
-def tex(s: str, size: int = S.BODY, color: str = S.INK) -> MathTex:
-    return MathTex(s, font_size=size * 1.25, color=color)
 
 
 def count_phrase(n: int, word: str) -> str:

@@ -3,7 +3,7 @@
 Manim's frame is 14.22 x 8 units at 16:9. Everything important stays inside SAFE (the broadcast "title safe"
 area, 5% in from each edge) so that platform players, captions and cropping never hide it.
 """
-from manim import Text, config
+from manim import MathTex, Text, config
 
 # Palette: a dark, neutral background so the photo and heatmaps carry the colour.
 BACKGROUND = "#0E1116"
@@ -39,3 +39,8 @@ SAFE_HEIGHT = SAFE_TOP - SAFE_BOTTOM
 
 def text(s: str, size: int = BODY, color: str = INK, mono: bool = False, **kwargs) -> Text:
     return Text(s, font=MONO if mono else FONT, font_size=size, color=color, **kwargs)
+
+
+def tex(s: str, size: int = BODY, color: str = INK) -> MathTex:
+    """LaTeX at the same visual size as `text` of that size (MathTex's font units run smaller)."""
+    return MathTex(s, font_size=size * 1.25, color=color)

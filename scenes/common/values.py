@@ -35,3 +35,9 @@ def photo_description(image: str | None) -> str:
     if is_course_photo(image):
         return "an astronaut, with a cat pasted into the corner"
     return f"your photo, {Path(image).name}"
+
+
+def spoken_list(items) -> str:
+    """Items as a sentence says them: "50, 100 and 200"."""
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -62,9 +62,9 @@ def trim_silence(samples: np.ndarray, rate: int, threshold_db: float = -45.0, ke
     return samples[start:end]
 
 
-def write_wav_atomic(path, samples: np.ndarray, rate: int, subtype: str = "PCM_16") -> Path:
-    """Write a WAV so that a crash or a parallel reader never sees half a file."""
+def write_audio_atomic(path, samples: np.ndarray, rate: int, subtype: str = "PCM_16") -> Path:
+    """Write a WAV or FLAC (by the name's suffix) so that a crash or a parallel reader never sees half a file."""
     path = Path(path)
-    with atomic_path(path, ".wav") as tmp:
-        sf.write(tmp, np.clip(samples, -1.0, 1.0), rate, subtype=subtype, format="WAV")
+    with atomic_path(path, path.suffix) as tmp:
+        sf.write(tmp, np.clip(samples, -1.0, 1.0), rate, subtype=subtype, format=path.suffix[1:].upper())
     return path

@@ -22,7 +22,7 @@ from .audio import (
     read_audio,
     to_mono,
     trim_silence,
-    write_wav_atomic,
+    write_audio_atomic,
 )
 from .lexicon import speakable
 from .script import Cue
@@ -137,7 +137,7 @@ def synthesize_cue(cue: Cue, voice: Voice, cache_dir=None) -> CueAudio:
 
     duration = len(samples) / rate
     # WAV first, JSON last: the JSON's presence marks a complete entry.
-    write_wav_atomic(wav_path, samples, rate)
+    write_audio_atomic(wav_path, samples, rate)
     write_text(meta_path, json.dumps({"duration": duration, "sample_rate": rate, "spans": spans}))
     segments = [(s, e, c) for (s, e), c in zip(spans, clauses)]
     return CueAudio(cue.id, wav_path, duration, rate, segments)

@@ -21,6 +21,13 @@ class CueTiming:
     wav: str | None                # the cue's speech, None for the silent voice
     segments: list[tuple[float, float, str]] = field(default_factory=list)  # clause (start, end, text), cue-relative
     animations: list[str | None] = field(default_factory=list)  # Manim's hash of each play in the cue
+    # What the next render needs to re-use this cue's picture unchanged (scenes/common/narrated.py): a hash of
+    # the cue's words and speech, the scene method that drew it, and the frames and partial movie files from
+    # its first frame to the next cue's.
+    signature: str = ""
+    method: str = ""
+    frames: int = 0
+    files: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -30,6 +37,7 @@ class Timeline:
     fps: int
     duration: float                # the video's length: every frame written
     cues: list[CueTiming] = field(default_factory=list)
+    picture_key: str = ""          # LessonInputs.picture_key of the render that wrote it
 
     def placements(self) -> list[tuple[float, str]]:
         """(start, wav) of every audible cue, for the mixer."""

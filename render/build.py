@@ -66,6 +66,12 @@ def digest(parts: dict[str, str]) -> str:
     return _sha(json.dumps(parts, sort_keys=True).encode())
 
 
+def picture_key(parts: dict[str, str]) -> str:
+    """All a cue's picture depends on except the lesson's script: the scene re-uses a cue of the last render
+    when this and the cue's own words and speech are unchanged."""
+    return digest({name: value for name, value in parts.items() if name != "narration"})
+
+
 class OutputFolder:
     """One output folder: its lock, its manifest, and atomic placement of finished files."""
 
@@ -260,23 +266,14 @@ def finish_preview(lesson: Lesson, cue_id: str, scene_result: dict, out: Path) -
 
 
 def _mix_and_mux(placements, duration: float, video: Path, mix_wav: Path, out: Path) -> dict | None:
-    """Mix the narration and mux it with the picture; the loudness measured from the encoded file.
-
-    How far AAC overshoots the mix's peaks depends on the speech, so the encoded file is measured and,
-    if its true peak is above the ceiling, mixed again with the overshoot taken off the limiter's ceiling.
-    """
-    from narration.mix import CODEC_HEADROOM_DB, measure, mix_track
+    """Mix the narration and mux it with the picture; the loudness measured again from the encoded file."""
+    from narration.mix import measure, mix_track
     from render.mux import mux
 
     if not placements:
         mux(video, None, out)
         return None
-    ceiling, headroom = -1.0, CODEC_HEADROOM_DB
-    for _ in range(4):
-        mixed = mix_track(placements, duration, mix_wav, true_peak_db=ceiling, headroom_db=headroom)
-        mux(video, mix_wav, out)
-        lufs, peak = measure(out)
-        if peak <= ceiling:
-            break
-        headroom += peak - ceiling + 0.2
-    return {**mixed, "encoded_lufs": lufs, "encoded_true_peak_db": peak, "headroom_db": headroom}
+    mixed = mix_track(placements, duration, mix_wav, aac=True)
+    mux(video, mix_wav, out, aac=mixed.aac)
+    lufs, peak = measure(out)
+    return {**mixed.report, "encoded_lufs": lufs, "encoded_true_peak_db": peak}

@@ -106,7 +106,7 @@ def _render_parallel(todo, folder, inputs, quality, jobs) -> None:
         for lesson, parts in todo:
             work = folder.work_dir(lesson)
             work.mkdir(parents=True, exist_ok=True)
-            lesson_inputs = replace(inputs, timeline=str(work / "timeline.json"))
+            lesson_inputs = replace(inputs, timeline=str(work / "timeline.json"), picture_key=build.picture_key(parts))
             tasks[lesson.id] = progress.add_task(lesson.id, total=None, status="queued")
             fut = pool.submit(build.render_scene, lesson, quality, lesson_inputs, str(work), progress_q)
             futures[fut] = (lesson, parts, lesson_inputs)

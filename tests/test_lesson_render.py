@@ -172,7 +172,7 @@ def test_preview_frame_writes_a_png(rendered, env):
 # deterministic point (its .part file written, not yet renamed), which a long lesson cannot offer cheaply.
 
 
-def test_editing_one_cue_rerenders_only_that_lesson_and_reuses_animations(rendered, env):
+def test_editing_one_cue_rerenders_only_that_cue(rendered, env):
     script = Path(env["VITLESSONS_NARRATION_DIR"]) / f"{LESSON}.toml"
     text = script.read_text()
     edited = text.replace("stack the rows in raster order.", "stack the rows, one under another, in raster order.")
@@ -186,6 +186,9 @@ def test_editing_one_cue_rerenders_only_that_lesson_and_reuses_animations(render
     work = Path(env["OUT"]) / ".work" / "low" / LESSON
     partials_before = {p.name for p in work.rglob("partial_movie_files/**/*.mp4")}
     before = rendered.stat().st_mtime_ns
+    old_timeline = Timeline.read(work / "timeline.json")
+    old_video = Path(env["OUT"]).parent / "before-edit.mp4"
+    shutil.copyfile(rendered, old_video)
     r = cli(env, "render", LESSON, "--quality", "low", "--voice", "piper", "--out", env["OUT"], timeout=1800)
     assert r.returncode == 0, r.stderr[-3000:]
     assert rendered.stat().st_mtime_ns != before
@@ -207,6 +210,30 @@ def test_editing_one_cue_rerenders_only_that_lesson_and_reuses_animations(render
     assert all(abs(s.start.total_seconds() - c.start - c.segments[0][0]) <= 1 / fps
                for s, c in zip(firsts, timeline.cues)), "a cue's first caption is off its audio"
     assert len(starts) == len(timeline.cues)
+
+    # Every other cue was spliced in whole from the last render (its code not even run): same partial movies,
+    # and the same frames as before, later by the edit's change in length after the edited cue.
+    old_cues = {c.id: c for c in old_timeline.cues}
+    for c in timeline.cues:
+        if c.id != "matrix":
+            assert c.files == old_cues[c.id].files and c.frames == old_cues[c.id].frames, c.id
+    shift = round((timeline.duration - old_timeline.duration) * fps)
+    assert shift > 0, "the added words must lengthen the edited cue"
+    old_at, new_at = {}, {}
+    for c in timeline.cues:
+        if c.id != "matrix":
+            o = old_cues[c.id]
+            old_at[c.id] = round(o.start * fps) + o.frames // 2
+            new_at[c.id] = round(c.start * fps) + c.frames // 2
+            assert new_at[c.id] - old_at[c.id] == (shift if c.start > edited.start else 0), c.id
+    old_frames, new_frames = _frames(old_video, set(old_at.values())), _frames(rendered, set(new_at.values()))
+    for cue_id in old_at:
+        assert np.array_equal(old_frames[old_at[cue_id]], new_frames[new_at[cue_id]]), f"{cue_id}: another picture"
+
+
+def _frames(video: Path, wanted: set[int]) -> dict[int, np.ndarray]:
+    with av.open(str(video)) as c:
+        return {i: f.to_ndarray(format="rgb24") for i, f in enumerate(c.decode(video=0)) if i in wanted}
 
 
 def test_silent_voice_has_the_same_sections_in_the_same_order(rendered, env):

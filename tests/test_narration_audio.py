@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from narration import synth
+from narration import aac, synth
 from narration.captions import build_captions
 from narration.mix import measure, mix_track
 from narration.script import Cue
@@ -134,7 +134,7 @@ def test_mix_loudness_on_wav_and_after_aac(piper, tmp_path):
     b = synthesize_cue(Cue("b", "The model is eighty seven percent sure it is a tabby cat."), get_voice("espeak"), tmp_path)
     total = 1.0 + a.duration + 1.0 + b.duration + 1.0
     out = tmp_path / "mix.wav"
-    report = mix_track([(1.0, a.wav_path), (2.0 + a.duration, b.wav_path)], total, out)
+    report = mix_track([(1.0, a.wav_path), (2.0 + a.duration, b.wav_path)], total, out).report
     info = sf.info(out)
     assert info.samplerate == 48000 and info.duration == pytest.approx(total, abs=0.01)
     lufs, peak = measure(out)
@@ -143,6 +143,45 @@ def test_mix_loudness_on_wav_and_after_aac(piper, tmp_path):
     encode_aac(out, m4a)
     lufs_aac, peak_aac = measure(m4a)
     assert abs(lufs_aac + 14) <= 1.0 and peak_aac <= -1.0, (lufs_aac, peak_aac)
+
+
+def test_aac_track_joined_from_cues_plays_like_one_encode_and_re_encodes_only_an_edited_cue(tmp_path):
+    voice = get_voice("espeak")
+    a, b, c = (synthesize_cue(Cue(k, text), voice, tmp_path) for k, text in (
+        ("a", "Every patch asks every patch how related they are."), ("b", "Twelve heads read the image twelve ways."),
+        ("c", "Twelve heads read the picture in twelve different ways.")))
+    total = 0.7 + a.duration + 0.6 + c.duration + 0.5
+    out = tmp_path / "mix" / "mix.wav"
+    first = mix_track([(0.7, a.wav_path), (1.3 + a.duration, b.wav_path)], total, out, aac=True)
+    levelled = out.parent / "levelled"
+    kept = {p.name: p.stat().st_mtime_ns for p in levelled.glob("*.aac")}
+    assert len(kept) == 2
+    mixed = mix_track([(0.7, a.wav_path), (1.3 + a.duration, c.wav_path)], total, out, aac=True)
+    now = {p.name: p.stat().st_mtime_ns for p in levelled.glob("*.aac")}
+    # Cue a's piece is the same file, untouched; b's is gone, c's is new.
+    assert len(now) == 2 and len(set(now.items()) & set(kept.items())) == 1
+    assert first.aac.packets[:20] == mixed.aac.packets[:20]
+
+    wav, _ = sf.read(out, dtype="float32")
+    joined = aac.decode(mixed.aac.packets)[: len(wav)]
+    whole = aac.decode(aac.encode(wav))[: len(wav)]
+    assert len(joined) == len(wav)
+
+    def snr(x, ref):
+        return 10 * np.log10(np.sum(ref ** 2) / np.sum((x - ref) ** 2))
+
+    # The joined track is as close to the mix as one encode of the whole mix is, and no louder anywhere.
+    assert snr(joined, wav) > 25 and abs(snr(joined, wav) - snr(whole, wav)) < 0.5, (snr(joined, wav), snr(whole, wav))
+    assert mixed.report["aac_true_peak_db"] <= -1.0 and measure_samples_peak(joined) <= -1.0
+    # Cues start on the AAC frame grid, within half a frame of where they were placed.
+    onset = np.argmax(np.abs(wav) > 1e-4)
+    assert abs(onset - 0.7 * 48000) < aac.FRAME
+
+
+def measure_samples_peak(samples):
+    from narration.mix import true_peak
+
+    return true_peak(samples)
 
 
 def test_mix_rejects_audio_past_the_end(tmp_path):

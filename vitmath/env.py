@@ -14,6 +14,7 @@ IMAGE = "VITLESSONS_IMAGE"              # the photo to explain
 VOICE = "VITLESSONS_VOICE"              # a narration voice spec
 TIMELINE = "VITLESSONS_TIMELINE"        # where a scene writes its cue timeline (set by the render CLI)
 ONLY_CUE = "VITLESSONS_ONLY_CUE"        # render only this cue (preview); the cues before it are skipped
+PICTURE_KEY = "VITLESSONS_PICTURE_KEY"  # hash of all a cue's picture depends on but its own words (set by the CLI)
 CACHE = "VITLESSONS_CACHE"              # traces, analyses and speech; default ~/.cache/vitlessons
 NARRATION_DIR = "VITLESSONS_NARRATION_DIR"  # an edited copy of the lesson scripts (tests use it)
 

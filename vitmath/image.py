@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
-from timm.data import create_transform, resolve_data_config
 
 from vitmath.errors import UserError
 
@@ -29,6 +28,8 @@ class LoadedImage:
 
 def load_image(path, model) -> LoadedImage:
     path = Path(path).expanduser()
+    from timm.data import create_transform, resolve_data_config  # here: timm takes seconds to import
+
     rgb = _open_rgb(path)
     transform = create_transform(**resolve_data_config({}, model=model))
     # timm's transform is PIL steps (resize, crop) then ToTensor + Normalize; we split it there so the

@@ -10,10 +10,12 @@ Where the weights come from, first match wins:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import timm
 import torch
-from timm.models.vision_transformer import VisionTransformer
+
+if TYPE_CHECKING:
+    from timm.models.vision_transformer import VisionTransformer
 
 from vitmath.errors import UserError
 from vitmath.sources import ASSETS, DEFAULT_MODEL, DEFAULT_WEIGHTS, WEIGHTS_ENV, resolve_source  # noqa: F401
@@ -24,6 +26,10 @@ _SHOW = 4
 
 def load_model(name: str | None = None, weights=None) -> VisionTransformer:
     """A timm Vision Transformer in eval mode, float32, on the CPU."""
+    # Here, not at the top: timm takes seconds to import, and a scene reading a cached trace needs no model.
+    import timm
+    from timm.models.vision_transformer import VisionTransformer
+
     name, path = resolve_source(name, weights)
     arch, _tag = timm.models.split_model_name_tag(name)
     if not timm.is_model(arch):

@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from timm.layers import LayerScale, Mlp
-from timm.models.vision_transformer import Attention, Block, VisionTransformer
+from typing import TYPE_CHECKING
 
 from vitmath.errors import UserError
 from vitmath.image import LoadedImage
 from vitmath.labels import class_names
+
+if TYPE_CHECKING:  # timm takes seconds to import, and a scene reading a cached trace never needs it
+    from timm.models.vision_transformer import Block, VisionTransformer
 
 
 @dataclass
@@ -195,6 +197,8 @@ def _norm(norm: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 def _scale(ls: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """LayerScale (CaiT / DeiT-III): a learned per-channel gain on each residual branch."""
+    from timm.layers import LayerScale
+
     return x * ls.gamma if isinstance(ls, LayerScale) else x
 
 
@@ -236,6 +240,9 @@ def _model_name(model) -> str:
 
 def _check_supported(model) -> None:
     """Our hand-written forward covers the classic ViT; refuse variants whose maths it does not do."""
+    from timm.layers import Mlp
+    from timm.models.vision_transformer import Attention, Block, VisionTransformer
+
     if not isinstance(model, VisionTransformer):
         raise UserError(f"{type(model).__name__} is not a timm VisionTransformer")
     problems = []

@@ -19,9 +19,11 @@ class LessonInputs:
     voice: str = "piper"         # a narration voice spec, see narration.voices
     timeline: str | None = None  # where the scene writes its cue timeline (set by the render CLI)
     only_cue: str | None = None  # preview: render this cue alone, skipping the ones before it
+    picture_key: str | None = None  # set by the render CLI: unchanged cues of the last render are re-used
 
     _NAMES = {"model": env.MODEL, "weights": env.WEIGHTS, "image": env.IMAGE, "voice": env.VOICE,
-              "timeline": env.TIMELINE, "only_cue": env.ONLY_CUE}
+              "timeline": env.TIMELINE, "only_cue": env.ONLY_CUE,
+              "picture_key": env.PICTURE_KEY}
 
     @classmethod
     def from_env(cls) -> "LessonInputs":

@@ -10,6 +10,11 @@ A lesson's `construct` is a sequence of
 block ends, waits out whatever speech is left. So an edited sentence stretches or shrinks its own stretch of
 animation only, and the voice is never cut off.
 
+A re-render re-uses every unchanged cue of the last one whole: when the last render's timeline holds the cue
+with the same picture key, words and speech, its partial movie files are spliced in and the cue's method is
+not run at all, so an edited sentence costs the rendering of its own cue only. Cues start from a clear screen
+and build what they show from the trace, which is what makes them independent.
+
 The clock counts whole frames. A freshly rendered animation advances Manim's clock by the frames it wrote,
 one served from the partial-movie cache by its exact run time; counting frames ourselves makes both land on
 the same frame, so a re-render after an edit keeps voice and picture in sync and unchanged cues keep their
@@ -17,9 +22,12 @@ cache hashes.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from manim import UP, FadeIn, FadeOut, Rectangle, config
@@ -63,7 +71,9 @@ class NarratedScene(FastMovingCameraScene):
         if self.inputs.only_cue is not None:
             self.script.cue(self.inputs.only_cue)  # an unknown id is one clear error, before any rendering
         self.frames = 0  # whole frames shown so far: the scene's clock
-        self.timeline = Timeline(self.lesson.id, self.inputs.voice, config.frame_rate, 0.0)
+        self.timeline = Timeline(self.lesson.id, self.inputs.voice, config.frame_rate, 0.0,
+                                 picture_key=self.inputs.picture_key or "")
+        self.kept = self._last_render_cues()  # cue method name -> its timing in the last render
 
     @property
     def lesson_id(self) -> str:
@@ -94,6 +104,9 @@ class NarratedScene(FastMovingCameraScene):
 
     def construct(self):
         for cue in self.cues():
+            if self._reuse(cue.__name__):
+                continue
+            began = (self.frames, self.renderer.num_plays, len(self.timeline.cues))
             try:
                 cue()
             except _SkipCue:
@@ -102,6 +115,7 @@ class NarratedScene(FastMovingCameraScene):
                 self.remove(*self.mobjects)
                 continue
             self.clear_screen()
+            self._close_segment(cue.__name__, began)
 
     def show_title(self, cue: Cue, hold: float = 0.2):
         """The registry's title card, faded in, held for `hold` of the cue's speech, faded out."""
@@ -152,6 +166,7 @@ class NarratedScene(FastMovingCameraScene):
         elif only is not None:
             self.next_section(cue_id)
         audio = synthesize_cue(self.script.cue(cue_id), self.voice)
+        signature = self._signature(cue_id, audio)
         start_frame, first_play = self.frames, len(self.renderer.animations_hashes)
         # The render CLI mixes and normalises the whole track itself; a plain `manim` run gets Manim's mix.
         if audio.wav_path is not None and self.inputs.timeline is None:
@@ -163,10 +178,64 @@ class NarratedScene(FastMovingCameraScene):
         self.timeline.cues.append(CueTiming(
             cue_id, start_frame / config.frame_rate, audio.duration,
             str(audio.wav_path) if audio.wav_path else None, [tuple(s) for s in audio.segments],
-            self.renderer.animations_hashes[first_play:]))
+            self.renderer.animations_hashes[first_play:], signature))
         self._report_progress()
         if cue_id == only:
             raise EndSceneEarlyException()
+
+    # ------------------------------------------------------------------ re-using the last render's cues
+    def _last_render_cues(self) -> dict[str, CueTiming]:
+        """The cues of the last render of this lesson that a re-render may splice in, by cue method."""
+        path = self.inputs.timeline
+        if (not path or not self.inputs.picture_key or self.inputs.only_cue is not None
+                or type(self).construct is not NarratedScene.construct or not os.path.isfile(path)):
+            return {}  # a scene with its own construct may carry state between cues: Manim's cache serves it
+        try:
+            last = Timeline.read(path)
+        except (ValueError, TypeError, KeyError):
+            return {}
+        if last.picture_key != self.inputs.picture_key or last.fps != config.frame_rate:
+            return {}
+        return {c.method: c for c in last.cues if c.method and c.files}
+
+    def _signature(self, cue_id: str, audio) -> str:
+        """The cue's words, its speech and the camera it starts from: with the picture key, all its
+        picture depends on."""
+        cue = self.script.cue(cue_id)
+        frame = self.camera.frame
+        parts = [cue.id, cue.text, cue.chapter, audio.wav_path and os.path.basename(audio.wav_path),
+                 round(audio.duration, 6), [round(float(v), 4) for v in (*frame.get_center(), frame.width)]]
+        return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+    def _reuse(self, method: str) -> bool:
+        """Splice in the last render's picture of this cue, if it is unchanged and its files are all there."""
+        kept = self.kept.get(method)
+        if kept is None or kept.id not in {c.id for c in self.script.cues} or self.mobjects:
+            return False
+        audio = synthesize_cue(self.script.cue(kept.id), self.voice)
+        if kept.signature != self._signature(kept.id, audio) or not all(os.path.isfile(f) for f in kept.files):
+            return False
+        writer = self.renderer.file_writer
+        writer.partial_movie_files.extend(kept.files)
+        writer.sections[-1].partial_movie_files.extend(kept.files)
+        self.renderer.num_plays += len(kept.files)  # the writer's list stays indexed by play number
+        self.renderer.animations_hashes.extend([None] * len(kept.files))
+        self.timeline.cues.append(replace(kept, start=self.clock))
+        self.frames += kept.frames
+        self.renderer.time = self.clock
+        self._report_progress()
+        return True
+
+    def _close_segment(self, method: str, began: tuple[int, int, int]):
+        """Record the frames and partial movies of a cue method that narrated one cue from its first frame,
+        up to the end of its clear_screen: what `_reuse` splices in next time."""
+        frame, play, n_cues = began
+        if len(self.timeline.cues) != n_cues + 1 or self.inputs.only_cue is not None:
+            return
+        cue = self.timeline.cues[-1]
+        files = self.renderer.file_writer.partial_movie_files[play:]
+        if frame == round(cue.start * config.frame_rate) and files and None not in files:
+            cue.method, cue.frames, cue.files = method, self.frames - frame, list(files)
 
     def _report_progress(self):
         if PROGRESS_HOOK is not None:

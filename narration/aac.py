@@ -1,0 +1,115 @@
+"""The narration track in AAC, put together from one encoded piece per cue.
+
+AAC codes audio in frames of 1024 samples, each packet standing alone, and a stream starts with one packet
+of encoder delay. A clip encoded on its own, padded to whole frames, is therefore a run of packets that can
+be laid into a longer stream at any frame boundary where the stream is silent: decoding the joined stream
+gives what encoding the whole track would (we checked: the same error against the mix, within 0.1 dB, and the
+same true peak). So each cue is encoded once, kept beside its levelled clip, and an edit re-encodes only
+the edited cue; the silence between cues is one repeated silent packet.
+
+The price is that a cue's voice starts on the 1024-sample grid: at most 512 samples (10.7 ms) from its
+frame, under one frame at 60 fps.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache
+from pathlib import Path
+
+import av
+import numpy as np
+
+from vitmath.files import atomic_path
+
+RATE = 48_000
+FRAME = 1024          # samples per AAC frame
+BIT_RATE = 192_000    # mono speech; YouTube asks for 128 kb/s or more
+WARM_UP = 4           # silent frames encoded before a piece and dropped
+
+
+def _encoder() -> av.CodecContext:
+    ctx = av.CodecContext.create("aac", "w")
+    ctx.sample_rate, ctx.layout, ctx.format, ctx.bit_rate = RATE, "mono", "fltp", BIT_RATE
+    ctx.time_base = Fraction(1, RATE)
+    ctx.open()
+    return ctx
+
+
+def encode(samples: np.ndarray) -> list[bytes]:
+    """Mono float samples, zero-padded to whole frames, as AAC packets: one per frame, after one packet for
+    the silent frame before them (the encoder's delay)."""
+    frames = -(-len(samples) // FRAME)
+    # The encoder is warmed up on a few frames of silence whose packets are dropped: its first frames after
+    # starting cold come out 20 dB noisier than the same speech after silence in a long encode.
+    padded = np.zeros((WARM_UP + frames) * FRAME, np.float32)
+    padded[WARM_UP * FRAME: WARM_UP * FRAME + len(samples)] = samples
+    ctx, packets = _encoder(), []
+    for i in range(WARM_UP + frames):
+        frame = av.AudioFrame.from_ndarray(padded[None, i * FRAME:(i + 1) * FRAME], format="fltp", layout="mono")
+        frame.sample_rate, frame.pts = RATE, i * FRAME
+        packets += [bytes(p) for p in ctx.encode(frame)]
+    packets += [bytes(p) for p in ctx.encode(None)]
+    assert len(packets) == WARM_UP + frames + 1, "the AAC encoder's delay is not one frame"
+    return packets[WARM_UP:]
+
+
+def decode(packets: list[bytes]) -> np.ndarray:
+    """The samples a player hears from these packets (as a stream's first packet, the first is dropped)."""
+    ctx = av.CodecContext.create("aac", "r")
+    ctx.sample_rate, ctx.layout, ctx.extradata = RATE, "mono", _extradata()
+    out = [frame.to_ndarray()[0] for data in packets for frame in ctx.decode(av.Packet(data))]
+    return np.concatenate(out)[FRAME:] if out else np.zeros(0, np.float32)
+
+
+@cache
+def _extradata() -> bytes:
+    return bytes(_encoder().extradata)
+
+
+@cache
+def silent_packet() -> bytes:
+    return encode(np.zeros(8 * FRAME, np.float32))[4]
+
+
+def write_packets(path: Path, packets: list[bytes]) -> None:
+    """Keep a piece as size-prefixed packets (raw AAC has no framing of its own)."""
+    sizes = np.array([len(p) for p in packets], np.uint32)
+    with atomic_path(path, path.suffix) as tmp:
+        tmp.write_bytes(np.uint32(len(packets)).tobytes() + sizes.tobytes() + b"".join(packets))
+
+
+def read_packets(path: Path) -> list[bytes]:
+    data = Path(path).read_bytes()
+    n = int(np.frombuffer(data[:4], np.uint32)[0])
+    sizes = np.frombuffer(data[4:4 + 4 * n], np.uint32)
+    ends = 4 + 4 * n + np.cumsum(sizes)
+    return [data[int(e - s):int(e)] for s, e in zip(sizes, ends)]
+
+
+@dataclass
+class AacTrack:
+    """packets[n] decodes to track samples [(n - 1) * FRAME, n * FRAME): packet 0 is the encoder's delay."""
+    packets: list[bytes]
+
+    @classmethod
+    def assemble(cls, pieces: list[tuple[int, list[bytes]]], total_samples: int) -> "AacTrack | None":
+        """pieces: (first sample, packets of a clip encoded alone) with the first sample on the frame grid.
+        None when two pieces are too close to join (each needs one silent frame before it)."""
+        packets = [silent_packet()] * (-(-total_samples // FRAME) + 1)
+        end = 0
+        for at, piece in sorted(pieces):
+            k = at // FRAME
+            if at % FRAME or k < end:
+                return None
+            packets[k:k + len(piece)] = piece  # may run past the end: speech outlasting the picture a little
+            end = k + len(piece)
+        return cls(packets)
+
+    def mux_into(self, container, stream) -> None:
+        for n, data in enumerate(self.packets):
+            packet = av.Packet(data)
+            packet.stream, packet.time_base = stream, Fraction(1, RATE)
+            packet.pts = packet.dts = (n - 1) * FRAME
+            packet.duration = FRAME
+            container.mux(packet)

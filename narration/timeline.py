@@ -22,8 +22,8 @@ class CueTiming:
     segments: list[tuple[float, float, str]] = field(default_factory=list)  # clause (start, end, text), cue-relative
     animations: list[str | None] = field(default_factory=list)  # Manim's hash of each play in the cue
     # What the next render needs to re-use this cue's picture unchanged (scenes/common/narrated.py): a hash of
-    # the cue's words and speech, the scene method that drew it, and the frames and partial movie files from
-    # its first frame to the next cue's.
+    # the cue's words and speech, the place and name of the scene method that drew it, and the frames and
+    # partial movie files from its first frame to the next cue's.
     signature: str = ""
     method: str = ""
     frames: int = 0

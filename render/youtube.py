@@ -144,7 +144,7 @@ def _retriable_exceptions():
 def _call(fn, what: str, token: Path):
     """fn() with retries and exponential backoff (with jitter) on 5xx answers and dropped connections."""
     from google.auth.exceptions import RefreshError
-    from googleapiclient.errors import HttpError, ResumableUploadError
+    from googleapiclient.errors import HttpError
 
     for attempt in range(MAX_RETRIES + 1):
         try:

@@ -25,7 +25,6 @@ from scenes.common.cards import CitationCard, Heading, NextLessonFooter, TopKBar
 from scenes.common.heatmaps import HeatmapOnPhoto
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
-from scenes.common.pixel_image import PixelImage
 from scenes.common.tokens import TokenStrip
 from scenes.common.values import is_course_photo
 from vitmath.faq_facts import QUARTERS, cached_faq_facts

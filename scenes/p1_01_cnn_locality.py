@@ -57,7 +57,7 @@ def erf_rect(image: PixelImage, size: int, field, color: str = S.GREEN, stroke_w
 class CnnLocality(NarratedScene):
 
     def extra_values(self):
-        t, d = self.trace, self.trace.dims
+        d = self.trace.dims
         self.facts = f = cached_locality_facts(self.inputs.model, self.inputs.weights, self.inputs.image)
         link = f.link
         self.course = is_course_photo(self.inputs.image)
@@ -155,7 +155,7 @@ class CnnLocality(NarratedScene):
 
     # ------------------------------------------------------------------ cues
     def hook(self):
-        f, d = self.facts, self.trace.dims
+        f = self.facts
         with self.narrate("hook") as cue:
             self.show_title(cue, hold=0.25)
             g = self.photo_grid()
@@ -306,7 +306,6 @@ class CnnLocality(NarratedScene):
         return [self.facts.centre_fields[i] for i in self.shown]
 
     def rf_photo(self):
-        f = self.facts
         fields = self.drawn_fields()
         with self.narrate("rf-photo") as cue:
             self.add(Heading("The theoretical field, drawn on the photo"))
@@ -327,7 +326,6 @@ class CnnLocality(NarratedScene):
             self.play(FadeIn(note), run_time=cue.share(0.08))
 
     def erf(self):
-        f = self.facts
         fields = self.drawn_fields()
         with self.narrate("erf") as cue:
             self.add(Heading("The effective field: where the gradient really goes"))
@@ -354,7 +352,7 @@ class CnnLocality(NarratedScene):
             self.play(FadeIn(how), FadeIn(CitationCard(LUO, "NIPS 2016, abstract and Sec. 2")), run_time=cue.share(0.05))
 
     def reach(self):
-        f, d = self.facts, self.trace.dims
+        f = self.facts
         link = f.link
         with self.narrate("reach") as cue:
             self.add(Heading(f"How many layers before {self.values['region_a']} reaches patch {link.query}?"))

@@ -295,7 +295,7 @@ class SixteenWords(NarratedScene):
                       run_time=cue.share(0.1))
 
     def continuous(self):
-        d, f = self.dims, self.facts
+        f = self.facts
         with self.narrate("continuous") as cue:
             self.add(Heading("Patches are continuous"))
             side = 1.5
@@ -477,7 +477,7 @@ class SixteenWords(NarratedScene):
             if word_l.width > right.width:
                 word_l.scale_to_fit_width(right.width)
             self.play(Create(word), FadeIn(word_l), run_time=cue.share(0.2))
-            self.play(FadeIn(self.vit_citation("title; Sec. 3.1", f"N = HW/P²")), run_time=cue.share(0.05))
+            self.play(FadeIn(self.vit_citation("title; Sec. 3.1", "N = HW/P²")), run_time=cue.share(0.05))
 
     def takeaway(self):
         d = self.dims

@@ -33,7 +33,7 @@ SIM_CMAP = "viridis"
 
 def top1_sentence(before, after) -> str:
     """What happened to the top guess, in words, from two top-5 lists (whatever their labels are)."""
-    (i0, name0, p0), (i1, name1, p1) = before[0], after[0]
+    (i0, _, p0), (i1, name1, p1) = before[0], after[0]
     if i1 != i0:
         return f"its top guess becomes {name1}, at {num.percent(p1).spoken}."
     rest = ", and the rest of the top 5 changes" if [i for i, _, _ in before] != [i for i, _, _ in after] else ""
@@ -282,7 +282,7 @@ class PositionEmbeddings(NarratedScene):
             self.play(FadeIn(checks), FadeIn(note), run_time=cue.share(0.2))
 
     def with_pos(self):
-        d, f = self.dims, self.facts
+        f = self.facts
         v = self.values
         perm = f.shuffle.permutation
         with self.narrate("with-pos") as cue:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, GrowFromCenter, LaggedStart,
+from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, Group, GrowFromCenter, LaggedStart,
                    VGroup, Write)
 
 from scenes.common import layout as L
@@ -282,7 +282,7 @@ class EveryPatchAsks(NarratedScene):
                       run_time=cue.share(0.25))
 
     def layernorm(self):
-        d, f, v = self.dims, self.facts, self.values
+        f, v = self.facts, self.values
         with self.narrate("layernorm") as cue:
             self.add(Heading("Step 1: LayerNorm first (pre-norm)"))
             flow = tex(r"X_{\text{mid}} = X + \mathrm{Attention}\big(\mathrm{LN}(X)\big)", S.BODY)
@@ -391,7 +391,7 @@ class EveryPatchAsks(NarratedScene):
     def scaling(self):
         d, f = self.dims, self.facts
         with self.narrate("scaling") as cue:
-            self.add(Heading(f"Why divide by √d_head, not √D?"))
+            self.add(Heading("Why divide by √d_head, not √D?"))
             left, right = L.MAIN.split(0.46)
             dot = tex(rf"q \cdot k = \sum_{{m=1}}^{{{d.head_dim}}} q_m\, k_m", S.BODY)
             var = VGroup(tex(r"q_m, k_m \text{ independent, mean } 0,\ \text{variance } 1", S.SMALL),

@@ -326,7 +326,7 @@ class TwelveHeads(NarratedScene):
         return VGroup(VGroup(head, rule), body)
 
     def split(self):
-        d, f = self.dims, self.facts
+        d = self.dims
         bt = self.trace.blocks[0]
         colors = head_colors(d.H)
         with self.narrate("split") as cue:
@@ -394,7 +394,7 @@ class TwelveHeads(NarratedScene):
         with self.narrate("params") as cue:
             self.add(Heading("More heads, no more parameters"))
             D = d.D
-            count = tex(rf"3D \cdot D + 3D \;+\; D \cdot D + D \;=\; 4D^2 + 4D", S.HEADING)
+            count = tex(r"3D \cdot D + 3D \;+\; D \cdot D + D \;=\; 4D^2 + 4D", S.HEADING)
             legend = S.text("qkv weight + bias, output projection weight + bias; no H anywhere", S.SMALL, S.MUTED)
             measured = S.text(f"counted on this model (block 1, D = {D}): {num.integer(f.attn_params).screen}",
                               S.BODY, S.ACCENT)

@@ -87,7 +87,7 @@ def late_argmax_start(argmax: list[int]) -> int:
 class StackTheBlocks(NarratedScene):
 
     def extra_values(self):
-        t, d = self.trace, self.trace.dims
+        d = self.trace.dims
         if d.depth < 2:
             raise UserError("this lesson compares blocks: it needs a model with at least 2 blocks")
         self.facts = f = cached_stack_facts(self.inputs.model, self.inputs.weights, self.inputs.image)
@@ -215,7 +215,7 @@ class StackTheBlocks(NarratedScene):
         return s + " We only note it here; a later lesson returns to such tokens."
 
     def update_sentence(self) -> str:
-        f, d = self.facts, self.dims
+        f = self.facts
         u = f.update_ratio
         lo, hi = int(np.argmin(u)), int(np.argmax(u))
         s = (f"For the median token, it ranges from {num.decimal(u[lo], 2).spoken}, in block {lo + 1}, to "

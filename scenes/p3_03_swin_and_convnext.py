@@ -25,7 +25,7 @@ from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFoo
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
 from scenes.common.pixel_image import PixelImage
-from vitmath.backbones import (ROADMAP, ROADMAP_SOURCE, cached_architecture_facts, cached_backbone_table,
+from vitmath.backbones import (ROADMAP, cached_architecture_facts, cached_backbone_table,
                                lesson_model_cost)
 
 SWIN_PAPER = "Liu et al. 2021, Swin Transformer"
@@ -152,8 +152,6 @@ class SwinAndConvNeXt(NarratedScene):
                   f"The slowest is {say(slowest)}, at {ms(slowest)}, although {say(most)} has more MACs.")
         macs_spread = 100 * (most.macs / fewest.macs - 1)
         time_spread = 100 * (slowest.latency_ms / fastest.latency_ms - 1)
-        spread = (f"By MACs, the four differ by at most {macs_spread:.0f} percent; in time, by {time_spread:.0f} "
-                  "percent.")
         self.latency_facts = (fewest, most, fastest, slowest, macs_spread, time_spread)
 
         swin_row, cn_row = t.row("Swin-T"), t.row("ConvNeXt-T")

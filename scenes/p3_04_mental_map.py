@@ -8,7 +8,7 @@ the whole page; `extra_files` writes the same map as a printable PNG and PDF bes
 """
 from __future__ import annotations
 
-from manim import DOWN, LEFT, RIGHT, UP, FadeIn, LaggedStart, Square, Transform, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeTransform, LaggedStart, Square, VGroup
 
 from scenes.common import layout as L
 from scenes.common import style as S
@@ -88,7 +88,9 @@ class MentalMap(NarratedScene):
             gone = [m for m in (evidence, cards) if m is not None]
             self.play(*[m.animate.set_opacity(0) for m in gone], run_time=cue.share(0.04))
             self.remove(*gone)
-            self.play(FadeIn(earlier), Transform(row, whole.rows[k]), run_time=cue.share(0.08))
+            # A cross-fade while it moves: the map wraps its words at other widths, and a Transform between
+            # differently wrapped text pulls the letters apart on the way.
+            self.play(FadeIn(earlier), FadeTransform(row, whole.rows[k]), run_time=cue.share(0.08))
 
     # ------------------------------------------------------------------ cues
     def hook(self):

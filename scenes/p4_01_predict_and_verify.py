@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Group, Square, VGroup
+from manim import DOWN, LEFT, UP, Create, FadeIn, FadeOut, Group, Square, VGroup
 
 from scenes.common import layout as L
 from scenes.common import numbers as num

@@ -9,7 +9,7 @@ its header says so and a lesson showing it must also show a CitationCard.
 """
 from __future__ import annotations
 
-from manim import DOWN, LEFT, RIGHT, Line, VGroup
+from manim import LEFT, RIGHT, Line, VGroup
 
 from scenes.common import style as S
 

@@ -6,14 +6,14 @@ sheet shows exactly the same words.
 
     row = DecisionRow("1. What were your weights trained on?", branch.leaves, width=L.MAIN.width)
     whole = DecisionMap(the_map, width=L.MAIN.width)      # every row, stacked; whole.rows[k] is row k
-    self.play(Transform(big_row, whole.rows[k]))           # a detailed row shrinking into its slot
+    self.play(FadeTransform(big_row, whole.rows[k]))       # a detailed row shrinking into its slot
 
-Every row is built at the same type sizes and then scaled, so a big row and its slot in the map have the same
-parts in the same order (a Transform moves each part to its place).
+Every row is built at the same type sizes and then scaled; a big row and its slot in the map may wrap their
+words differently, so they cross-fade (FadeTransform) rather than Transform letter by letter.
 """
 from __future__ import annotations
 
-from manim import DOWN, LEFT, RIGHT, UP, Arrow, Line, RoundedRectangle, VGroup
+from manim import DOWN, LEFT, UP, Arrow, Line, RoundedRectangle, VGroup
 
 from scenes.common import style as S
 from scenes.common.cards import wrapped

@@ -103,8 +103,9 @@ class NarratedScene(FastMovingCameraScene):
         return {}
 
     def construct(self):
-        for cue in self.cues():
-            if self._reuse(cue.__name__):
+        for i, cue in enumerate(self.cues()):
+            method = f"{i} {getattr(cue, '__name__', '')}"  # lambdas share a name; their places differ
+            if self._reuse(method):
                 continue
             began = (self.frames, self.renderer.num_plays, len(self.timeline.cues))
             try:
@@ -115,7 +116,7 @@ class NarratedScene(FastMovingCameraScene):
                 self.remove(*self.mobjects)
                 continue
             self.clear_screen()
-            self._close_segment(cue.__name__, began)
+            self._close_segment(method, began)
 
     def show_title(self, cue: Cue, hold: float = 0.2):
         """The registry's title card, faded in, held for `hold` of the cue's speech, faded out."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Dot, Group, Line, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Dot, Line, VGroup
 
 from scenes.common import numbers
 from scenes.common import style as S

@@ -8,6 +8,8 @@ the whole page; `extra_files` writes the same map as a printable PNG and PDF bes
 """
 from __future__ import annotations
 
+from functools import cached_property
+
 from manim import DOWN, LEFT, RIGHT, UP, FadeIn, FadeTransform, LaggedStart, Square, VGroup
 
 from scenes.common import layout as L
@@ -23,7 +25,9 @@ from vitmath.small_data import cached_small_data
 
 SHEET_FILES = ("cheat-sheet.png", "cheat-sheet.pdf")
 DETAIL_WIDTH = 1.3  # one branch, laid out this wide and scaled to the screen: leaves on fewer lines
-MAP_WIDTH = 1.9   # the whole map is laid out this many screen widths wide, then scaled to fit
+# The whole map is laid out this many screen widths wide, then scaled to fit: wider means fewer wrapped lines
+# but smaller type. The width giving the largest type in the space left is chosen from these.
+MAP_WIDTHS = (1.6, 1.9, 2.2, 2.5, 2.8, 3.1, 3.4)
 
 
 class MentalMap(NarratedScene):
@@ -55,11 +59,22 @@ class MentalMap(NarratedScene):
         """Every paper the map quotes, in the footer (under the whole map)."""
         return CitationCard(" · ".join(self.map.sources), "other numbers measured in this course")
 
+    def map_region(self) -> L.Region:
+        return L.Region(L.MAIN.left, L.MAIN.right, self.sources_card().get_top()[1] + 0.15, L.MAIN.top)
+
+    @cached_property
+    def map_width(self) -> float:
+        """The layout width (in screen widths) at which the whole map, scaled into its region, reads largest."""
+        region = self.map_region()
+
+        def scale(w):
+            whole = DecisionMap(self.map, w * L.MAIN.width)
+            return min(region.width / whole.width, region.height / whole.height)
+
+        return max(MAP_WIDTHS, key=scale)
+
     def compact_map(self) -> DecisionMap:
-        # Built wider than the screen, then scaled down: smaller type, fewer wrapped lines per leaf.
-        whole = DecisionMap(self.map, MAP_WIDTH * L.MAIN.width)
-        region = L.Region(L.MAIN.left, L.MAIN.right, self.sources_card().get_top()[1] + 0.15, L.MAIN.top)
-        return region.place(whole)
+        return self.map_region().place(DecisionMap(self.map, self.map_width * L.MAIN.width))
 
     def branch_cue(self, key: str, evidence, cites=(), evidence_share: float = 0.5):
         """The branch's row, its evidence under it, then the row shrinking into its slot of the growing map."""

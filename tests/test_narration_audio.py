@@ -178,6 +178,21 @@ def test_aac_track_joined_from_cues_plays_like_one_encode_and_re_encodes_only_an
     assert abs(onset - 0.7 * 48000) < aac.FRAME
 
 
+def test_cues_too_close_to_join_are_encoded_together(tmp_path):
+    """Back-to-back cues (a scene with its own construct may leave no gap) share one AAC run."""
+    voice = get_voice("espeak")
+    a, b = (synthesize_cue(Cue(k, text), voice, tmp_path) for k, text in (
+        ("a", "No pause after this sentence."), ("b", "The next one follows at once.")))
+    total = 0.5 + a.duration + b.duration + 0.5
+    out = tmp_path / "mix.wav"
+    mixed = mix_track([(0.5, a.wav_path), (0.5 + a.duration, b.wav_path)], total, out, aac=True)
+    wav, _ = sf.read(out, dtype="float32")
+    joined = aac.decode(mixed.aac.packets)[: len(wav)]
+    whole = aac.decode(aac.encode(wav))[: len(wav)]
+    assert len(joined) == len(wav) and np.max(np.abs(joined - whole)) < 1e-3
+    assert mixed.report["aac_true_peak_db"] <= -1.0
+
+
 def measure_samples_peak(samples):
     from narration.mix import true_peak
 

@@ -235,7 +235,9 @@ class NarratedScene(FastMovingCameraScene):
             return
         cue = self.timeline.cues[-1]
         files = self.renderer.file_writer.partial_movie_files[play:]
-        if frame == round(cue.start * config.frame_rate) and files and None not in files:
+        # Files Manim named by play number rather than by content ("uncached_…") may be another play's next time.
+        named_by_content = all(f is not None and not os.path.basename(f).startswith("uncached_") for f in files)
+        if frame == round(cue.start * config.frame_rate) and files and named_by_content:
             cue.method, cue.frames, cue.files = method, self.frames - frame, list(files)
 
     def _report_progress(self):

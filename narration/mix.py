@@ -7,8 +7,8 @@ usually peaks above full scale, so a look-ahead limiter takes the peaks down aft
 Each cue is levelled on its own (gain to the target, then the limiter) and the levelled clips are kept in a
 folder beside the mix with their AAC (narration/aac.py), keyed by the clip's bytes and the settings. The
 cues do not overlap, so the track is the levelled clips laid end to end with silence between, and a
-re-render after an edit levels and encodes only the edited cue. Every cue speaking at the same loudness is also what a listener wants from a lesson whose cues
-were synthesised one at a time.
+re-render after an edit levels and encodes only the edited cue. Every cue at the same loudness is also
+what a listener wants from a lesson whose cues were synthesised one at a time.
 """
 
 from __future__ import annotations

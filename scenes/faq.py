@@ -26,7 +26,7 @@ from scenes.common.heatmaps import HeatmapOnPhoto
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
 from scenes.common.tokens import TokenStrip
-from scenes.common.values import is_course_photo
+from scenes.common.values import is_course_photo, narration_values
 from vitmath.faq_facts import QUARTERS, cached_faq_facts
 
 VIT = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
@@ -139,7 +139,7 @@ class Faq(NarratedScene):
         self.facts = f = cached_faq_facts(self.inputs.model, self.inputs.weights, self.inputs.image)
         self.cited: dict[str, list[str]] = {}      # cue id -> papers whose CitationCard it drew
         self.pointed: dict[str, list[str]] = {}    # cue id -> lesson ids its "deeper" note names
-        base = {"top1_label": self.trace.top5[0][1], "top1_percent": num.percent(self.trace.top5[0][2]).spoken}
+        base = narration_values(self.trace)
         return {
             "num_tokens": d.T,
             "patch_sentence": patch_sentence(d.P),

@@ -22,7 +22,8 @@ def narration_values(trace) -> dict[str, object]:
         "num_heads": d.H,
         "depth": d.depth,
         "top1_label": label,
-        "top1_percent": f"{100 * prob:.0f} percent",
+        # Random or untrained weights put well under 1% on every class: "0 percent" would say "never".
+        "top1_percent": f"{100 * prob:.0f} percent" if prob >= 0.005 else "less than 1 percent",
     }
 
 

@@ -93,15 +93,15 @@ class AacTrack:
     packets: list[bytes]
 
     @classmethod
-    def assemble(cls, pieces: list[tuple[int, list[bytes]]], total_samples: int) -> "AacTrack | None":
-        """pieces: (first sample, packets of a clip encoded alone) with the first sample on the frame grid.
-        None when two pieces are too close to join (each needs one silent frame before it)."""
+    def assemble(cls, pieces: list[tuple[int, list[bytes]]], total_samples: int) -> "AacTrack":
+        """pieces: (first sample, packets of a clip encoded alone), the first sample on the frame grid and
+        each piece starting after the one before ends (narration/mix.py encodes cues closer than that as one)."""
         packets = [silent_packet()] * (-(-total_samples // FRAME) + 1)
         end = 0
         for at, piece in sorted(pieces):
             k = at // FRAME
             if at % FRAME or k < end:
-                return None
+                raise ValueError(f"an AAC piece at sample {at} is off the frame grid or overlaps the one before")
             packets[k:k + len(piece)] = piece  # may run past the end: speech outlasting the picture a little
             end = k + len(piece)
         return cls(packets)

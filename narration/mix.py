@@ -44,7 +44,7 @@ HOLD = 0.010
 @dataclass
 class Mix:
     report: dict             # measured_lufs and true_peak_db of the WAV, the most headroom a cue needed
-    aac: AacTrack | None     # the track in AAC, when asked for and the cues lie far enough apart
+    aac: AacTrack | None     # the track in AAC, when asked for (mono only)
 
 
 def mix_track(placements, total_duration: float, out_path, target_lufs: float = -14.0,

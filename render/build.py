@@ -274,6 +274,6 @@ def _mix_and_mux(placements, duration: float, video: Path, mix_wav: Path, out: P
         mux(video, None, out)
         return None
     mixed = mix_track(placements, duration, mix_wav, aac=True)
-    mux(video, mix_wav, out, aac=mixed.aac)
+    mux(video, mixed.aac, out)
     lufs, peak = measure(out)
     return {**mixed.report, "encoded_lufs": lufs, "encoded_true_peak_db": peak}

@@ -1,8 +1,9 @@
 """Putting Manim's picture and our narration track into one publishable MP4, with PyAV.
 
 The video stream is copied packet for packet (no re-encode, no quality loss); the narration's AAC packets
-come put together from its cues (narration/aac.py), or, when the cues lie too close for that, the mixed WAV is
-encoded whole. The result is written under a temporary name and renamed into place by the caller.
+come put together from its cues (narration/aac.py) and are copied too. The result is written under a
+temporary name and renamed into place by the caller. `_encode_audio` encodes a whole buffer to AAC, for
+the publishing step (render/platform.py).
 """
 from __future__ import annotations
 
@@ -10,25 +11,18 @@ from pathlib import Path
 
 import av
 import numpy as np
-import soundfile as sf
 
 from narration.aac import BIT_RATE, RATE, AacTrack
 from vitmath.files import atomic_path
 
 
-def mux(video_in: Path, audio_wav: Path | None, out_path: Path, aac: AacTrack | None = None) -> None:
+def mux(video_in: Path, aac: AacTrack | None, out_path: Path) -> None:
     with av.open(str(video_in)) as src, av.open(str(out_path), "w", format="mp4",
                                                 options={"movflags": "+faststart"}) as dst:
         v_in = src.streams.video[0]
         v_out = dst.add_stream_from_template(v_in)
-        a_out = None
         if aac is not None:
             a_out = dst.add_stream("aac", rate=RATE, layout="mono")
-            a_out.bit_rate = BIT_RATE
-        elif audio_wav is not None:
-            samples, rate = sf.read(str(audio_wav), dtype="float32", always_2d=True)
-            layout = "stereo" if samples.shape[1] == 2 else "mono"
-            a_out = dst.add_stream("aac", rate=rate, layout=layout)
             a_out.bit_rate = BIT_RATE
         for packet in src.demux(v_in):
             if packet.dts is None:  # the demuxer's flush packet
@@ -37,8 +31,6 @@ def mux(video_in: Path, audio_wav: Path | None, out_path: Path, aac: AacTrack | 
             dst.mux(packet)
         if aac is not None:
             aac.mux_into(dst, a_out)
-        elif a_out is not None:
-            _encode_audio(dst, a_out, samples, rate, layout)
 
 
 def _encode_audio(dst, stream, samples: np.ndarray, rate: int, layout: str) -> None:

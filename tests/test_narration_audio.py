@@ -11,7 +11,7 @@ import soundfile as sf
 
 from narration import aac, synth
 from narration.captions import build_captions
-from narration.mix import measure, mix_track
+from narration.mix import measure, mix_track, true_peak
 from narration.script import Cue
 from narration.synth import synthesize_cue
 from narration.voices import Espeak, PiperTTS, get_voice
@@ -172,7 +172,7 @@ def test_aac_track_joined_from_cues_plays_like_one_encode_and_re_encodes_only_an
 
     # The joined track is as close to the mix as one encode of the whole mix is, and no louder anywhere.
     assert snr(joined, wav) > 25 and abs(snr(joined, wav) - snr(whole, wav)) < 0.5, (snr(joined, wav), snr(whole, wav))
-    assert mixed.report["aac_true_peak_db"] <= -1.0 and measure_samples_peak(joined) <= -1.0
+    assert mixed.report["aac_true_peak_db"] <= -1.0 and true_peak(joined) <= -1.0
     # Cues start on the AAC frame grid, within half a frame of where they were placed.
     onset = np.argmax(np.abs(wav) > 1e-4)
     assert abs(onset - 0.7 * 48000) < aac.FRAME
@@ -191,12 +191,6 @@ def test_cues_too_close_to_join_are_encoded_together(tmp_path):
     whole = aac.decode(aac.encode(wav))[: len(wav)]
     assert len(joined) == len(wav) and np.max(np.abs(joined - whole)) < 1e-3
     assert mixed.report["aac_true_peak_db"] <= -1.0
-
-
-def measure_samples_peak(samples):
-    from narration.mix import true_peak
-
-    return true_peak(samples)
 
 
 def test_mix_rejects_audio_past_the_end(tmp_path):

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from narration.script import load_script  # noqa: E402
+from scenes.course import BY_ID  # noqa: E402
 
 
 def timed(*args) -> float:
@@ -31,7 +32,7 @@ def main():
     ap.add_argument("--cue", default=None, help="default: the lesson's last cue")
     ap.add_argument("--voice", default="piper")
     a = ap.parse_args()
-    cue = a.cue or load_script(a.lesson).cues[-1].id
+    cue = a.cue or load_script(BY_ID[a.lesson].narration_file).cues[-1].id
     with tempfile.TemporaryDirectory() as tmp:
         timed("render", a.lesson, "--quality", "low", "--voice", a.voice, "--out", f"{tmp}/warm")
         full = timed("render", a.lesson, "--quality", "low", "--voice", a.voice, "--out", f"{tmp}/full")

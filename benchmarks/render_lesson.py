@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from narration.script import SCRIPTS_DIR, load_script  # noqa: E402
+from narration.script import load_script  # noqa: E402
+from scenes.course import BY_ID  # noqa: E402
 
 
 CPU = {}  # label -> CPU seconds (user + system) of the render and its worker processes
@@ -57,10 +58,11 @@ def main():
     ap.add_argument("--cue", type=int, default=10, help="which cue (1-based) to edit")
     ap.add_argument("--voice", default="piper")
     a = ap.parse_args()
-    cue = load_script(a.lesson).cues[a.cue - 1].id
+    cue = load_script(BY_ID[a.lesson].narration_file).cues[a.cue - 1].id
     with tempfile.TemporaryDirectory() as tmp:
         scripts = Path(tmp) / "scripts"
-        shutil.copytree(SCRIPTS_DIR, scripts)
+        scripts.mkdir()  # an edited copy of the one script, the lesson's own left untouched
+        shutil.copy(BY_ID[a.lesson].narration_file, scripts / f"{a.lesson}.toml")
         env = {**os.environ, "VITLESSONS_NARRATION_DIR": str(scripts)}
         common = [a.lesson, "--voice", a.voice, "--out", f"{tmp}/out"]
         timed(env, "render", a.lesson, "--quality", "low", "--voice", a.voice, "--out", f"{tmp}/warm")

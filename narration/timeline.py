@@ -55,3 +55,29 @@ class Timeline:
         data = json.loads(Path(path).read_text())
         cues = [CueTiming(**{**c, "segments": [tuple(s) for s in c["segments"]]}) for c in data.pop("cues")]
         return cls(**data, cues=cues)
+
+
+def time_at(text: str, segments, offset: int) -> float:
+    """When the voice reaches character `offset` of a cue's spoken `text`, in seconds from the cue's start.
+
+    `segments` are the synthesiser's clauses (start, end, clause) in order, each a piece of `text`: inside
+    its clause the time is interpolated by characters, which is as close as clause-level timings allow.
+    """
+    cursor = 0
+    for start, end, clause in segments:
+        at = text.find(clause, cursor)
+        if at < 0:
+            at = cursor
+        if offset < at + len(clause):
+            inside = max(0, offset - at) / max(1, len(clause))
+            return start + inside * (end - start)
+        cursor = at + len(clause)
+    return segments[-1][1] if segments else 0.0
+
+
+def clause_end(segments, t: float) -> float:
+    """The end of the clause being spoken at `t` (or of the next one, in a pause between clauses)."""
+    for _, end, _ in segments:
+        if t < end - 1e-9:
+            return end
+    return segments[-1][1] if segments else t

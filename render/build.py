@@ -19,7 +19,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from render.course import ROOT, Lesson
+from scenes.course import ROOT, Lesson
 from scenes.common.inputs import LessonInputs
 from vitmath.errors import UserError
 from vitmath.files import atomic_path, write_text
@@ -181,7 +181,7 @@ def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
     }
     try:
         with tempconfig(settings):
-            module = importlib.import_module(f"scenes.{lesson.module}")
+            module = importlib.import_module(lesson.scene_module)
             scene = getattr(module, lesson.scene_class)()
             scene.render()
             video = Path(scene.renderer.file_writer.movie_file_path)

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from render import chapters as chapters_mod
-from render import course, metadata
+from render import metadata
+from scenes import course
 from render.build import OutputFolder
 from vitmath.errors import UserError
 

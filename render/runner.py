@@ -13,7 +13,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from render import build, course
+from render import build
+from scenes import course
 from scenes.common.inputs import LessonInputs
 from vitmath.errors import UserError
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from string import Template
 
 from render import chapters as chapters_mod
-from render import course, metadata
+from render import metadata
+from scenes import course
 from render.build import OutputFolder
 from vitmath.errors import UserError
 

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from render import metadata
-from render.course import ROOT
+from scenes.course import ROOT
 from vitmath.errors import UserError
 
 SCOPES = ["https://www.googleapis.com/auth/youtube.upload",

@@ -39,7 +39,7 @@ DURATION = 36.0
 
 @dataclass(frozen=True)
 class FakeLesson:
-    """What publish and site read from a course lesson (render.course.Lesson has the same fields)."""
+    """What publish and site read from a course lesson (scenes.course.Lesson has the same fields)."""
     number: int
     id: str
     phase: str

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from manim import UP, LEFT, Text, tempconfig
 
-from render.course import LESSONS, BY_ID
+from scenes.course import LESSONS, BY_ID
 from scenes.common import layout
 from scenes.common.attention import AttentionLines, AttentionMatrix
 from scenes.common.cards import (CaveatNote, CitationCard, Heading, NextLessonFooter, TitleCard, TopKBars,

@@ -1,4 +1,4 @@
-"""The FAQ's numbers and map, recomputed independently of vitmath.faq_facts, and its pointers and citations.
+"""The FAQ's numbers and map, recomputed independently of scenes.faq.facts, and its pointers and citations.
 
 The preprocessing is re-read from timm's own transform and re-applied to the photo with PIL; the CLS
 attention map is recomputed from timm's own modules (not vitmath's hand-written forward pass); the quarter
@@ -16,10 +16,10 @@ from manim import tempconfig
 from PIL import Image
 
 import vitmath
-from render.course import BY_ID, LESSONS
+from scenes.course import BY_ID, LESSONS
 from scenes.common import numbers as num
 from scenes.common.inputs import LessonInputs
-from vitmath.faq_facts import cached_faq_facts, quarter_weights
+from scenes.faq.facts import cached_faq_facts, quarter_weights
 from vitmath.sources import resolve_image
 
 
@@ -30,7 +30,7 @@ def facts():
 
 @pytest.fixture(scope="module")
 def values():
-    from scenes.faq import Faq
+    from scenes.faq.scene import Faq
 
     fake = SimpleNamespace(trace=vitmath.cached_trace(), inputs=LessonInputs())
     return Faq.extra_values(fake)
@@ -122,7 +122,7 @@ def test_the_spoken_values_are_the_facts(tr, facts, values):
 
 
 def test_the_map_words_follow_the_measurements():
-    from scenes.faq import corner_sentence, map_sentence, top_sentence
+    from scenes.faq.scene import corner_sentence, map_sentence, top_sentence
 
     even = np.array([0.25, 0.25, 0.26, 0.24])
     assert map_sentence(even, False).startswith("No quarter of the image stands out")
@@ -136,7 +136,7 @@ def test_the_map_words_follow_the_measurements():
 
 
 def test_every_pointer_names_a_registry_lesson(values):
-    from scenes.faq import DEEPER
+    from scenes.faq.scene import DEEPER
 
     # The lessons the brief asks each answer to point to, by their place in the course.
     expected_numbers = {"q1-words": [2], "q2-recipe": [10, 11], "q3-tokens": [5, 6], "q4-cls": [4],
@@ -154,7 +154,7 @@ def built(tmp_path_factory):
     """The whole FAQ built without drawing a frame (silent voice), as the smoke test builds it."""
     import os
 
-    from scenes.faq import Faq
+    from scenes.faq.scene import Faq
 
     saved = {k: os.environ.pop(k, None) for k in ("VITLESSONS_MODEL", "VITLESSONS_WEIGHTS", "VITLESSONS_IMAGE",
                                                    "VITLESSONS_TIMELINE", "VITLESSONS_ONLY_CUE")}
@@ -173,7 +173,7 @@ def built(tmp_path_factory):
 
 
 def test_every_paper_number_has_its_citation_on_screen_and_every_answer_points_deeper(built):
-    from scenes.faq import CONVNEXT, DEEPER, DEIT, PAPER_NUMBERS, SWIN, VIT
+    from scenes.faq.scene import CONVNEXT, DEEPER, DEIT, PAPER_NUMBERS, SWIN, VIT
 
     built.check_drawn()
     # The brief's paper numbers, each with its paper.

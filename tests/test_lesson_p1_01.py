@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import vitmath
-from scenes.p1_01_cnn_locality import CnnLocality
+from scenes.p1_01_cnn_locality.scene import CnnLocality
 from scenes.common.inputs import LessonInputs
 from vitmath import receptive_field as rf
 from vitmath.locality import cached_locality_facts

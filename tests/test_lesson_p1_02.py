@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from manim import tempconfig
 
 import vitmath
-from vitmath.token_facts import cached_token_facts, other_patch, other_size
+from scenes.p1_02_sixteen_words.facts import cached_token_facts, other_patch, other_size
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +32,7 @@ def trace():
 
 @pytest.fixture
 def scene(tmp_path):
-    from scenes.p1_02_sixteen_words import SixteenWords
+    from scenes.p1_02_sixteen_words.scene import SixteenWords
 
     settings = {"quality": "low_quality", "media_dir": str(tmp_path), "write_to_movie": False,
                 "disable_caching": True, "progress_bar": "none", "verbosity": "ERROR"}

@@ -1,4 +1,4 @@
-"""The position-embedding lesson's numbers and maps, recomputed independently of vitmath.shuffle.
+"""The position-embedding lesson's numbers and maps, recomputed independently of scenes.p1_03_position_embeddings.facts.
 
 Every difference, top-5 and similarity the lesson draws or speaks comes from `cached_shuffle_facts`; here the
 same quantities are recomputed straight from `vitmath.trace` and torch, and the scene's spoken values are
@@ -17,7 +17,7 @@ import vitmath
 from scenes.common import numbers as num
 from scenes.common.inputs import LessonInputs
 from vitmath.image import load_image
-from vitmath.shuffle import cached_shuffle_facts, rearranged_picture
+from scenes.p1_03_position_embeddings.facts import cached_shuffle_facts, rearranged_picture
 from vitmath.sources import resolve_image
 
 
@@ -121,7 +121,7 @@ def test_the_similarity_maps_are_cosine_similarities_of_the_position_embeddings(
 
 
 def test_the_spoken_values_are_the_facts():
-    from scenes.p1_03_position_embeddings import PositionEmbeddings, top1_sentence
+    from scenes.p1_03_position_embeddings.scene import PositionEmbeddings, top1_sentence
 
     tr = vitmath.cached_trace()
     fake = SimpleNamespace(trace=tr, inputs=LessonInputs())

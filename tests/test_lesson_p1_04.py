@@ -1,4 +1,4 @@
-"""The CLS-token lesson's numbers, recomputed independently of the lesson and of vitmath.pooling.
+"""The CLS-token lesson's numbers, recomputed independently of the lesson and of scenes.p1_04_cls_token.facts.
 
 The lesson draws and speaks: the CLS readout (row 0 -> final LayerNorm -> head -> softmax -> top-5), the
 pooled top-5 (final-normed patch tokens averaged -> fc_norm -> head), the CLS attention maps of the last
@@ -13,7 +13,7 @@ import torch
 
 import vitmath
 from vitmath.analyses import cls_attention_maps
-from vitmath.pooling import cached_cls_comparison, cached_pooling_facts, comparison_photo
+from scenes.p1_04_cls_token.facts import cached_cls_comparison, cached_pooling_facts, comparison_photo
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def test_cls_maps_are_the_last_blocks_attention_rows(trace):
 
 
 def test_quarter_and_topk_numbers_the_lesson_speaks(trace):
-    from scenes.p1_04_cls_token import quarter_masses, topk_share
+    from scenes.p1_04_cls_token.scene import quarter_masses, topk_share
 
     d = trace.dims
     maps = cls_attention_maps(trace, d.depth - 1).double().numpy()
@@ -96,7 +96,7 @@ def test_quarter_and_topk_numbers_the_lesson_speaks(trace):
 
 
 def test_quarter_weights_split_odd_grids_evenly():
-    from scenes.p1_04_cls_token import quarter_weights
+    from scenes.p1_04_cls_token.scene import quarter_weights
 
     w = quarter_weights(7)
     assert np.allclose(w.sum(0), 1.0)
@@ -122,7 +122,7 @@ def test_the_cls_input_is_the_same_for_another_photo_and_its_output_is_not(trace
 
 
 def test_imagenet_labels_have_no_person_class_and_the_indirect_classes_exist(trace):
-    from scenes.p1_04_cls_token import INDIRECT_CLASSES, PERSON_WORDS
+    from scenes.p1_04_cls_token.scene import INDIRECT_CLASSES, PERSON_WORDS
 
     assert trace.dims.num_classes == 1000
     assert not [name for name in trace.labels if PERSON_WORDS.search(name)]
@@ -134,7 +134,7 @@ def test_the_scene_speaks_the_recomputed_numbers(model, trace, image, monkeypatc
     from manim import tempconfig
 
     from scenes.common import numbers as num
-    from scenes.p1_04_cls_token import ClsToken
+    from scenes.p1_04_cls_token.scene import ClsToken
 
     monkeypatch.setenv("VITLESSONS_VOICE", "silent")
     for name in ("VITLESSONS_MODEL", "VITLESSONS_WEIGHTS", "VITLESSONS_IMAGE", "VITLESSONS_ONLY_CUE"):

@@ -1,4 +1,4 @@
-"""The project-then-add lesson's numbers, recomputed independently of vitmath.embedding_facts.
+"""The project-then-add lesson's numbers, recomputed independently of scenes.p2_02_project_then_add.facts.
 
 The patch token comes from timm's own patch-embedding module, the sum with CLS and positions from timm's own
 `_pos_embed`, the principal components from numpy's eigen-decomposition of the filters' covariance; the
@@ -15,7 +15,7 @@ import torch
 import vitmath
 from scenes.common import numbers as num
 from scenes.common.inputs import LessonInputs
-from vitmath.embedding_facts import PCA_SHOWN, cached_embedding_facts
+from scenes.p2_02_project_then_add.facts import PCA_SHOWN, cached_embedding_facts
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def timm_tokens(model, image):
 
 @pytest.fixture(scope="module")
 def spoken(facts):
-    from scenes.p2_02_project_then_add import ProjectThenAdd
+    from scenes.p2_02_project_then_add.scene import ProjectThenAdd
 
     fake = SimpleNamespace(trace=vitmath.cached_trace(), inputs=LessonInputs())
     return ProjectThenAdd.extra_values(fake), fake
@@ -129,7 +129,7 @@ def test_the_spoken_values_are_the_facts(tr, facts, spoken):
 
 
 def test_the_sentences_follow_the_measurements():
-    from scenes.p2_02_project_then_add import (centre_sentence, cls_pos_sentence, filter_sign_sentence,
+    from scenes.p2_02_project_then_add.scene import (centre_sentence, cls_pos_sentence, filter_sign_sentence,
                                                norm_sentence, pca_sentence, sum_places, x0_sentence)
 
     assert "beyond chance" in pca_sentence(0.42, 0.27, 0.05)
@@ -140,7 +140,7 @@ def test_the_sentences_follow_the_measurements():
     assert "dominates" in norm_sentence(0.1, 5.0, 0, 196)
     assert "opposite" in filter_sign_sentence(3, -2.0) and "opposite" not in filter_sign_sentence(3, 2.0)
     assert "almost the same" in cls_pos_sentence(0.999) and "different" in cls_pos_sentence(0.01)
-    from scenes.p2_02_project_then_add import no_embed_sentence
+    from scenes.p2_02_project_then_add.scene import no_embed_sentence
 
     assert "CLS goes in without" in no_embed_sentence(True, 196) and "196 rows" in no_embed_sentence(True, 196)
     assert "bit for bit" in x0_sentence(False, 0.0) and "LayerNorm" in x0_sentence(True, 0.0)

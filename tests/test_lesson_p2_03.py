@@ -1,4 +1,4 @@
-"""The one-head lesson's numbers, recomputed independently of vitmath.one_head and vitmath.tracing.
+"""The one-head lesson's numbers, recomputed independently of scenes.p2_03_every_patch_asks.facts and vitmath.tracing.
 
 LayerNorm, q, k and v are recomputed from timm's own modules and the model's qkv weights; the attention row is
 checked against timm's own attention probabilities (captured inside its Attention module) and against the
@@ -18,7 +18,7 @@ import torch.nn.functional as F
 import vitmath
 from scenes.common import numbers as num
 from scenes.common.inputs import LessonInputs
-from vitmath.one_head import BLOCK, cached_one_head_facts
+from scenes.p2_03_every_patch_asks.facts import BLOCK, cached_one_head_facts
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +177,7 @@ def test_the_neighbourhood_share(facts, tr):
 
 
 def test_the_spoken_values_are_the_facts(facts):
-    from scenes.p2_03_every_patch_asks import (EveryPatchAsks, map_sentence, matrix_sentence,
+    from scenes.p2_03_every_patch_asks.scene import (EveryPatchAsks, map_sentence, matrix_sentence,
                                                pixel_sentence)
 
     tr = vitmath.cached_trace()

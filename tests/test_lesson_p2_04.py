@@ -1,4 +1,4 @@
-"""The multi-head lesson's numbers and maps, recomputed independently of vitmath.heads.
+"""The multi-head lesson's numbers and maps, recomputed independently of scenes.p2_04_twelve_heads.facts.
 
 Every count, map, distance and correlation the lesson draws or speaks comes from `cached_head_facts`; here
 the same quantities are recomputed from the model's parameters, the trace's attention tensors and numpy, and
@@ -16,7 +16,7 @@ import torch
 import vitmath
 from scenes.common import numbers as num
 from scenes.common.inputs import LessonInputs
-from vitmath.heads import cached_head_facts
+from scenes.p2_04_twelve_heads.facts import cached_head_facts
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,7 @@ def test_head_correlations_are_pearson_correlations_of_the_maps(facts):
 
 
 def test_the_spoken_values_and_sentences_follow_the_facts(facts, cached_tr):
-    from scenes.p2_04_twelve_heads import (TwelveHeads, corr_sentence, family_sentence, local_sentence,
+    from scenes.p2_04_twelve_heads.scene import (TwelveHeads, corr_sentence, family_sentence, local_sentence,
                                            peak_sentence, title_sentence)
 
     fake = SimpleNamespace(trace=cached_tr, inputs=LessonInputs())

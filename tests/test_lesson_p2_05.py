@@ -1,4 +1,4 @@
-"""The stack-the-blocks lesson's numbers and maps, recomputed independently of vitmath.block_stack.
+"""The stack-the-blocks lesson's numbers and maps, recomputed independently of scenes.p2_05_stack_the_blocks.facts.
 
 Parameter counts come from timm's own model (a fresh `vit_tiny_patch16_224` and the embedded one); the
 tokens through the stack come from forward hooks on timm's blocks (timm's forward, not our hand-written
@@ -18,7 +18,7 @@ import torch.nn.functional as F
 import vitmath
 from scenes.common import numbers as num
 from scenes.common.inputs import LessonInputs
-from vitmath.block_stack import cached_stack_facts, high_norm_start
+from scenes.p2_05_stack_the_blocks.facts import cached_stack_facts, high_norm_start
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def stream(model, image):
 
 @pytest.fixture(scope="module")
 def scene():
-    from scenes.p2_05_stack_the_blocks import StackTheBlocks
+    from scenes.p2_05_stack_the_blocks.scene import StackTheBlocks
 
     s = StackTheBlocks.__new__(StackTheBlocks)  # the lesson's own methods, without building a Manim scene
     s.trace, s.inputs = vitmath.cached_trace(), LessonInputs()
@@ -180,7 +180,7 @@ def test_the_spoken_values_are_the_facts(scene, facts):
 
 def test_the_sentences_follow_other_numbers(scene, facts):
     """Made-up facts: the words change with the numbers, so the lesson stays true on another model."""
-    from scenes.p2_05_stack_the_blocks import depth_sentence, place_name
+    from scenes.p2_05_stack_the_blocks.scene import depth_sentence, place_name
 
     assert "stacks 24" in depth_sentence(24) and "ViT-Base" in depth_sentence(24)
     assert place_name(0, 14) == "the top-left corner patch" and place_name(15, 14) == "the patch in row 2, column 2"

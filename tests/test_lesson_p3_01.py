@@ -79,7 +79,7 @@ def test_the_full_run_has_every_model_size_and_seed(full):
 
 
 def test_the_spoken_values_are_the_cached_results(full, digits):
-    from scenes.p3_01_small_vit_loses import (SmallVitLoses, every_size_sentence, points, spread_sentence,
+    from scenes.p3_01_small_vit_loses.scene import (SmallVitLoses, every_size_sentence, points, spread_sentence,
                                               trend_sentence)
 
     fake = SimpleNamespace()
@@ -119,7 +119,7 @@ def test_the_spoken_values_are_the_cached_results(full, digits):
 
 def test_the_sentences_follow_the_numbers_either_way():
     """Hand-made results, so every branch of the sentences is exercised, not only the one the run took."""
-    from scenes.p3_01_small_vit_loses import every_size_sentence, spread_sentence, trend_sentence
+    from scenes.p3_01_small_vit_loses.scene import every_size_sentence, spread_sentence, trend_sentence
 
     cfg = sd._config_dict(sd.ExperimentConfig(sizes=(50, 100), seeds=(0, 1)))
 

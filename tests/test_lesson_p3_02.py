@@ -1,4 +1,4 @@
-"""The priors lesson's numbers, recomputed independently of vitmath.equivariance.
+"""The priors lesson's numbers, recomputed independently of scenes.p3_02_choose_your_prior.facts.
 
 The CNN map is read with a forward hook on timm's own forward pass (not the lesson's stage function), the
 interior cells are found by walking the units one by one, the ViT's patch embedding is run as timm's stride-P
@@ -20,7 +20,7 @@ import vitmath
 from scenes.common import numbers as num
 from scenes.common.inputs import LessonInputs
 from vitmath import receptive_field as rf
-from vitmath.equivariance import cached_prior_facts
+from scenes.p3_02_choose_your_prior.facts import cached_prior_facts
 
 
 @pytest.fixture(scope="module")
@@ -165,8 +165,8 @@ def test_the_position_embeddings_and_the_attention_distances(facts, model, tr):
 
 
 def test_the_spoken_values_are_the_facts(tr):
-    from render.course import BY_ID
-    from scenes.p3_02_choose_your_prior import ChooseYourPrior
+    from scenes.course import BY_ID
+    from scenes.p3_02_choose_your_prior.scene import ChooseYourPrior
 
     fake = SimpleNamespace(trace=tr, inputs=LessonInputs(), dims=tr.dims)
     v = ChooseYourPrior.extra_values(fake)
@@ -190,7 +190,7 @@ def test_the_spoken_values_are_the_facts(tr):
 
 
 def test_the_sentences_follow_the_numbers():
-    from scenes.p3_02_choose_your_prior import (attention_sentence, error_sentence, position_sentences,
+    from scenes.p3_02_choose_your_prior.scene import (attention_sentence, error_sentence, position_sentences,
                                                 top1_sentence)
 
     flat = [(1, 0.01), (2, -0.001), (3, 0.0)]

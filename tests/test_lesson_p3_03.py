@@ -161,7 +161,7 @@ def test_lesson_model_cost_is_the_lessons_vit(model):
 def scene():
     import os
 
-    from scenes.p3_03_swin_and_convnext import SwinAndConvNeXt
+    from scenes.p3_03_swin_and_convnext.scene import SwinAndConvNeXt
 
     os.environ["VITLESSONS_VOICE"] = "silent"
     try:

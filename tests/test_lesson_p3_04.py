@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from vitmath import backbone_map as bm
+from scenes.p3_04_mental_map.scene import facts as bm
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +120,7 @@ def test_scene_map_draws_the_same_words(the_map):
 
 def test_scene_writes_its_sheet_from_its_own_map(the_map, tmp_path):
     """`extra_files` (what `vitlessons render` calls) writes both files from the scene's map."""
-    from scenes.p3_04_mental_map import MentalMap
+    from scenes.p3_04_mental_map.scene import MentalMap
 
     scene = MentalMap.__new__(MentalMap)    # no render: only the map the scene would draw
     scene.map = the_map

@@ -17,7 +17,7 @@ import torch
 from manim import tempconfig
 
 import vitmath
-from vitmath.verify_maps import MASK_KEEP, verify_maps
+from scenes.p4_01_predict_and_verify.facts import MASK_KEEP, verify_maps
 
 ASSETS = vitmath.DEFAULT_IMAGE.parent
 
@@ -38,7 +38,7 @@ def lesson_scene(image=None, build=False):
                     "disable_caching": True, "progress_bar": "none", "verbosity": "ERROR",
                     "media_dir": "/tmp/p4-01-test-media"}
         with tempconfig(settings):
-            from scenes.p4_01_predict_and_verify import PredictAndVerify
+            from scenes.p4_01_predict_and_verify.scene import PredictAndVerify
             scene = PredictAndVerify(skip_animations=True)
             if build:
                 scene.render()
@@ -150,7 +150,7 @@ def test_scene_reveals_the_same_maps(scene, maps):
 
 
 def test_countdowns_are_real_pauses(scene):
-    from scenes.p4_01_predict_and_verify import PAUSE_SECONDS
+    from scenes.p4_01_predict_and_verify.scene import PAUSE_SECONDS
 
     asks = [r.ask for r in scene.rounds()]
     assert len(asks) >= 5 and [p[0] for p in scene.pauses] == asks

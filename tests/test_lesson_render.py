@@ -23,7 +23,7 @@ import webvtt
 from narration.mix import measure
 from narration.script import load_script
 from narration.timeline import Timeline
-from render.course import BY_ID
+from scenes.course import BY_ID
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = "p2-01-contact-sheet"
@@ -38,8 +38,9 @@ def sha(path: Path) -> str:
 def env(tmp_path_factory):
     base = tmp_path_factory.mktemp("lesson")
     narration = base / "narration"
-    # An editable copy of every script: the render checks the whole course's scripts against the registry.
-    shutil.copytree(BY_ID[LESSON].narration_file.parent, narration)
+    # An editable copy of the lesson's script; the other lessons keep reading their own.
+    narration.mkdir()
+    shutil.copy(BY_ID[LESSON].narration_file, narration / f"{LESSON}.toml")
     return {
         **os.environ,
         "VITLESSONS_CACHE": str(base / "cache"),        # real synthesis and tracing, no warm cache
@@ -114,7 +115,7 @@ def test_captions_cover_the_narration_in_order(rendered, env):
     # Every spoken word is captioned, in order: the script's words are the captions' words.
     os.environ["VITLESSONS_NARRATION_DIR"] = env["VITLESSONS_NARRATION_DIR"]
     try:
-        script_words = " ".join(c.text for c in load_script(LESSON).cues)
+        script_words = " ".join(c.text for c in load_script(BY_ID[LESSON].narration_file).cues)
     finally:
         del os.environ["VITLESSONS_NARRATION_DIR"]
     captions = " ".join(" ".join(s.content.split()) for s in subs)

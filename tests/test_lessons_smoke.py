@@ -14,7 +14,7 @@ import pytest
 from manim import tempconfig
 
 import vitmath
-from render import course
+from scenes import course
 from scenes.common.values import narration_values
 
 WRITTEN = [lesson for lesson in course.LESSONS if lesson.written]
@@ -32,7 +32,7 @@ def build(lesson, media_dir):
     settings = {"quality": "low_quality", "media_dir": str(media_dir), "skip_animations": True,
                 "write_to_movie": False, "disable_caching": True, "progress_bar": "none", "verbosity": "ERROR"}
     with tempconfig(settings):
-        module = importlib.import_module(f"scenes.{lesson.module}")
+        module = importlib.import_module(lesson.scene_module)
         # Skipping is a renderer setting the Scene takes as an argument (config's flag does not reach it).
         scene = getattr(module, lesson.scene_class)(skip_animations=True)
         scene.render()

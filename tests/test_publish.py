@@ -22,7 +22,7 @@ from narration.script import load_script
 from publish_fixtures import CUES, DURATION, make_course, make_video
 from render import chapters, platform, publish, youtube
 from render.cli import main
-from render.course import ROOT
+from scenes.course import ROOT
 from vitmath.errors import UserError
 
 
@@ -337,7 +337,7 @@ def test_a_revoked_token_is_one_clear_line(course, tmp_path, monkeypatch, no_sle
     transport = Transport(list(responses))
     monkeypatch.setattr(youtube, "_transport", lambda: transport)
     monkeypatch.setenv("VITLESSONS_YOUTUBE_TOKEN", str(token))
-    monkeypatch.setattr("render.course.LESSONS", course["lessons"][:1])
+    monkeypatch.setattr("scenes.course.LESSONS", course["lessons"][:1])
     out = tmp_path / "out"
     shutil.copytree(course["out"], out)
     result = CliRunner().invoke(main, ["publish", "--upload", "--quality", "low", "--out", str(out)])

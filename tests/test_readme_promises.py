@@ -377,7 +377,8 @@ def two_lesson_course(tmp_path, monkeypatch):
     "Rendered" is written straight into the manifest from each lesson's current key, with an empty video
     beside it: that is all `list` reads, and it makes a change to one input show on exactly the right lessons.
     """
-    from render import build, course
+    from render import build
+    from scenes import course
     from scenes.common.inputs import LessonInputs
 
     root = tmp_path / "tree"

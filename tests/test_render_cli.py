@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from render import course
+from scenes import course
 from render.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,7 +40,8 @@ def test_registry_lists_the_whole_course_in_order():
     assert sum(lesson.minutes for lesson in course.LESSONS if lesson.minutes) == 6 * 4 + 7 + 6 + 7 + 6 + 7 + 7 * 4 + 18
     sheet = course.BY_ID["p2-01-contact-sheet"]
     assert sheet.written and sheet.output_stem == "05-contact-sheet"
-    assert sheet.scene_file.name == "p2_01_contact_sheet.py" and sheet.narration_file.exists()
+    assert sheet.scene_file == sheet.folder / "scene.py" and sheet.narration_file == sheet.folder / "script.toml"
+    assert sheet.narration_file.exists()
 
 
 def test_list_shows_every_lesson(tmp_path):
@@ -80,7 +81,8 @@ def test_unwritten_lesson_is_an_error_not_an_empty_video(with_unwritten, tmp_pat
 
 def test_a_script_without_its_scene_stops_list_in_one_line(with_unwritten, tmp_path, monkeypatch):
     scripts = tmp_path / "scripts"
-    shutil.copytree(course.BY_ID["p2-01-contact-sheet"].narration_file.parent, scripts)
+    scripts.mkdir()
+    shutil.copy(course.BY_ID["p2-01-contact-sheet"].narration_file, scripts / "p2-01-contact-sheet.toml")
     (scripts / f"{UNWRITTEN.id}.toml").write_text('[[cue]]\nid = "a"\ntext = "Words."\n')
     monkeypatch.setenv("VITLESSONS_NARRATION_DIR", str(scripts))
     r = with_unwritten.invoke(main, ["list", "--out", str(tmp_path / "out"), "--voice", "silent"])
@@ -91,7 +93,8 @@ def test_a_script_without_its_scene_stops_list_in_one_line(with_unwritten, tmp_p
 
 def test_a_title_in_the_script_must_match_the_registry(tmp_path, monkeypatch):
     scripts = tmp_path / "scripts"
-    shutil.copytree(course.BY_ID["p2-01-contact-sheet"].narration_file.parent, scripts)
+    scripts.mkdir()
+    shutil.copy(course.BY_ID["p2-01-contact-sheet"].narration_file, scripts / "p2-01-contact-sheet.toml")
     script = scripts / "p2-01-contact-sheet.toml"
     script.write_text('title = "Another title"\n' + script.read_text())
     monkeypatch.setenv("VITLESSONS_NARRATION_DIR", str(scripts))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from manim import DOWN, LEFT, RIGHT, UP, Rectangle, RoundedRectangle, VGroup
 
-from render.course import BY_ID, LESSONS, Lesson
+from scenes.course import BY_ID, LESSONS, Lesson
 from scenes.common import layout
 from scenes.common import style as S
 from scenes.common.numbers import percent

@@ -1,7 +1,7 @@
 """A decision map as a printable one-page cheat sheet: a 1920x1080 PNG and a PDF of the same page.
 
 The map is any object with `title`, `branches` (each with `question` and `leaves`, each leaf with `when`,
-`pick`, `why` and an optional `source`), `footnote` and `sources` -- e.g. vitmath.backbone_map.BackboneMap,
+`pick`, `why` and an optional `source`), `footnote` and `sources` -- e.g. scenes.p3_04_mental_map.facts.BackboneMap,
 the same object the lesson's scene draws, so the sheet and the video say the same thing.
 
 Drawn with cairo (Manim's own renderer, so no extra dependency), dark ink on white for printing:

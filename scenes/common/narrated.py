@@ -3,7 +3,8 @@
 A lesson's `construct` is a sequence of
 
     with self.narrate("cue-id") as cue:
-        self.play(SomeAnimation, run_time=cue.share(0.4))
+        self.add(Heading(self.words("heading")))           # words drawn on screen come from the script
+        self.play(SomeAnimation, run_time=cue.until("grid"))  # starts when the voice reaches {@grid}
         ...
 
 `narrate` synthesises (or loads from cache) that cue's speech, starts it at the current frame and, when the
@@ -27,7 +28,7 @@ import json
 import math
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from manim import UP, FadeIn, FadeOut, Rectangle, config
@@ -36,9 +37,10 @@ from manim.utils.exceptions import EndSceneEarlyException
 import vitmath
 from narration.script import load_script
 from narration.synth import synthesize_cue
-from narration.timeline import CueTiming, Timeline
+from narration.timeline import CueTiming, Timeline, clause_end, time_at
+from vitmath.errors import UserError
 from narration.voices import get_voice
-from render.course import lesson_of
+from scenes.course import lesson_of
 from scenes.common.cards import TitleCard
 from scenes.common.inputs import LessonInputs
 from scenes.common.pixel_image import FastMovingCameraScene
@@ -51,10 +53,35 @@ class Cue:
     id: str
     start: float
     duration: float
+    scene: "NarratedScene | None" = None
+    segments: list = field(default_factory=list)  # the voice's clauses (start, end, text), cue-relative
+    text: str = ""                                # the words spoken
+    marks: dict = field(default_factory=dict)     # {@mark} -> its character offset in `text`
 
     def share(self, fraction: float) -> float:
         """A run time that is this fraction of the cue's speech, at least one frame."""
         return max(fraction * self.duration, 1 / config.frame_rate)
+
+    def at(self, mark: str) -> float:
+        """Seconds from the cue's start to the moment the voice reaches `{@mark}`."""
+        if mark not in self.marks:
+            raise UserError(f"cue '{self.id}': the scene waits for {{@{mark}}} but its text has no such mark "
+                            f"(it has: {', '.join(self.marks) or 'none'})")
+        return time_at(self.text, self.segments, self.marks[mark])
+
+    def until(self, mark: str) -> float:
+        """Wait until the voice reaches `{@mark}`; returns the time left in the clause it begins, the run time
+        of an animation that illustrates that phrase (at least one frame). Past the mark already: no wait."""
+        t = self.at(mark)
+        scene = self.scene
+        target = round(t * config.frame_rate) + scene.cue_start_frame
+        scene.wait_frames(target - scene.frames)
+        return self.clause()
+
+    def clause(self) -> float:
+        """The time left in the clause being spoken now: the default run time of what the clause says."""
+        now = (self.scene.frames - self.scene.cue_start_frame) / config.frame_rate
+        return max(clause_end(self.segments, now) - now, 1 / config.frame_rate)
 
 
 class NarratedScene(FastMovingCameraScene):
@@ -66,7 +93,7 @@ class NarratedScene(FastMovingCameraScene):
         self.inputs = LessonInputs.from_env()
         self.trace = vitmath.cached_trace(self.inputs.model, self.inputs.weights, self.inputs.image)
         self.values = narration_values(self.trace) | self.extra_values()
-        self.script = load_script(self.lesson.id).fill(self.values)
+        self.script = load_script(self.lesson.narration_file).fill(self.values)
         self.voice = get_voice(self.inputs.voice)
         if self.inputs.only_cue is not None:
             self.script.cue(self.inputs.only_cue)  # an unknown id is one clear error, before any rendering
@@ -88,6 +115,11 @@ class NarratedScene(FastMovingCameraScene):
     def size(self) -> int:
         """The side of the picture the model sees, in pixels."""
         return int(self.trace.input.shape[-1])
+
+    def words(self, name: str, **more) -> str:
+        """On-screen words from the lesson's script: the current cue's `[cue.screen]` table, then `[screen]`,
+        filled from the lesson's values and `more`."""
+        return self.script.words(getattr(self, "cue_id", None), name, **more)
 
     def extra_values(self) -> dict[str, object]:
         """Lesson-specific narration values; each must come from a tensor."""
@@ -169,10 +201,13 @@ class NarratedScene(FastMovingCameraScene):
         audio = synthesize_cue(self.script.cue(cue_id), self.voice)
         signature = self._signature(cue_id, audio)
         start_frame, first_play = self.frames, len(self.renderer.animations_hashes)
+        self.cue_start_frame, self.cue_id = start_frame, cue_id
         # The render CLI mixes and normalises the whole track itself; a plain `manim` run gets Manim's mix.
         if audio.wav_path is not None and self.inputs.timeline is None:
             self.add_sound(str(audio.wav_path))
-        yield Cue(cue_id, self.clock, audio.duration)
+        script_cue = self.script.cue(cue_id)
+        yield Cue(cue_id, self.clock, audio.duration, self, list(audio.segments), script_cue.text, script_cue.marks)
+        self.cue_id = None
         # Computed from frame counts and the speech length alone, so an unchanged cue waits the same frames.
         speech_frames = math.ceil(audio.duration * config.frame_rate - 1e-6)
         self.wait_frames(speech_frames - (self.frames - start_frame))
@@ -200,11 +235,13 @@ class NarratedScene(FastMovingCameraScene):
         return {c.method: c for c in last.cues if c.method and c.files}
 
     def _signature(self, cue_id: str, audio) -> str:
-        """The cue's words, its speech and the camera it starts from: with the picture key, all its
-        picture depends on."""
+        """The cue's words, spoken and drawn, its speech and the camera it starts from: with the picture key,
+        all its picture depends on."""
         cue = self.script.cue(cue_id)
         frame = self.camera.frame
-        parts = [cue.id, cue.text, cue.chapter, audio.wav_path and os.path.basename(audio.wav_path),
+        # The words it draws (its own screen table, the lesson's, the choices) and where its marks fall.
+        parts = [cue.id, cue.text, cue.chapter, cue.marks, cue.screen, self.script.screen, self.script.choices,
+                 audio.wav_path and os.path.basename(audio.wav_path),
                  round(audio.duration, 6), [round(float(v), 4) for v in (*frame.get_center(), frame.width)]]
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 

@@ -4,9 +4,9 @@ How the heads share one block: the width D is cut into H slices of D/H (the qkv 
 parameter count unchanged whatever H), the heads' outputs concatenated and mixed by the output projection;
 then what the heads do on the photo: every head's CLS map in the first and the last block, how alike the
 heads' maps are, and every head's mean attention distance (ViT paper Fig. 7 right). Every number, map and
-sentence about them comes from vitmath.heads on the trace; the head counts of the ViT family are the papers'.
+sentence about them comes from scenes.p2_04_twelve_heads.facts on the trace; the head counts of the ViT family are the papers'.
 
-    manim -ql scenes/p2_04_twelve_heads.py TwelveHeads
+    manim -ql scenes/p2_04_twelve_heads/scene.py TwelveHeads
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from scenes.common.matrices import MatrixImage
 from scenes.common.narrated import NarratedScene
 from scenes.common.values import is_course_photo, spoken_list
 from scenes.common.vectors import ScaleKey, VectorBar
-from vitmath.heads import HeadFacts, cached_head_facts
+from scenes.p2_04_twelve_heads.facts import HeadFacts, cached_head_facts
 from vitmath.sources import resolve_source
 
 VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"

@@ -1,8 +1,9 @@
 """The course, in order: the one registry every command reads.
 
-A lesson's row is its identity: number, id, phase, title, seed minutes and scene class. Its scene is
-`scenes/<module>.py` defining `scene_class`, its narration `narration/scripts/<id>.toml`; the scene finds its
-own row (`lesson_of`), so nothing else repeats the id or the title. A lesson with neither file is "not
+A lesson's row is its identity: number, id, phase, title, seed minutes and scene class. Everything else of
+the lesson lives in one folder, `scenes/<module>/`: `scene.py` defining `scene_class`, `script.toml` (every
+word the viewer hears or reads) and, where it computes its own measures from the trace, `facts.py`. The scene
+finds its own row (`lesson_of`), so nothing else repeats the id or the title. A lesson with no folder is "not
 written"; `check` turns every other mismatch into one line before any render starts.
 """
 from __future__ import annotations
@@ -37,14 +38,22 @@ class Lesson:
         return self.id.replace("-", "_")
 
     @property
+    def folder(self) -> Path:
+        return SCENES_DIR / self.module
+
+    @property
     def scene_file(self) -> Path:
-        return SCENES_DIR / f"{self.module}.py"
+        return self.folder / "scene.py"
+
+    @property
+    def scene_module(self) -> str:
+        return f"scenes.{self.module}.scene"
 
     @property
     def narration_file(self) -> Path:
-        from narration.script import scripts_dir
+        from narration.script import script_override
 
-        return scripts_dir() / f"{self.id}.toml"
+        return script_override(self.id) or self.folder / "script.toml"
 
     @property
     def written(self) -> bool:
@@ -91,11 +100,13 @@ def lesson_of(scene_class: type) -> Lesson:
     """The registry row of a Scene class, found by its module and class name."""
     from vitmath.errors import UserError
 
-    module = scene_class.__module__.rsplit(".", 1)[-1]
+    # scenes.<module>.scene when imported, <module>.scene or scene.py's folder when Manim loads the file by path
+    parts = scene_class.__module__.split(".")
+    module = parts[-2] if parts[-1] == "scene" and len(parts) > 1 else parts[-1]
     for lesson in LESSONS:
         if lesson.module == module and lesson.scene_class == scene_class.__name__:
             return lesson
-    raise UserError(f"scene {module}.{scene_class.__name__} is not in the course registry (render/course.py)")
+    raise UserError(f"scene {module}.{scene_class.__name__} is not in the course registry (scenes/course.py)")
 
 
 def check(lesson: Lesson) -> None:
@@ -113,17 +124,34 @@ def check(lesson: Lesson) -> None:
     script = load_script(lesson.narration_file)
     if script.title and script.title != lesson.title:
         raise UserError(f"{lesson.id}: the script's title {script.title!r} differs from the registry's "
-                        f"{lesson.title!r}; the title lives in render/course.py, drop it from the script")
+                        f"{lesson.title!r}; the title lives in scenes/course.py, drop it from the script")
+    script.check_choices(declared_choices(lesson))
+
+
+def declared_choices(lesson: Lesson) -> dict[str, tuple[str, ...]]:
+    """The `CHOICES = {placeholder: (key, ...)}` the lesson's scene and facts declare, read without importing
+    them (listing the course must not cost a Manim or torch import)."""
+    import ast
+
+    declared = {}
+    for path in (lesson.scene_file, lesson.folder / "facts.py"):
+        if not path.is_file():
+            continue
+        for node in ast.parse(path.read_text()).body:
+            if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "CHOICES"
+                                                     for t in node.targets)):
+                declared.update({k: tuple(v) for k, v in ast.literal_eval(node.value).items()})
+    return declared
 
 
 def check_course() -> None:
     """`check` every written lesson, and refuse lesson-like scene files the registry does not know."""
     from vitmath.errors import UserError
 
-    known = {lesson.scene_file.name for lesson in LESSONS}
-    strays = sorted(p.name for p in SCENES_DIR.glob("*.py") if p.name not in known and p.name != "__init__.py")
+    known = {lesson.module for lesson in LESSONS}
+    strays = sorted(p.parent.name for p in SCENES_DIR.glob("*/scene.py") if p.parent.name not in known)
     if strays:
-        raise UserError(f"scenes/{strays[0]} is not in the course registry (render/course.py)")
+        raise UserError(f"scenes/{strays[0]}/ is not in the course registry (scenes/course.py)")
     for lesson in LESSONS:
         if lesson.written:
             check(lesson)

@@ -7,7 +7,7 @@ Swin-T, ConvNeXt-T and ResNet-50 come from vitmath.backbones (random init: the a
 needed). Accuracies and the ConvNeXt roadmap are cited from the papers, on screen. Each cue builds what it
 shows, so any cue can be previewed on its own.
 
-    manim -ql scenes/p3_03_swin_and_convnext.py SwinAndConvNeXt
+    manim -ql scenes/p3_03_swin_and_convnext/scene.py SwinAndConvNeXt
 """
 from __future__ import annotations
 

@@ -4,11 +4,11 @@ One encoder block as a diagram and as the real tensors of block 1; "identical" s
 with different weights; the block's parameters counted from the model (about 12 D^2, two thirds in the MLP)
 and the whole model's total; then the tokens followed up through the stack (CLS attention per block, token
 norms, update sizes, CLS direction), attention rollout (Abnar & Zuidema 2020), and the final LayerNorm and
-head giving the real top-5. Every number comes from the trace and vitmath.block_stack; each sentence that
+head giving the real top-5. Every number comes from the trace and scenes.p2_05_stack_the_blocks.facts; each sentence that
 describes a map or a chart is chosen here from the measured numbers. Each cue builds what it shows, so any
 cue can be previewed on its own.
 
-    manim -ql scenes/p2_05_stack_the_blocks.py StackTheBlocks
+    manim -ql scenes/p2_05_stack_the_blocks/scene.py StackTheBlocks
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import grid_cell_center
 from scenes.common.pixel_image import PixelImage
 from scenes.common.values import is_course_photo
-from vitmath.block_stack import cached_stack_facts, high_norm_start
+from scenes.p2_05_stack_the_blocks.facts import cached_stack_facts, high_norm_start
 from vitmath.errors import UserError
 
 VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"

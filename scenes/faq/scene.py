@@ -5,19 +5,19 @@
    DeiT's stronger recipe (both cited on screen).
 3. How a photo becomes tokens: the model's data config and every tensor shape, read from the trace.
 4. What the CLS token does: the real last-block CLS attention map and the real top-5; the words about the
-   map are chosen from measured facts (vitmath.faq_facts), so they stay true on any photo or model.
+   map are chosen from measured facts (scenes.faq.facts), so they stay true on any photo or model.
 5. Why Swin and ConvNeXt came back to convolutional ideas (both papers cited).
 
 Lesson numbers and titles come from the registry (render/course.py), never typed here.
 
-    manim -ql scenes/faq.py Faq
+    manim -ql scenes/faq/scene.py Faq
 """
 from __future__ import annotations
 
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, LaggedStart, Line, RoundedRectangle,
                    Square, VGroup)
 
-from render.course import BY_ID, LESSONS
+from scenes.course import BY_ID, LESSONS
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
@@ -27,7 +27,7 @@ from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
 from scenes.common.tokens import TokenStrip
 from scenes.common.values import is_course_photo, narration_values
-from vitmath.faq_facts import QUARTERS, cached_faq_facts
+from scenes.faq.facts import QUARTERS, cached_faq_facts
 
 VIT = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
 DEIT = "Touvron et al. 2021, Training data-efficient image transformers (DeiT)"

@@ -6,7 +6,7 @@ seeds. The lesson plots test accuracy against training-set size with the spread 
 numbers show, with sentences picked from them. Then the ViT paper's scale (Table 5, Figures 3 and 4) and DeiT,
 each number with its citation on screen. Any cue can be previewed on its own.
 
-    manim -ql scenes/p3_01_small_vit_loses.py SmallVitLoses
+    manim -ql scenes/p3_01_small_vit_loses/scene.py SmallVitLoses
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ raster order; one patch's real pixel values become one row of the (N, 3 P^2) mat
 shown as the model's own stride-P convolution. Every picture and number comes from the trace and from
 vitmath's patch facts; each cue builds what it shows from them, so any cue can be previewed on its own.
 
-    manim -ql scenes/p2_01_contact_sheet.py ContactSheet
+    manim -ql scenes/p2_01_contact_sheet/scene.py ContactSheet
 """
 from __future__ import annotations
 

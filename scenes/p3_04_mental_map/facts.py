@@ -1,7 +1,7 @@
 """The one-page mental map for picking a backbone: five questions, each ending on a named family and a reason.
 
 The map is data, built once from the course's own cached results, and drawn twice from the same object: by the
-lesson's scene (scenes/p3_04_mental_map.py) and by the printable cheat sheet (scenes/common/cheat_sheet.py,
+lesson's scene (scenes/p3_04_mental_map/scene.py) and by the printable cheat sheet (scenes/common/cheat_sheet.py,
 PNG and PDF). So video and sheet cannot disagree.
 
 Where a reason quotes a number, it is either measured here (the small-data experiment of vitmath/small_data.py,

@@ -4,10 +4,10 @@ One real patch (the contact-sheet lesson's, the one whose pixels vary most) goes
 projection E: its 3 P^2 inputs, the (D, 3 P^2) matrix, one output worked by hand, all D outputs. Then what E
 learned (the principal components of its filters, as in the ViT paper's Fig. 7, left), the position
 embedding of the patch's slot added element-wise (Eq. 1), CLS put in front, and the (T, D) input of block 1.
-Every picture and number comes from the trace and vitmath.embedding_facts; each cue builds what it shows from
+Every picture and number comes from the trace and scenes.p2_02_project_then_add.facts; each cue builds what it shows from
 them, so any cue can be previewed on its own.
 
-    manim -ql scenes/p2_02_project_then_add.py ProjectThenAdd
+    manim -ql scenes/p2_02_project_then_add/scene.py ProjectThenAdd
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import torch
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, Dot, FadeIn, Group, LaggedStart, Line, Rectangle,
                    RoundedRectangle, SurroundingRectangle, VGroup, Write)
 
-from render.course import BY_ID
+from scenes.course import BY_ID
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
@@ -28,7 +28,7 @@ from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
 from scenes.common.pixel_image import PixelImage
 from scenes.common.vectors import VectorBar, VectorSum
-from vitmath.embedding_facts import cached_embedding_facts
+from scenes.p2_02_project_then_add.facts import cached_embedding_facts
 
 VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
 VIT_L_WIDTH = 1024  # ViT-Large's hidden size D, ViT paper Table 1

@@ -8,7 +8,7 @@ the astronaut only in the last block, while one attention layer of the ViT links
 (a real block-0 weight from the trace, chosen by the rule in vitmath.locality). Fair to CNNs: they do reach
 global context; the point is the prior and its cost at scale (ViT paper Sec. 4.4, Fig. 5).
 
-    manim -ql scenes/p1_01_cnn_locality.py CnnLocality
+    manim -ql scenes/p1_01_cnn_locality/scene.py CnnLocality
 """
 from __future__ import annotations
 

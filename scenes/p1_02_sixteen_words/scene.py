@@ -6,9 +6,9 @@ sequence of vectors into the same kind of transformer) and where it breaks (no v
 projection of continuous pixels, measured on two real patches; no natural order). Then the sequence length
 from the model's own sizes, the pairs attention compares for each case, and the title read literally.
 
-Every number is the model's (dims, trace, vitmath.token_facts) or a paper's, cited on screen while shown.
+Every number is the model's (dims, trace, scenes.p1_02_sixteen_words.facts) or a paper's, cited on screen while shown.
 
-    manim -ql scenes/p1_02_sixteen_words.py SixteenWords
+    manim -ql scenes/p1_02_sixteen_words/scene.py SixteenWords
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from scenes.common.photo_grid import PhotoGrid
 from scenes.common.pixel_image import PixelImage
 from scenes.common.tokens import TokenStrip
 from scenes.common.vectors import VectorBar
-from vitmath.token_facts import FINE_TUNE_SIZE, cached_token_facts, other_patch
+from scenes.p1_02_sixteen_words.facts import FINE_TUNE_SIZE, cached_token_facts, other_patch
 
 VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
 TRANSFORMER_PAPER = "Vaswani et al. 2017, Attention Is All You Need"

@@ -6,7 +6,7 @@ the whole T x T matrix of the head, and the weighted sum of the values. The patc
 by the rules in vitmath/one_head.py; every number comes from those facts or from the trace, and every
 sentence that describes a map is chosen here from measured numbers.
 
-    manim -ql scenes/p2_03_every_patch_asks.py EveryPatchAsks
+    manim -ql scenes/p2_03_every_patch_asks/scene.py EveryPatchAsks
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from scenes.common.scatter import ScatterPlot
 from scenes.common.values import is_course_photo, spoken_list
 from scenes.common.vectors import ScaleKey, VectorBar
 from vitmath.locality import region_a
-from vitmath.one_head import NEAR, cached_one_head_facts, similar_patches
+from scenes.p2_03_every_patch_asks.facts import NEAR, cached_one_head_facts, similar_patches
 
 VASWANI = "Vaswani et al. 2017, Attention Is All You Need"
 JAIN = "Jain & Wallace 2019, Attention is not Explanation (NAACL)"

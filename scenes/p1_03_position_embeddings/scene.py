@@ -2,10 +2,10 @@
 
 The patches are shuffled for real and their rows reversed; the same trained weights run with and without
 their position embeddings; the learned position embeddings are compared slot by slot (ViT paper Fig. 7,
-centre). Every picture and number comes from the trace and from vitmath.shuffle's experiments; each cue
+centre). Every picture and number comes from the trace and from scenes.p1_03_position_embeddings.facts's experiments; each cue
 builds what it shows from them, so any cue can be previewed on its own.
 
-    manim -ql scenes/p1_03_position_embeddings.py PositionEmbeddings
+    manim -ql scenes/p1_03_position_embeddings/scene.py PositionEmbeddings
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from scenes.common.photo_grid import PhotoGrid
 from scenes.common.pixel_image import PixelImage
 from scenes.common.tokens import TokenStrip
 from scenes.common.values import photo_description
-from vitmath.shuffle import cached_shuffle_facts, rearranged_picture
+from scenes.p1_03_position_embeddings.facts import cached_shuffle_facts, rearranged_picture
 
 VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
 SIM_CMAP = "viridis"

@@ -4,9 +4,9 @@ A convolution's priors measured on the photo (locality, weight sharing, translat
 one stride, broken by half a stride), the same roll through the ViT (exact at the patch embedding, gone after the
 position embeddings and the blocks), the ViT paper's own words on inductive bias (section 3.1), and what the ViT
 learned instead: a 2-D grid in its position embeddings and heads that look locally. Every number comes from
-vitmath.equivariance's cached facts; the sentences that describe them are chosen here from those numbers.
+scenes.p3_02_choose_your_prior.facts's cached facts; the sentences that describe them are chosen here from those numbers.
 
-    manim -ql scenes/p3_02_choose_your_prior.py ChooseYourPrior
+    manim -ql scenes/p3_02_choose_your_prior/scene.py ChooseYourPrior
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn, Group, Line,
                    Rectangle, RoundedRectangle, VGroup, VMobject, Write)
 
-from render.course import BY_ID
+from scenes.course import BY_ID
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
@@ -24,7 +24,7 @@ from scenes.common.heatmaps import Heatmap
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
 from scenes.common.pixel_image import PixelImage
-from vitmath.equivariance import LEARNED_CORRELATION, LOCAL_SHARE, cached_prior_facts
+from scenes.p3_02_choose_your_prior.facts import LEARNED_CORRELATION, LOCAL_SHARE, cached_prior_facts
 
 VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
 DIFF_CMAP = "magma"
@@ -186,7 +186,7 @@ class ChooseYourPrior(NarratedScene):
 
     # ------------------------------------------------------------------ what the cues share
     def rolled_picture(self, pixels: int) -> np.ndarray:
-        """The picture rolled right like the input tensor (vitmath.equivariance.roll_right): for display."""
+        """The picture rolled right like the input tensor (scenes.p3_02_choose_your_prior.facts.roll_right): for display."""
         return np.roll(self.trace.picture, pixels, axis=1)
 
     def card(self, title: str, lines, width: float, color: str = S.ACCENT) -> VGroup:

@@ -8,7 +8,7 @@ model's real top-5, seven rounds of the same shape (see `Round` and `play_round`
     reveal  the real map from the trace, with its colour bar
     notice  what to notice, in words chosen from measured numbers
 
-The maps (vitmath.verify_maps, cached): the last block's CLS attention per head; one query patch's attention in
+The maps (scenes.p4_01_predict_and_verify.facts, cached): the last block's CLS attention per head; one query patch's attention in
 block 1; CLS attention per head across all blocks; attention rollout; DINO-style 60% masks; class-specific
 relevance (gradient-weighted rollout) for the top-1 class and a second class; the norms of the patch tokens.
 A closing round scores nothing and says what the numbers make likely to have been right, and what surprises.
@@ -16,7 +16,7 @@ A closing round scores nothing and says what the numbers make likely to have bee
 Objects are named only where the photo ships a regions file (the course photo: the pasted cat square, the
 astronaut's part, a face box); on any other photo the lesson speaks of patches and attention mass.
 
-    manim -ql scenes/p4_01_predict_and_verify.py PredictAndVerify
+    manim -ql scenes/p4_01_predict_and_verify/scene.py PredictAndVerify
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from scenes.common.countdown import Countdown, run_countdown
 from scenes.common.heatmaps import HeatmapOnPhoto, SmallMultiples
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid, grid_cell_center
-from vitmath.verify_maps import MASK_KEEP, cached_verify_maps
+from scenes.p4_01_predict_and_verify.facts import MASK_KEEP, cached_verify_maps
 
 # Where a map that needs the whole width goes: the body above a strip kept for the notice lines.
 WIDE_MAP = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 1.25, L.MAIN.top)

@@ -5,10 +5,10 @@ running a second photo through the same model), its output after the final Layer
 reads (LayerNorm -> linear head -> softmax -> the real top-5). Its attention to the patches in the last block,
 per head, on the photo. The alternative, global average pooling, computed through this model's own head (and
 why that is not a fair test of pooling). What the top-5 can and cannot say about a person. Every picture and
-number comes from the trace, vitmath.pooling and the model's labels; each cue builds what it shows, so any cue
+number comes from the trace, scenes.p1_04_cls_token.facts and the model's labels; each cue builds what it shows, so any cue
 can be previewed on its own.
 
-    manim -ql scenes/p1_04_cls_token.py ClsToken
+    manim -ql scenes/p1_04_cls_token/scene.py ClsToken
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from scenes.common.tokens import TokenStrip
 from scenes.common.values import is_course_photo
 from scenes.common.vectors import ScaleKey, VectorBar
 from vitmath.analyses import cls_attention_maps
-from vitmath.pooling import cached_cls_comparison, cached_pooling_facts
+from scenes.p1_04_cls_token.facts import cached_cls_comparison, cached_pooling_facts
 
 VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
 BERT_PAPER = "Devlin et al. 2019, BERT"

@@ -1,0 +1,1 @@
+"""Lesson 4: One token rules them all: the CLS token. Its scene, facts and script live here."""

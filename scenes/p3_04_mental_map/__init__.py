@@ -1,0 +1,1 @@
+"""Lesson 13: A one-page mental map for picking your next backbone. Its scene, facts and script live here."""

@@ -10,6 +10,7 @@ Layout of an output folder:
 from __future__ import annotations
 
 import fcntl
+import dataclasses
 import hashlib
 import json
 import os
@@ -30,8 +31,10 @@ QUALITIES = {  # name -> (Manim quality, height, fps)
     "high": ("high_quality", 1080, 60),
     "4k": ("fourk_quality", 2160, 60),
 }
-# Bump when the way files are assembled changes, so existing outputs count as stale.
-PIPELINE_VERSION = "1"
+# What turns a scene's frames and a timeline into the published files: part of every lesson's code.
+ASSEMBLY_MODULES = ("render.build", "render.mux", "narration.mix", "narration.captions")
+# The packages that draw, encode and compute: a new version may change a frame or a number.
+PACKAGES = ("manim", "manimpango", "pycairo", "av", "numpy", "torch", "timm", "pillow")
 
 
 def _sha(*chunks: bytes) -> str:
@@ -45,20 +48,56 @@ def _files_sha(paths) -> str:
     return _sha(*(p.name.encode() + b"\0" + p.read_bytes() for p in sorted(paths)))
 
 
-def key_parts(lesson: Lesson, quality: str, inputs: LessonInputs, voice_key: str) -> dict[str, str]:
-    """Everything that shapes a lesson's video, each hashed on its own so `list` can say what changed."""
+def code_files(lesson: Lesson, root: Path | None = None) -> dict[str, str]:
+    """{file: sha256} of every project file the lesson runs: its scene and every project module it imports,
+    at any depth, plus the code that mixes and muxes it. The registry's rows are data (course.toml), keyed
+    by `course_rows`, so a title edit does not make every lesson stale."""
+    from vitmath import code_digest
+
+    root = root or ROOT
+    files = code_digest.file_digests(*ASSEMBLY_MODULES, root=root)
+    files.update(code_digest.file_digests_of(lesson.scene_file, lesson.scene_module, root=root))
+    return dict(sorted(files.items()))
+
+
+def course_rows(lesson: Lesson) -> list:
+    """The registry rows a lesson shows or speaks of: its own, the next one (its closing card names it),
+    every row whose id its folder's files mention, and the course's length ("lesson 5 of 15")."""
+    from scenes import course
+
+    text = "".join(p.read_text(errors="replace") for p in sorted(lesson.scene_file.parent.glob("*"))
+                   if p.is_file() and p.suffix in (".py", ".toml"))
+    named = [row for row in course.LESSONS if row == lesson or row == lesson.next or row.id in text]
+    return [len(course.LESSONS), *[dataclasses.astuple(row) for row in named]]
+
+
+def package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    def v(name):
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "absent"
+
+    return {name: v(name) for name in PACKAGES}
+
+
+def key_parts(lesson: Lesson, quality: str, inputs: LessonInputs, voice_key: str,
+              files: dict[str, str] | None = None) -> dict[str, str]:
+    """Everything that shapes a lesson's video, each hashed on its own so `list` can say what changed;
+    `code_files` is kept in the manifest beside them to name the file whose change made a lesson stale."""
     import vitmath
 
+    files = code_files(lesson) if files is None else files
     return {
-        "scene": _files_sha([lesson.scene_file]),
-        "scene helpers": _files_sha((ROOT / "scenes" / "common").glob("*.py")),
+        "code": _sha(json.dumps(files, sort_keys=True).encode()),
+        "course rows": _sha(json.dumps(course_rows(lesson)).encode()),
         "narration": _files_sha([lesson.narration_file]),
-        "pronunciation": _files_sha((ROOT / "narration").glob("lexicon*")),
         "voice": voice_key,
         "model and photo": vitmath.input_key(inputs.model, inputs.weights, inputs.image),
-        "vitmath": vitmath.__version__,
+        "packages": _sha(json.dumps(package_versions(), sort_keys=True).encode()),
         "quality": quality,
-        "pipeline": PIPELINE_VERSION,
     }
 
 
@@ -147,6 +186,12 @@ def staleness(lesson: Lesson, folder: OutputFolder, parts: dict[str, str] | None
         return Staleness("never")
     old = entry.get("parts", {})
     changed = [name for name, value in (parts or {}).items() if old.get(name) != value]
+    if "code" in changed:
+        # Name the files: "code" alone would not tell a writer which edit made the lesson stale.
+        now, then = code_files(lesson), entry.get("code files", {})
+        edited = sorted(f for f in set(now) | set(then) if now.get(f) != then.get(f))
+        if edited:
+            changed[changed.index("code")] = "code (" + ", ".join(edited[:3]) + (", ..." if len(edited) > 3 else "") + ")"
     if changed:
         return Staleness("out of date", "changed: " + ", ".join(changed))
     return Staleness("rendered")
@@ -154,7 +199,8 @@ def staleness(lesson: Lesson, folder: OutputFolder, parts: dict[str, str] | None
 
 # ---------------------------------------------------------------- worker side (a separate process)
 
-def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: str, progress=None) -> dict:
+def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: str, progress=None,
+                 force: bool = False) -> dict:
     """Run the lesson's Manim scene; returns the silent video path and the narration timeline."""
     os.environ.update(inputs.to_env())
     import importlib
@@ -173,7 +219,7 @@ def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
         "progress_bar": "none",
         "verbosity": "ERROR",
         "background_color": BACKGROUND,
-        "disable_caching": False,
+        "disable_caching": force,
         "max_files_cached": 10_000,  # keep every animation of a long lesson for the next re-render
         "write_to_movie": True,
         "preview": False,
@@ -234,6 +280,7 @@ def finish(lesson: Lesson, folder: OutputFolder, scene_result: dict, parts: dict
         "extras": extras,
         "title": lesson.title,
         "parts": parts,
+        "code files": code_files(lesson),
         "key": digest(parts),
         "inputs": {"model": inputs.model, "weights": inputs.weights, "image": inputs.image,
                    "voice": inputs.voice},

@@ -87,13 +87,13 @@ def render_lessons(lesson_ids, *, quality, jobs, force, out, image, model, weigh
             import vitmath
 
             vitmath.cached_trace(inputs.model, inputs.weights, inputs.image)
-            _render_parallel(todo, folder, inputs, quality, jobs)
+            _render_parallel(todo, folder, inputs, quality, jobs, force)
         return videos
     finally:
         folder.unlock()
 
 
-def _render_parallel(todo, folder, inputs, quality, jobs) -> None:
+def _render_parallel(todo, folder, inputs, quality, jobs, force=False) -> None:
     ctx = multiprocessing.get_context("spawn")
     manager = ctx.Manager()
     progress_q = manager.Queue()
@@ -107,9 +107,11 @@ def _render_parallel(todo, folder, inputs, quality, jobs) -> None:
         for lesson, parts in todo:
             work = folder.work_dir(lesson)
             work.mkdir(parents=True, exist_ok=True)
-            lesson_inputs = replace(inputs, timeline=str(work / "timeline.json"), picture_key=build.picture_key(parts))
+            # --force: no cue of the last render is spliced in and Manim's cache is off, so every cue is drawn anew.
+            lesson_inputs = replace(inputs, timeline=str(work / "timeline.json"),
+                                    picture_key=None if force else build.picture_key(parts))
             tasks[lesson.id] = progress.add_task(lesson.id, total=None, status="queued")
-            fut = pool.submit(build.render_scene, lesson, quality, lesson_inputs, str(work), progress_q)
+            fut = pool.submit(build.render_scene, lesson, quality, lesson_inputs, str(work), progress_q, force)
             futures[fut] = (lesson, parts, lesson_inputs)
         pending = set(futures)
         while pending:

@@ -1,6 +1,7 @@
 """The course, in order: the one registry every command reads.
 
-A lesson's row is its identity: number, id, phase, title, seed minutes and scene class. Everything else of
+A lesson's row in `scenes/course.toml` is its identity: number (its place), id, phase, title, seed minutes
+and scene class. Everything else of
 the lesson lives in one folder, `scenes/<module>/`: `scene.py` defining `scene_class`, `script.toml` (every
 word the viewer hears or reads) and, where it computes its own measures from the trace, `facts.py`. The scene
 finds its own row (`lesson_of`), so nothing else repeats the id or the title. A lesson with no folder is "not
@@ -64,35 +65,24 @@ class Lesson:
         return LESSONS[self.number] if self.number < len(LESSONS) else None
 
 
-P1 = "Phase 1 · Why Vision Became Sequence Modeling"
-P2 = "Phase 2 · Patch, Embed, Attend by Hand"
-P3 = "Phase 3 · ViT vs CNN, Data, Bias, and Hybrids"
-P4 = "Phase 4 · Predict and Verify Attention on a Real Photo"
-FAQ = "FAQ"
+COURSE_FILE = SCENES_DIR / "course.toml"
 
-_ROWS = [
-    ("p1-01-cnn-locality", P1, "CNNs see locally on purpose, and that's the bug at scale", 6, "CnnLocality"),
-    ("p1-02-sixteen-words", P1, "An image is worth 16x16 words, literally", 6, "SixteenWords"),
-    ("p1-03-position-embeddings", P1, "Without position embeddings, ViT can't tell top from bottom", 6,
-     "PositionEmbeddings"),
-    ("p1-04-cls-token", P1, "One token rules them all: the CLS token", 6, "ClsToken"),
-    ("p2-01-contact-sheet", P2, "Slice the image like a contact sheet", 7, "ContactSheet"),
-    ("p2-02-project-then-add", P2, "Project, then add: patch embedding plus position embedding", 6,
-     "ProjectThenAdd"),
-    ("p2-03-every-patch-asks", P2, "Every patch asks every patch: 'how related are we?'", 7, "EveryPatchAsks"),
-    ("p2-04-twelve-heads", P2, "Twelve heads, twelve different ways to read the image", 6, "TwelveHeads"),
-    ("p2-05-stack-the-blocks", P2, "Stack twelve identical blocks and call it a day", 7, "StackTheBlocks"),
-    ("p3-01-small-vit-loses", P3, "A small ViT loses to a small CNN on a small dataset", 7, "SmallVitLoses"),
-    ("p3-02-choose-your-prior", P3, "Choose your prior: built-in or learned", 7, "ChooseYourPrior"),
-    ("p3-03-swin-and-convnext", P3, "Why Swin and ConvNeXt look like a synthesis, not a regression", 7,
-     "SwinAndConvNeXt"),
-    ("p3-04-mental-map", P3, "A one-page mental map for picking your next backbone", 7, "MentalMap"),
-    ("p4-01-predict-and-verify", P4, "Sketch where ViT looks at a cat with a person, then check", 18,
-     "PredictAndVerify"),
-    ("faq", FAQ, "FAQ: 16x16 words, data hunger, tokens, the CLS token, Swin and ConvNeXt", None, "Faq"),
-]
 
-LESSONS: list[Lesson] = [Lesson(i + 1, *row) for i, row in enumerate(_ROWS)]
+def load_rows(path: Path = COURSE_FILE) -> list[Lesson]:
+    """The registry rows of `course.toml`, numbered in order."""
+    import tomllib
+
+    from vitmath.errors import UserError
+
+    try:
+        rows = tomllib.loads(path.read_text(encoding="utf-8"))["lesson"]
+        return [Lesson(i + 1, r["id"], r["phase"], r["title"], r.get("minutes"), r["scene_class"])
+                for i, r in enumerate(rows)]
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError) as e:
+        raise UserError(f"the course registry {path} cannot be read: {e}") from None
+
+
+LESSONS: list[Lesson] = load_rows()
 BY_ID = {lesson.id: lesson for lesson in LESSONS}
 
 
@@ -124,7 +114,7 @@ def check(lesson: Lesson) -> None:
     script = load_script(lesson.narration_file)
     if script.title and script.title != lesson.title:
         raise UserError(f"{lesson.id}: the script's title {script.title!r} differs from the registry's "
-                        f"{lesson.title!r}; the title lives in scenes/course.py, drop it from the script")
+                        f"{lesson.title!r}; the title lives in scenes/course.toml, drop it from the script")
     script.check_choices(declared_choices(lesson))
 
 

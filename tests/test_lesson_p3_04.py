@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from scenes.p3_04_mental_map.scene import facts as bm
+from scenes.p3_04_mental_map import facts as bm
 
 
 @pytest.fixture(scope="module")

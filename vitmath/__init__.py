@@ -9,7 +9,6 @@ Names are imported on first use: deciding what to re-render (input_key) must not
 
 from importlib import import_module
 
-from vitmath._version import __version__
 from vitmath.errors import UserError
 from vitmath.sources import DEFAULT_IMAGE, DEFAULT_MODEL, DEFAULT_WEIGHTS, input_key
 
@@ -38,5 +37,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'vitmath' has no attribute {name!r}")
 
 
-__all__ = ["__version__", "DEFAULT_MODEL", "DEFAULT_WEIGHTS", "DEFAULT_IMAGE", "UserError", "input_key",
+__all__ = ["DEFAULT_MODEL", "DEFAULT_WEIGHTS", "DEFAULT_IMAGE", "UserError", "input_key",
            *_MODULE_OF]

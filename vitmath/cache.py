@@ -1,12 +1,13 @@
 """A disk cache of traces and analyses, keyed by everything that can change the numbers.
 
 Key = sha256 of: model name, the weights file's bytes (or timm's pretrained tag), the image file's bytes,
-vitmath's version and the function with its arguments. Re-rendering a lesson with the same inputs then
+the code that computes the value (vitmath/code_digest.py) and the function's arguments. Re-rendering a lesson with the same inputs then
 neither builds the model nor runs it.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import torch
@@ -16,7 +17,7 @@ from vitmath.files import atomic_path
 from vitmath.image import load_image
 from vitmath.model import load_model
 from vitmath.tracing import Trace, trace
-from vitmath._version import __version__
+from vitmath.code_digest import digest as code_digest
 from vitmath.sources import digest as _digest
 from vitmath.sources import file_digest, input_key, resolve_image
 
@@ -35,13 +36,15 @@ def cached_trace(model_name: str | None = None, weights=None, image=None) -> Tra
 
 
 def cached(name: str, key_parts, compute):
-    """Generic cache for analyses: ``compute()`` runs only when (name, key_parts, version, code) is new.
+    """Generic cache for analyses: ``compute()`` runs only when (name, key_parts, code) is new.
 
     key_parts must be JSON-serialisable (strings, numbers, lists), e.g. [input_key(...), "mean", 0.9]. The
-    source file that defines `compute` is part of the key, so editing an analysis never serves a stale result.
+    module that defines `compute` and every project module it imports are part of the key, so editing an
+    analysis, or anything it calls, never serves a stale result.
     """
-    code = file_digest(Path(compute.__code__.co_filename))
-    key = _digest([name, key_parts, __version__, code])
+    code = code_digest(compute.__module__) if compute.__module__ in sys.modules else \
+        file_digest(Path(compute.__code__.co_filename))
+    key = _digest([name, key_parts, code])
     return _load_or_compute(cache_dir() / name / f"{key}.pt", compute)
 
 

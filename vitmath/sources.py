@@ -13,7 +13,6 @@ from importlib.metadata import version
 from pathlib import Path
 
 from vitmath import env
-from vitmath._version import __version__
 from vitmath.errors import UserError
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -54,7 +53,14 @@ def input_key(model_name: str | None = None, weights=None, image=None) -> str:
     else:
         # Without a file, timm decides the bytes: its version pins the default pretrained tag.
         weights_id = f"timm-pretrained:{name}:timm-{version('timm')}"
-    return digest(["trace", name, weights_id, "image:" + file_digest(resolve_image(image)), __version__])
+    # The code that loads the model and photo and computes the trace, by its bytes: an edit is a new key.
+    from vitmath.code_digest import digest as code
+
+    return digest(["trace", name, weights_id, "image:" + file_digest(resolve_image(image)),
+                   code(*TRACE_MODULES)])
+
+
+TRACE_MODULES = ("vitmath.model", "vitmath.image", "vitmath.tracing")
 
 
 _file_digests: dict[tuple, str] = {}

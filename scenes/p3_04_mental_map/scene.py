@@ -19,7 +19,7 @@ from scenes.common.cards import CitationCard, Heading, NextLessonFooter, TopKBar
 from scenes.common.cheat_sheet import write_sheet
 from scenes.common.decision_map import DecisionMap, DecisionRow
 from scenes.common.narrated import NarratedScene
-from scenes.p3_04_mental_map.scene import facts as bm
+from scenes.p3_04_mental_map import facts as bm
 from vitmath.backbones import cached_architecture_facts, cached_backbone_table
 from vitmath.small_data import cached_small_data
 

@@ -113,3 +113,25 @@ class AacTrack:
             packet.pts = packet.dts = (n - 1) * FRAME
             packet.duration = FRAME
             container.mux(packet)
+
+
+def encode_into(dst, stream, samples: np.ndarray, rate: int, layout: str) -> None:
+    """Encode a whole (samples, channels) buffer into an open container's AAC `stream` (re-encoding a
+    finished file for a platform; a lesson's own track is joined from per-cue packets instead)."""
+    # AAC wants fixed-size frames; the FIFO cuts our one long buffer into them.
+    fifo = av.AudioFifo()
+    planar = np.ascontiguousarray(samples.T)
+    frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout=layout)
+    frame.sample_rate = rate
+    frame.pts = 0
+    fifo.write(frame)
+    size = stream.codec_context.frame_size or 1024
+    while fifo.samples >= size:
+        for packet in stream.encode(fifo.read(size)):
+            dst.mux(packet)
+    rest = fifo.read()
+    if rest is not None:
+        for packet in stream.encode(rest):
+            dst.mux(packet)
+    for packet in stream.encode(None):
+        dst.mux(packet)

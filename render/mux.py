@@ -2,7 +2,7 @@
 
 The video stream is copied packet for packet (no re-encode, no quality loss); the narration's AAC packets
 come put together from its cues (narration/aac.py) and are copied too. The result is written under a
-temporary name and renamed into place by the caller. `_encode_audio` encodes a whole buffer to AAC, for
+temporary name and renamed into place by the caller. `narration.aac.encode_into` encodes a whole buffer to AAC, for
 the publishing step (render/platform.py).
 """
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import av
-import numpy as np
 
 from narration.aac import BIT_RATE, RATE, AacTrack
 from vitmath.files import atomic_path
@@ -31,26 +30,6 @@ def mux(video_in: Path, aac: AacTrack | None, out_path: Path) -> None:
             dst.mux(packet)
         if aac is not None:
             aac.mux_into(dst, a_out)
-
-
-def _encode_audio(dst, stream, samples: np.ndarray, rate: int, layout: str) -> None:
-    # AAC wants fixed-size frames; the FIFO cuts our one long buffer into them.
-    fifo = av.AudioFifo()
-    planar = np.ascontiguousarray(samples.T)
-    frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout=layout)
-    frame.sample_rate = rate
-    frame.pts = 0
-    fifo.write(frame)
-    size = stream.codec_context.frame_size or 1024
-    while fifo.samples >= size:
-        for packet in stream.encode(fifo.read(size)):
-            dst.mux(packet)
-    rest = fifo.read()
-    if rest is not None:
-        for packet in stream.encode(rest):
-            dst.mux(packet)
-    for packet in stream.encode(None):
-        dst.mux(packet)
 
 
 def probe(path: Path) -> dict:

@@ -240,7 +240,7 @@ def _reencode_video(inp, v_in, out, v_out) -> None:
 
 
 def _reencode_audio(inp, a_in, out, a_out) -> None:
-    from render.mux import _encode_audio
+    from narration.aac import encode_into
 
     resampler = av.AudioResampler(format="fltp", layout=a_in.layout.name, rate=AUDIO_RATE)
     chunks = [f.to_ndarray() for frame in inp.decode(a_in) for f in resampler.resample(frame)]
@@ -252,4 +252,4 @@ def _reencode_audio(inp, a_in, out, a_out) -> None:
         planar = np.repeat(planar * np.float32(10 ** (-3.0103 / 20)), 2, axis=0)
     elif planar.shape[0] > 2:
         planar = planar[:2]
-    _encode_audio(out, a_out, np.ascontiguousarray(planar.T), AUDIO_RATE, "stereo")
+    encode_into(out, a_out, np.ascontiguousarray(planar.T), AUDIO_RATE, "stereo")

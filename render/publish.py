@@ -11,7 +11,6 @@ The MP4 and the thumbnail are made again only when the rendered video changed (i
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -43,10 +42,6 @@ def write_atomic(path: Path, text: str) -> None:
     part = path.with_name(f".{path.name}.part{os.getpid()}")
     part.write_text(text, encoding="utf-8")
     os.replace(part, path)
-
-
-def sha_file(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def rendered_lessons(folder: OutputFolder, lesson_ids, lessons=None) -> list[tuple[object, dict]]:

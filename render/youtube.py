@@ -22,6 +22,7 @@ from pathlib import Path
 from render import metadata
 from scenes.course import ROOT
 from vitmath.errors import UserError
+from vitmath.sources import file_digest
 
 SCOPES = ["https://www.googleapis.com/auth/youtube.upload",
           "https://www.googleapis.com/auth/youtube.force-ssl"]  # captions and playlists need force-ssl
@@ -308,8 +309,6 @@ def run_steps(published, state: State, api, refresh, privacy: str = "private", p
 
     `refresh(p, video_ids)` gives a lesson's metadata with links to the neighbours already on YouTube.
     """
-    from render.publish import sha_file
-
     if playlist_id:
         state.playlist_id = playlist_id
     for p in published:
@@ -328,7 +327,7 @@ def run_steps(published, state: State, api, refresh, privacy: str = "private", p
                  "cannot replace a video's file: delete the video there and its entry in youtube.json to upload "
                  "it again)")
         video_id = rec["video_id"]
-        thumb_sha = sha_file(p.path("thumbnail"))
+        thumb_sha = file_digest(p.path("thumbnail"))
         if rec.get("thumbnail_sha") != thumb_sha:
             api.set_thumbnail(video_id, p.path("thumbnail"))
             rec["thumbnail_sha"] = thumb_sha

@@ -64,9 +64,9 @@ def make_video(path: Path, seconds: float = DURATION, fps: int = 15, size=(320, 
         t = np.arange(int(seconds * 48_000)) / 48_000
         tone = (0.1 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
         samples = tone[:, None] if mono else np.repeat(tone[:, None], 2, axis=1)
-        from render.mux import _encode_audio
+        from narration.aac import encode_into
 
-        _encode_audio(c, a, np.ascontiguousarray(samples), 48_000, "mono" if mono else "stereo")
+        encode_into(c, a, np.ascontiguousarray(samples), 48_000, "mono" if mono else "stereo")
         for i in range(int(seconds * fps)):
             img = np.full((h, w, 3), (14, 17, 22), np.uint8)
             x = (i * 4) % w

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import torch
 
-from vitmath.tracing import _block, _linear, _norm
+from vitmath.tracing import block_forward, linear_forward, norm_forward
 
 
 def attention_with_grad(model, x0: torch.Tensor, class_index: int) -> tuple[list, list]:
@@ -24,13 +24,13 @@ def attention_with_grad(model, x0: torch.Tensor, class_index: int) -> tuple[list
     with torch.enable_grad():
         h = x0.detach()
         for blk in model.blocks:
-            bt = _block(blk, h)
+            bt = block_forward(blk, h)
             bt.attn.retain_grad()  # a non-leaf tensor: keep its gradient after backward
             weights.append(bt.attn)
             h = bt.out
-        final = _norm(model.norm, h)
+        final = norm_forward(model.norm, h)
         pooled = final[0] if model.global_pool == "token" else final[1:].mean(0)
-        logit = _linear(_norm(model.fc_norm, pooled), model.head)[class_index]
+        logit = linear_forward(norm_forward(model.fc_norm, pooled), model.head)[class_index]
         logit.backward()
     return [a.detach() for a in weights], [a.grad.detach() for a in weights]
 

@@ -30,12 +30,12 @@ def load_image(path, model) -> LoadedImage:
     path = Path(path).expanduser()
     from timm.data import create_transform, resolve_data_config  # here: timm takes seconds to import
 
-    rgb = _open_rgb(path)
+    rgb = open_rgb(path)
     transform = create_transform(**resolve_data_config({}, model=model))
     # timm's transform is PIL steps (resize, crop) then ToTensor + Normalize; we split it there so the
     # picture shown on screen is precisely the crop whose pixels the model receives.
-    pil_steps = [t for t in transform.transforms if not _is_tensor_step(t)]
-    tensor_steps = [t for t in transform.transforms if _is_tensor_step(t)]
+    pil_steps = [t for t in transform.transforms if not is_tensor_step(t)]
+    tensor_steps = [t for t in transform.transforms if is_tensor_step(t)]
     cropped = rgb
     for step in pil_steps:
         cropped = step(cropped)
@@ -47,11 +47,11 @@ def load_image(path, model) -> LoadedImage:
     )
 
 
-def _is_tensor_step(step) -> bool:
+def is_tensor_step(step) -> bool:
     return type(step).__name__ in ("ToTensor", "MaybeToTensor", "Normalize", "ToNumpy", "MaybePILToTensor")
 
 
-def _open_rgb(path: Path) -> Image.Image:
+def open_rgb(path: Path) -> Image.Image:
     if not path.exists():
         raise UserError(f"image not found: {path}")
     if not path.is_file():

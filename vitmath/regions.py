@@ -86,10 +86,10 @@ def model_pil_steps(model) -> list:
     """The resize/crop steps of timm's transform for this model (the same split as vitmath.image)."""
     from timm.data import create_transform, resolve_data_config
 
-    from vitmath.image import _is_tensor_step
+    from vitmath.image import is_tensor_step
 
     transform = create_transform(**resolve_data_config({}, model=model))
-    return [t for t in transform.transforms if not _is_tensor_step(t)]
+    return [t for t in transform.transforms if not is_tensor_step(t)]
 
 
 def photo_regions(image_path, model, grid: int) -> dict[str, Region]:

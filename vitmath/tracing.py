@@ -116,19 +116,19 @@ def trace(model: VisionTransformer, image, *, drop_position: bool = False, permu
     x0 = torch.cat([cls[None], tokens])
     if not drop_position:
         x0 = x0 + pos
-    x0 = _norm(model.norm_pre, x0)
+    x0 = norm_forward(model.norm_pre, x0)
 
     blocks, h = [], x0
     for blk in model.blocks:
-        bt = _block(blk, h)
+        bt = block_forward(blk, h)
         blocks.append(bt)
         h = bt.out
 
-    final = _norm(model.norm, h)
+    final = norm_forward(model.norm, h)
     # 'token' pooling reads the CLS token; 'avg' (some variants) averages the patch tokens instead.
     pooled = final[0] if model.global_pool == "token" else final[1:].mean(0)
-    cls_feature = _norm(model.fc_norm, pooled)
-    logits = _linear(cls_feature, model.head)
+    cls_feature = norm_forward(model.fc_norm, pooled)
+    logits = linear_forward(cls_feature, model.head)
     probs = logits.softmax(-1)
 
     labels = class_names(model)
@@ -156,33 +156,33 @@ def trace(model: VisionTransformer, image, *, drop_position: bool = False, permu
     )
 
 
-def _block(blk: Block, x: torch.Tensor) -> BlockTrace:
+def block_forward(blk: Block, x: torch.Tensor) -> BlockTrace:
     attn = blk.attn
     T, D = x.shape
     H = attn.num_heads
 
-    ln1 = _norm(blk.norm1, x)
+    ln1 = norm_forward(blk.norm1, x)
     # One matrix makes q, k and v for all heads at once; split it into (3, H, T, d).
-    qkv = _linear(ln1, attn.qkv).reshape(T, 3, H, D // H).permute(1, 2, 0, 3)
+    qkv = linear_forward(ln1, attn.qkv).reshape(T, 3, H, D // H).permute(1, 2, 0, 3)
     q, k, v = qkv[0], qkv[1], qkv[2]
     scores = (q * attn.scale) @ k.transpose(-2, -1)
     weights = scores.softmax(dim=-1)
     heads = (weights @ v).transpose(0, 1).reshape(T, D)  # concatenate the heads side by side
-    attn_out = _linear(heads, attn.proj)
+    attn_out = linear_forward(heads, attn.proj)
     x_mid = x + _scale(blk.ls1, attn_out)
 
-    ln2 = _norm(blk.norm2, x_mid)
-    mlp_hidden = blk.mlp.act(_linear(ln2, blk.mlp.fc1))
-    out = x_mid + _scale(blk.ls2, _linear(mlp_hidden, blk.mlp.fc2))
+    ln2 = norm_forward(blk.norm2, x_mid)
+    mlp_hidden = blk.mlp.act(linear_forward(ln2, blk.mlp.fc1))
+    out = x_mid + _scale(blk.ls2, linear_forward(mlp_hidden, blk.mlp.fc2))
     return BlockTrace(ln1, q, k, v, scores, weights, attn_out, x_mid, ln2, mlp_hidden, out)
 
 
-def _linear(x: torch.Tensor, layer: torch.nn.Linear) -> torch.Tensor:
+def linear_forward(x: torch.Tensor, layer: torch.nn.Linear) -> torch.Tensor:
     y = x @ layer.weight.T
     return y if layer.bias is None else y + layer.bias
 
 
-def _norm(norm: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+def norm_forward(norm: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """LayerNorm over the last axis, written out; an Identity (no norm at that place) passes x through."""
     if isinstance(norm, torch.nn.Identity):
         return x

@@ -91,11 +91,11 @@ def _preprocessing(model) -> tuple[int | None, str, int]:
 @torch.no_grad()
 def faq_facts(model, trace, image_path) -> FaqFacts:
     from vitmath.analyses import cls_attention_maps
-    from vitmath.image import _open_rgb
+    from vitmath.image import open_rgb
 
     d = trace.dims
     resize, interpolation, crop = _preprocessing(model)
-    photo = _open_rgb(image_path)
+    photo = open_rgb(image_path)
     cls_map = cls_attention_maps(trace, d.depth - 1).mean(0).double().numpy()   # (grid, grid)
     flat = cls_map.reshape(-1)                                                  # (N,) raster order
     top_k = max(1, d.N // TOP_FRACTION)

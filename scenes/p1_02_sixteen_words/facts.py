@@ -60,7 +60,7 @@ class TokenFacts:
 def token_facts(model, trace, image_path) -> TokenFacts:
     from timm.data import create_transform, resolve_data_config
 
-    from vitmath.image import _open_rgb
+    from vitmath.image import open_rgb
 
     d = trace.dims
     size = int(trace.input.shape[-1])
@@ -74,7 +74,7 @@ def token_facts(model, trace, image_path) -> TokenFacts:
     transform = create_transform(**cfg)
     pil_steps = [t for t in transform.transforms if type(t).__name__ not in
                  ("ToTensor", "MaybeToTensor", "Normalize", "ToNumpy", "MaybePILToTensor")]
-    rgb = _open_rgb(image_path)
+    rgb = open_rgb(image_path)
     for step in pil_steps:
         rgb = step(rgb)
     alt_picture = np.asarray(rgb, dtype=np.uint8).copy()

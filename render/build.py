@@ -57,6 +57,11 @@ def code_files(lesson: Lesson, root: Path | None = None) -> dict[str, str]:
     root = root or ROOT
     files = code_digest.file_digests(*ASSEMBLY_MODULES, root=root)
     files.update(code_digest.file_digests_of(lesson.scene_file, lesson.scene_module, root=root))
+    # Data the kit reads beside its code (scenes/common/words.toml); scripts and the registry are keyed apart.
+    for folder in {(root / f).parent for f in files if not Path(f).is_absolute()}:
+        for data in folder.glob("*.toml"):
+            if data.name not in ("script.toml", "course.toml"):
+                files[str(data.relative_to(root))] = hashlib.sha256(data.read_bytes()).hexdigest()
     return dict(sorted(files.items()))
 
 

@@ -135,8 +135,13 @@ class NarratedScene(FastMovingCameraScene):
         return {}
 
     def construct(self):
-        for i, cue in enumerate(self.cues()):
-            method = f"{i} {getattr(cue, '__name__', '')}"  # lambdas share a name; their places differ
+        seen: dict[str, int] = {}
+        for cue in self.cues():
+            # Keyed by the method's name (and, for methods listed twice or lambdas, which occurrence), not by
+            # its place: inserting a cue leaves every other cue's key, and so its reuse, as it was.
+            name = getattr(cue, "__qualname__", "") + "".join(map(str, getattr(cue, "args", ())))
+            seen[name] = seen.get(name, 0) + 1
+            method = f"{name} #{seen[name]}"
             if self._reuse(method):
                 continue
             began = (self.frames, self.renderer.num_plays, len(self.timeline.cues))

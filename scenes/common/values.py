@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import vitmath
+from scenes.common.words import kit_words
 
 
 def narration_values(trace) -> dict[str, object]:
@@ -34,11 +35,11 @@ def is_course_photo(image: str | None) -> bool:
 def photo_description(image: str | None) -> str:
     """What the photo is, in words: known for the course photo (see its PROVENANCE.md), neutral for others."""
     if is_course_photo(image):
-        return "an astronaut, with a cat pasted into the corner"
-    return f"your photo, {Path(image).name}"
+        return kit_words("course_photo")
+    return kit_words("your_photo", name=Path(image).name)
 
 
 def spoken_list(items) -> str:
     """Items as a sentence says them: "50, 100 and 200"."""
     items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {kit_words('list_and')} " + items[-1]

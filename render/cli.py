@@ -146,6 +146,20 @@ def site(quality, out, dest):
     click.echo(f"open {index}  (or: python -m http.server -d {index.parent})")
 
 
+@main.command("new")
+@click.argument("lesson_id")
+@click.option("--title", required=True, help="The lesson's title, as its title card and the course page show it.")
+@click.option("--phase", default=None, help="Its phase (default: the last lesson's).")
+@click.option("--minutes", type=int, default=None, help="Its planned length.")
+def new(lesson_id, title, phase, minutes):
+    """Start lesson LESSON_ID: a registry row, scenes/<module>/ (scene, script) and a test, rendering at once."""
+    from render.new_lesson import new_lesson
+
+    for path in new_lesson(lesson_id, title, phase, minutes):
+        click.echo(f"wrote {path}")
+    click.echo(f"render it: vitlessons render {lesson_id} --quality low")
+
+
 @main.command()
 @click.option("--quiet", is_flag=True, help="Print only problems.")
 def doctor(quiet):

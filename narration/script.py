@@ -107,7 +107,7 @@ class Script:
             filled.append(replace(cue, text="".join(spoken).strip(), marks=marks))
         return replace(self, cues=filled, values=dict(values), chosen=frozenset(chosen))
 
-    def words(self, cue_id: str | None, name: str, **more) -> str:
+    def words(self, cue_id: str | None, name: str, /, **more) -> str:
         """The on-screen words `name`: the cue's `[cue.screen]` first, then the lesson's `[screen]`, filled
         from the values `fill` was given and `more` (values only this drawing has, e.g. a row's number)."""
         table = self.cue(cue_id).screen if cue_id is not None else {}

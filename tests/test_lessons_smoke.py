@@ -8,9 +8,11 @@ trace's.
 from __future__ import annotations
 
 import importlib
+import os
 import re
 
 import pytest
+from pathlib import Path
 from manim import tempconfig
 
 import vitmath
@@ -28,6 +30,10 @@ def silent(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
 
 
+# (lesson id, inputs) -> the (choice, key) pairs its script said or drew: every key must be reachable.
+CHOSEN: dict[tuple[str, str], frozenset] = {}
+
+
 def build(lesson, media_dir):
     settings = {"quality": "low_quality", "media_dir": str(media_dir), "skip_animations": True,
                 "write_to_movie": False, "disable_caching": True, "progress_bar": "none", "verbosity": "ERROR"}
@@ -36,6 +42,9 @@ def build(lesson, media_dir):
         # Skipping is a renderer setting the Scene takes as an argument (config's flag does not reach it).
         scene = getattr(module, lesson.scene_class)(skip_animations=True)
         scene.render()
+    if not os.environ.get("VITLESSONS_ONLY_CUE"):
+        inputs = (os.environ.get("VITLESSONS_MODEL"), os.environ.get("VITLESSONS_IMAGE"))
+        CHOSEN[lesson.id, repr(inputs)] = scene.script.chosen
     return scene
 
 
@@ -101,3 +110,37 @@ def test_a_one_cue_preview_builds_that_cue_alone(monkeypatch, tmp_path):
     assert [c.id for c in preview.timeline.cues] == [last]
     assert preview.timeline.cues[0].start == 0 and preview.clock > 0
     assert len(preview.renderer.animations_hashes) < len(scene.renderer.animations_hashes) / 5
+
+
+OTHER_PHOTO = Path(vitmath.DEFAULT_IMAGE).with_name("chelsea.png")
+
+
+@pytest.mark.parametrize("lesson", WRITTEN, ids=[lesson.id for lesson in WRITTEN])
+def test_lesson_builds_on_another_photo(lesson, tmp_path, monkeypatch):
+    """`--image`: another photo (Chelsea the cat alone) builds every cue, and its words are filled."""
+    monkeypatch.setenv("VITLESSONS_IMAGE", str(OTHER_PHOTO))
+    scene = build(lesson, tmp_path)
+    assert [c.id for c in scene.timeline.cues] == [c.id for c in scene.script.cues]
+    assert not re.search(r"\{[A-Za-z_]\w*\}", " ".join(c.text for c in scene.script.cues))
+
+
+@pytest.mark.parametrize("lesson", WRITTEN, ids=[lesson.id for lesson in WRITTEN])
+def test_every_choice_in_the_script_is_said_on_some_input(lesson, tmp_path, monkeypatch, vit_small_weights):
+    """A [choice.*] key no input reaches is words nobody will hear: the course photo, another photo and a
+    random ViT-S together must reach every key (the builds above are reused; any missing one is built here)."""
+    from narration.script import load_script
+
+    inputs = [{}, {"VITLESSONS_IMAGE": str(OTHER_PHOTO)},
+              {"VITLESSONS_MODEL": "vit_small_patch16_224", "VITLESSONS_WEIGHTS": str(vit_small_weights)}]
+    said = set()
+    for env in inputs:
+        key = (lesson.id, repr((env.get("VITLESSONS_MODEL"), env.get("VITLESSONS_IMAGE"))))
+        if key not in CHOSEN:
+            with monkeypatch.context() as m:
+                for name, value in env.items():
+                    m.setenv(name, value)
+                build(lesson, tmp_path)
+        said |= CHOSEN[key]
+    script = load_script(lesson.narration_file)
+    every = {(name, k) for name, table in script.choices.items() for k in table}
+    assert every <= said, f"never said on any input: {sorted(every - said)}"

@@ -116,7 +116,7 @@ class NarratedScene(FastMovingCameraScene):
         """The side of the picture the model sees, in pixels."""
         return int(self.trace.input.shape[-1])
 
-    def words(self, name: str, **more) -> str:
+    def words(self, name: str, /, **more) -> str:
         """On-screen words from the lesson's script: the current cue's `[cue.screen]` table, then `[screen]`,
         filled from the lesson's values and `more`."""
         return self.script.words(getattr(self, "cue_id", None), name, **more)

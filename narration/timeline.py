@@ -26,6 +26,8 @@ class CueTiming:
     # partial movie files from its first frame to the next cue's.
     signature: str = ""
     method: str = ""
+    text: str = ""                 # the words spoken, as filled: publish and site read them, not the script
+    chapter: str | None = None     # a chapter of the published video starts here
     frames: int = 0
     files: list[str] = field(default_factory=list)
 

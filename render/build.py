@@ -289,7 +289,9 @@ def finish(lesson: Lesson, folder: OutputFolder, scene_result: dict, parts: dict
         "key": digest(parts),
         "inputs": {"model": inputs.model, "weights": inputs.weights, "image": inputs.image,
                    "voice": inputs.voice},
-        "cues": [{"id": c.id, "start": c.start, "duration": c.duration} for c in timeline.cues],
+        # What was said, as rendered: publish and the site read these, never a script edited since.
+        "cues": [{"id": c.id, "start": c.start, "duration": c.duration, "text": c.text, "chapter": c.chapter}
+                 for c in timeline.cues],
         "loudness": loudness,
         "rendered_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         **info,

@@ -67,10 +67,20 @@ def rendered_lessons(folder: OutputFolder, lesson_ids, lessons=None) -> list[tup
     return rendered
 
 
-def lesson_chapters(lesson, entry: dict) -> list:
-    from narration.script import load_script
+def rendered_script(lesson, entry: dict):
+    """The words and chapters as the render recorded them: a script edited since does not change what the
+    video says. (A render from before the manifest kept its words falls back to the script.)"""
+    from narration.script import Cue, Script, load_script
 
-    script = load_script(lesson.narration_file)
+    cues = entry.get("cues", [])
+    if cues and all("text" in c for c in cues):
+        return Script(lesson.title, [Cue(c["id"], c["text"], c.get("chapter")) for c in cues],
+                      source=f"{lesson.narration_file} (as rendered)")
+    return load_script(lesson.narration_file)
+
+
+def lesson_chapters(lesson, entry: dict) -> list:
+    script = rendered_script(lesson, entry)
     return script, chapters_mod.chapters_from(script, entry["cues"], float(entry["duration"]))
 
 

@@ -367,3 +367,20 @@ def test_a_chapter_key_must_be_text(tmp_path):
         load_script(path)
     path.write_text('[[cue]]\nid = "a"\nchapter = "  Two   words "\ntext = "Words."\n')
     assert load_script(path).cues[0].chapter == "Two words"
+
+
+def test_publish_reads_the_words_the_render_recorded_not_the_script_edited_since(tmp_path):
+    lessons, out = make_course(tmp_path)
+    lesson = lessons[0]
+    script = load_script(lesson.narration_file)
+    manifest_path = out / "low" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest[lesson.id]["cues"] = [{**t, "text": c.text, "chapter": c.chapter} for t, c in zip(CUES, script.cues)]
+    manifest_path.write_text(json.dumps(manifest))
+    # An edit after the render: a chapter renamed and a sentence changed, which the video does not have.
+    lesson.narration_file.write_text(lesson.narration_file.read_text().replace("Why patches", "Renamed since")
+                                     .replace("a transformer reads a list", "something else"))
+    entry = json.loads(manifest_path.read_text())[lesson.id]
+    recorded, chapters_ = publish.lesson_chapters(lesson, entry)
+    assert [ch.title for ch in chapters_][0] == "Why patches"
+    assert "a transformer reads a list" in recorded.cues[0].text

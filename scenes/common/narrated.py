@@ -219,7 +219,8 @@ class NarratedScene(FastMovingCameraScene):
         self.timeline.cues.append(CueTiming(
             cue_id, start_frame / config.frame_rate, audio.duration,
             str(audio.wav_path) if audio.wav_path else None, [tuple(s) for s in audio.segments],
-            self.renderer.animations_hashes[first_play:], signature))
+            self.renderer.animations_hashes[first_play:], signature, text=script_cue.text,
+            chapter=script_cue.chapter))
         self._report_progress()
         if cue_id == only:
             raise EndSceneEarlyException()

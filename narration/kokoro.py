@@ -108,6 +108,15 @@ def espeak_version() -> str:
     return " ".join(out.split()[:4]) or "espeak-ng"
 
 
+def check_installed() -> None:
+    """Everything Kokoro needs, short of reading the model: KokoroUnavailable if it is absent here,
+    UserError if it is installed but damaged."""
+    espeak_binary()
+    part_paths()
+    if importlib.util.find_spec("onnxruntime") is None:
+        raise KokoroUnavailable("onnxruntime not installed (Kokoro runs on it): run ./setup.sh")
+
+
 def part_paths() -> list[Path]:
     """The four parts, checked for presence and size (cheap); their bytes are checked at load."""
     found = [importlib.util.find_spec(name) for name, _, _ in PARTS]

@@ -1,6 +1,10 @@
 """Where the narrator's voice comes from, chosen by one spec string (e.g. `--voice piper`).
 
-    piper                 Piper with the bundled en_US-joe-medium voice (the default)
+    kokoro                Kokoro-82M with its af_heart voice (the default); espeak-ng when Kokoro is not
+                          installed here, with one warning line
+    kokoro:VOICE          a named Kokoro voice (af_heart, af_bella, am_michael, bf_emma, bm_george); never
+                          falls back, since the user asked for exactly that voice
+    piper                 Piper with the bundled en_US-joe-medium voice: quick drafts
     piper:/path/x.onnx    any Piper voice; its x.onnx.json must sit beside it
     espeak                espeak-ng: robotic, but installed almost everywhere
     recorded:/folder      the author's own recordings, <cue-id>.wav|.flac|.mp3
@@ -20,11 +24,12 @@ import numpy as np
 
 from vitmath.errors import UserError
 
+from . import kokoro
 from .audio import read_audio, to_mono
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SPEC = "piper"
+DEFAULT_SPEC = "kokoro"
 RECORDING_SUFFIXES = (".wav", ".flac", ".mp3")
 
 
@@ -70,6 +75,31 @@ class PiperTTS(Voice):
             return np.zeros(0, np.float32), voice.config.sample_rate
         samples = np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32)
         return samples, chunks[0].sample_rate
+
+
+class KokoroTTS(Voice):
+    def __init__(self, voice: str = kokoro.DEFAULT_VOICE, speed: float = 1.0):
+        # Checked now, so that a machine without Kokoro is found out before the render starts (and the
+        # default voice can fall back); the model's 92 MB are read and verified at the first word.
+        kokoro.check_installed()
+        self.voice_path = kokoro.voice_file(voice)
+        self.voice, self.speed, self.language = voice, speed, kokoro.language_of(voice)
+        self.name = f"kokoro:{voice}"
+        self._style = None
+
+    def settings_key(self) -> str:
+        # The model is identified by the digest its bytes are verified against before every load; the voice
+        # by its own bytes; the phonemizer by this code and espeak-ng's version.
+        voice_hash = hashlib.sha256(self.voice_path.read_bytes()).hexdigest()[:16]
+        code_hash = hashlib.sha256(Path(kokoro.__file__).read_bytes()).hexdigest()[:16]
+        return (f"kokoro|model={kokoro.MODEL_SHA256[:16]}|voice={self.voice}:{voice_hash}|code={code_hash}"
+                f"|{kokoro.espeak_version()}|speed={self.speed}")
+
+    def synthesize(self, text: str) -> tuple[np.ndarray, int]:
+        engine = kokoro.engine()
+        if self._style is None:
+            self._style = kokoro.load_voice(self.voice_path)
+        return engine.speak(kokoro.phonemize(text, self.language), self._style, self.speed), kokoro.SAMPLE_RATE
 
 
 class Espeak(Voice):
@@ -150,6 +180,8 @@ def get_voice(spec: str | None = None, speed: float = 1.0) -> Voice:
     spec = (spec or DEFAULT_SPEC).strip()
     engine, _, arg = spec.partition(":")
     engine = engine.lower()
+    if engine == "kokoro":
+        return _kokoro_or_espeak(arg, speed)
     if engine == "piper":
         return _piper_or_espeak(arg, speed)
     if engine == "espeak" and not arg:
@@ -158,7 +190,24 @@ def get_voice(spec: str | None = None, speed: float = 1.0) -> Voice:
         return Recorded(arg)
     if engine == "silent" and not arg:
         return Silent(160.0 * speed)
-    raise UserError(f"unknown voice '{spec}': use piper, piper:/path/voice.onnx, espeak, recorded:/folder or silent")
+    raise UserError(f"unknown voice '{spec}': use kokoro, kokoro:VOICE, piper, piper:/path/voice.onnx, espeak, recorded:/folder or silent")
+
+
+def _kokoro_or_espeak(voice: str, speed: float) -> Voice:
+    """Kokoro if it is installed here; otherwise espeak-ng, saying why in one line.
+
+    Only a machine without Kokoro falls back: a named voice, or a model part that is there but damaged,
+    stops with its one-line error, because a render must not quietly change voice over a fixable fault.
+    The fallback is espeak-ng, not Piper, so that the default never switches to a voice whose lineage
+    forbids the commercial use the default is chosen for.
+    """
+    try:
+        return KokoroTTS(voice or kokoro.DEFAULT_VOICE, speed)
+    except kokoro.KokoroUnavailable as e:
+        if voice:
+            raise
+        log.warning("Kokoro voice unavailable (%s); falling back to espeak-ng", e)
+        return Espeak(speed)
 
 
 def _piper_or_espeak(model: str, speed: float) -> Voice:

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from render.build import QUALITIES
+from scenes.common.inputs import DEFAULT_VOICE
 from vitmath import env
 from vitmath.errors import UserError
 
@@ -43,8 +44,8 @@ def main():
 
 
 def _inputs_options(f):
-    f = click.option("--voice", default="piper", show_default=True,
-                     help="piper | piper:/voice.onnx | espeak | recorded:/folder | silent")(f)
+    f = click.option("--voice", default=DEFAULT_VOICE, show_default=True,
+                     help="kokoro | kokoro:VOICE | piper | piper:/voice.onnx | espeak | recorded:/folder | silent")(f)
     f = click.option("--weights", type=click.Path(dir_okay=False),
                      default=lambda: env.get(env.WEIGHTS),
                      help=f"Local .pth/.safetensors/.npz weights for --model (env {env.WEIGHTS}).")(f)

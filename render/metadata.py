@@ -7,6 +7,7 @@ at most 5000 bytes without angle brackets, tags of at most 500 characters in all
 from __future__ import annotations
 
 from render import chapters as chapters_mod
+from scenes.common.inputs import DEFAULT_VOICE
 from vitmath.errors import UserError
 
 COURSE_TITLE = "Understand Vision Transformers (ViT)"
@@ -19,7 +20,14 @@ MAX_TITLE, MAX_DESCRIPTION_BYTES, MAX_TAGS_CHARS = 100, 5000, 500
 
 def voice_note(voice_spec: str | None) -> dict:
     """Who the narration voice is, one credit line for viewers and the licence note for the creator."""
-    spec = voice_spec or "piper"
+    spec = voice_spec or DEFAULT_VOICE
+    if spec == "kokoro" or spec.startswith("kokoro:"):
+        voice = spec.partition(":")[2] or "af_heart"
+        return {"credit": f"Narration: synthetic voice Kokoro-82M {voice}.",
+                "licence_note": "Kokoro-82M's weights and voices are Apache-2.0 (hexgrad) and its ONNX export MIT "
+                                "(kokoro-onnx), so commercial use is allowed; its author says the training data "
+                                "leaned on synthetic audio from commercial TTS services. Phonemes by espeak-ng "
+                                "(GPL-3.0), run as a separate program."}
     if spec == "piper":
         return {"credit": "Narration: synthetic voice Piper en_US-joe-medium.",
                 "licence_note": "The joe voice's model card lists its own dataset as CC0 and says it was fine-tuned "
@@ -99,7 +107,7 @@ def build(lesson, script, chapters, previous, next_, voice_spec: str | None, tot
                                             "video_id": video_ids.get(next_.id)},
         "chapters": [{"start": round(c.start, 3), "stamp": chapters_mod.stamp(c.start), "title": c.title}
                      for c in chapters],
-        "voice": {"spec": voice_spec or "piper", **voice},
+        "voice": {"spec": voice_spec or DEFAULT_VOICE, **voice},
     }
 
 

@@ -1,7 +1,7 @@
 """What a lesson is rendered from, read from the environment.
 
 The render CLI sets these variables for each worker; a plain `manim -ql scenes/<lesson>.py Scene` run uses
-the defaults (the embedded ViT-Ti/16, the course photo, the Piper voice). Environment variables are the one
+the defaults (the embedded ViT-Ti/16, the course photo, the Kokoro voice). Environment variables are the one
 channel that reaches a scene both ways, since Manim's CLI instantiates the scene itself.
 """
 from __future__ import annotations
@@ -10,13 +10,17 @@ from dataclasses import dataclass
 
 from vitmath import env
 
+# narration.voices.DEFAULT_SPEC, repeated so that reading the inputs does not import the audio stack
+# (tests/test_kokoro.py checks the two agree).
+DEFAULT_VOICE = "kokoro"
+
 
 @dataclass(frozen=True)
 class LessonInputs:
     model: str | None = None     # a timm model name; None = the embedded default
     weights: str | None = None   # a local weights file
     image: str | None = None     # a photo; None = the course photo
-    voice: str = "piper"         # a narration voice spec, see narration.voices
+    voice: str = DEFAULT_VOICE   # a narration voice spec, see narration.voices
     timeline: str | None = None  # where the scene writes its cue timeline (set by the render CLI)
     only_cue: str | None = None  # preview: render this cue alone, skipping the ones before it
     picture_key: str | None = None  # set by the render CLI: unchanged cues of the last render are re-used
@@ -28,7 +32,7 @@ class LessonInputs:
     @classmethod
     def from_env(cls) -> "LessonInputs":
         values = {field: env.get(name) for field, name in cls._NAMES.items()}
-        return cls(**{**values, "voice": values["voice"] or "piper"})
+        return cls(**{**values, "voice": values["voice"] or DEFAULT_VOICE})
 
     def to_env(self) -> dict[str, str]:
         return {name: str(getattr(self, field)) for field, name in self._NAMES.items() if getattr(self, field)}

@@ -102,9 +102,11 @@ def test_head_correlations_are_pearson_correlations_of_the_maps(facts):
         assert float(facts.mean_corr[b]) == pytest.approx(off, abs=1e-5)
 
 
-def test_the_spoken_values_and_sentences_follow_the_facts(facts, cached_tr):
-    from scenes.p2_04_twelve_heads.scene import (TwelveHeads, corr_sentence, family_sentence, local_sentence,
-                                           peak_sentence, title_sentence)
+def test_the_spoken_values_and_choices_follow_the_facts(facts, cached_tr):
+    from narration.script import Choice, load_script
+    from scenes.common.values import narration_values
+    from scenes.course import find
+    from scenes.p2_04_twelve_heads.scene import CHOICES, TwelveHeads
 
     fake = SimpleNamespace(trace=cached_tr, inputs=LessonInputs())
     values = TwelveHeads.extra_values(fake)
@@ -113,25 +115,34 @@ def test_the_spoken_values_and_sentences_follow_the_facts(facts, cached_tr):
     assert values["qkv_shape"].screen == f"({3 * d.D:,}, {d.D})"
     assert values["num_tokens"] == d.N + 1 and values["head_dim"] == d.D // d.H
     assert values["uniform_distance"] == f"{facts.uniform_distance:.0f}"
-    # the title's twelve: literal only for a twelve-head model
-    assert "literal" in title_sentence(12) and "literal" not in title_sentence(3)
-    assert "3 heads" in title_sentence(3) and "ViT-Base" in title_sentence(3)
-    assert "ViT-Tiny row" in family_sentence(192, 3) and "none of these rows" in family_sentence(200, 4)
+    # every key the scene picked is one it declares
+    for name, v in values.items():
+        if isinstance(v, Choice):
+            assert v.key in CHOICES[name], name
+    # the title's twelve: literal only for a twelve-head model (the embedded model has 3)
+    assert values["title"].key == ("literal" if d.H == 12 else "other")
+    assert values["family"].key == "row" and values["family"].extra["row_name"] == "ViT-Tiny"
     # local heads: those of the first third of the blocks under half the uniform distance
     k = max(1, d.depth // 3)
     n_local = int((facts.distance[:k] < 0.5 * facts.uniform_distance).sum())
-    if n_local:
-        assert local_sentence(facts).startswith(f"{n_local} of the {k * d.H} early heads")
-    else:
-        assert local_sentence(facts).startswith("None")
-    # correlation sentence: the block means and the most different pair of block 1
+    assert values["local"].key == ("some" if n_local else "none") and values["local_count"] == n_local
+    assert values["early_heads"] == k * d.H
+    # the correlation cue: the block means and the most different pair of block 1
     corr = facts.head_corr[0].numpy().copy()
     np.fill_diagonal(corr, np.inf)
     i, j = np.unravel_index(corr.argmin(), corr.shape)
-    s = corr_sentence(facts)
-    assert f"heads {i + 1} and {j + 1}" in s and f"{float(facts.mean_corr[0]):.2f}" in s
+    assert (values["pair_first"], values["pair_second"]) == (i + 1, j + 1)
+    assert values["early_corr"] == f"{float(facts.mean_corr[0]):.2f}"
     # which block focuses harder is read from the effective patch counts
     early, late = (float(facts.effective_patches[r].mean()) for r in (0, 1))
-    p = peak_sentence(facts, d.N)
-    assert f"{early:.0f}" in p and f"{late:.0f}" in p
-    assert ("last block's heads focus harder" in p) == (late < 0.8 * early)
+    assert values["early_patches"] == f"{early:.0f}" and values["late_patches"] == f"{late:.0f}"
+    assert (values["focus"].key == "late_sharper") == (late < 0.8 * early)
+
+    # the words are the script's: the cue that only held two sentence placeholders now reads as prose
+    lesson = find(["p2-04-twelve-heads"])[0]
+    script = load_script(lesson.narration_file)
+    filled = script.fill({**narration_values(cached_tr), **values})
+    read = filled.cue("maps-read").text
+    assert read.startswith(f"Judged by its entropy, a head's map in block 1 spreads over {early:.0f} of the")
+    assert "{" not in read and "{" not in filled.cue("similarity").text
+

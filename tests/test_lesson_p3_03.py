@@ -7,7 +7,9 @@ blocks from their layers. The scene's spoken values are then checked against the
 """
 from __future__ import annotations
 
+import dataclasses
 import statistics
+from types import SimpleNamespace
 
 import pytest
 import timm
@@ -182,18 +184,48 @@ def test_spoken_values_are_the_models(scene, arch, table):
     assert v["window_px_list"] == "28, 56, 112, then 224"
     assert v["stage_sides"] == "56, 28, 14, then 7"
     assert v["swin_pairs"].value == s1.tokens ** 4 and v["swin_pairs_millions"].spoken == "9.8"
-    assert "ResNet-50's 76.1 to ConvNeXt-T's 82.1 percent" in v["accuracy_sentence"]
     assert v["cn_block_inner"] == arch.convnext.block_inner and v["resnet_block_inner"] == arch.resnet.block_inner
     assert [float(v[k]) for k in ("resnet_top1", "recipe_top1", "roadmap_end_top1")] == [a for _, a in ROADMAP]
-    # The latency sentence names the fastest and the slowest model as measured.
+    said = {c.id: c.text for c in scene.script.cues}
+    assert "from ResNet-50's 76.1 to ConvNeXt-T's 82.1 percent" in said["table"]
+    assert "between 22 and 29 million parameters, and between 4.1 and 4.6 billion MACs" in said["table"]
+    # The latency sentences name the fastest and the slowest model as measured.
     fastest = min(table.rows, key=lambda r: r.latency_ms)
     slowest = max(table.rows, key=lambda r: r.latency_ms)
     spoken = {"ViT-S/16": "ViT-S"}
-    assert v["latency_sentence"].startswith(spoken.get(fastest.short, fastest.short))
-    assert spoken.get(slowest.short, slowest.short) in v["latency_sentence"]
-    assert f"{slowest.latency_ms:.0f} milliseconds" in v["latency_sentence"]
-    assert "one weight class" in v["size_sentence"]  # 4.1 to 4.6 G MACs, 22 to 29 M parameters
-    assert scene.swin_note == "(Swin-T: 2, 2, 6, 2: the same ratio, the same widths)"  # 3, 3, 9, 3 and 96..768
+    assert f"{spoken.get(fastest.short, fastest.short)} is the fastest here" in said["latency"] or \
+        f"{spoken.get(fastest.short, fastest.short)}, with the fewest MACs, is also the fastest" in said["latency"]
+    assert f"{spoken.get(slowest.short, slowest.short)}, at {slowest.latency_ms:.0f} milliseconds" in said["latency"]
+    # ConvNeXt-T's stage depths 3, 3, 9, 3 and widths 96..768 are Swin-T's ratio and widths.
+    assert scene.script.words("convnext-block", "swin_ratio") == "(Swin-T: 2, 2, 6, 2: the same ratio, the same widths)"
+
+
+def _row(short, macs, latency_ms):
+    return SimpleNamespace(short=short, macs=macs, latency_ms=latency_ms)
+
+
+def test_every_latency_choice_is_reachable():
+    """Which way the CPU timings go depends on the machine: each key is chosen by some table of timings."""
+    from scenes.p3_03_swin_and_convnext.facts import CHOICES, latency_facts
+
+    in_order = latency_facts([_row("a", 1, 10), _row("b", 2, 20), _row("c", 3, 30)])
+    crossed = latency_facts([_row("a", 1, 20), _row("b", 2, 10), _row("c", 3, 15)])
+    assert (in_order.fastest_key, in_order.slowest_key) == ("fewest_macs", "most_macs")
+    assert (crossed.fastest_key, crossed.slowest_key) == ("not_fewest_macs", "not_most_macs")
+    assert set(CHOICES["latency_fastest"]) == {in_order.fastest_key, crossed.fastest_key}
+    assert set(CHOICES["latency_slowest"]) == {in_order.slowest_key, crossed.slowest_key}
+    assert crossed.time_spread == pytest.approx(100.0) and crossed.macs_spread == pytest.approx(200.0)
+
+
+def test_the_scripts_claims_are_checked(arch, table):
+    """The script states some facts of these fixed models outright; a table where one fails stops the render."""
+    from scenes.p3_03_swin_and_convnext.facts import check_claims
+    from vitmath.errors import UserError
+
+    check_claims(arch, table)
+    two_threads = dataclasses.replace(table, machine=dataclasses.replace(table.machine, threads=2))
+    with pytest.raises(UserError, match="one thread"):
+        check_claims(arch, two_threads)
 
 
 def test_the_course_photo_is_what_swin_is_drawn_on(scene):

@@ -25,26 +25,14 @@ from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFoo
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
 from scenes.common.pixel_image import PixelImage
-from vitmath.backbones import (ROADMAP, cached_architecture_facts, cached_backbone_table,
-                               lesson_model_cost)
+from narration.script import Choice
+from scenes.p3_03_swin_and_convnext.facts import check_claims, latency_facts
+from vitmath.backbones import ROADMAP, cached_architecture_facts, cached_backbone_table, lesson_model_cost
 
-SWIN_PAPER = "Liu et al. 2021, Swin Transformer"
-CONVNEXT_PAPER = "Liu et al. 2022, A ConvNet for the 2020s"
 # How the narrator names a table row: "ViT-S/16" would be read out letter by letter and slash.
 SPOKEN_NAME = {"ViT-S/16": "ViT-S"}
 # Whose accuracy a row carries: the ViT-S/16 row's cited top-1 is DeiT-S's (same architecture, DeiT training).
 ACCURACY_NAME = {"ViT-S/16": "DeiT-S"}
-ACCURACY_SOURCES = ("Touvron et al. 2021 (DeiT), Table 5 · Liu et al. 2021 (Swin), Table 1 · "
-                    "Liu et al. 2022 (ConvNeXt), Table 1 and Fig. 2")
-
-
-def count_phrase(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def ratios(depths: list[int]) -> list[float]:
-    """Stage depths relative to the shortest stage: [2, 2, 6, 2] -> [1, 1, 3, 1]."""
-    return [d / min(depths) for d in depths]
 
 
 def spoken_list(items: list[str], last_join: str = "and") -> str:
@@ -97,71 +85,22 @@ class SwinAndConvNeXt(NarratedScene):
     def extra_values(self):
         self.arch = a = cached_architecture_facts()
         self.table = t = cached_backbone_table()
-        self.own = own = lesson_model_cost(self.inputs.model, self.inputs.weights)
+        self.own = lesson_model_cost(self.inputs.model, self.inputs.weights)
+        check_claims(a, t)
         sw, cn, rn = a.swin, a.convnext, a.resnet
-        s1, last = sw.stages[0], sw.stages[-1]
+        s1 = sw.stages[0]
         self.swin_picture = self._swin_picture(sw.image_size)
-
-        if last.windows_per_side == 1 and last.window_pixels >= sw.image_size:
-            last_stage = (f"At stage {len(sw.stages)}, one window covers the whole {sw.image_size}-pixel image: "
-                          "attention is global again, once the map is small.")
-        else:
-            last_stage = (f"Even at stage {len(sw.stages)}, there are {last.windows_per_side} by "
-                          f"{last.windows_per_side} windows.")
-        same_patchify = cn.stem_kernel == cn.stem_stride == sw.patch
-        stem = (f"ConvNeXt-T's stem cuts {cn.stem_kernel} by {cn.stem_kernel} patches"
-                + (", exactly like Swin," if same_patchify else ",")
-                + f" where ResNet-50 starts with a {rn.stem_kernel} by {rn.stem_kernel} convolution and a max-pool.")
-        swin_depths = [s.depth for s in sw.stages]
-        same_ratio = ratios(swin_depths) == ratios(cn.depths)
-        same_widths = cn.widths == [s.width for s in sw.stages]
-        # Drawn under ConvNeXt's block: its stage depths follow Swin-T's ratio (and widths), where they do.
-        self.swin_note = (f"(Swin-T: {', '.join(map(str, swin_depths))}: the same ratio"
-                          + (", the same widths)" if same_widths else ")")) if same_ratio else None
-        fewer = cn.norms_per_block < rn.norms_per_block and cn.acts_per_block < rn.acts_per_block
-        if fewer:
-            norm_act = "and there are fewer of them."
-        else:
-            norm_act = (f"with {count_phrase(cn.norms_per_block, 'norm')} and "
-                        f"{count_phrase(cn.acts_per_block, 'activation')} per block.")
-
         rows = t.rows
-        p = [r.params / 1e6 for r in rows]
-        m = [r.macs / 1e9 for r in rows]
-        size = (f"All four have between {min(p):.0f} and {max(p):.0f} million parameters, and between "
-                f"{min(m):.1f} and {max(m):.1f} billion MACs")
-        size += ": one weight class." if max(m) / min(m) < 1.25 and max(p) / min(p) < 1.5 else "."
-        by_acc = sorted(rows, key=lambda r: -r.top1)
-        accuracy = (f"The accuracies, cited from the papers, run from {ACCURACY_NAME.get(by_acc[-1].short, by_acc[-1].short)}'s "
-                    f"{by_acc[-1].top1:.1f} to {ACCURACY_NAME.get(by_acc[0].short, by_acc[0].short)}'s "
-                    f"{by_acc[0].top1:.1f} percent.")
-        vit_s = t.row("ViT-S/16")
-        same_as_vit_s = own.params == vit_s.params and own.macs == vit_s.macs
-        lesson_model = (f"The ViT of our other lessons has {own.params / 1e6:.1f} million parameters and "
-                        f"{own.macs / 1e9:.2f} billion MACs" + (": it is the ViT-S row." if same_as_vit_s else "."))
-
-        fewest, most = min(rows, key=lambda r: r.macs), max(rows, key=lambda r: r.macs)
-        fastest, slowest = min(rows, key=lambda r: r.latency_ms), max(rows, key=lambda r: r.latency_ms)
-        ms = lambda r: f"{r.latency_ms:.0f} milliseconds"  # noqa: E731
+        by_acc = sorted(rows, key=lambda r: r.top1)
+        self.latency_facts = lat = latency_facts(rows)
         say = lambda r: SPOKEN_NAME.get(r.short, r.short)  # noqa: E731
-        first = (f"{say(fastest)}, with the fewest MACs, is also the fastest here, at {ms(fastest)}."
-                 if fastest is fewest else
-                 f"{say(fastest)} is the fastest here, at {ms(fastest)}, although {say(fewest)} has the fewest MACs.")
-        second = (f"{say(slowest)}, with the most MACs, is also the slowest, at {ms(slowest)}."
-                  if slowest is most else
-                  f"The slowest is {say(slowest)}, at {ms(slowest)}, although {say(most)} has more MACs.")
-        macs_spread = 100 * (most.macs / fewest.macs - 1)
-        time_spread = 100 * (slowest.latency_ms / fastest.latency_ms - 1)
-        self.latency_facts = (fewest, most, fastest, slowest, macs_spread, time_spread)
-
+        ms = lambda r: f"{r.latency_ms:.0f}"  # noqa: E731
         swin_row, cn_row = t.row("Swin-T"), t.row("ConvNeXt-T")
-        close = (abs(swin_row.params / cn_row.params - 1) < 0.1 and abs(swin_row.macs / cn_row.macs - 1) < 0.1)
-        gap = f"{abs(cn_row.top1 - swin_row.top1):.1f} points apart in cited accuracy."
-        meet = (f"The two met in the middle: Swin-T and ConvNeXt-T have about the same size and compute, and are {gap}"
-                if close else f"Swin-T and ConvNeXt-T are {gap}")
         (_, resnet_top1), (_, recipe_top1), (_, end_top1) = ROADMAP
         return {
             "swin_patch": sw.patch,
+            "swin_image_size": sw.image_size,
+            "swin_stages": len(sw.stages),
             "swin_tokens": s1.tokens,
             "swin_num_tokens": num.integer(s1.tokens ** 2),
             "swin_pairs": num.integer(s1.tokens ** 4),
@@ -170,35 +109,41 @@ class SwinAndConvNeXt(NarratedScene):
             "window_tokens": s1.window ** 2,
             "window_px": s1.window_pixels,
             "windows_per_side": s1.windows_per_side,
+            "pixels_per_token": s1.pixels_per_token,
             "shift": s1.shift,
             "shift_px": s1.shift * s1.pixels_per_token,
             "stage_sides": spoken_list([str(s.tokens) for s in sw.stages], "then"),
-            "swin_first_width": s1.width,
-            "swin_last_width": last.width,
             "window_px_list": spoken_list([str(s.window_pixels) for s in sw.stages], "then"),
-            "last_stage_sentence": last_stage,
-            "swin_depths": spoken_list([str(d) for d in swin_depths]),
+            "swin_depths": ", ".join(str(s.depth) for s in sw.stages),
             "resnet_top1": f"{resnet_top1:.1f}",
             "recipe_top1": f"{recipe_top1:.1f}",
             "roadmap_end_top1": f"{end_top1:.1f}",
-            "stem_sentence": stem,
+            "cn_stem": cn.stem_kernel,
+            "rn_stem": rn.stem_kernel,
             "resnet_kernel": rn.spatial_kernel,
             "cn_kernel": cn.spatial_kernel,
             "resnet_block_in": rn.block_in,
             "resnet_block_inner": rn.block_inner,
             "cn_block_in": cn.block_in,
             "cn_block_inner": cn.block_inner,
-            "cn_expansion": cn.block_inner // cn.block_in,
-            "norm_act_sentence": norm_act,
             "table_size": t.image_size,
-            "vit_s_patch": 16 if "patch16" in vit_s.timm_name else vit_s.timm_name,
-            "size_sentence": size,
-            "accuracy_sentence": accuracy,
-            "lesson_model_sentence": lesson_model,
-            "threads": count_phrase(t.machine.threads, "thread"),
-            "latency_sentence": f"{first} {second}",
+            "params_low": f"{min(r.params for r in rows) / 1e6:.0f}",
+            "params_high": f"{max(r.params for r in rows) / 1e6:.0f}",
+            "macs_low": f"{min(r.macs for r in rows) / 1e9:.1f}",
+            "macs_high": f"{max(r.macs for r in rows) / 1e9:.1f}",
+            "acc_low_name": ACCURACY_NAME.get(by_acc[0].short, by_acc[0].short),
+            "acc_low": f"{by_acc[0].top1:.1f}",
+            "acc_high_name": ACCURACY_NAME.get(by_acc[-1].short, by_acc[-1].short),
+            "acc_high": f"{by_acc[-1].top1:.1f}",
+            "threads": t.machine.threads,
+            "cpu": t.machine.cpu,
+            "runs": t.runs,
+            "latency_fastest": Choice(lat.fastest_key, fastest=say(lat.fastest), fastest_ms=ms(lat.fastest),
+                                      fewest=say(lat.fewest)),
+            "latency_slowest": Choice(lat.slowest_key, slowest=say(lat.slowest), slowest_ms=ms(lat.slowest),
+                                      most=say(lat.most)),
             "recipe_gain": f"{recipe_top1 - resnet_top1:.1f}",
-            "meet_sentence": meet,
+            "meet_gap": f"{abs(cn_row.top1 - swin_row.top1):.1f}",
         }
 
     def _swin_picture(self, size: int) -> np.ndarray:
@@ -229,9 +174,10 @@ class SwinAndConvNeXt(NarratedScene):
     # ------------------------------------------------------------------ cues
     def hook(self):
         d = self.dims
+        w = self.words
         with self.narrate("hook") as cue:
             self.show_title(cue, hold=0.1)
-            self.add(Heading("Windows and convolutions, back in 2021 and 2022"))
+            self.add(Heading(w("heading")))
             left, right = L.MAIN.split(0.45)
             g = PhotoGrid(self.trace.picture, d.grid, height=4.6, patch_pixels=self.trace.patch_pixels)
             left.place(g)
@@ -239,49 +185,48 @@ class SwinAndConvNeXt(NarratedScene):
             i = (d.grid // 2) * d.grid + d.grid // 2
             cell = g.cell_square(i, S.ACCENT)
             everyone = Square(g.photo.height).set_stroke(S.BLUE, 4).move_to(g.photo)
-            cap = S.text(f"ViT: each of {d.N} patches attends to all", S.SMALL, S.MUTED).next_to(g, DOWN, buff=0.2)
+            cap = S.text(w("everyone"), S.SMALL, S.MUTED).next_to(g, DOWN, buff=0.2)
             items = VGroup(
-                S.text("2020 · ViT: global attention, one scale", S.BODY),
-                S.text("2021 · Swin: attention in local windows", S.BODY, S.ACCENT),
-                S.text("2022 · ConvNeXt: convolutions, modernised", S.BODY, S.ACCENT),
-                S.text("a step backwards?", S.HEADING, S.RED),
+                S.text(w("vit"), S.BODY),
+                S.text(w("swin"), S.BODY, S.ACCENT),
+                S.text(w("convnext"), S.BODY, S.ACCENT),
+                S.text(w("backwards"), S.HEADING, S.RED),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
             right.place(items, aligned=LEFT)
-            self.play(FadeIn(g), run_time=cue.share(0.06))
-            self.play(Create(cell), Create(everyone), FadeIn(cap), run_time=cue.share(0.08))
-            self.play(FadeIn(items[0]), run_time=cue.share(0.06))
-            self.play(FadeIn(items[1]), run_time=cue.share(0.12))
-            self.play(FadeIn(items[2]), run_time=cue.share(0.12))
-            self.play(FadeIn(items[3]), run_time=cue.share(0.1))
+            self.play(FadeIn(g), run_time=cue.until("vit"))
+            self.play(Create(cell), Create(everyone), FadeIn(cap), FadeIn(items[0]), run_time=cue.until("all"))
+            self.play(FadeIn(items[1]), run_time=cue.until("swin"))
+            self.play(FadeIn(items[2]), run_time=cue.until("convnext"))
+            self.play(FadeIn(items[3]), run_time=cue.until("backwards"))
 
     def swin_patches(self):
-        d, v = self.dims, self.values
+        d, v, w = self.dims, self.values, self.words
         s1 = self.arch.swin.stages[0]
         with self.narrate("swin-patches") as cue:
-            self.add(Heading(f"Swin-T cuts the photo into {v['swin_patch']} × {v['swin_patch']}-pixel patches"))
+            self.add(Heading(w("heading")))
             left, right = L.MAIN.split(0.55)
             photo = self.swin_photo(5.2)
             left.place(photo)
             tokens = lines_over(photo, [k / s1.tokens for k in range(1, s1.tokens)], S.INK, 0.8, 0.6)
-            cap = S.text(f"Swin-T: {s1.tokens} × {s1.tokens} = {v['swin_num_tokens'].screen} tokens",
-                         S.SMALL, S.ACCENT).next_to(photo, DOWN, buff=0.15)
+            count = v["swin_num_tokens"].screen
+            cap = S.text(w("tokens", tokens=count), S.SMALL, S.ACCENT).next_to(photo, DOWN, buff=0.15)
             vit = PhotoGrid(self.trace.picture, d.grid, height=2.6, patch_pixels=self.trace.patch_pixels)
-            vit_cap = S.text(f"our ViT: {d.P} × {d.P} pixels, {d.grid} × {d.grid} = {d.N} tokens", S.SMALL, S.MUTED)
-            pairs = VGroup(S.text("global attention would score", S.SMALL),
-                           S.text(f"{s1.tokens ** 2:,}² = {v['swin_pairs'].screen} scores", S.BODY, S.RED),
-                           S.text("per head, in every block", S.SMALL)).arrange(DOWN, buff=0.12)
+            vit_cap = S.text(w("ours"), S.SMALL, S.MUTED)
+            pairs = VGroup(S.text(w("pairs_lead"), S.SMALL),
+                           S.text(w("pairs", tokens=count, pairs=v["swin_pairs"].screen), S.BODY, S.RED),
+                           S.text(w("pairs_tail"), S.SMALL)).arrange(DOWN, buff=0.12)
             col = Group(vit, vit_cap, pairs).arrange(DOWN, buff=0.3)
             right.place(col)
-            self.play(FadeIn(photo), run_time=cue.share(0.08))
-            self.play(Create(tokens), FadeIn(cap), run_time=cue.share(0.25))
-            self.play(FadeIn(vit), FadeIn(vit_cap), run_time=cue.share(0.15))
-            self.play(FadeIn(pairs), run_time=cue.share(0.15))
+            self.play(FadeIn(photo), run_time=cue.clause())
+            self.play(Create(tokens), FadeIn(cap), run_time=cue.until("cut"))
+            self.play(FadeIn(vit), FadeIn(vit_cap), run_time=cue.until("ours"))
+            self.play(FadeIn(pairs), run_time=cue.until("global"))
 
     def swin_windows(self):
-        v = self.values
+        v, w = self.values, self.words
         s1 = self.arch.swin.stages[0]
         with self.narrate("swin-windows") as cue:
-            self.add(Heading(f"Attention only inside windows of {s1.window} × {s1.window} tokens"))
+            self.add(Heading(w("heading")))
             left, right = L.MAIN.split(0.5)
             photo = self.swin_photo(5.2)
             left.place(photo)
@@ -294,37 +239,36 @@ class SwinAndConvNeXt(NarratedScene):
             tok = square_over(photo, (wr * s1.window + mid) / s1.tokens, (wc * s1.window + mid) / s1.tokens,
                               1 / s1.tokens, S.INK, 2, 1.0)
             facts = VGroup(
-                S.text(f"window: {s1.window} × {s1.window} tokens", S.BODY, S.ACCENT),
-                S.text(f"= {s1.window_pixels} × {s1.window_pixels} pixels of the photo", S.BODY, S.ACCENT),
-                S.text(f"({s1.pixels_per_token} pixels per token)", S.SMALL, S.MUTED),
-                S.text(f"{s1.windows_per_side} × {s1.windows_per_side} windows; each token attends to "
-                       f"{s1.window ** 2}, not {v['swin_num_tokens'].screen}", S.SMALL),
+                S.text(w("window"), S.BODY, S.ACCENT),
+                S.text(w("pixels"), S.BODY, S.ACCENT),
+                S.text(w("per_token"), S.SMALL, S.MUTED),
+                S.text(w("attends", tokens=v["swin_num_tokens"].screen), S.SMALL),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+            # Swin paper, Eq. 1 and 2: the cost of global and of windowed attention (notation, not words).
             cost = VGroup(
                 tex(r"\Omega(\mathrm{MSA}) = 4hwC^2 + 2(hw)^2C"),
                 tex(r"\Omega(\text{W-MSA}) = 4hwC^2 + 2M^2hwC", color=S.ACCENT),
-                S.text("h × w tokens, C channels, windows of M × M tokens", S.TINY, S.MUTED),
+                S.text(w("cost_legend"), S.TINY, S.MUTED),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             panel = VGroup(facts, cost).arrange(DOWN, aligned_edge=LEFT, buff=0.6)
             right.place(panel, aligned=LEFT)
-            self.play(FadeIn(photo), FadeIn(grid[0]), run_time=cue.share(0.06))
-            self.play(Create(grid[1]), run_time=cue.share(0.12))
-            self.play(FadeIn(win), FadeIn(tok), FadeIn(facts[0]), run_time=cue.share(0.1))
-            self.play(LaggedStart(*[FadeIn(m) for m in facts[1:]], lag_ratio=0.5), run_time=cue.share(0.25))
-            self.play(Write(cost), FadeIn(CitationCard(SWIN_PAPER, "Eq. 1 and 2")), run_time=cue.share(0.15))
+            self.play(FadeIn(photo), FadeIn(grid[0]), run_time=cue.clause())
+            self.play(Create(grid[1]), run_time=cue.until("windows"))
+            self.play(FadeIn(win), FadeIn(tok), FadeIn(facts[0]), run_time=cue.until("own"))
+            self.play(LaggedStart(*[FadeIn(m) for m in facts[1:]], lag_ratio=0.5), run_time=cue.until("pixels"))
+            self.play(Write(cost), FadeIn(CitationCard(w("swin_paper"), w("citation_where"))),
+                      run_time=cue.until("cost"))
 
     def swin_shift(self):
         s1 = self.arch.swin.stages[0]
-        v = self.values
+        w = self.words
         with self.narrate("swin-shift") as cue:
-            self.add(Heading("The next block shifts the windows by half a window"))
+            self.add(Heading(w("heading")))
             panels = L.MAIN.columns(2, gutter=0.8)
             step = s1.window / s1.tokens
             shift = s1.shift / s1.tokens
             out = []
-            for region, shifted, name in ((panels[0], False, "block 1 of a pair: regular windows"),
-                                          (panels[1], True, f"block 2: shifted by {s1.shift} tokens = "
-                                                            f"{v['shift_px']} pixels")):
+            for region, shifted, name in ((panels[0], False, w("regular")), (panels[1], True, w("shifted"))):
                 photo = self.swin_photo(4.6)
                 overlay = self.stage_overlay(photo, s1, shifted=shifted)
                 cap = S.text(name, S.SMALL, S.ACCENT if shifted else S.INK)
@@ -339,56 +283,57 @@ class SwinAndConvNeXt(NarratedScene):
             straddle = square_over(p1, r0, r0, step, S.GREEN, 6, 0.3)
             regular = lines_over(p1, [k * step for k in range(1, s1.windows_per_side)], S.BLUE, 2, 0.8)
             same_on_left = square_over(p0, r0, r0, step, S.GREEN, 5, 0.3)
-            note = S.text("green: one shifted window, which gathers tokens from four of the regular windows",
-                          S.SMALL, S.GREEN)
+            note = S.text(w("note"), S.SMALL, S.GREEN)
             L.FOOTER.place(note)
-            self.play(FadeIn(p0), FadeIn(o0), FadeIn(c0), run_time=cue.share(0.1))
-            self.play(FadeIn(p1), FadeIn(o1[0]), run_time=cue.share(0.08))
-            self.play(Create(o1[1]), FadeIn(c1), run_time=cue.share(0.12))
-            self.play(FadeIn(straddle), Create(regular), run_time=cue.share(0.12))
-            self.play(Create(same_on_left), FadeIn(note), run_time=cue.share(0.1))
+            self.play(FadeIn(p0), FadeIn(o0), FadeIn(c0), run_time=cue.clause())
+            self.play(FadeIn(p1), FadeIn(o1[0]), run_time=cue.until("shift"))
+            self.play(Create(o1[1]), FadeIn(c1), run_time=cue.clause())
+            self.play(FadeIn(straddle), Create(regular), run_time=cue.until("four"))
+            self.play(Create(same_on_left), FadeIn(note), run_time=cue.until("alternate"))
 
     def swin_merge(self):
         sw = self.arch.swin
+        w = self.words
         with self.narrate("swin-merge") as cue:
-            self.add(Heading("Patch merging: a hierarchy of token grids"))
+            self.add(Heading(w("heading")))
             panels = L.MAIN.columns(len(sw.stages), gutter=0.35)
             groups = []
             for k, (region, stage) in enumerate(zip(panels, sw.stages)):
                 photo = self.swin_photo(region.width)
                 overlay = self.stage_overlay(photo, stage, token_width=0.4 if stage.tokens > 30 else 0.8)
                 labels = VGroup(
-                    S.text(f"stage {k + 1}", S.SMALL, S.ACCENT),
-                    S.text(f"{stage.tokens} × {stage.tokens} tokens", S.SMALL),
-                    S.text(f"{stage.width} channels", S.SMALL),
-                    S.text(f"window = {stage.window_pixels} px", S.SMALL, S.ACCENT),
-                    S.text(f"{stage.depth} blocks, {stage.heads} heads", S.TINY, S.MUTED),
+                    S.text(w("stage", stage=k + 1), S.SMALL, S.ACCENT),
+                    S.text(w("tokens", tokens=stage.tokens), S.SMALL),
+                    S.text(w("channels", width=stage.width), S.SMALL),
+                    S.text(w("window", window_px=stage.window_pixels), S.SMALL, S.ACCENT),
+                    S.text(w("blocks", depth=stage.depth, heads=stage.heads), S.TINY, S.MUTED),
                 ).arrange(DOWN, buff=0.1)
                 g = Group(Group(photo, overlay), labels).arrange(DOWN, buff=0.25)
                 region.place(g, aligned=UP)
                 groups.append(g)
                 if stage.windows_per_side == 1:
                     g.add(Square(photo.height).set_stroke(S.ACCENT, 6).move_to(photo))
-            m0 = sw.stages[1]
-            note = S.text(f"patch merging: each 2 × 2 group of tokens → 1 token, {sw.stages[0].width} → {m0.width} "
-                          "channels, and so on", S.SMALL, S.MUTED)
+            note = S.text(w("note", width_1=sw.stages[0].width, width_2=sw.stages[1].width), S.SMALL, S.MUTED)
             note.next_to(Group(*groups), DOWN, buff=0.4)
             everything = Group(*groups, note)
             everything.shift((L.MAIN.center[1] - everything.get_center()[1]) * UP)  # centred in the body
             arrows = VGroup(*[Arrow(a[0].get_right(), b[0].get_left(), buff=0.03, stroke_width=3, color=S.MUTED,
                                     max_tip_length_to_length_ratio=0.4) for a, b in zip(groups, groups[1:])])
-            self.play(FadeIn(groups[0]), FadeIn(note), run_time=cue.share(0.12))
-            for g, a in zip(groups[1:], arrows):
-                self.play(FadeIn(a), FadeIn(g), run_time=cue.share(0.12))
+            self.play(FadeIn(groups[0]), FadeIn(note), run_time=cue.until("merge"))
+            # The later stages while the voice says how the grid shrinks; the last one when it says it is global.
+            self.play(LaggedStart(*[FadeIn(Group(a, g)) for g, a in zip(groups[1:-1], arrows)], lag_ratio=1.0),
+                      run_time=cue.until("shrinks"))
+            self.play(FadeIn(arrows[-1]), FadeIn(groups[-1]), run_time=cue.until("last"))
 
     def convnext_roadmap(self):
+        w = self.words
         with self.narrate("convnext-roadmap") as cue:
-            self.add(Heading("ConvNeXt: modernising ResNet-50, step by step"))
+            self.add(Heading(w("heading")))
             lo, hi = 70.0, 85.0
             track = L.MAIN.width * 0.5
             rows = VGroup()
-            for name, acc in ROADMAP:
-                label = S.text(name, S.BODY)
+            for name, (_, acc) in zip(("resnet", "recipe", "end"), ROADMAP):
+                label = S.text(w(name), S.BODY)
                 bar = Rectangle(width=track * (acc - lo) / (hi - lo), height=0.55).set_stroke(width=0)
                 bar.set_fill(S.ACCENT if acc == ROADMAP[-1][1] else S.BLUE, 1)
                 val = S.text(f"{acc:.1f}%", S.BODY, mono=True)
@@ -399,87 +344,84 @@ class SwinAndConvNeXt(NarratedScene):
                 bar.move_to([0.3, y, 0], aligned_edge=LEFT)
                 val.next_to(bar, RIGHT, buff=0.2)
             axis = VGroup(Line([0.3, 0.6, 0], [0.3, -3.6, 0]).set_stroke(S.MUTED, 1),
-                          S.text(f"ImageNet-1k top-1 (axis starts at {lo:.0f}%)", S.TINY, S.MUTED))
+                          S.text(w("axis", axis_from=f"{lo:.0f}"), S.TINY, S.MUTED))
             axis[1].next_to(axis[0], DOWN, buff=0.1, aligned_edge=LEFT)
-            steps = S.text("stage sizes · patchify stem · depthwise conv · inverted bottleneck · "
-                           "large kernels · micro design", S.TINY, S.MUTED)
+            steps = S.text(w("steps"), S.TINY, S.MUTED)
             steps.move_to(rows[2][1].get_top() + 0.42 * UP, aligned_edge=DOWN + LEFT)
             steps.align_to(rows[2][1], LEFT)
             chart = VGroup(rows, axis, steps)
             L.MAIN.place(chart)
-            self.play(FadeIn(rows[0]), FadeIn(axis), run_time=cue.share(0.12))
-            self.wait(cue.share(0.12))
-            self.play(FadeIn(rows[1]), run_time=cue.share(0.15))
-            self.wait(cue.share(0.2))
-            self.play(FadeIn(steps), run_time=cue.share(0.15))
-            self.play(FadeIn(rows[2]), FadeIn(CitationCard(CONVNEXT_PAPER, "Fig. 2")), run_time=cue.share(0.1))
+            self.play(FadeIn(rows[0]), FadeIn(axis), run_time=cue.until("resnet"))
+            self.play(FadeIn(rows[1]), run_time=cue.until("recipe"))
+            self.play(FadeIn(steps), run_time=cue.until("steps"))
+            self.play(FadeIn(rows[2]), FadeIn(CitationCard(w("convnext_paper"), w("citation_where"))),
+                      run_time=cue.until("end"))
 
     def convnext_block(self):
         cn, rn = self.arch.convnext, self.arch.resnet
+        w = self.words
         with self.narrate("convnext-block") as cue:
-            self.add(Heading("One block each, read from timm"))
+            self.add(Heading(w("heading")))
             left, right = L.MAIN.split(0.5, gutter=0.8)
-            w = 4.4
+            width = 4.4
+            r = dict(rn_in=rn.block_in, rn_inner=rn.block_inner, rn_kernel=rn.spatial_kernel,
+                     rn_groups=rn.spatial_groups, rn_act=rn.act)
+            c = dict(cn_in=cn.block_in, cn_inner=cn.block_inner, cn_kernel=cn.spatial_kernel,
+                     cn_groups=cn.spatial_groups, cn_expansion=cn.block_inner // cn.block_in)
+            rn_norm_act = w("norm_act", norm=rn.norm, act=rn.act)
             resnet = column_of([
-                box([f"1×1 conv  {rn.block_in} → {rn.block_inner}", f"{rn.norm} · {rn.act}"], w),
-                box([f"{rn.spatial_kernel}×{rn.spatial_kernel} conv  {rn.block_inner} → {rn.block_inner}  ({rn.spatial_groups})",
-                     f"{rn.norm} · {rn.act}"], w),
-                box([f"1×1 conv  {rn.block_inner} → {rn.block_in}", f"{rn.norm}"], w),
-                box([f"+ input · {rn.act}"], w, S.MUTED),
+                box([w("rn_reduce", **r), rn_norm_act], width),
+                box([w("rn_spatial", **r), rn_norm_act], width),
+                box([w("rn_expand", **r), rn.norm], width),
+                box([w("rn_add", **r)], width, S.MUTED),
             ])
             convnext = column_of([
-                box([f"{cn.spatial_kernel}×{cn.spatial_kernel} conv  {cn.block_in} → {cn.block_in}  ({cn.spatial_groups})",
-                     f"{cn.norm}"], w, S.ACCENT),
-                box([f"1×1 conv  {cn.block_in} → {cn.block_inner}  (×{cn.block_inner // cn.block_in})", f"{cn.act}"],
-                    w, S.ACCENT),
-                box([f"1×1 conv  {cn.block_inner} → {cn.block_in}"], w, S.ACCENT),
-                box(["+ input"], w, S.MUTED),
+                box([w("cn_spatial", **c), cn.norm], width, S.ACCENT),
+                box([w("cn_expand", **c), cn.act], width, S.ACCENT),
+                box([w("cn_reduce", **c)], width, S.ACCENT),
+                box([w("cn_add")], width, S.MUTED),
             ])
             cols = []
-            for region, name, design, diagram in ((left, "ResNet-50", rn, resnet), (right, "ConvNeXt-T", cn, convnext)):
-                title = S.text(name, S.BODY, S.ACCENT if design is cn else S.INK)
-                stem = S.text(f"stem: {design.stem}", S.TINY, S.MUTED)
-                stem2 = S.text(f"→ {design.stem_out_side} × {design.stem_out_side} map", S.TINY, S.MUTED)
-                depths = S.text(f"stages: {', '.join(map(str, design.depths))} blocks; widths "
-                                f"{', '.join(map(str, design.widths))}", S.TINY, S.MUTED)
-                if design is cn and self.swin_note:
-                    depths = VGroup(depths, S.text(self.swin_note, S.TINY, S.MUTED)).arrange(DOWN, buff=0.08)
+            for region, name, design, diagram in ((left, "resnet", rn, resnet), (right, "convnext", cn, convnext)):
+                title = S.text(w(name), S.BODY, S.ACCENT if design is cn else S.INK)
+                stem = S.text(w("stem", stem=design.stem), S.TINY, S.MUTED)
+                stem2 = S.text(w("stem_map", side=design.stem_out_side), S.TINY, S.MUTED)
+                depths = S.text(w("stages", depths=", ".join(map(str, design.depths)),
+                                  widths=", ".join(map(str, design.widths))), S.TINY, S.MUTED)
+                if design is cn:  # its stage depths follow Swin-T's ratio, and its widths (facts.check_claims)
+                    depths = VGroup(depths, S.text(w("swin_ratio"), S.TINY, S.MUTED)).arrange(DOWN, buff=0.08)
                 col = VGroup(title, VGroup(stem, stem2).arrange(DOWN, buff=0.05), diagram, depths)
                 col.arrange(DOWN, buff=0.25)
                 region.place(col, aligned=UP)
                 col.shift(0.25 * DOWN)
                 cols.append(col)
             self.play(FadeIn(cols[0][0]), FadeIn(cols[1][0]), FadeIn(cols[0][1]), FadeIn(cols[1][1]),
-                      run_time=cue.share(0.1))
-            self.play(FadeIn(cols[0][2]), run_time=cue.share(0.12))
-            self.play(FadeIn(cols[1][2]), run_time=cue.share(0.3))
-            self.play(FadeIn(cols[0][3]), FadeIn(cols[1][3]), run_time=cue.share(0.1))
+                      run_time=cue.until("stem"))
+            self.play(FadeIn(cols[0][2]), run_time=cue.until("resnet"))
+            self.play(FadeIn(cols[1][2]), run_time=cue.until("convnext"))
+            self.play(FadeIn(cols[0][3]), FadeIn(cols[1][3]), run_time=cue.until("norms"))
 
     def table_cue(self):
-        t = self.table
+        t, w = self.table, self.words
         with self.narrate("table") as cue:
-            self.add(Heading("Four backbones of one size class"))
+            self.add(Heading(w("heading")))
             table = BackboneTableMobject(t)
-            m = t.machine
             how = VGroup(
-                S.text(f"parameters: sum of p.numel();  MACs: multiply-adds for one {t.image_size} × {t.image_size} "
-                       "image, counted with FlopCounterMode (FLOPs ÷ 2)", S.TINY, S.MUTED),
-                S.text("counted: convolutions, linear layers, attention matmuls · not counted: norms, activations, "
-                       "softmax, adds", S.TINY, S.MUTED),
-                S.text(f"timm models at random init · ViT-S/16 = DeiT-S architecture (top-1: DeiT-S's) · our lessons' ViT: "
-                       f"{self.own.params / 1e6:.1f} M parameters, {macs_text(self.own.macs)} MACs", S.TINY, S.MUTED),
-                S.text(f"CPU latency: measured on this machine ({m.cpu}, {count_phrase(m.threads, 'thread')}, batch 1, "
-                       f"median of {t.runs}); shared with other work, so noisy", S.TINY, S.MUTED),
+                S.text(w("counted"), S.TINY, S.MUTED),
+                S.text(w("what"), S.TINY, S.MUTED),
+                S.text(w("models", own_params=f"{self.own.params / 1e6:.1f}", own_macs=macs_text(self.own.macs)),
+                       S.TINY, S.MUTED),
+                S.text(w("latency"), S.TINY, S.MUTED),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
             block = VGroup(table, how).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
             L.MAIN.place(block)
-            cite = CitationCard(ACCURACY_SOURCES, "ImageNet-1k top-1 at 224")
-            self.play(FadeIn(table.rows[0]), FadeIn(table.rule), run_time=cue.share(0.06))
-            self.play(LaggedStart(*[FadeIn(r) for r in table.rows[1:]], lag_ratio=0.3), run_time=cue.share(0.15))
-            self.play(FadeIn(how[0]), FadeIn(how[1]), run_time=cue.share(0.15))
-            self.play(FadeIn(how[2]), run_time=cue.share(0.1))
-            self.play(FadeIn(cite), run_time=cue.share(0.1))
-            self.play(FadeIn(how[3]), run_time=cue.share(0.1))
+            cite = CitationCard(w("citation"), w("accuracy_where"))
+            self.play(FadeIn(table.rows[0]), FadeIn(table.rule), run_time=cue.until("table"))
+            self.play(LaggedStart(*[FadeIn(r) for r in table.rows[1:]], lag_ratio=0.3), run_time=cue.clause())
+            self.play(FadeIn(how[0]), FadeIn(how[1]), run_time=cue.until("compute"))
+            self.play(FadeIn(how[2]), run_time=cue.until("vits"))
+            self.play(FadeIn(cite), run_time=cue.until("accuracy"))
+            self.play(FadeIn(how[3]), run_time=cue.clause())
 
     def bar_chart(self, title: str, values: list[float], labels: list[str], texts: list[str], width: float,
                   color: str) -> VGroup:
@@ -499,79 +441,68 @@ class SwinAndConvNeXt(NarratedScene):
         return VGroup(head, rows)
 
     def latency(self):
-        t = self.table
-        fewest, most, fastest, slowest, macs_spread, time_spread = self.latency_facts
+        t, w, f = self.table, self.words, self.latency_facts
         with self.narrate("latency") as cue:
-            self.add(Heading("MACs are not milliseconds"))
+            self.add(Heading(w("heading")))
             left, right = L.MAIN.split(0.5, gutter=0.8)
             names = [r.short for r in t.rows]
-            macs = self.bar_chart("MACs (counted)", [r.macs for r in t.rows], names,
+            macs = self.bar_chart(w("macs"), [r.macs for r in t.rows], names,
                                   [macs_text(r.macs) for r in t.rows], left.width, S.BLUE)
-            lat = self.bar_chart(f"CPU latency (measured, {count_phrase(t.machine.threads, 'thread')})",
-                                 [r.latency_ms for r in t.rows], names, [latency_text(r.latency_ms) for r in t.rows],
-                                 right.width, S.ACCENT)
+            lat = self.bar_chart(w("latency"), [r.latency_ms for r in t.rows], names,
+                                 [latency_text(r.latency_ms) for r in t.rows], right.width, S.ACCENT)
             charts = VGroup(macs, lat).arrange(RIGHT, buff=1.0, aligned_edge=UP)
             L.MAIN.place(charts, aligned=UP)  # one scale for both charts
             charts.shift(0.3 * DOWN)
-            spread = S.text(f"spread: MACs {macs_spread:.0f}%, time {time_spread:.0f}%", S.BODY)
-            note = CaveatNote(f"one shared CPU ({t.machine.cpu}), batch 1, median of {t.runs} runs: noisy; "
-                              "a GPU or another CPU can change the order", width=L.MAIN.width * 0.8, size=S.TINY)
+            spread = S.text(w("spread", macs_spread=f"{f.macs_spread:.0f}", time_spread=f"{f.time_spread:.0f}"),
+                            S.BODY)
+            note = CaveatNote(w("note"), width=L.MAIN.width * 0.8, size=S.TINY)
             under = VGroup(spread, note).arrange(DOWN, buff=0.3)
             under.next_to(charts, DOWN, buff=0.5)
             under.set_x(L.MAIN.center[0])
-            self.play(FadeIn(macs), run_time=cue.share(0.1))
-            self.play(FadeIn(lat), run_time=cue.share(0.15))
-            self.play(FadeIn(spread), run_time=cue.share(0.15))
-            self.wait(cue.share(0.3))
-            self.play(FadeIn(note), run_time=cue.share(0.1))
+            self.play(FadeIn(macs), run_time=cue.until("macs"))
+            self.play(FadeIn(lat), run_time=cue.until("timed"))
+            self.play(FadeIn(spread), run_time=cue.until("spread"))
+            self.play(FadeIn(note), run_time=cue.until("noisy"))
 
     def synthesis(self):
-        v = self.values
+        w = self.words
         with self.narrate("synthesis") as cue:
-            self.add(Heading("A synthesis: each family took the other's best ideas"))
-            to_tf = VGroup(S.text("convnets → transformers (Swin)", S.BODY, S.BLUE),
-                           *[S.text("• " + s, S.SMALL) for s in
-                             ("locality: attention inside windows", "shifted windows link neighbours",
-                              "hierarchy: patch merging, 4 stages", "channels grow as the grid shrinks")]
+            self.add(Heading(w("heading")))
+            to_tf = VGroup(S.text(w("to_tf"), S.BODY, S.BLUE),
+                           *[S.text(s, S.SMALL) for s in w("to_tf_items").splitlines()]
                            ).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
-            to_cn = VGroup(S.text("transformers → convnets (ConvNeXt)", S.BODY, S.ACCENT),
-                           *[S.text("• " + s, S.SMALL) for s in
-                             ("patchify stem", "large depthwise kernels", "inverted bottleneck (like the MLP)",
-                              "LayerNorm, GELU, fewer of them",
-                              f"training recipe: +{v['recipe_gain']} points alone")]
+            to_cn = VGroup(S.text(w("to_cn"), S.BODY, S.ACCENT),
+                           *[S.text(s, S.SMALL) for s in w("to_cn_items").splitlines()]
                            ).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
             lists = VGroup(to_tf, to_cn).arrange(RIGHT, buff=1.0, aligned_edge=UP)
             L.MAIN.place(lists, aligned=UP)  # one scale for both lists
             lists.shift(0.2 * DOWN)
             sw, cn = self.table.row("Swin-T"), self.table.row("ConvNeXt-T")
-            meet = S.text(f"they meet:   Swin-T: {sw.params / 1e6:.1f} M, {macs_text(sw.macs)}, {sw.top1:.1f}%   ·   "
-                          f"ConvNeXt-T: {cn.params / 1e6:.1f} M, {macs_text(cn.macs)}, {cn.top1:.1f}%", S.SMALL,
-                          S.GREEN)
+            meet = S.text(w("meet", swin_params=f"{sw.params / 1e6:.1f}", swin_macs=macs_text(sw.macs),
+                            swin_top1=f"{sw.top1:.1f}", cn_params=f"{cn.params / 1e6:.1f}",
+                            cn_macs=macs_text(cn.macs), cn_top1=f"{cn.top1:.1f}"), S.SMALL, S.GREEN)
             meet.next_to(VGroup(to_tf, to_cn), DOWN, buff=0.9).set_x(L.MAIN.center[0])
-            self.play(FadeIn(to_tf[0]), run_time=cue.share(0.05))
-            self.play(LaggedStart(*[FadeIn(m) for m in to_tf[1:]], lag_ratio=0.5), run_time=cue.share(0.2))
-            self.play(FadeIn(to_cn[0]), run_time=cue.share(0.05))
-            self.play(LaggedStart(*[FadeIn(m) for m in to_cn[1:]], lag_ratio=0.5), run_time=cue.share(0.35))
-            cite = CitationCard("Liu et al. 2021 (Swin), Table 1 · Liu et al. 2022 (ConvNeXt), Table 1 and Fig. 2",
-                                "ImageNet-1k top-1 at 224")
-            self.play(FadeIn(meet), FadeIn(cite), run_time=cue.share(0.1))
+            self.play(FadeIn(to_tf[0]), run_time=cue.until("to_tf"))
+            self.play(LaggedStart(*[FadeIn(m) for m in to_tf[1:]], lag_ratio=0.5), run_time=cue.clause())
+            self.play(FadeIn(to_cn[0]), run_time=cue.until("to_cn"))
+            self.play(LaggedStart(*[FadeIn(m) for m in to_cn[1:]], lag_ratio=0.5), run_time=cue.clause())
+            cite = CitationCard(w("citation"), w("accuracy_where"))
+            self.play(FadeIn(meet), FadeIn(cite), run_time=cue.until("meet"))
 
     def recap(self):
+        w = self.words
         with self.narrate("recap") as cue:
-            self.add(Heading("Takeaway"))
+            self.add(Heading(w("heading")))
             # One paragraph per sentence: `wrapped` mis-measures one very long string (its last line shrinks).
-            w = L.MAIN.width - 1.5
+            width = L.MAIN.width - 1.5
             take = VGroup(
-                wrapped("Swin and ConvNeXt are a synthesis, not a regression.", S.BODY, w, S.ACCENT),
-                wrapped("Transformers took back locality and hierarchy; convnets took the transformer's design and "
-                        "training; both land at about the same accuracy for the same compute.", S.BODY, w),
-                wrapped("Real speed depends on your hardware, not on the MAC count.", S.BODY, w),
+                wrapped(w("takeaway"), S.BODY, width, S.ACCENT),
+                wrapped(w("took"), S.BODY, width),
+                wrapped(w("speed"), S.BODY, width),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
             frame = RoundedRectangle(corner_radius=0.1, width=take.width + 0.5, height=take.height + 0.4)
             frame.set_stroke(S.ACCENT, 1.5).move_to(take)
             g = VGroup(frame, take)
             L.MAIN.place(g)
-            self.play(FadeIn(g), run_time=cue.share(0.2))
-            self.wait(cue.share(0.55))
-            self.play(FadeIn(NextLessonFooter(self.lesson, "this lesson's table, turned into choices")),
-                      run_time=cue.share(0.1))
+            self.play(FadeIn(g), run_time=cue.clause())
+            self.play(FadeIn(NextLessonFooter(self.lesson, w("next"))), run_time=cue.until("next"))

@@ -16,6 +16,7 @@ import numpy as np
 from manim import (DOWN, LEFT, ORIGIN, RIGHT, UP, Create, DashedLine, FadeIn, Group, LaggedStart, Line,
                    Rectangle, Square, Transform, VGroup, Write)
 
+from narration.script import Choice
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
@@ -26,10 +27,22 @@ from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
 from scenes.common.pixel_image import PixelImage
 from scenes.common.values import is_course_photo
+from vitmath.errors import UserError
 from vitmath.locality import ZOOM, cached_locality_facts
 
-VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
-LUO = "Luo et al. 2016, Understanding the Effective Receptive Field in Deep CNNs"
+# The keys this lesson may give each [choice.*] table of its script (`vitlessons list` checks they match).
+# The regions are the cat and the astronaut on the course photo, a fixed rule on any other photo.
+REGION = ("course", "yours")
+CHOICES = {
+    "cnn": ("resnet18",),
+    "global_pool": ("avg",),
+    "region_a": REGION,
+    "region_b": REGION,
+    "region_rule": REGION,
+    "region_a_label": REGION,
+    "region_b_label": REGION,
+    "region_a_quarter": REGION,
+}
 
 
 def pixel_rect(image: PixelImage, size: int, top: float, bottom: float, left: float, right: float,
@@ -63,20 +76,20 @@ class CnnLocality(NarratedScene):
         self.course = is_course_photo(self.inputs.image)
         self.shown = self.stage_ends()
         last = f.fields[-1]
-        first = f.fields[f.first_reach] if f.first_reach is not None else None
+        if f.first_reach is None:  # the last field is wider than the image, so some block always reaches
+            raise UserError(f"{f.cnn}: no block's receptive field reaches patch {link.key}")
+        first = f.fields[f.first_reach]
         cf = f.centre_fields
         mid = cf[self.shown[-2]]
-        qr, qc = divmod(link.query, d.grid)
-        kr, kc = divmod(link.key, d.grid)
+        region = Choice("course" if self.course else "yours")
         return {
-            "cnn": self.cnn_name,
-            "region_a": "the cat" if self.course else "the bottom-right quadrant",
-            "region_b": "the astronaut photo" if self.course else "the rest of the photo",
-            "region_rule": ("The cat was pasted into the bottom-right quarter of this collage, so its patches are "
-                            "the ones lying wholly in that quarter; every other patch belongs to the astronaut photo."
-                            if self.course else
-                            "On your photo we cannot know where anything is, so we take two regions by a fixed rule: "
-                            "the patches lying wholly in the bottom-right quarter, and all the others."),
+            "cnn": Choice(f.cnn),
+            "region_a": region,
+            "region_b": region,
+            "region_rule": region,
+            "region_a_label": region,
+            "region_b_label": region,
+            "region_a_quarter": region,
             "kernel_side": f.kernel.shape[0],
             "kernel_weights": f.kernel.size,
             "out_side": f.response.shape[0],
@@ -87,8 +100,8 @@ class CnnLocality(NarratedScene):
             "conv_params": num.integer(f.conv_params),
             "dense_params": num.scientific(f.dense_params, 1),
             "dense_billions": num.integer(round(f.dense_params / 1e9)),
-            "param_ratio": f"{f.dense_params / f.conv_params / 1e6:.1f} million",
-            "cnn_params": f"{f.cnn_params / 1e6:.1f} million",
+            "param_ratio": f"{f.dense_params / f.conv_params / 1e6:.1f}",  # millions
+            "cnn_params": f"{f.cnn_params / 1e6:.1f}",                      # millions
             "num_convs": last.convs,
             "num_blocks": len(f.fields),
             "naive_size": f.naive_size,
@@ -101,8 +114,6 @@ class CnnLocality(NarratedScene):
             "mid_area": num.percent((mid.erf_size / mid.theoretical) ** 2),
             "query_patch": link.query,
             "key_patch": link.key,
-            "query_rc": f"row {qr}, column {qc}",
-            "key_rc": f"row {kr}, column {kc}",
             "link_head": link.head,
             "link_block": link.block,
             "link_weight": num.decimal(link.weight, 3),
@@ -114,19 +125,14 @@ class CnnLocality(NarratedScene):
             "min_half": d.grid // 2,
             "attn_pairs": num.integer(link.pairs),
             "attn_min": num.scientific(link.min_weight, 1),
-            "reach_block": first.name if first else "none of the blocks",
-            "reach_convs": first.convs if first else last.convs,
-            "reach_share": num.scientific(f.reach[f.first_reach], 1) if first else num.decimal(0.0, 1),
-            "reach_block_index": (f.first_reach + 1) if first else len(f.fields),
-            "global_pool": "global average pooling" if f.global_pool == "avg" else f"global {f.global_pool} pooling",
+            "reach_block": first.name,
+            "reach_convs": first.convs,
+            "reach_share": num.scientific(f.reach[f.first_reach], 1),
+            "reach_block_index": f.first_reach + 1,
+            "global_pool": Choice(f.global_pool),
         }
 
     # ------------------------------------------------------------------ shared pieces
-    @property
-    def cnn_name(self) -> str:
-        name = self.facts.cnn
-        return {"resnet18": "ResNet-18", "resnet50": "ResNet-50"}.get(name, name)
-
     def stage_ends(self) -> list[int]:
         """Indices (into facts.fields) of the last block of each stage after the stem: the blocks we draw."""
         names = [f.name for f in self.facts.fields]
@@ -139,19 +145,18 @@ class CnnLocality(NarratedScene):
                       patch_pixels=self.trace.patch_pixels, line_opacity=0.25, line_width=1)
         return L.LEFT.place(g, aligned=LEFT)
 
-    @staticmethod
-    def block_label(name: str) -> str:
+    def block_label(self, name: str) -> str:
         """A module name as a row label: the stem's last module (e.g. act1) is just "stem"."""
-        return name if "." in name else "stem"
+        return name if "." in name else self.words("stem")
 
-    def region_label(self, which: str) -> str:
-        if which == "a":
-            return "the cat, bottom-right quarter" if self.course else "the bottom-right quarter"
-        return "the astronaut photo" if self.course else "the rest"
+    def conv_count(self, convs: int) -> dict:
+        """"1 conv " / "12 convs", padded so that rows of a monospaced table line up."""
+        unit = self.words("conv_one" if convs == 1 else "conv_many")
+        return {"convs": f"{convs:2d}", "unit": unit.ljust(len(self.words("conv_many")))}
 
     def cues(self):
         return [self.hook, self.kernel, self.prior, self.data, self.rf_theory, self.rf_photo, self.erf,
-                    self.reach, self.attention, self.fair, self.takeaway]
+                self.reach, self.attention, self.fair, self.takeaway]
 
     # ------------------------------------------------------------------ cues
     def hook(self):
@@ -159,21 +164,21 @@ class CnnLocality(NarratedScene):
         with self.narrate("hook") as cue:
             self.show_title(cue, hold=0.25)
             g = self.photo_grid()
-            self.play(FadeIn(g), run_time=cue.share(0.08))
+            self.play(FadeIn(g), run_time=cue.share(0.08))  # pacing: the photo comes up after the title
             q, k = f.link.query, f.link.key
             local = g.window(q, S.BLUE)
-            local_l = S.text("convolution: a small neighbourhood", S.BODY, S.BLUE)
+            local_l = S.text(self.words("local"), S.BODY, S.BLUE)
             far = Line(g.cell_center(q), g.cell_center(k), color=S.ACCENT, stroke_width=5)
-            far_l = S.text("attention: any patch to any patch", S.BODY, S.ACCENT)
+            far_l = S.text(self.words("far"), S.BODY, S.ACCENT)
             panel = VGroup(local_l, far_l).arrange(DOWN, aligned_edge=LEFT, buff=0.8)
             L.RIGHT.place(panel, aligned=LEFT)
-            self.play(Create(local), FadeIn(local_l), run_time=cue.share(0.15))
-            self.play(Create(far), FadeIn(far_l), run_time=cue.share(0.15))
+            self.play(Create(local), FadeIn(local_l), run_time=cue.until("local"))
+            self.play(Create(far), FadeIn(far_l), run_time=cue.until("far"))
 
     def kernel(self):
         f = self.facts
         with self.narrate("kernel") as cue:
-            self.add(Heading(f"A {f.kernel.shape[0]}×{f.kernel.shape[0]} kernel slides over the photo"))
+            self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.45)
             zy, zx = f.zoom_origin
             crop = (np.clip(f.gray[zy:zy + ZOOM, zx:zx + ZOOM], 0, 1) * 255).astype(np.uint8)
@@ -183,9 +188,9 @@ class CnnLocality(NarratedScene):
             kern = VGroup(*[S.text(f"{v:g}".replace("-", "−").rjust(2), S.SMALL, S.INK, mono=True)
                            for v in f.kernel.reshape(-1)])
             kern.arrange_in_grid(rows=3, cols=3, buff=(0.35, 0.15))
-            kern_l = S.text("the same 9 weights everywhere", S.SMALL, S.MUTED)
-            kern_src = S.text("(a Sobel edge kernel)", S.TINY, S.MUTED)
-            zoom_l = S.text(f"{side}×{side} pixels (grey), zoomed", S.SMALL, S.MUTED)
+            kern_l = S.text(self.words("same_weights"), S.SMALL, S.MUTED)
+            kern_src = S.text(self.words("sobel"), S.TINY, S.MUTED)
+            zoom_l = S.text(self.words("zoomed", side=side), S.SMALL, S.MUTED)
             col = Group(zoom_l, zoom, VGroup(kern, kern_l, kern_src).arrange(DOWN, buff=0.15)).arrange(DOWN, buff=0.25)
             left.place(col)
             cell = zoom.height / side
@@ -194,72 +199,66 @@ class CnnLocality(NarratedScene):
             at = lambda r, c: ul + np.array([(c + 1.5) * cell, -(r + 1.5) * cell, 0])  # noqa: E731
             window.move_to(at(0, 0))
             resp = Heatmap(f.response, "coolwarm", vmin=-np.abs(f.response).max(), vmax=np.abs(f.response).max(),
-                           label="edge response", height=4.3)
-            resp_l = S.text(f"output: {f.response.shape[0]}×{f.response.shape[1]} numbers", S.SMALL)
+                           label=self.words("response"), height=4.3)
+            resp_l = S.text(self.words("output"), S.SMALL)
             rg = Group(resp, resp_l).arrange(DOWN, buff=0.2)
             right.place(rg)
             s = f.response.shape[0]
             u = resp.image.height / s
             mark = Square(side * u, color=S.ACCENT, stroke_width=3).move_to(
                 resp.image.get_corner(UP + LEFT) + np.array([(zx + side / 2) * u, -(zy + side / 2) * u, 0]))
-            self.play(FadeIn(col), run_time=cue.share(0.1))
-            self.play(Create(window), run_time=cue.share(0.05))
+            self.play(FadeIn(col), run_time=cue.until("kernel"))
+            self.play(Create(window), run_time=cue.until("place"))
+            # One pixel at a time along the top row while the voice says so, then the rest of the way at once.
             steps = side - 2
+            run = cue.until("slide")
             for c in range(1, steps):
-                self.play(window.animate.move_to(at(0, c)), run_time=cue.share(0.2) / steps)
-            self.play(window.animate.move_to(at(steps - 1, steps - 1)), run_time=cue.share(0.1))
-            self.play(FadeIn(rg), Create(mark), run_time=cue.share(0.15))
+                self.play(window.animate.move_to(at(0, c)), run_time=0.7 * run / steps)
+            self.play(window.animate.move_to(at(steps - 1, steps - 1)), run_time=cue.clause())
+            self.play(FadeIn(rg), Create(mark), run_time=cue.until("edges"))
 
     def prior(self):
         f = self.facts
         with self.narrate("prior") as cue:
-            self.add(Heading("Locality + weight sharing = few parameters"))
-            layer = S.text(f"{self.cnn_name}, {f.conv_name}: {f.c_in} → {f.c_out} channels on a "
-                           f"{f.fmap[0]}×{f.fmap[1]} map", S.BODY, S.MUTED)
-            conv = tex(rf"\text{{conv }}{f.k}\times{f.k}:\ {f.k}\cdot{f.k}\cdot{f.c_in}\cdot{f.c_out}"
-                       rf" = {num.integer(f.conv_params).tex}", S.HEADING, S.GREEN)
+            self.add(Heading(self.words("heading")))
+            layer = S.text(self.words("layer"), S.BODY, S.MUTED)
+            conv = tex(self.words("conv_tex", conv_params_tex=num.integer(f.conv_params).tex), S.HEADING, S.GREEN)
             n = f.c_in * f.fmap[0] * f.fmap[1]
-            dense = tex(rf"\text{{dense}}:\ ({f.fmap[0]}\cdot{f.fmap[1]}\cdot{f.c_in})^2 = "
-                        rf"{num.integer(n).tex}^2 \approx {num.scientific(f.dense_params, 1).tex}", S.HEADING, S.RED)
-            ratio = S.text(f"{self.values['param_ratio']} times fewer weights",
-                           S.BODY, S.ACCENT)
-            total = S.text(f"the whole {self.cnn_name}: {self.values['cnn_params']} parameters", S.SMALL, S.MUTED)
+            dense = tex(self.words("dense_tex", inputs_tex=num.integer(n).tex,
+                                   dense_params_tex=num.scientific(f.dense_params, 1).tex), S.HEADING, S.RED)
+            ratio = S.text(self.words("ratio"), S.BODY, S.ACCENT)
+            total = S.text(self.words("total"), S.SMALL, S.MUTED)
             block = VGroup(layer, conv, dense, ratio, total).arrange(DOWN, buff=0.45)
             L.MAIN.place(block)
-            self.play(FadeIn(layer), run_time=cue.share(0.1))
-            self.play(Write(conv), run_time=cue.share(0.2))
-            self.play(Write(dense), run_time=cue.share(0.2))
-            self.play(FadeIn(ratio), FadeIn(total), run_time=cue.share(0.1))
-            self.play(FadeIn(CitationCard(VIT_PAPER, "Sec. 3.1, Inductive bias")), run_time=cue.share(0.05))
+            self.play(FadeIn(layer), run_time=cue.until("layer"))
+            self.play(Write(conv), run_time=cue.until("conv"))
+            self.play(Write(dense), run_time=cue.until("dense"))
+            self.play(FadeIn(ratio), run_time=cue.until("ratio"))
+            self.play(FadeIn(total), run_time=cue.until("total"))
+            self.play(FadeIn(CitationCard(self.words("vit_paper"), self.words("source"))), run_time=cue.until("bias"))
 
     def data(self):
         with self.narrate("data") as cue:
-            self.add(Heading("A good prior pays off when data is scarce"))
-            rows = VGroup(
-                S.text("pre-trained on ImageNet (1.3M images):", S.BODY),
-                S.text("ResNets (BiT) ahead of the large ViTs", S.BODY, S.GREEN),
-                S.text("pre-trained on JFT-300M (303M images):", S.BODY),
-                S.text("the large ViTs ahead", S.BODY, S.BLUE),
-                S.text("random JFT subsets: ResNet50 ahead of ViT-B/32 at 9M images, behind from 90M",
-                       S.SMALL, S.MUTED),
-            ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+            self.add(Heading(self.words("heading")))
+            rows = VGroup(*[S.text(self.words(name), S.BODY, colour) for name, colour in
+                            [("imagenet", S.INK), ("imagenet_result", S.GREEN), ("jft", S.INK), ("jft_result", S.BLUE)]],
+                          S.text(self.words("subsets"), S.SMALL, S.MUTED),
+                          ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
             rows[2].shift(0.3 * DOWN)
             rows[3].shift(0.3 * DOWN)
             rows[4].shift(0.6 * DOWN)
             L.MAIN.place(rows)
-            self.play(FadeIn(rows[0]), FadeIn(rows[1]), run_time=cue.share(0.15))
-            self.play(FadeIn(rows[2]), FadeIn(rows[3]), run_time=cue.share(0.15))
-            self.play(FadeIn(rows[4]), run_time=cue.share(0.1))
-            self.play(FadeIn(CitationCard(VIT_PAPER, "Sec. 4.1 (datasets), Sec. 4.3, Fig. 3 and Fig. 4")),
-                      run_time=cue.share(0.05))
+            self.play(FadeIn(CitationCard(self.words("vit_paper"), self.words("source"))), run_time=cue.until("paper"))
+            self.play(FadeIn(rows[0]), FadeIn(rows[1]), run_time=cue.until("imagenet"))
+            self.play(FadeIn(rows[2]), FadeIn(rows[3]), run_time=cue.until("jft"))
+            self.play(FadeIn(rows[4]), run_time=cue.until("subsets"))
 
     def rf_theory(self):
         f = self.facts
         with self.narrate("rf-theory") as cue:
-            self.add(Heading(f"How far a unit of {self.cnn_name} can see, in theory"))
-            rule = tex(r"r \leftarrow r + (k-1)\,d\cdot j \qquad j \leftarrow j\cdot s", S.HEADING)
-            legend = S.text("r: field side (px) · k: kernel · d: dilation · s: stride · j: pixels between units",
-                            S.TINY, S.MUTED)
+            self.add(Heading(self.words("heading")))
+            rule = tex(self.words("rule_tex"), S.HEADING)
+            legend = S.text(self.words("legend"), S.TINY, S.MUTED)
             head = VGroup(rule, legend).arrange(DOWN, buff=0.15)
             L.MAIN.place(head, aligned=UP)
             head.shift(0.1 * DOWN)
@@ -270,11 +269,11 @@ class CnnLocality(NarratedScene):
             rows = VGroup()
             for x in fields:
                 name = S.text(self.block_label(x.name), S.SMALL, S.INK, mono=True)
-                info = S.text(f"{x.convs:2d} conv{'s' if x.convs != 1 else ' '} · j = {x.jump:2d}", S.TINY, S.MUTED,
+                info = S.text(self.words("info", jump=f"{x.jump:2d}", **self.conv_count(x.convs)), S.TINY, S.MUTED,
                               mono=True)
                 bar = Rectangle(width=max(width * x.theoretical / biggest, 0.02), height=bar_h, stroke_width=0)
                 bar.set_fill(S.ACCENT, 0.85)
-                val = S.text(f"{x.theoretical} px", S.SMALL, S.ACCENT)
+                val = S.text(self.words("field", px=x.theoretical), S.SMALL, S.ACCENT)
                 val.add_background_rectangle(color=S.BACKGROUND, opacity=0.85, buff=0.03)
                 rows.add(VGroup(name, info, bar, val))
             for r, row in enumerate(rows):
@@ -283,8 +282,7 @@ class CnnLocality(NarratedScene):
                 row[1].move_to([1.6, y, 0], aligned_edge=LEFT)
                 row[2].move_to([3.9, y, 0], aligned_edge=LEFT)
                 row[3].next_to(row[2], RIGHT, buff=0.15)
-            naive = S.text(f"adding k−1 per layer and ignoring the stride would give only {f.naive_size} px",
-                           S.SMALL, S.RED)
+            naive = S.text(self.words("naive"), S.SMALL, S.RED)
             table = VGroup(rows, naive)
             rows.move_to(ORIGIN)
             naive.next_to(rows, DOWN, buff=0.35).align_to(rows, LEFT)
@@ -293,13 +291,13 @@ class CnnLocality(NarratedScene):
             x_img = rows[0][2].get_left()[0] + rows[-1][2].width * self.size / biggest
             img_line = DashedLine([x_img, rows.get_top()[1] + 0.15, 0], [x_img, rows.get_bottom()[1] - 0.05, 0],
                                   color=S.RED, stroke_width=2)
-            img = S.text(f"image: {self.size} px", S.TINY, S.RED).next_to(img_line, UP, buff=0.05)
-            self.play(Write(head), run_time=cue.share(0.15))
+            img = S.text(self.words("image"), S.TINY, S.RED).next_to(img_line, UP, buff=0.05)
+            self.play(Write(head), run_time=cue.until("rule"))
             self.play(LaggedStart(*[FadeIn(r, shift=0.2 * RIGHT) for r in rows], lag_ratio=0.25),
-                      run_time=cue.share(0.35))
-            self.play(Create(img_line), FadeIn(img), run_time=cue.share(0.05))
+                      run_time=cue.until("rows"))
+            self.play(Create(img_line), FadeIn(img), run_time=cue.until("wider"))
             self.bring_to_front(rows)
-            self.play(FadeIn(naive), run_time=cue.share(0.1))
+            self.play(FadeIn(naive), run_time=cue.until("naive"))
 
     def drawn_fields(self):
         """The unit nearest the image centre, at the last block of each stage: what rf-photo and erf draw."""
@@ -308,98 +306,97 @@ class CnnLocality(NarratedScene):
     def rf_photo(self):
         fields = self.drawn_fields()
         with self.narrate("rf-photo") as cue:
-            self.add(Heading("The theoretical field, drawn on the photo"))
+            self.add(Heading(self.words("heading")))
             photos = Group(*[PixelImage(self.trace.picture, height=2.7) for _ in fields]).arrange(RIGHT, buff=0.35)
             L.MAIN.place(photos)
             photos.shift(0.3 * UP)
-            labels = VGroup(*[S.text(f"{x.name}: {x.theoretical} px", S.SMALL).next_to(p, DOWN, buff=0.2)
-                              for x, p in zip(fields, photos)])
+            labels = VGroup(*[S.text(self.words("label", block=x.name, px=x.theoretical), S.SMALL)
+                              .next_to(p, DOWN, buff=0.2) for x, p in zip(fields, photos)])
             rects = VGroup(*[field_rect(p, self.size, x) for x, p in zip(fields, photos)])
             dots = VGroup(*[pixel_rect(p, self.size, x.centre[0], x.centre[0], x.centre[1], x.centre[1], S.INK, 6)
                             for x, p in zip(fields, photos)])
-            self.play(FadeIn(photos), FadeIn(dots), run_time=cue.share(0.1))
+            self.play(FadeIn(photos), FadeIn(dots), run_time=cue.clause())
+            # One stage after another, from "the theoretical field" until the voice says it covers the image.
+            cue.until("fields")
+            step = (cue.at("covers") - cue.at("fields")) / len(fields)
             for k in range(len(fields)):
-                self.play(Create(rects[k]), FadeIn(labels[k]), run_time=cue.share(0.12))
-            note = S.text("clipped at the image border; a field larger than the image covers all of it",
-                          S.TINY, S.MUTED)
+                self.play(Create(rects[k]), FadeIn(labels[k]), run_time=step)
+            note = S.text(self.words("note"), S.TINY, S.MUTED)
             note.next_to(labels, DOWN, buff=0.35)
-            self.play(FadeIn(note), run_time=cue.share(0.08))
+            self.play(FadeIn(note), run_time=cue.until("covers"))
 
     def erf(self):
         fields = self.drawn_fields()
         with self.narrate("erf") as cue:
-            self.add(Heading("The effective field: where the gradient really goes"))
+            self.add(Heading(self.words("heading")))
             maps = np.stack([x.grad.numpy() for x in fields])[None]
             sm = SmallMultiples(maps, [""], [x.name for x in fields], picture=self.trace.picture, cmap="inferno",
-                                vmin=0.0, vmax=1.0, alpha=0.75, label="|∂ unit / ∂ pixel|, peak = 1",
+                                vmin=0.0, vmax=1.0, alpha=0.75, label=self.words("scale"),
                                 height=L.MAIN.height - 1.6, width=L.MAIN.width)
             L.MAIN.place(sm)
             sm.shift(0.5 * UP)
             cells = [sm.cell(0, c) for c in range(len(fields))]
             theo = VGroup(*[field_rect(p, self.size, x, S.ACCENT, 3) for x, p in zip(fields, cells)])
             eff = VGroup(*[erf_rect(p, self.size, x) for x, p in zip(fields, cells)])
-            nums = VGroup(*[VGroup(S.text(f"theory {x.theoretical} px", S.TINY, S.ACCENT),
-                                   S.text(f"90% inside {x.erf_size} px", S.TINY, S.GREEN)).arrange(DOWN, buff=0.08)
+            nums = VGroup(*[VGroup(S.text(self.words("theory", px=x.theoretical), S.TINY, S.ACCENT),
+                                   S.text(self.words("inside", px=x.erf_size), S.TINY, S.GREEN)).arrange(DOWN, buff=0.08)
                             .next_to(p, DOWN, buff=0.15) for x, p in zip(fields, cells)])
-            self.play(FadeIn(sm), run_time=cue.share(0.15))
-            self.play(Create(theo), run_time=cue.share(0.1))
-            self.play(Create(eff), FadeIn(nums), run_time=cue.share(0.2))
-            how = S.text("gradient of one unit (all channels at one position) with respect to every input pixel, "
-                         f"random-init {self.cnn_name}", S.TINY, S.MUTED)
+            self.play(FadeIn(sm), run_time=cue.until("ours"))
+            self.play(Create(theo), run_time=cue.until("blob"))
+            self.play(Create(eff), FadeIn(nums), run_time=cue.until("green"))
+            how = S.text(self.words("how"), S.TINY, S.MUTED)
             how.next_to(nums, DOWN, buff=0.2)
             if how.width > L.MAIN.width:
                 how.scale_to_fit_width(L.MAIN.width)
-            self.play(FadeIn(how), FadeIn(CitationCard(LUO, "NIPS 2016, abstract and Sec. 2")), run_time=cue.share(0.05))
+            self.play(FadeIn(how), FadeIn(CitationCard(self.words("luo"), self.words("source"))),
+                      run_time=cue.until("mid"))
 
     def reach(self):
         f = self.facts
         link = f.link
         with self.narrate("reach") as cue:
-            self.add(Heading(f"How many layers before {self.values['region_a']} reaches patch {link.query}?"))
+            self.add(Heading(self.words("heading")))
             g = self.photo_grid(height=5.2)
             area = g.outline(f.region_a, S.GREEN, 4)
             q_sq = g.cell_square(link.query, S.BLUE)
             k_sq = g.cell_square(link.key, S.GREEN)
-            legend = VGroup(S.text(f"unit over patch {link.query}: {self.region_label('b')}", S.SMALL, S.BLUE),
-                            S.text(f"pixels of patch {link.key}: {self.region_label('a')}", S.SMALL, S.GREEN))
+            legend = VGroup(S.text(self.words("unit"), S.SMALL, S.BLUE), S.text(self.words("pixels"), S.SMALL, S.GREEN))
             legend.arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-            self.play(FadeIn(g), Create(area), run_time=cue.share(0.1))
-            self.play(Create(q_sq), Create(k_sq), run_time=cue.share(0.08))
+            self.play(FadeIn(g), Create(area), run_time=cue.clause())
             rows = VGroup()
-            for i, x in enumerate(f.fields):
+            for x in f.fields:
                 hit = x.covers(*f.key_box)
-                mark = "reaches" if hit else "—"
-                rows.add(S.text(f"{self.block_label(x.name):<9} {x.convs:2d} conv{'s' if x.convs != 1 else ' '}  "
-                                f"{x.theoretical:3d} px  {mark}", S.SMALL,
-                                S.GREEN if hit else S.INK, mono=True))
+                rows.add(S.text(self.words("row", block=f"{self.block_label(x.name):<9}", px=f"{x.theoretical:3d}",
+                                           mark=self.words("reaches" if hit else "misses"), **self.conv_count(x.convs)),
+                                S.SMALL, S.GREEN if hit else S.INK, mono=True))
             rows.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
             panel = VGroup(legend, rows).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
             L.RIGHT.place(panel, aligned=UP + LEFT)
-            self.play(FadeIn(legend), run_time=cue.share(0.05))
+            self.play(Create(q_sq), Create(k_sq), FadeIn(legend), run_time=cue.until("question"))
+            # The field grows block by block from "watch" until the voice names the first block that reaches.
+            cue.until("grow")
+            step = (cue.at("first") - cue.at("grow")) / len(f.fields)
             rect = field_rect(g.photo, self.size, f.fields[0], S.BLUE, 4)
-            self.play(Create(rect), FadeIn(rows[0]), run_time=cue.share(0.05))
+            self.play(Create(rect), FadeIn(rows[0]), run_time=step)
             for i in range(1, len(f.fields)):
                 colour = S.GREEN if f.fields[i].covers(*f.key_box) else S.BLUE
                 self.play(Transform(rect, field_rect(g.photo, self.size, f.fields[i], colour, 4)),
-                          FadeIn(rows[i]), run_time=cue.share(0.4) / (len(f.fields) - 1))
-            if f.first_reach is not None:
-                share = VGroup(S.text(f"gradient on patch {link.key} there:", S.SMALL, S.ACCENT),
-                               S.text(f"{self.values['reach_share'].screen} of the unit's peak", S.BODY, S.ACCENT))
-            else:
-                share = VGroup(S.text("no block reaches it", S.SMALL, S.ACCENT))
+                          FadeIn(rows[i]), run_time=step)
+            share = VGroup(S.text(self.words("share_label"), S.SMALL, S.ACCENT),
+                           S.text(self.words("share", reach_share=self.values["reach_share"].screen), S.BODY, S.ACCENT))
             share.arrange(DOWN, aligned_edge=LEFT, buff=0.1)
             share.next_to(rows, DOWN, buff=0.3, aligned_edge=LEFT)
             if share.width > L.RIGHT.width:
                 share.scale_to_fit_width(L.RIGHT.width)
-            self.play(FadeIn(share), run_time=cue.share(0.08))
+            self.play(FadeIn(share), run_time=cue.until("share"))
 
     def attention(self):
         f, d = self.facts, self.trace.dims
         link = f.link
         with self.narrate("attention") as cue:
-            self.add(Heading(f"One attention layer: block {link.block}, head {link.head}"))
+            self.add(Heading(self.words("heading")))
             hm = HeatmapOnPhoto(self.trace.picture, link.row, "inferno", vmin=0.0, alpha=0.7,
-                                label=f"weight from patch {link.query}", height=5.2)
+                                label=self.words("map"), height=5.2)
             L.LEFT.place(hm, aligned=LEFT)
             a = hm.cell_center(link.query)
             b = hm.cell_center(link.key)
@@ -407,59 +404,48 @@ class CnnLocality(NarratedScene):
             q_sq = Square(side, color=S.BLUE, stroke_width=5).move_to(a)
             k_sq = Square(side, color=S.GREEN, stroke_width=5).move_to(b)
             line = Line(a, b, color=S.ACCENT, stroke_width=6)
-            self.play(FadeIn(hm), run_time=cue.share(0.12))
-            self.play(Create(q_sq), Create(line), Create(k_sq), run_time=cue.share(0.12))
-            w = num.decimal(link.weight, 3)
+            self.play(FadeIn(hm), run_time=cue.until("map"))
+            self.play(Create(q_sq), Create(line), Create(k_sq), run_time=cue.until("key"))
             rows = VGroup(
-                S.text(f"query patch {link.query} → key patch {link.key}", S.BODY),
-                tex(rf"a_{{{link.query},{link.key}}} = {w.tex}", S.HEADING, S.ACCENT),
-                tex(rf"= {self.values['link_ratio']} \times \tfrac{{1}}{{{d.T}}}\ (\text{{uniform}})", S.BODY),
-                S.text(f"{link.distance_px:.0f} px apart, after 1 layer", S.BODY, S.GREEN),
-                S.text(f"all {num.integer(link.pairs).screen} weights of a head are > 0", S.SMALL, S.MUTED),
-                S.text(f"(smallest in block {link.block}: {num.scientific(link.min_weight, 1).screen})", S.SMALL, S.MUTED),
+                S.text(self.words("pair"), S.BODY),
+                tex(self.words("weight_tex", weight_tex=num.decimal(link.weight, 3).tex), S.HEADING, S.ACCENT),
+                tex(self.words("ratio_tex", tokens=d.T), S.BODY),
+                S.text(self.words("apart"), S.BODY, S.GREEN),
+                S.text(self.words("positive", pairs=num.integer(link.pairs).screen), S.SMALL, S.MUTED),
+                S.text(self.words("smallest", smallest=num.scientific(link.min_weight, 1).screen), S.SMALL, S.MUTED),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-            rule = wrapped(f"rule: the largest block-{link.block} weight, any head, from a patch outside "
-                           f"{'the cat’s quarter' if self.course else 'the bottom-right quarter'} to a patch inside it, "
-                           f"at least {d.grid // 2} patches apart",
-                           S.TINY, L.RIGHT.width - 0.2, S.MUTED)
+            rule = wrapped(self.words("rule"), S.TINY, L.RIGHT.width - 0.2, S.MUTED)
             L.RIGHT.place(rows, aligned=LEFT)
             rows.shift(0.3 * UP)
             rule.next_to(rows, DOWN, buff=0.4, aligned_edge=LEFT)
-            self.play(FadeIn(rows[0]), Write(rows[1]), run_time=cue.share(0.15))
-            self.play(Write(rows[2]), FadeIn(rows[3]), run_time=cue.share(0.15))
-            self.play(FadeIn(rows[4]), FadeIn(rows[5]), FadeIn(rule), run_time=cue.share(0.1))
+            self.play(FadeIn(rows[0]), Write(rows[1]), run_time=cue.until("weight"))
+            self.play(Write(rows[2]), FadeIn(rows[3]), run_time=cue.until("uniform"))
+            self.play(FadeIn(rows[4]), FadeIn(rows[5]), FadeIn(rule), run_time=cue.until("rule"))
 
     def fair(self):
-        f = self.facts
-        last = f.fields[-1]
         with self.narrate("fair") as cue:
-            self.add(Heading("Be fair: CNNs do see globally, through depth"))
+            self.add(Heading(self.words("heading")))
             rows = VGroup(
-                S.text(f"{self.cnn_name}'s last block: field {last.theoretical} px > image {self.size} px",
-                       S.BODY, S.GREEN),
-                S.text(f"then {self.values['global_pool']} over all positions", S.BODY, S.GREEN),
-                S.text("the price: many layers before far pixels meet, and weakly", S.BODY, S.ACCENT),
-                S.text("at large pre-training scale, ViT matched ResNets' accuracy", S.BODY),
-                S.text("with about 2–4× less pre-training compute", S.HEADING, S.BLUE),
+                S.text(self.words("last"), S.BODY, S.GREEN),
+                S.text(self.words("pool"), S.BODY, S.GREEN),
+                S.text(self.words("price"), S.BODY, S.ACCENT),
+                S.text(self.words("matched"), S.BODY),
+                S.text(self.words("compute"), S.HEADING, S.BLUE),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
             rows[3].shift(0.3 * DOWN)
             rows[4].shift(0.3 * DOWN)
             L.MAIN.place(rows)
-            self.play(FadeIn(rows[0]), run_time=cue.share(0.12))
-            self.play(FadeIn(rows[1]), run_time=cue.share(0.12))
-            self.play(FadeIn(rows[2]), run_time=cue.share(0.12))
+            self.play(FadeIn(rows[0]), run_time=cue.until("last"))
+            self.play(FadeIn(rows[1]), run_time=cue.until("pool"))
+            self.play(FadeIn(rows[2]), run_time=cue.until("cost"))
             self.play(FadeIn(rows[3]), FadeIn(rows[4]),
-                      FadeIn(CitationCard(VIT_PAPER, "Sec. 4.4, Fig. 5 (average over 5 datasets)")),
-                      run_time=cue.share(0.12))
+                      FadeIn(CitationCard(self.words("vit_paper"), self.words("source"))),
+                      run_time=cue.until("scaling"))
 
     def takeaway(self):
         with self.narrate("takeaway") as cue:
-            self.add(Heading("Takeaway"))
-            line = S.text("A CNN hard-wires locality: a cheap, helpful prior on small data,\n"
-                          "but far-apart pixels meet only after many layers;\n"
-                          "attention links any two patches in one layer, and learns what to link.",
-                          S.BODY, S.INK, line_spacing=1.2)
+            self.add(Heading(self.words("heading")))
+            line = S.text(self.words("line"), S.BODY, S.INK, line_spacing=1.2)
             L.MAIN.place(line)
-            self.play(Write(line), run_time=cue.share(0.5))
-            self.play(FadeIn(NextLessonFooter(self.lesson, "how a photo becomes a sentence of patch tokens")),
-                      run_time=cue.share(0.1))
+            self.play(Write(line), run_time=cue.until("line"))
+            self.play(FadeIn(NextLessonFooter(self.lesson, self.words("next"))), run_time=cue.until("next"))

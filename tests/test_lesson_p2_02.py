@@ -2,7 +2,7 @@
 
 The patch token comes from timm's own patch-embedding module, the sum with CLS and positions from timm's own
 `_pos_embed`, the principal components from numpy's eigen-decomposition of the filters' covariance; the
-scene's spoken values and its sentence choices are checked against them.
+scene's spoken values and its choice keys are checked against them, and the script's words for each key.
 """
 from __future__ import annotations
 
@@ -124,25 +124,43 @@ def test_the_spoken_values_are_the_facts(tr, facts, spoken):
     assert values["pca_share"] == num.percent(float(facts.pca_ratio.sum()))
     assert values["random_share"] == num.percent(facts.random_pca_share)
     assert values["token_norm"].value == facts.token_norm
-    assert str(facts.pos_rows) in values["no_embed_sentence"]
-    assert ("CLS gets a position too" in values["no_embed_sentence"]) == (not facts.no_embed_class)
+    assert values["cls_position"].key == ("none" if facts.no_embed_class else "own")
+    assert values["cls_position"].extra["pos_rows"] == facts.pos_rows
 
 
-def test_the_sentences_follow_the_measurements():
-    from scenes.p2_02_project_then_add.scene import (centre_sentence, cls_pos_sentence, filter_sign_sentence,
-                                               norm_sentence, pca_sentence, sum_places, x0_sentence)
+def test_the_choices_follow_the_measurements():
+    from scenes.p2_02_project_then_add.scene import (centre_spread, cls_pos_cosine, cls_position, filter_sign,
+                                                     norm_compare, pca_structure, sum_places, x0_match)
 
-    assert "beyond chance" in pca_sentence(0.42, 0.27, 0.05)
-    assert "no more structured" in pca_sentence(0.19, 0.18, 0.01)
-    assert "central quarter" in centre_sentence(0.45, 0.25) and "spread over" in centre_sentence(0.26, 0.25)
-    assert "same order" in norm_sentence(10.4, 6.5, 157, 196)
-    assert "small nudge" in norm_sentence(12.0, 0.4, 196, 196) and "every one" in norm_sentence(12.0, 0.4, 196, 196)
-    assert "dominates" in norm_sentence(0.1, 5.0, 0, 196)
-    assert "opposite" in filter_sign_sentence(3, -2.0) and "opposite" not in filter_sign_sentence(3, 2.0)
-    assert "almost the same" in cls_pos_sentence(0.999) and "different" in cls_pos_sentence(0.01)
-    from scenes.p2_02_project_then_add.scene import no_embed_sentence
-
-    assert "CLS goes in without" in no_embed_sentence(True, 196) and "196 rows" in no_embed_sentence(True, 196)
-    assert "bit for bit" in x0_sentence(False, 0.0) and "LayerNorm" in x0_sentence(True, 0.0)
+    assert pca_structure(0.42, 0.27, 0.05).key == "shared_spread"
+    assert pca_structure(0.42, 0.27, 0.3).key == "shared_first"
+    assert pca_structure(0.19, 0.18, 0.01).key == "random"
+    assert centre_spread(0.45, 0.25).key == "centred" and centre_spread(0.26, 0.25).key == "spread"
+    assert norm_compare(10.4, 6.5, 157, 196).key == "same_order"
+    assert norm_compare(10.4, 6.5, 157, 196).extra["bigger_count"].key == "some"
+    nudge = norm_compare(12.0, 0.4, 196, 196)
+    assert nudge.key == "nudge" and nudge.extra["ratio"] == "30" and nudge.extra["bigger_count"].key == "all"
+    dominates = norm_compare(0.1, 5.0, 0, 196)
+    assert dominates.key == "dominates" and dominates.extra["bigger_count"].key == "none"
+    assert filter_sign(3, -2.0).key == "negative" and filter_sign(3, 2.0).key == "positive"
+    assert cls_pos_cosine(0.999).key == "alike" and cls_pos_cosine(0.01).key == "different"
+    assert cls_position(True, 196).key == "none" and cls_position(False, 197).key == "own"
+    assert x0_match(False, 0.0).key == "exact" and x0_match(True, 0.0).key == "pre_norm"
+    assert x0_match(False, 1e-6).key == "close"
     assert sum_places(1.004, 1.004, 2.008) == 3      # 1.00 + 1.00 != 2.01 at two places
     assert sum_places(-9.983, 0.384, -9.599) == 2
+
+
+def test_the_script_says_what_each_choice_means():
+    """The words live in the script; each key's sentence says what the measurement behind it shows."""
+    from narration.script import load_script
+    from scenes.course import BY_ID
+
+    script = load_script(BY_ID["p2-02-project-then-add"].narration_file)
+    words = script.choices
+    assert "beyond chance" in words["pca_structure"]["shared_spread"]
+    assert "no more structured" in words["pca_structure"]["random"]
+    assert "opposite" in words["filter_sign"]["negative"] and "opposite" not in words["filter_sign"]["positive"]
+    assert "small nudge" in words["norm_compare"]["nudge"] and "dominates" in words["norm_compare"]["dominates"]
+    assert "without a position" in words["cls_position"]["none"] and "too" in words["cls_position"]["own"]
+    assert "bit for bit" in words["x0_match"]["exact"] and "LayerNorm" in words["x0_match"]["pre_norm"]

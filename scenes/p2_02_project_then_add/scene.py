@@ -16,6 +16,7 @@ import torch
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, Dot, FadeIn, Group, LaggedStart, Line, Rectangle,
                    RoundedRectangle, SurroundingRectangle, VGroup, Write)
 
+from narration.script import Choice
 from scenes.course import BY_ID
 from scenes.common import layout as L
 from scenes.common import numbers as num
@@ -30,8 +31,19 @@ from scenes.common.pixel_image import PixelImage
 from scenes.common.vectors import VectorBar, VectorSum
 from scenes.p2_02_project_then_add.facts import cached_embedding_facts
 
-VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
 VIT_L_WIDTH = 1024  # ViT-Large's hidden size D, ViT paper Table 1
+
+# The keys this lesson may give each [choice.*] table of its script (`vitlessons list` checks they match).
+CHOICES = {
+    "filter_sign": ("positive", "negative"),
+    "pca_structure": ("shared_spread", "shared_first", "random"),
+    "centre_spread": ("centred", "spread"),
+    "norm_compare": ("nudge", "dominates", "same_order"),
+    "bigger_count": ("all", "some", "none"),
+    "cls_position": ("none", "own"),
+    "cls_pos_cosine": ("alike", "different"),
+    "x0_match": ("pre_norm", "exact", "close"),
+}
 
 
 def sum_places(a: float, b: float, total: float) -> int:
@@ -64,72 +76,51 @@ def filter_picture(row: np.ndarray, P: int) -> np.ndarray:
     return np.round(255 * (img - lo) / (hi - lo if hi > lo else 1.0)).astype(np.uint8)
 
 
-def filter_sign_sentence(k: int, value: float) -> str:
+def filter_sign(k: int, value: float) -> Choice:
     """What the sign of output k says about the patch and row k of E."""
-    if value < 0:
-        return f"Output {k} is negative: our patch leans towards the opposite of this picture."
-    return f"Output {k} is positive: our patch leans towards this picture."
+    return Choice("negative" if value < 0 else "positive")
 
 
-def pca_sentence(share: float, random_share: float, first: float) -> str:
+def pca_structure(share: float, random_share: float, first: float) -> Choice:
     """Structure beyond chance or not, from the measured shares (no claim about what the patterns look like)."""
     if share > 1.2 * random_share:
-        lead = "So the filters share structure beyond chance"
-        if first < 0.1:
-            return lead + ", but no single pattern dominates."
-        return lead + ", and the first pattern carries a large part of it."
-    return "So by this measure, these filters are no more structured than random numbers."
+        return Choice("shared_spread" if first < 0.1 else "shared_first")
+    return Choice("random")
 
 
-def centre_sentence(share: float, area: float) -> str:
+def centre_spread(share: float, area: float) -> Choice:
     """Where in the patch the filters put their weight, against what an even spread gives."""
-    centre, even = num.percent(share).spoken, num.percent(area).spoken
-    if share > 1.3 * area:
-        return (f"And {centre} of their squared weight sits in the central quarter of the patch, against {even} "
-                "if it were spread evenly.")
-    return (f"And their weight is spread over the whole patch: {centre} of it lies in the central quarter, "
-            f"close to the {even} of an even spread.")
+    return Choice("centred" if share > 1.3 * area else "spread", centre=num.percent(share),
+                  even=num.percent(area))
 
 
-def norm_sentence(mean_token: float, mean_pos: float, bigger: int, n: int) -> str:
-    """Which part of the sum is larger, in words, from the measured lengths."""
+def norm_compare(mean_token: float, mean_pos: float, bigger: int, n: int) -> Choice:
+    """Which part of the sum is larger, from the measured lengths."""
     ratio = mean_token / mean_pos
-    count = "every one of them" if bigger == n else f"{bigger} of the {n}" if bigger else "none of them"
+    count = Choice("all" if bigger == n else "some" if bigger else "none", bigger=bigger)
     if ratio >= 10:
-        return (f"The patch part is longer for {count}, and about {ratio:.0f} times longer on average: "
-                "here the position is a small nudge.")
+        return Choice("nudge", bigger_count=count, ratio=f"{ratio:.0f}")
     if ratio <= 0.1:
-        return (f"The patch part is longer for {count}; on average the position part is about "
-                f"{1 / ratio:.0f} times longer, so it dominates the sum.")
-    return f"The patch part is longer for {count}, but the two are of the same order: neither drowns the other."
+        return Choice("dominates", bigger_count=count, ratio=f"{1 / ratio:.0f}")
+    return Choice("same_order", bigger_count=count)
 
 
-def no_embed_sentence(no_embed_class: bool, pos_rows: int) -> str:
-    """timm's `no_embed_class`, read from the model, in words."""
-    if no_embed_class:
-        return (f"This model sets timm's flag no embed class: its position table has {pos_rows} rows, one per "
-                "patch, and CLS goes in without a position.")
-    return (f"This model's position table has {pos_rows} rows, so CLS gets a position too; timm models with the "
-            "no embed class flag give it none.")
+def cls_position(no_embed_class: bool, pos_rows: int) -> Choice:
+    """timm's `no_embed_class`, read from the model."""
+    return Choice("none" if no_embed_class else "own", pos_rows=pos_rows)
 
 
-def cls_pos_sentence(cosine: float) -> str:
+def cls_pos_cosine(cosine: float) -> Choice:
     """CLS against its own position embedding. Only their sum reaches block 1, so every training step gives
     the two the same gradient; trained, they end up nearly the same vector (measured, not assumed)."""
-    c = num.decimal(cosine, 3).spoken
-    if cosine > 0.9:
-        return (f"Curiously, CLS and its position embedding are almost the same vector, cosine {c}: only their sum "
-                "reaches the network, so training moved both alike.")
-    return f"CLS and its position embedding are different vectors here: their cosine similarity is {c}."
+    return Choice("alike" if cosine > 0.9 else "different", cosine=num.decimal(cosine, 3))
 
 
-def x0_sentence(pre_norm: bool, diff: float) -> str:
+def x0_match(pre_norm: bool, diff: float) -> Choice:
     """How this sum relates to what block 1 reads, from the trace."""
     if pre_norm:
-        return "This model then applies one LayerNorm to it, and that is what block 1 reads."
-    if diff == 0:
-        return "This is exactly what block 1 reads, bit for bit."
-    return f"This is what block 1 reads: it matches the traced input to within {num.scientific(diff).spoken}."
+        return Choice("pre_norm")
+    return Choice("exact") if diff == 0 else Choice("close", diff=num.scientific(diff))
 
 
 class ProjectThenAdd(NarratedScene):
@@ -155,21 +146,22 @@ class ProjectThenAdd(NarratedScene):
             "add_out_value": num.decimal(f.out_value, add_places),
             "pos_k": num.decimal(f.pos_value, add_places),
             "sum_k": num.decimal(f.sum_value, add_places),
-            "filter_sign_sentence": filter_sign_sentence(k, f.out_value),
+            "filter_sign": filter_sign(k, f.out_value),
             "pca_shown": shown,
             "pca_first": num.percent(float(f.pca_ratio[0]), 1),
             "pca_share": num.percent(float(f.pca_ratio.sum())),
             "random_share": num.percent(f.random_pca_share),
-            "pca_sentence": pca_sentence(float(f.pca_ratio.sum()), f.random_pca_share, float(f.pca_ratio[0])),
-            "centre_sentence": centre_sentence(f.centre_share, f.centre_area),
+            "pca_structure": pca_structure(float(f.pca_ratio.sum()), f.random_pca_share, float(f.pca_ratio[0])),
+            "centre_spread": centre_spread(f.centre_share, f.centre_area),
             "token_norm": num.decimal(f.token_norm, 1),
             "pos_norm": num.decimal(f.pos_norm, 1),
             "mean_token_norm": num.decimal(f.mean_token_norm, 1),
             "mean_pos_norm": num.decimal(f.mean_pos_norm, 1),
-            "norm_sentence": norm_sentence(f.mean_token_norm, f.mean_pos_norm, f.patches_bigger, d.N),
-            "no_embed_sentence": no_embed_sentence(f.no_embed_class, f.pos_rows),
-            "x0_sentence": x0_sentence(f.pre_norm, f.sum_vs_x0),
-            "cls_pos_sentence": cls_pos_sentence(f.cls_pos0_cosine),
+            "norm_compare": norm_compare(f.mean_token_norm, f.mean_pos_norm, f.patches_bigger, d.N),
+            "cls_position": cls_position(f.no_embed_class, f.pos_rows),
+            "x0_match": x0_match(f.pre_norm, f.sum_vs_x0),
+            "cls_pos_cosine": cls_pos_cosine(f.cls_pos0_cosine),
+            "vit_l_width": num.integer(VIT_L_WIDTH),
             "position_lesson": BY_ID["p1-03-position-embeddings"].number,
             "cls_lesson": BY_ID["p1-04-cls-token"].number,
         }
@@ -204,7 +196,6 @@ class ProjectThenAdd(NarratedScene):
 
     # ------------------------------------------------------------------ cues
     def hook(self):
-        d = self.dims
         with self.narrate("hook") as cue:
             self.show_title(cue, hold=0.15)
             patch = self.patch_picture(2.2)
@@ -214,55 +205,55 @@ class ProjectThenAdd(NarratedScene):
                 bar.key.next_to(bar.strip, DOWN, buff=0.15)
             steps = Group(patch, token, total).arrange(RIGHT, buff=1.6)
             L.MAIN.place(steps)
-            caps = VGroup(S.text(f"{d.P * d.P * 3} numbers", S.SMALL, S.MUTED).next_to(patch, DOWN, buff=0.25),
-                          S.text(f"{d.D} numbers", S.SMALL, S.MUTED).next_to(token, DOWN, buff=0.25),
-                          S.text(f"{d.D} numbers", S.SMALL, S.MUTED).next_to(total, DOWN, buff=0.25))
+            d = self.dims
+            caps = VGroup(*[S.text(self.words("numbers", n=n), S.SMALL, S.MUTED).next_to(m, DOWN, buff=0.25)
+                            for n, m in ((d.P * d.P * 3, patch), (d.D, token), (d.D, total))])
             y = token.strip.get_y()  # arrows run level with the strips
             arrows = VGroup(Arrow([patch.get_right()[0], y, 0], token.strip.get_left(), buff=0.2, color=S.ACCENT),
                             Arrow(token.strip.get_right(), total.strip.get_left(), buff=0.2, color=S.ACCENT))
-            words = VGroup(S.text("project", S.BODY, S.ACCENT).next_to(arrows[0], UP, buff=0.2),
-                           S.text("+ position", S.BODY, S.ACCENT).next_to(arrows[1], UP, buff=0.2))
-            self.play(FadeIn(patch), FadeIn(caps[0]), run_time=cue.share(0.08))
-            self.play(Create(arrows[0]), FadeIn(words[0]), FadeIn(token), FadeIn(caps[1]), run_time=cue.share(0.15))
-            self.play(Create(arrows[1]), FadeIn(words[1]), FadeIn(total), FadeIn(caps[2]), run_time=cue.share(0.15))
+            words = VGroup(S.text(self.words("project"), S.BODY, S.ACCENT).next_to(arrows[0], UP, buff=0.2),
+                           S.text(self.words("add"), S.BODY, S.ACCENT).next_to(arrows[1], UP, buff=0.2))
+            self.play(FadeIn(patch), FadeIn(caps[0]), run_time=cue.clause())
+            self.play(Create(arrows[0]), FadeIn(words[0]), FadeIn(token), FadeIn(caps[1]), run_time=cue.until("project"))
+            self.play(Create(arrows[1]), FadeIn(words[1]), FadeIn(total), FadeIn(caps[2]), run_time=cue.until("add"))
 
     def patch(self):
         d = self.dims
         with self.narrate("patch") as cue:
-            self.add(Heading(f"One patch: number {self.i}"))
+            self.add(Heading(self.words("heading")))
             top, bottom = L.MAIN.rows(2, gutter=0.3)
             top = L.Region(top.left, top.right, top.bottom - 0.8, top.top)
             bottom = L.Region(bottom.left, bottom.right, bottom.bottom, bottom.top - 0.8)
             g = PhotoGrid(self.trace.picture, d.grid, height=top.height, patch_pixels=self.trace.patch_pixels)
             big = self.patch_picture(top.height)
-            r, c = divmod(self.i, d.grid)
-            where = S.text(f"row {r}, column {c}", S.SMALL, S.ACCENT)
+            where = S.text(self.words("where"), S.SMALL, S.ACCENT)
             pair = Group(g, big).arrange(RIGHT, buff=1.5)
             where.next_to(big, RIGHT, buff=0.3)
             top.place(Group(pair, where))
             box = g.cell_square(self.i)
             arrow = Arrow(box.get_right(), big.get_left(), buff=0.1, color=S.ACCENT)
-            self.play(FadeIn(g), run_time=cue.share(0.1))
-            self.play(Create(box), Create(arrow), FadeIn(big), FadeIn(where), run_time=cue.share(0.2))
+            self.play(FadeIn(g), run_time=cue.clause())
+            self.play(Create(box), Create(arrow), FadeIn(big), FadeIn(where), run_time=cue.until("patch"))
             p = self.patch_vector()
-            bar = VectorBar(p, width=bottom.width - 3.0, label="p", length_name="length")
+            bar = VectorBar(p, width=bottom.width - 3.0, label="p", length_name=self.words("length"))
             preview = vector_preview(p, cols=(0, 1, 2, -1))
             block = Group(bar, preview).arrange(DOWN, buff=0.3)
             bottom.place(block)
-            note = S.text("normalised pixels, flattened channel by channel", S.TINY, S.MUTED)
+            note = S.text(self.words("note"), S.TINY, S.MUTED)
             note.next_to(bar.strip, UP, buff=0.1, aligned_edge=LEFT)
-            self.play(FadeIn(bar), FadeIn(note), run_time=cue.share(0.2))
-            self.play(FadeIn(preview), run_time=cue.share(0.15))
+            self.play(FadeIn(bar), FadeIn(note), run_time=cue.until("flat"))
+            self.play(FadeIn(preview), run_time=cue.until("p"))
 
     def matrix(self):
         f = self.facts
         d = self.dims
         with self.narrate("matrix") as cue:
-            self.add(Heading("The projection: one matrix E, plus a bias b"))
+            self.add(Heading(self.words("heading")))
             main, side = L.MAIN.split(0.78)
             clip = weight_clip(f.weight)
-            E = MatrixImage(f.weight, height=3.2, row_label="{n} outputs", col_label="{n} inputs", colorbar=True,
-                            colorbar_label="weight (clipped)", vmin=-clip, vmax=clip)
+            # The kit writes each axis's count in front of its label ("192 outputs").
+            E = MatrixImage(f.weight, height=3.2, row_label=self.words("rows"), col_label=self.words("columns"),
+                            colorbar=True, colorbar_label=self.words("scale"), vmin=-clip, vmax=clip)
             main.place(E, aligned=LEFT)
             name = tex("E", S.HEADING, S.ACCENT).next_to(E.shape_label, LEFT, buff=0.4)
             bias = MatrixImage(f.bias[:, None], height=E.image.height, width=0.25, shape_text=False, colorbar=True,
@@ -273,50 +264,47 @@ class ProjectThenAdd(NarratedScene):
             b_col = Group(b_name, bias, b_shape).arrange(DOWN, buff=0.2)
             b_col.shift((E.image.get_y() - bias.get_y()) * UP)
             b_col.set_x(side.center[0])
-            self.play(FadeIn(E.image), run_time=cue.share(0.15))
-            self.play(FadeIn(Group(*[m for m in E if m is not E.image])), FadeIn(name), run_time=cue.share(0.2))
-            self.play(FadeIn(b_col), run_time=cue.share(0.15))
-            count = tex(rf"{d.D} \times {d.P * d.P * 3} + {d.D} = {self.values['param_count'].tex}"
-                        r"\ \text{parameters}", S.BODY)
-            L.FOOTER.place(count)
-            self.play(Write(count), run_time=cue.share(0.2))
+            self.play(FadeIn(E.image), run_time=cue.clause())
+            self.play(FadeIn(Group(*[m for m in E if m is not E.image])), FadeIn(name), run_time=cue.until("rows"))
+            self.play(FadeIn(b_col), run_time=cue.until("bias"))
+            count = L.FOOTER.place(tex(self.words("count_tex", count=self.values["param_count"].tex), S.BODY))
+            self.play(Write(count), run_time=cue.until("count"))
 
     def product(self):
-        f, d, k = self.facts, self.dims, self.k
+        f, k = self.facts, self.k
         v = self.values
         with self.narrate("product") as cue:
-            self.add(Heading("One output, by hand"))
+            self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.36)
             clip = weight_clip(f.weight)
             E = MatrixImage(f.weight, height=3.0, row_label="{n}", col_label="{n}", vmin=-clip, vmax=clip)
             mark = E.highlight_row(k)
-            row_l = E.row_marker(k, f"row {k}", side=LEFT)
+            row_l = E.row_marker(k, self.words("row"), side=LEFT)
             left.place(Group(E, mark, row_l))
-            P3 = d.P * d.P * 3
             (w0, p0), (w1, p1) = f.first_terms
             s = num.signed
             lines = VGroup(
-                tex(r"y = E\,p + b", S.HEADING),
-                tex(rf"({d.D},) = ({d.D},\ {P3})\,({P3},) + ({d.D},)", S.SMALL, S.MUTED),
-                tex(rf"y_{{{k}}} = E_{{{k}}} \cdot p + b_{{{k}}}", S.HEADING, S.ACCENT),
-                tex(rf"E_{{{k}}} \cdot p = ({s(w0).tex})({s(p0).tex}) + ({s(w1).tex})({s(p1).tex}) + \dots"
-                    rf" = {v['dot'].tex}", S.BODY),
-                tex(rf"y_{{{k}}} = {v['dot'].tex} + ({v['bias_k'].tex}) = {v['out_value'].tex}", S.HEADING,
-                    S.GREEN),
+                tex(self.words("formula_tex"), S.HEADING),
+                tex(self.words("shapes_tex"), S.SMALL, S.MUTED),
+                tex(self.words("output_tex"), S.HEADING, S.ACCENT),
+                tex(self.words("dot_tex", w0=s(w0).tex, p0=s(p0).tex, w1=s(w1).tex, p1=s(p1).tex,
+                               dot=v["dot"].tex), S.BODY),
+                tex(self.words("sum_tex", dot=v["dot"].tex, bias=v["bias_k"].tex, out=v["out_value"].tex),
+                    S.HEADING, S.GREEN),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
             right.place(lines, aligned=LEFT)
-            self.play(FadeIn(E), Write(lines[0]), FadeIn(lines[1]), run_time=cue.share(0.15))
-            self.play(Create(mark), FadeIn(row_l), Write(lines[2]), run_time=cue.share(0.2))
-            self.play(Write(lines[3]), run_time=cue.share(0.2))
-            self.play(Write(lines[4]), run_time=cue.share(0.2))
-            note = S.text(f"{P3} products summed: the first two shown", S.TINY, S.MUTED)
+            self.play(FadeIn(E), Write(lines[0]), FadeIn(lines[1]), run_time=cue.clause())
+            self.play(Create(mark), FadeIn(row_l), Write(lines[2]), run_time=cue.until("take"))
+            self.play(Write(lines[3]), run_time=cue.until("dot"))
+            self.play(Write(lines[4]), run_time=cue.until("bias"))
+            note = S.text(self.words("note"), S.TINY, S.MUTED)
             note.next_to(lines, DOWN, buff=0.35, aligned_edge=LEFT)
             self.add(note)
 
     def outputs(self):
-        d, k = self.dims, self.k
+        k = self.k
         with self.narrate("outputs") as cue:
-            self.add(Heading("One patch in, one token out"))
+            self.add(Heading(self.words("heading")))
             y = self.patch_token()
             bar = VectorBar(y, width=L.MAIN.width - 4.0, label="E p + b")
             preview = vector_preview(y, cols=(0, 1, 2, k, -1))
@@ -324,21 +312,19 @@ class ProjectThenAdd(NarratedScene):
             L.MAIN.place(block, aligned=UP)
             block.shift(0.4 * DOWN)
             mark = bar.entry_marker(k)
-            self.play(FadeIn(bar), run_time=cue.share(0.2))
+            self.play(FadeIn(bar), run_time=cue.clause())
             self.play(FadeIn(preview), Create(mark), Create(SurroundingRectangle(preview.entry(0, k),
                                                                                  color=S.ACCENT, buff=0.06)),
-                      run_time=cue.share(0.2))
-            P3 = d.P * d.P * 3
-            every = tex(rf"\underbrace{{({d.N},\ {P3})}}_{{\text{{{d.N} patches}}}}\ E^\top + b"
-                        rf"\;\longrightarrow\; \underbrace{{({d.N},\ {d.D})}}_{{\text{{{d.N} tokens}}}}", S.BODY)
+                      run_time=cue.until("token"))
+            every = tex(self.words("every_tex"), S.BODY)
             every.next_to(block, DOWN, buff=0.7)
-            self.play(Write(every), run_time=cue.share(0.3))
+            self.play(Write(every), run_time=cue.until("every"))
 
     def filter(self):
         f, d, k = self.facts, self.dims, self.k
         v = self.values
         with self.narrate("filter") as cue:
-            self.add(Heading(f"Row {k} of E is a picture"))
+            self.add(Heading(self.words("heading")))
             h = 3.4
             patch = self.patch_picture(h)
             row = PixelImage(filter_picture(f.weight[k].numpy(), d.P), height=h)
@@ -347,18 +333,18 @@ class ProjectThenAdd(NarratedScene):
             group = Group(patch, dot, row, result).arrange(RIGHT, buff=0.6)
             L.MAIN.place(group)
             group.shift(0.3 * UP)
-            caps = VGroup(S.text(f"patch {self.i}", S.SMALL).next_to(patch, DOWN, buff=0.25),
-                          S.text(f"row {k} of E, as {d.P} × {d.P} × 3", S.SMALL).next_to(row, DOWN, buff=0.25))
-            scale = S.text("shown on its own range: smallest weight dark, largest bright", S.TINY, S.MUTED)
+            caps = VGroup(S.text(self.words("patch"), S.SMALL).next_to(patch, DOWN, buff=0.25),
+                          S.text(self.words("row"), S.SMALL).next_to(row, DOWN, buff=0.25))
+            scale = S.text(self.words("scale"), S.TINY, S.MUTED)
             scale.next_to(caps[1], DOWN, buff=0.15)
-            self.play(FadeIn(patch), FadeIn(caps[0]), run_time=cue.share(0.15))
-            self.play(FadeIn(row), FadeIn(caps[1]), FadeIn(scale), FadeIn(dot), run_time=cue.share(0.25))
-            self.play(Write(result), run_time=cue.share(0.15))
+            self.play(FadeIn(patch), FadeIn(caps[0]), run_time=cue.clause())
+            self.play(FadeIn(row), FadeIn(caps[1]), FadeIn(scale), FadeIn(dot), run_time=cue.until("drawn"))
+            self.play(Write(result), run_time=cue.until("dot"))
 
     def pca(self):
-        f, d = self.facts, self.dims
+        f = self.facts
         with self.narrate("pca") as cue:
-            self.add(Heading("What E learned: principal components of its filters"))
+            self.add(Heading(self.words("heading")))
             comps = (np.asarray(f.pca_components) * 255).round().astype(np.uint8)   # (k, P, P, 3)
             cols = 7
             tiles = Group(*[PixelImage(c, height=1.0) for c in comps])
@@ -368,19 +354,18 @@ class ProjectThenAdd(NarratedScene):
             labels = VGroup(S.text("1", S.TINY, S.MUTED).next_to(tiles[0], LEFT, buff=0.12),
                             S.text(str(len(tiles)), S.TINY, S.MUTED).next_to(tiles[-1], RIGHT, buff=0.12))
             self.play(LaggedStart(*[FadeIn(t) for t in tiles], lag_ratio=0.05), FadeIn(labels),
-                      run_time=cue.share(0.35))
-            card = CitationCard(VIT_PAPER, "Figure 7 (left)",
-                                f"there: ViT-L/32, width {num.integer(VIT_L_WIDTH).screen} (Table 1)")
-            note = S.text(f"this model: width {d.D}, {d.P} px patches; each component on its own colour scale, "
-                          "its sign arbitrary", S.TINY, S.MUTED)
+                      run_time=cue.until("components"))
+            card = CitationCard(self.words("vit_paper"), self.words("where"),
+                                self.words("there", vit_l_width=self.values["vit_l_width"].screen))
+            note = S.text(self.words("note"), S.TINY, S.MUTED)
             note.next_to(tiles, DOWN, buff=0.25)
-            self.play(FadeIn(card), FadeIn(note), run_time=cue.share(0.15))
+            self.play(FadeIn(card), FadeIn(note), run_time=cue.until("figure"))
 
     def pca_measured(self):
         f, d = self.facts, self.dims
         v = self.values
         with self.narrate("pca-measured") as cue:
-            self.add(Heading("What we can measure about them"))
+            self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.55)
             ratios = np.asarray(f.pca_ratio)
             # Bars: the variance share of each component, on a linear axis whose top is the first share.
@@ -390,81 +375,80 @@ class ProjectThenAdd(NarratedScene):
                             .set_fill(S.BLUE, 1).set_stroke(width=0)
                             .move_to([j * bw, 0, 0], aligned_edge=DOWN) for j, r in enumerate(ratios)])
             axis = Line([-0.5 * bw, 0, 0], [chart_w, 0, 0], color=S.MUTED, stroke_width=2)
-            top_l = S.text(f"{v['pca_first'].screen} of the variance", S.TINY, S.INK)
+            top_l = S.text(self.words("first", share=v["pca_first"].screen), S.TINY, S.INK)
             top_l.next_to(bars[0], UP, buff=0.1, aligned_edge=LEFT)
-            x_l = S.text(f"components 1 to {len(ratios)}", S.TINY, S.MUTED).next_to(axis, DOWN, buff=0.12)
+            x_l = S.text(self.words("axis"), S.TINY, S.MUTED).next_to(axis, DOWN, buff=0.12)
             chart = VGroup(bars, axis, top_l, x_l)
             facts = VGroup(
-                S.text(f"first {len(ratios)} together: {v['pca_share'].screen}", S.SMALL, S.ACCENT),
-                S.text(f"random filters, same shape: {v['random_share'].screen}", S.SMALL, S.MUTED),
+                S.text(self.words("together", share=v["pca_share"].screen), S.SMALL, S.ACCENT),
+                S.text(self.words("random", share=v["random_share"].screen), S.SMALL, S.MUTED),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             panel = VGroup(chart, facts).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
             left.place(panel, aligned=LEFT)
             self.play(Create(axis), LaggedStart(*[FadeIn(b, shift=0.1 * UP) for b in bars], lag_ratio=0.05),
-                      FadeIn(top_l), FadeIn(x_l), run_time=cue.share(0.25))
-            self.play(FadeIn(facts[0]), run_time=cue.share(0.1))
-            self.play(FadeIn(facts[1]), run_time=cue.share(0.15))
-            heat = Heatmap(np.asarray(f.energy_map), "magma", vmin=0.0, label="share of weight²", height=3.2)
+                      FadeIn(top_l), FadeIn(x_l), run_time=cue.clause())
+            self.play(FadeIn(facts[0]), run_time=cue.until("together"))
+            self.play(FadeIn(facts[1]), run_time=cue.until("random"))
+            heat = Heatmap(np.asarray(f.energy_map), "magma", vmin=0.0, label=self.words("energy"), height=3.2)
             lo, side = d.P // 4, d.P // 2
             cell = heat.image.height / d.P
             centre = Rectangle(width=side * cell, height=side * cell, color=S.ACCENT, stroke_width=3)
             centre.move_to(heat.image.get_corner(UP + LEFT) + (lo + side / 2) * cell * (RIGHT + DOWN))
-            cap = VGroup(S.text("where E's weight sits in a patch", S.SMALL),
-                         S.text(f"central quarter: {num.percent(f.centre_share).screen}", S.SMALL, S.ACCENT))
+            cap = VGroup(S.text(self.words("where"), S.SMALL),
+                         S.text(self.words("centre", share=num.percent(f.centre_share).screen), S.SMALL, S.ACCENT))
             cap.arrange(DOWN, buff=0.12)
             hgroup = Group(heat, centre, cap)
             cap.next_to(heat, DOWN, buff=0.25)
             right.place(hgroup)
-            self.play(FadeIn(heat), run_time=cue.share(0.15))
-            self.play(Create(centre), FadeIn(cap), run_time=cue.share(0.1))
+            self.play(FadeIn(heat), Create(centre), FadeIn(cap), run_time=cue.until("centre"))
 
     def position(self):
-        d = self.dims
         slot = self.i + 1
         with self.narrate("position") as cue:
-            self.add(Heading("Add the position: element-wise, not appended"))
+            self.add(Heading(self.words("heading")))
             vs = VectorSum(self.patch_token(), self.trace.pos[slot].numpy(),
-                           labels=(f"patch {self.i}: E p + b", f"position, slot {slot}", f"token, slot {slot}"),
+                           labels=(self.words("patch"), self.words("position"), self.words("token")),
                            width=L.MAIN.width - 4.5)
             L.MAIN.place(vs, aligned=UP)
             vs.shift(0.2 * DOWN)
-            eq = tex(r"z_0 = [\,x_{\text{class}};\ x_p^1 E;\ \dots;\ x_p^N E\,] + E_{pos}", S.BODY)
-            eq_l = S.text(f"ViT paper, Eq. 1 (bias b inside E here): width stays {d.D}", S.SMALL, S.MUTED)
+            eq = tex(self.words("equation_tex"), S.BODY)
+            eq_l = S.text(self.words("equation"), S.SMALL, S.MUTED)
             block = VGroup(eq, eq_l).arrange(DOWN, buff=0.2)
             block.next_to(vs, DOWN, buff=0.6)
-            self.play(FadeIn(vs.bars[0]), FadeIn(vs.labels[0]), run_time=cue.share(0.15))
-            self.play(FadeIn(vs.bars[1]), FadeIn(vs.labels[1]), FadeIn(vs.ops[0]), run_time=cue.share(0.15))
+            self.play(FadeIn(vs.bars[0]), FadeIn(vs.labels[0]), run_time=cue.clause())
+            self.play(FadeIn(vs.bars[1]), FadeIn(vs.labels[1]), FadeIn(vs.ops[0]), run_time=cue.until("position"))
             self.play(FadeIn(vs.bars[2]), FadeIn(vs.labels[2]), FadeIn(vs.ops[1]), FadeIn(vs.key),
-                      FadeIn(vs.length_text), run_time=cue.share(0.15))
-            self.play(Write(eq), FadeIn(eq_l), FadeIn(CitationCard(VIT_PAPER, "Eq. 1")), run_time=cue.share(0.2))
+                      FadeIn(vs.length_text), run_time=cue.until("added"))
+            self.play(Write(eq), FadeIn(eq_l), FadeIn(CitationCard(self.words("vit_paper"), self.words("where"))),
+                      run_time=cue.until("equation"))
 
     def add_numbers(self):
         k, slot = self.k, self.i + 1
         v = self.values
         with self.narrate("add-numbers") as cue:
-            self.add(Heading(f"Entry {k}, added"))
+            self.add(Heading(self.words("heading")))
             vs = VectorSum(self.patch_token(), self.trace.pos[slot].numpy(),
-                           labels=(f"patch {self.i}", f"position, slot {slot}", f"token, slot {slot}"),
+                           labels=(self.words("patch"), self.words("position"), self.words("token")),
                            width=L.MAIN.width - 4.5)
             L.MAIN.place(vs, aligned=UP)
             vs.shift(0.2 * DOWN)
             self.add(vs)
             col = vs.column(k)
-            line = tex(rf"{v['add_out_value'].tex} + ({v['pos_k'].tex}) = {v['sum_k'].tex}", S.HEADING, S.ACCENT)
+            line = tex(self.words("sum_tex", out=v["add_out_value"].tex, pos=v["pos_k"].tex, sum=v["sum_k"].tex),
+                       S.HEADING, S.ACCENT)
             line.next_to(vs, DOWN, buff=0.7)
-            self.play(Create(col), run_time=cue.share(0.2))
-            self.play(Write(line), run_time=cue.share(0.3))
+            self.play(Create(col), run_time=cue.clause())
+            self.play(Write(line), run_time=cue.until("sum"))
 
     def norms(self):
         f = self.facts
         v = self.values
-        d = self.dims
         with self.narrate("norms") as cue:
-            self.add(Heading("Which part is bigger? Vector lengths"))
-            rows = [(f"patch {self.i}: |E p + b|", f.token_norm, v["token_norm"], S.BLUE),
-                    (f"slot {self.i + 1}: |position|", f.pos_norm, v["pos_norm"], S.GREEN),
-                    (f"mean over {d.N} patches: |E p + b|", f.mean_token_norm, v["mean_token_norm"], S.BLUE),
-                    (f"mean over {d.N} slots: |position|", f.mean_pos_norm, v["mean_pos_norm"], S.GREEN)]
+            self.add(Heading(self.words("heading")))
+            rows = [(self.words("patch"), f.token_norm, v["token_norm"], S.BLUE),
+                    (self.words("position"), f.pos_norm, v["pos_norm"], S.GREEN),
+                    (self.words("mean_patch"), f.mean_token_norm, v["mean_token_norm"], S.BLUE),
+                    (self.words("mean_position"), f.mean_pos_norm, v["mean_pos_norm"], S.GREEN)]
             top = max(r[1] for r in rows)
             bar_w = 6.0
             lines = Group()
@@ -480,79 +464,67 @@ class ProjectThenAdd(NarratedScene):
                 line[2].next_to(line[1], RIGHT, buff=0.15)
             L.MAIN.place(lines, aligned=UP)
             lines.shift(0.3 * DOWN)
-            self.play(FadeIn(lines[0]), FadeIn(lines[1]), run_time=cue.share(0.25))
-            self.play(FadeIn(lines[2]), FadeIn(lines[3]), run_time=cue.share(0.25))
-            count = S.text(f"|E p + b| > |position| in {f.patches_bigger} of {d.N} patches", S.BODY, S.ACCENT)
+            self.play(FadeIn(lines[0]), FadeIn(lines[1]), run_time=cue.until("here"))
+            self.play(FadeIn(lines[2]), FadeIn(lines[3]), run_time=cue.until("mean"))
+            count = S.text(self.words("count", bigger=f.patches_bigger), S.BODY, S.ACCENT)
             count.next_to(lines, DOWN, buff=0.6)
-            self.play(FadeIn(count), run_time=cue.share(0.15))
+            self.play(FadeIn(count), run_time=cue.until("count"))
 
     def cls(self):
         f = self.facts
         with self.narrate("cls") as cue:
-            self.add(Heading("CLS goes in front, in slot 0"))
+            self.add(Heading(self.words("heading")))
             if f.no_embed_class:
-                vs = VectorBar(self.trace.cls.numpy(), width=L.MAIN.width - 4.5, label="CLS")
-                L.MAIN.place(vs, aligned=UP)
-                parts = [vs]
+                vs = VectorBar(self.trace.cls.numpy(), width=L.MAIN.width - 4.5, label=self.words("cls"))
             else:
                 vs = VectorSum(self.trace.cls.numpy(), self.trace.pos[0].numpy(),
-                               labels=("CLS (learned)", "position, slot 0", "token, slot 0"),
+                               labels=(self.words("learned"), self.words("position"), self.words("token")),
                                width=L.MAIN.width - 4.5)
-                L.MAIN.place(vs, aligned=UP)
-                parts = [vs]
+            L.MAIN.place(vs, aligned=UP)
             vs.shift(0.2 * DOWN)
-            self.play(FadeIn(Group(*parts)), run_time=cue.share(0.3))
-            flag = S.text(f"model.no_embed_class = {f.no_embed_class}   ·   position table: {f.pos_rows} rows",
-                          S.SMALL, S.ACCENT, mono=True)
+            self.play(FadeIn(vs), run_time=cue.clause())
+            flag = S.text(self.words("flag", flag=f.no_embed_class, rows=f.pos_rows), S.SMALL, S.ACCENT, mono=True)
             flag.next_to(vs, DOWN, buff=0.7)
-            self.play(FadeIn(flag), run_time=cue.share(0.2))
-            cosine = S.text(f"cosine(CLS, position 0) = {num.decimal(f.cls_pos0_cosine, 3).screen}", S.SMALL,
+            self.play(FadeIn(flag), run_time=cue.until("flag"))
+            cosine = S.text(self.words("cosine", cosine=num.decimal(f.cls_pos0_cosine, 3).screen), S.SMALL,
                             S.INK, mono=True).next_to(flag, DOWN, buff=0.4)
-            self.play(FadeIn(cosine), run_time=cue.share(0.1))
+            self.play(FadeIn(cosine), run_time=cue.until("cosine"))
 
     def sequence_cue(self):
-        d = self.dims
         slot = self.i + 1
         with self.narrate("sequence") as cue:
-            self.add(Heading("The sequence block 1 reads"))
+            self.add(Heading(self.words("heading")))
             x = self.sequence()
-            m = MatrixImage(x, height=L.MAIN.height - 1.6, row_label="{n} tokens", col_label="{n} features",
-                            colorbar=True, colorbar_label="value")
+            m = MatrixImage(x, height=L.MAIN.height - 1.6, row_label=self.words("rows"),
+                            col_label=self.words("columns"), colorbar=True, colorbar_label=self.words("scale"))
             L.MAIN.place(m)
-            self.play(FadeIn(m.image), run_time=cue.share(0.2))
-            self.play(FadeIn(Group(*[p for p in m if p is not m.image])), run_time=cue.share(0.15))
-            marks = VGroup(m.row_marker(0, "CLS + pos 0"), m.row_marker(slot, f"patch {self.i} + pos {slot}"))
-            self.play(FadeIn(marks[0]), Create(m.highlight_row(0)), run_time=cue.share(0.15))
-            self.play(FadeIn(marks[1]), Create(m.highlight_row(slot)), run_time=cue.share(0.15))
-            total = tex(rf"T = {d.N} + 1 = {d.T}", S.BODY, S.ACCENT)
-            total.move_to(L.FOOTER.point(RIGHT), aligned_edge=RIGHT)
-            self.play(Write(total), run_time=cue.share(0.15))
+            self.play(FadeIn(m.image), run_time=cue.clause())
+            self.play(FadeIn(Group(*[p for p in m if p is not m.image])), run_time=cue.until("matrix"))
+            total = tex(self.words("total_tex"), S.BODY, S.ACCENT)
+            L.FOOTER.place(total, aligned=RIGHT)
+            self.play(Write(total), run_time=cue.until("plus"))
+            marks = VGroup(m.row_marker(0, self.words("cls")), m.row_marker(slot, self.words("patch")))
+            self.play(FadeIn(marks), Create(m.highlight_row(0)), Create(m.highlight_row(slot)),
+                      run_time=cue.until("row"))
 
     def recap(self):
-        d = self.dims
         with self.narrate("recap") as cue:
-            steps = VGroup(
-                tex(rf"p_i \in \mathbb{{R}}^{{{d.P * d.P * 3}}}", S.BODY),
-                tex(rf"E\,p_i + b \in \mathbb{{R}}^{{{d.D}}}", S.BODY),
-                tex(r"+\ \mathrm{pos}_{i}", S.BODY),
-                tex(rf"[\mathrm{{CLS}};\ \dots] \in \mathbb{{R}}^{{{d.T} \times {d.D}}}", S.BODY),
-            )
+            steps = VGroup(*[tex(self.words(name), S.BODY)
+                             for name in ("patch_tex", "token_tex", "position_tex", "sequence_tex")])
             steps.arrange(RIGHT, buff=1.5)
             arrows = VGroup(*[Arrow(a.get_right(), b.get_left(), buff=0.12, color=S.ACCENT)
                               for a, b in zip(steps[:-1], steps[1:])])
-            names = VGroup(*[S.text(name, S.SMALL, S.MUTED).next_to(arrow, UP, buff=0.3)
-                             for name, arrow in zip(("project", "add", "CLS in front"), arrows)])
+            names = VGroup(*[S.text(self.words(name), S.SMALL, S.MUTED).next_to(arrow, UP, buff=0.3)
+                             for name, arrow in zip(("project", "add", "cls"), arrows)])
             names.set_y(max(n.get_y() for n in names))
             flow = VGroup(steps, arrows, names)
-            take = wrapped("A ViT token is what the patch shows plus where it sits, summed into one vector.",
-                           S.BODY, L.MAIN.width - 2.0)
+            take = wrapped(self.words("take"), S.BODY, L.MAIN.width - 2.0)
             box = RoundedRectangle(corner_radius=0.1, width=take.width + 0.5, height=take.height + 0.4)
             box.set_stroke(S.ACCENT, 1.5).move_to(take)
             block = VGroup(flow, VGroup(box, take)).arrange(DOWN, buff=0.8)
             L.MAIN.place(block)
-            self.play(FadeIn(steps[0]), run_time=cue.share(0.08))
-            for j in range(3):
-                self.play(Create(arrows[j]), FadeIn(names[j]), FadeIn(steps[j + 1]), run_time=cue.share(0.08))
-            self.play(FadeIn(box), FadeIn(take), run_time=cue.share(0.15))
-            self.play(FadeIn(NextLessonFooter(self.lesson, "every patch compares itself with every other")),
-                      run_time=cue.share(0.1))
+            self.add(steps[0])
+            for j, mark in enumerate(("project", "add", "cls")):
+                self.play(Create(arrows[j]), FadeIn(names[j]), FadeIn(steps[j + 1]), run_time=cue.until(mark))
+            self.play(FadeIn(box), FadeIn(take), run_time=cue.until("token"))
+            self.play(FadeIn(NextLessonFooter(self.lesson, self.words("teaser"))), run_time=cue.until("next"))

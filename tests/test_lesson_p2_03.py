@@ -177,8 +177,10 @@ def test_the_neighbourhood_share(facts, tr):
 
 
 def test_the_spoken_values_are_the_facts(facts):
-    from scenes.p2_03_every_patch_asks.scene import (EveryPatchAsks, map_sentence, matrix_sentence,
-                                               pixel_sentence)
+    from narration.script import Choice, load_script
+    from scenes.common.values import narration_values
+    from scenes.course import find
+    from scenes.p2_03_every_patch_asks.scene import CHOICES, EveryPatchAsks, map_key, pixel_key, token_key
 
     tr = vitmath.cached_trace()
     fake = SimpleNamespace(trace=tr, inputs=LessonInputs(), dims=tr.dims)
@@ -197,12 +199,19 @@ def test_the_spoken_values_are_the_facts(facts):
     assert values["sqrt_head_dim"].value == math.sqrt(d.head_dim)
     assert values["unscaled_max"] == num.decimal(f.unscaled_max_weight, 3)
     assert values["weight_sum"].spoken == "1, to six decimal places"
-    # the sentences follow the numbers, not the other way round
-    assert pixel_sentence(0.8).startswith("Strong") and pixel_sentence(0.1).startswith("Close to none")
-    assert pixel_sentence(-0.5).startswith("Negative") and pixel_sentence(0.5).startswith("A partial link")
+    for name, v in values.items():
+        if isinstance(v, Choice):
+            assert v.key in CHOICES[name], name
+    # the keys follow the numbers, not the other way round
+    assert pixel_key(0.8) == "strong" and pixel_key(0.1) == "none"
+    assert pixel_key(-0.5) == "negative" and pixel_key(0.5) == "partial"
     T = 197
-    even = SimpleNamespace(patch_weights=np.full(196, 1 / T))
-    assert map_sentence(even, T).startswith("The weights are nearly even")
-    flat = SimpleNamespace(mean_cls_column=1 / T, mean_diagonal=1 / T)
-    assert "does not stand out" in matrix_sentence(flat, T)
-    assert "bright" in matrix_sentence(SimpleNamespace(mean_cls_column=0.3, mean_diagonal=1 / T), T)
+    assert map_key(SimpleNamespace(patch_weights=np.full(196, 1 / T)), T) == "even"
+    assert token_key(0, 5) == "cls" and token_key(6, 5) == "itself" and token_key(7, 5) == "patch"
+    assert values["cls_column"].key == ("bright" if f.mean_cls_column * T > 3 else "dim")
+    # the script's words, filled: every placeholder has its value, and the chosen sentences read as before
+    lesson = find(["p2-03-every-patch-asks"])[0]
+    filled = load_script(lesson.narration_file).fill({**narration_values(tr), **values})
+    for cue in filled.cues:
+        assert "{" not in cue.text, cue.id
+    assert filled.cue("matrix").text.startswith("Every token asks the same question")

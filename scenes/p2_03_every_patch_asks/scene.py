@@ -3,8 +3,8 @@
 One head of self-attention, by hand, for one query patch: LayerNorm first (pre-norm), Q = X Wq, K = X Wk,
 V = X Wv, the scores q . k / sqrt(d_head) against all T keys, the softmax row (on the photo, CLS apart),
 the whole T x T matrix of the head, and the weighted sum of the values. The patch, block and head are picked
-by the rules in vitmath/one_head.py; every number comes from those facts or from the trace, and every
-sentence that describes a map is chosen here from measured numbers.
+by the rules in facts.py; every number comes from those facts or from the trace. The words, spoken and drawn,
+are in script.toml: where they depend on a measured number, the scene picks a key of a [choice.*] table.
 
     manim -ql scenes/p2_03_every_patch_asks/scene.py EveryPatchAsks
 """
@@ -14,7 +14,9 @@ import math
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, Group, GrowFromCenter, LaggedStart,
-                   VGroup, Write)
+                   VGroup, Write, config)
+
+from narration.script import Choice
 
 from scenes.common import layout as L
 from scenes.common import numbers as num
@@ -32,11 +34,30 @@ from scenes.common.vectors import ScaleKey, VectorBar
 from vitmath.locality import region_a
 from scenes.p2_03_every_patch_asks.facts import NEAR, cached_one_head_facts, similar_patches
 
-VASWANI = "Vaswani et al. 2017, Attention Is All You Need"
-JAIN = "Jain & Wallace 2019, Attention is not Explanation (NAACL)"
-KOBAYASHI = "Kobayashi et al. 2020, Attention is Not Only a Weight (EMNLP)"
 WEIGHT_CMAP = "inferno"
 STANDS_OUT = 3.0  # a mean weight this many times the even share 1/T "stands out"
+
+# The keys this lesson picks from the numbers; the words of each are in script.toml's [choice.*] tables.
+CHOICES = {
+    "query_place": ("on_cat", "elsewhere"),
+    "map": ("even", "leans", "away", "about"),
+    "cls_column": ("bright", "dim"),
+    "diagonal": ("bright", "dim"),
+    "pixel": ("strong", "partial", "none", "negative"),
+    "similar": ("wide", "narrow"),
+    "contrib": ("same", "differ"),
+    "part_token": ("cls", "itself", "patch"),
+    "weight_token": ("cls", "itself", "patch"),
+    "cls_value": ("only", "plain"),
+    "cls_length": ("shorter", "longer"),
+}
+
+
+def until_mark(cue, mark: str) -> float:
+    """Seconds from now until the voice reaches `{@mark}` (one frame if it is there already): the run time of an
+    animation that lasts until the next phrase begins."""
+    now = (cue.scene.frames - cue.scene.cue_start_frame) / config.frame_rate
+    return max(cue.at(mark) - now, 1 / config.frame_rate)
 
 
 def root(n: int) -> num.Number:
@@ -66,82 +87,44 @@ def ratio_text(r: float) -> str:
     return f"{r:.0f}" if r >= 10 else f"{r:.1f}"
 
 
-def token_name(token: int, query: int) -> str:
-    if token == 0:
-        return "CLS"
-    return "our patch itself" if token == 1 + query else f"patch {token - 1}"
+def token_key(token: int, query: int) -> str:
+    """Which name a token goes by: CLS, the query patch itself, or another patch."""
+    return "cls" if token == 0 else "itself" if token == 1 + query else "patch"
 
 
-def map_sentence(f, T: int) -> str:
-    """What the query's weights on the photo show, from measured numbers."""
-    w = f.patch_weights
-    if w.max() < 2.0 / T:
-        return (f"The weights are nearly even: none is as much as twice the even share, "
-                f"1 over {T}.")
-    near, area = num.percent(f.neighbourhood_share), num.percent(f.neighbourhood_area)
-    where = f"the patches within {NEAR} rows and columns of ours, {area.spoken} of the photo,"
+def token_choice(token: int, query: int) -> Choice:
+    return Choice(token_key(token, query), patch=token - 1)
+
+
+def map_key(f, T: int) -> str:
+    """Where the query's weights on the photo go, from measured numbers."""
+    if f.patch_weights.max() < 2.0 / T:
+        return "even"
     if f.neighbourhood_share > 1.5 * f.neighbourhood_area:
-        return f"It leans to the neighbourhood: {where} get {near.spoken} of the patch weight."
+        return "leans"
     if f.neighbourhood_share < f.neighbourhood_area / 1.5:
-        return f"It looks away from the neighbourhood: {where} get only {near.spoken} of the patch weight."
-    return f"The neighbourhood gets about its share: {where} get {near.spoken} of the patch weight."
+        return "away"
+    return "about"
 
 
-def matrix_sentence(f, T: int) -> str:
-    cls_ratio, diag_ratio = f.mean_cls_column * T, f.mean_diagonal * T
-    mean_cls, mean_diag = num.decimal(f.mean_cls_column, 3), num.decimal(f.mean_diagonal, 3)
-    if cls_ratio > STANDS_OUT:
-        s = (f"The CLS column is bright: on average a patch gives CLS {mean_cls.spoken}, "
-             f"{cls_ratio:.0f} times the even share.")
-    else:
-        s = f"The CLS column does not stand out: on average a patch gives CLS {mean_cls.spoken}."
-    if diag_ratio > STANDS_OUT:
-        s += f" The diagonal is bright too: a patch gives itself {mean_diag.spoken} on average."
-    else:
-        s += f" The diagonal does not stand out: a patch gives itself {mean_diag.spoken} on average."
-    return s
+def pixel_key(r: float) -> str:
+    return "strong" if r >= 0.7 else "partial" if r >= 0.3 else "none" if r > -0.3 else "negative"
 
 
-def pixel_sentence(r: float) -> str:
-    if r >= 0.7:
-        return ("Strong here: in block 1 a token is still mostly its own pixels, projected, plus a position. "
-                "Still, W q and W k decide which pixel patterns count.")
-    if r >= 0.3:
-        return ("A partial link, as expected in block 1, where a token is still its projected pixels "
-                "plus a position.")
-    if r > -0.3:
-        return "Close to none: these weights follow something other than pixel likeness."
-    return "Negative: this head prefers patches that look different from ours."
-
-
-def similar_sentence(f) -> str:
-    """Patches that look alike can still get very different weights: the spread among the most alike."""
-    ratio = f.similar_weight_ratio
-    if ratio >= 3:
-        return (f"And among the {f.similar_count} patches that look most like ours, the weights still differ "
-                f"by a factor of {ratio_text(ratio)}.")
-    return f"Among the {f.similar_count} patches that look most like ours, the weights are within a factor of {ratio_text(ratio)}."
-
-
-def contrib_sentence(f) -> str:
+def contrib_choice(f) -> Choice:
     top_c, top_w = f.top_contributor(), f.top_weight_token()
-    w = weight_number(f.weights[top_w])
-    if top_c == top_w:
-        return (f"The largest part of it comes from {token_name(top_c, f.query)}, "
-                f"which also has the largest weight, {w.spoken}.")
-    return (f"The largest weight, {w.spoken}, goes to {token_name(top_w, f.query)}, but the largest part of "
-            f"the new vector comes from {token_name(top_c, f.query)}, whose weighted value is longer.")
+    return Choice("same" if top_c == top_w else "differ", top_weight=weight_number(f.weights[top_w]).spoken,
+                  part_token=token_choice(top_c, f.query), weight_token=token_choice(top_w, f.query))
 
 
-def cls_share_sentence(f) -> str:
+def cls_value_choice(f) -> Choice:
+    """A weight is half the story: CLS's share of the weight against its share of the weighted values' length."""
     share_w = share(f.weights[0])
     share_c = share(f.contribution_norms[0] / f.contribution_norms.sum())
     lengths = np.linalg.norm(f.v, axis=1)
-    shorter = lengths[0] < np.median(lengths)
-    length_word = "shorter" if shorter else "longer"
-    only = "only " if share_c.value < share_w.value else ""
-    return (f"CLS holds {share_w.spoken} of our patch's weight, and its value vector is {length_word} than most: "
-            f"it makes up {only}{share_c.spoken} of the total length of the weighted values.")
+    return Choice("only" if share_c.value < share_w.value else "plain",
+                  cls_weight_share=share_w.spoken, cls_length_share=share_c.spoken,
+                  cls_length=Choice("shorter" if lengths[0] < np.median(lengths) else "longer"))
 
 
 class EveryPatchAsks(NarratedScene):
@@ -162,8 +145,7 @@ class EveryPatchAsks(NarratedScene):
             "query": f.query,
             "query_row": f.query // d.grid,
             "query_col": f.query % d.grid,
-            "query_place": ("On the course photo, it lies in the pasted cat picture."
-                            if on_cat else ""),
+            "query_place": Choice("on_cat" if on_cat else "elsewhere"),
             "cls_weights_spoken": spoken_list(cls_parts),
             "head_no": f.head + 1,
             "x_shape": num.shape(T, d.D),
@@ -183,23 +165,43 @@ class EveryPatchAsks(NarratedScene):
             "self_weight": num.decimal(f.weights[f.token], 3),
             "top_other": top_other,
             "top_other_weight": num.decimal(f.weights[1 + top_other], 3),
-            "map_sentence": map_sentence(f, T),
-            "matrix_sentence": matrix_sentence(f, T),
+            "map": Choice(map_key(f, T), near=NEAR, near_area=num.percent(f.neighbourhood_area).spoken,
+                          near_share=num.percent(f.neighbourhood_share).spoken),
+            "cls_column": Choice("bright" if f.mean_cls_column * T > STANDS_OUT else "dim",
+                                 mean_cls=num.decimal(f.mean_cls_column, 3).spoken,
+                                 cls_ratio=f"{f.mean_cls_column * T:.0f}"),
+            "diagonal": Choice("bright" if f.mean_diagonal * T > STANDS_OUT else "dim",
+                               mean_diag=num.decimal(f.mean_diagonal, 3).spoken),
             "pixel_r": num.decimal(r, 2),
-            "pixel_sentence": pixel_sentence(r),
-            "similar_sentence": similar_sentence(f),
+            "pixel": Choice(pixel_key(r)),
+            "similar": Choice("wide" if f.similar_weight_ratio >= 3 else "narrow"),
             "last_r": num.decimal(last_r, 2),
-            "contrib_sentence": contrib_sentence(f),
+            "contrib": contrib_choice(f),
             "blocks_after": d.depth - 1 - f.block,
-            "cls_share_sentence": cls_share_sentence(f),
+            "cls_value": cls_value_choice(f),
+            # screen-only values
+            "last_token": T - 1,
+            "query_token": f.token,
+            "weight_sum_screen": num.decimal(f.weight_sum, 3).screen,
+            "x_shape_screen": num.shape(T, d.D).screen,
+            "qkv_width": 3 * d.D,
+            "sqrt_head_dim_screen": root(d.head_dim).screen,
+            "block": f.block + 1,
+            "similar_count": f.similar_count,
+            "similar_ratio": ratio_text(f.similar_weight_ratio),
+            "other_patches": d.N - 1,
+            "proj_shape": num.shape(d.D, d.D).screen,
         }
 
     # ------------------------------------------------------------------ what the cues share
-    def weight_map(self, height: float, label: str = "attention weight") -> HeatmapOnPhoto:
+    def weight_map(self, height: float) -> HeatmapOnPhoto:
         """The query's weights on the N patches, over the photo (CLS is not on it)."""
         f, g = self.facts, self.dims.grid
         return HeatmapOnPhoto(self.trace.picture, f.patch_weights.reshape(g, g), WEIGHT_CMAP, vmin=0.0,
-                              label=label, height=height)
+                              label=self.words("attention_weight"), height=height)
+
+    def token_name(self, token: int) -> str:
+        return self.words("token_" + token_key(token, self.facts.query), patch=token - 1)
 
     def query_square(self, where, color: str = S.INK):
         """An outline on the query patch of a PhotoGrid or a HeatmapOnPhoto."""
@@ -228,65 +230,61 @@ class EveryPatchAsks(NarratedScene):
             L.LEFT.place(g)
             sq = self.query_square(g)
             right = L.RIGHT
-            ask = S.text(f"patch {f.query} asks all {d.T} tokens:", S.BODY)
-            q = S.text("how related are we?", S.HEADING, S.ACCENT)
+            ask = S.text(self.words("ask"), S.BODY)
+            q = S.text(self.words("question"), S.HEADING, S.ACCENT)
             # log10 of the weights: the CLS weight would leave every patch black on a linear scale.
             logw = np.log10(np.maximum(f.weights, 10.0 ** -LOG_DECADES))
             strip = heatmap_image(logw[None, :], WEIGHT_CMAP, -LOG_DECADES, 0.0, height=0.45,
                                   width=right.width * 0.9)
             key = ScaleKey(WEIGHT_CMAP, -LOG_DECADES, 0.0, width=1.2, places=0)
-            key_l = S.text("log10 weight", S.TINY, S.MUTED)
-            ends = Group(S.text("CLS", S.TINY, S.ACCENT).next_to(strip, DOWN, buff=0.1, aligned_edge=LEFT),
-                         S.text(f"token {d.T - 1}", S.TINY, S.MUTED).next_to(strip, DOWN, buff=0.1,
+            key_l = S.text(self.words("log_weight"), S.TINY, S.MUTED)
+            ends = Group(S.text(self.words("first"), S.TINY, S.ACCENT).next_to(strip, DOWN, buff=0.1, aligned_edge=LEFT),
+                         S.text(self.words("last"), S.TINY, S.MUTED).next_to(strip, DOWN, buff=0.1,
                                                                             aligned_edge=RIGHT),
                          Group(key_l, key).arrange(RIGHT, buff=0.15).next_to(strip, DOWN, buff=0.45))
-            cap = S.text(f"one row of {d.T} weights, sum = {num.decimal(f.weight_sum, 3).screen}", S.SMALL,
-                         S.MUTED)
+            cap = S.text(self.words("caption"), S.SMALL, S.MUTED)
             panel = Group(ask, q, Group(strip, ends), cap).arrange(DOWN, buff=0.45)
             right.place(panel)
-            self.play(FadeIn(g), run_time=cue.share(0.08))
-            self.play(Create(sq), FadeIn(ask), run_time=cue.share(0.08))
-            self.play(Write(q), run_time=cue.share(0.1))
-            self.play(FadeIn(strip), FadeIn(ends), FadeIn(cap), run_time=cue.share(0.12))
+            self.play(FadeIn(g), run_time=cue.clause())
+            self.play(Create(sq), FadeIn(ask), run_time=cue.until("asks"))
+            self.play(Write(q), run_time=cue.until("question"))
+            self.play(FadeIn(strip), FadeIn(ends), FadeIn(cap), run_time=cue.until("row"))
 
     def pick(self):
-        d, f, v = self.dims, self.facts, self.values
+        d, f = self.dims, self.facts
         with self.narrate("pick") as cue:
-            self.add(Heading("One patch, one block, one head"))
-            top1 = self.trace.top5[0][1]
+            self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.48)
             m = HeatmapOnPhoto(self.trace.picture, f.patch_scores.reshape(d.grid, d.grid), "viridis",
-                               label=f"'{top1}' score of each patch's output", height=4.6)
+                               label=self.words("map_label"), height=4.6)
             left.place(m)
             sq = self.query_square(m)
-            rule = wrapped(f"query: the patch whose final output the classifier scores highest for '{top1}': "
-                           f"patch {f.query} (row {v['query_row']}, column {v['query_col']})", S.SMALL,
-                           right.width)
-            blk = wrapped("block 1: its input is the embedded patches + positions, CLS in front", S.SMALL,
-                          right.width)
-            head_title = S.text("weight this patch gives CLS, block 1:", S.SMALL, S.MUTED)
+            rule = wrapped(self.words("rule"), S.SMALL, right.width)
+            blk = wrapped(self.words("block"), S.SMALL, right.width)
+            head_title = S.text(self.words("heads_title"), S.SMALL, S.MUTED)
             rows = VGroup()
             places = 2 if f.cls_weight_per_head.min() >= 0.05 else 3
             for h, w in enumerate(f.cls_weight_per_head):
                 chosen = h == f.head
-                t = S.text(f"head {h + 1}   {num.decimal(w, places).screen}" + ("   ← least: our head" if chosen else ""),
+                t = S.text(self.words("our_head_row" if chosen else "head_row", head=h + 1,
+                                      weight=num.decimal(w, places).screen),
                            S.SMALL, S.ACCENT if chosen else S.INK, mono=True)
                 rows.add(t)
             rows.arrange(DOWN, aligned_edge=LEFT, buff=0.15)
             panel = VGroup(rule, blk, head_title, rows).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
             right.place(panel, aligned=LEFT)
-            self.play(FadeIn(m), run_time=cue.share(0.12))
-            self.play(Create(sq), FadeIn(rule), run_time=cue.share(0.15))
-            self.play(FadeIn(blk), run_time=cue.share(0.2))
+            self.play(FadeIn(m), run_time=cue.clause())
+            self.play(Create(sq), FadeIn(rule), run_time=cue.until("take"))
+            self.play(FadeIn(blk), run_time=cue.until("block"))
             self.play(FadeIn(head_title), LaggedStart(*[FadeIn(r) for r in rows], lag_ratio=0.3),
-                      run_time=cue.share(0.25))
+                      run_time=cue.until("heads"))
 
     def layernorm(self):
-        f, v = self.facts, self.values
+        f = self.facts
         with self.narrate("layernorm") as cue:
-            self.add(Heading("Step 1: LayerNorm first (pre-norm)"))
+            self.add(Heading(self.words("heading")))
             flow = tex(r"X_{\text{mid}} = X + \mathrm{Attention}\big(\mathrm{LN}(X)\big)", S.BODY)
-            shape = S.text(f"X: {v['x_shape'].screen}, one row per token", S.SMALL, S.MUTED)
+            shape = S.text(self.words("shape"), S.SMALL, S.MUTED)
             ln = tex(r"\mathrm{LN}(x) = \gamma \odot \frac{x - \mu}{\sigma} + \beta", S.BODY, S.ACCENT)
             top = VGroup(VGroup(flow, shape).arrange(DOWN, buff=0.15), ln).arrange(RIGHT, buff=1.0)
             L.MAIN.place(top, aligned=UP)
@@ -297,10 +295,11 @@ class EveryPatchAsks(NarratedScene):
                 VectorBar(normed, width=w, label=None, length_name=None),
                 VectorBar(f.ln_row, width=w, label=None, length_name=None),
             ).arrange(DOWN, buff=0.55)
-            names = [f"x, patch {f.query}", "(x − μ) / σ", "LN(x)"]
-            stats = [f"mean {num.decimal(f.x_mean, 3).screen}, spread {num.decimal(f.x_std, 2).screen}",
-                     f"mean {num.decimal(f.normed_mean, 2).screen}, spread {num.decimal(f.normed_std, 2).screen}",
-                     "learned scale γ and shift β, per feature"]
+            names = [self.words("x_name"), "(x − μ) / σ", "LN(x)"]
+            stats = [self.words("x_stats", mean=num.decimal(f.x_mean, 3).screen, spread=num.decimal(f.x_std, 2).screen),
+                     self.words("normed_stats", mean=num.decimal(f.normed_mean, 2).screen,
+                                spread=num.decimal(f.normed_std, 2).screen),
+                     self.words("ln_stats")]
             labels = VGroup()
             for b, n, s in zip(bars, names, stats):
                 lab = VGroup(S.text(n, S.SMALL, S.INK), S.text(s, S.TINY, S.MUTED)).arrange(DOWN, aligned_edge=LEFT,
@@ -309,16 +308,16 @@ class EveryPatchAsks(NarratedScene):
                 labels.add(lab)
             body = Group(bars, labels)
             L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, top.get_bottom()[1] - 0.3).place(body)
-            self.play(Write(flow), FadeIn(shape), run_time=cue.share(0.2))
-            self.play(FadeIn(bars[0]), FadeIn(labels[0]), run_time=cue.share(0.2))
-            self.play(Write(ln), run_time=cue.share(0.1))
-            self.play(FadeIn(bars[1]), FadeIn(labels[1]), run_time=cue.share(0.2))
-            self.play(FadeIn(bars[2]), FadeIn(labels[2]), run_time=cue.share(0.15))
+            self.play(Write(flow), FadeIn(shape), run_time=cue.until("prenorm"))
+            self.play(FadeIn(bars[0]), FadeIn(labels[0]), run_time=cue.until("ours"))
+            self.play(Write(ln), run_time=cue.until("minus"))
+            self.play(FadeIn(bars[1]), FadeIn(labels[1]), run_time=cue.clause())
+            self.play(FadeIn(bars[2]), FadeIn(labels[2]), run_time=cue.until("learned"))
 
     def qkv(self):
         d, f = self.dims, self.facts
         with self.narrate("qkv") as cue:
-            self.add(Heading(f"Step 2: queries, keys and values (head {f.head + 1})"))
+            self.add(Heading(self.words("heading")))
             eqs = tex(r"Q = X W_q \qquad K = X W_k \qquad V = X W_v", S.BODY)
             dh = tex(rf"d_{{\text{{head}}}} = D / H = {d.D} / {d.H} = {d.head_dim}", S.SMALL, S.ACCENT)
             top = VGroup(eqs, dh).arrange(RIGHT, buff=0.8)
@@ -326,7 +325,8 @@ class EveryPatchAsks(NarratedScene):
             X = self.trace.blocks[f.block].ln1
             Q = self.trace.blocks[f.block].q[f.head]
             h = 3.0
-            mx = MatrixImage(X, height=h, row_label="{n} tokens", col_label="D = {n}")
+            # {n}: the kit writes each matrix's size there
+            mx = MatrixImage(X, height=h, row_label=self.words("tokens", n="{n}"), col_label=self.words("width", n="{n}"))
             mw = MatrixImage(f.wq, height=h * d.D / d.T, col_label="{n}")
             mq = MatrixImage(Q, height=h, col_label="{n}")
             names = [S.text(s, S.SMALL, S.INK) for s in ("LN(X)", "W_q", "Q")]
@@ -340,29 +340,28 @@ class EveryPatchAsks(NarratedScene):
             mats_region.place(mats)
             qrow = mq.highlight_row(f.token)
             prev = NumericPreview(f.q[None, :], rows=(0,), cols=(0, 1, 2, -1), places=2, index_labels=True)
-            cap = S.text(f"q of patch {f.query} (row {f.token} of Q)", S.SMALL, S.ACCENT)
-            note = wrapped(f"in the code one qkv matrix ({d.D}, {3 * d.D}) makes Q, K, V of all {d.H} heads; "
-                           f"head {f.head + 1} is its slice", S.TINY, right.width, S.MUTED)
+            cap = S.text(self.words("q_caption"), S.SMALL, S.ACCENT)
+            note = wrapped(self.words("note"), S.TINY, right.width, S.MUTED)
             panel = VGroup(cap, prev, note).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
             r_region = L.Region(right.left, right.right, right.bottom, top.get_bottom()[1] - 0.3)
             r_region.place(panel, aligned=LEFT)
-            self.play(Write(eqs), run_time=cue.share(0.25))
-            self.play(FadeIn(mats), run_time=cue.share(0.15))
-            self.play(FadeIn(dh), run_time=cue.share(0.15))
-            self.play(Create(qrow), FadeIn(cap), FadeIn(prev), run_time=cue.share(0.15))
-            self.play(FadeIn(note), run_time=cue.share(0.1))
+            self.play(Write(eqs), run_time=cue.clause())
+            self.play(FadeIn(mats), run_time=cue.until("query"))
+            self.play(FadeIn(dh), run_time=cue.until("dims"))
+            self.play(Create(qrow), FadeIn(cap), FadeIn(prev), run_time=cue.until("times"))
+            self.play(FadeIn(note), run_time=cue.clause())
 
     def scores(self):
         d, f = self.dims, self.facts
         with self.narrate("scores") as cue:
-            self.add(Heading("Step 3: the query meets every key"))
+            self.add(Heading(self.words("heading")))
             formula = tex(rf"s_j = \frac{{q \cdot k_j}}{{\sqrt{{d_\text{{head}}}}}}"
                           rf"= \frac{{q \cdot k_j}}{{{root(d.head_dim).tex}}}\qquad j = 0, \dots, {d.T - 1}",
                           S.BODY)
             L.MAIN.place(formula, aligned=UP)
             picks = [0, f.token, 1 + f.strongest_other_patch(), 1 + f.weakest_patch()]
-            header = ["token", "q · k", f"÷ {root(d.head_dim).screen} = score"]
-            cells = [header] + [[token_name(t, f.query), num.decimal(f.raw_scores[t], 2).screen,
+            header = [self.words("col_token"), self.words("col_dot"), self.words("col_score")]
+            cells = [header] + [[self.token_name(t), num.decimal(f.raw_scores[t], 2).screen,
                                  num.decimal(f.scores[t], 2).screen] for t in picks]
             table = VGroup()
             for r, row in enumerate(cells):
@@ -377,61 +376,62 @@ class EveryPatchAsks(NarratedScene):
                         m.move_to([x, -0.55 * r, 0], aligned_edge=LEFT)
                     x += widths[k] + 0.8
             bar = VectorBar(f.scores, width=9.0, label=None, length_name="T", cmap="coolwarm")
-            bar_cap = S.text(f"all {d.T} scores of patch {f.query}, CLS first", S.SMALL, S.MUTED)
+            bar_cap = S.text(self.words("bar_caption"), S.SMALL, S.MUTED)
             bar_cap.next_to(bar.strip, UP, buff=0.15, aligned_edge=LEFT)
             body = Group(table, Group(bar, bar_cap)).arrange(DOWN, buff=0.7)
             region = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, formula.get_bottom()[1] - 0.3)
             region.place(body)
-            self.play(Write(formula), run_time=cue.share(0.2))
-            self.play(FadeIn(table[0]), run_time=cue.share(0.05))
-            for line in table[1:]:
-                self.play(FadeIn(line), run_time=cue.share(0.12))
-            self.play(FadeIn(bar), FadeIn(bar_cap), run_time=cue.share(0.15))
+            self.play(Write(formula), run_time=cue.clause())
+            self.play(FadeIn(table[0]), run_time=cue.until("dot"))
+            # The CLS and the self rows as the voice reads them; the strongest and weakest other patch after.
+            self.play(FadeIn(table[1]), run_time=cue.until("cls"))
+            self.play(FadeIn(table[2]), run_time=cue.until("self"))
+            self.play(FadeIn(table[3]), FadeIn(table[4]), run_time=cue.clause())
+            self.play(FadeIn(bar), FadeIn(bar_cap), run_time=cue.clause())
 
     def scaling(self):
         d, f = self.dims, self.facts
         with self.narrate("scaling") as cue:
-            self.add(Heading("Why divide by √d_head, not √D?"))
+            self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.46)
             dot = tex(rf"q \cdot k = \sum_{{m=1}}^{{{d.head_dim}}} q_m\, k_m", S.BODY)
-            var = VGroup(tex(r"q_m, k_m \text{ independent, mean } 0,\ \text{variance } 1", S.SMALL),
+            var = VGroup(tex(self.words("assumption"), S.SMALL),
                          tex(r"\Rightarrow\ \mathrm{Var}(q\cdot k) = d_\text{head}", S.BODY)).arrange(
                 DOWN, aligned_edge=LEFT, buff=0.2)
-            why = wrapped(f"each head sums its own {d.head_dim} products, not all {d.D} of the token", S.SMALL,
-                          left.width, S.ACCENT)
+            why = wrapped(self.words("why"), S.SMALL, left.width, S.ACCENT)
             lp = VGroup(dot, var, why).arrange(DOWN, aligned_edge=LEFT, buff=0.45)
             left.place(lp, aligned=LEFT)
             spread = self.lines([
-                (f"this head, all {d.T}×{d.T} pairs:", S.MUTED),
-                f"spread of q · k       {num.decimal(f.raw_score_std, 2).screen}",
-                f"spread of q · k / {root(d.head_dim).screen}   {num.decimal(f.scaled_score_std, 2).screen}",
+                (self.words("pairs"), S.MUTED),
+                self.words("raw_spread", spread=num.decimal(f.raw_score_std, 2).screen),
+                self.words("scaled_spread", spread=num.decimal(f.scaled_score_std, 2).screen),
             ], S.SMALL, 0.2)
             w = right.width
             unscaled = np.exp(f.raw_scores - f.raw_scores.max())
             unscaled /= unscaled.sum()
             strips = Group()
-            for name, row in ((f"softmax(q · k): largest {num.decimal(f.unscaled_max_weight, 3).screen}", unscaled),
-                              (f"softmax(q · k / {root(d.head_dim).screen}): largest "
-                               f"{num.decimal(f.weights.max(), 3).screen}", f.weights)):
+            for name, row in ((self.words("unscaled_strip", largest=num.decimal(f.unscaled_max_weight, 3).screen),
+                               unscaled),
+                              (self.words("scaled_strip", largest=num.decimal(f.weights.max(), 3).screen), f.weights)):
                 logw = np.log10(np.maximum(np.asarray(row), 10.0 ** -LOG_DECADES))
                 img = heatmap_image(logw[None, :], WEIGHT_CMAP, -LOG_DECADES, 0.0, height=0.4, width=0.85 * w)
                 strips.add(Group(S.text(name, S.SMALL), img).arrange(DOWN, aligned_edge=LEFT, buff=0.12))
             strips.arrange(DOWN, aligned_edge=LEFT, buff=0.35)
-            bar = ColorBar(WEIGHT_CMAP, -LOG_DECADES, 0.0, "log10 weight", height=1.8, ticks=LOG_DECADES + 1)
+            bar = ColorBar(WEIGHT_CMAP, -LOG_DECADES, 0.0, self.words("log_weight"), height=1.8, ticks=LOG_DECADES + 1)
             bar.next_to(strips, RIGHT, buff=0.2)
             rp = Group(spread, Group(strips, bar)).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
             right.place(rp, aligned=LEFT)
-            cite = CitationCard(VASWANI, "Section 3.2.1", "footnote 4")
-            self.play(Write(dot), FadeIn(cite), run_time=cue.share(0.12))
-            self.play(FadeIn(var), run_time=cue.share(0.2))
-            self.play(FadeIn(why), run_time=cue.share(0.15))
-            self.play(FadeIn(spread), run_time=cue.share(0.15))
-            self.play(FadeIn(strips), FadeIn(bar), run_time=cue.share(0.15))
+            cite = CitationCard(self.words("paper"), self.words("where"), self.words("detail"))
+            self.play(Write(dot), FadeIn(cite), run_time=cue.clause())
+            self.play(FadeIn(var), run_time=cue.until("sum"))
+            self.play(FadeIn(why), run_time=cue.until("size"))
+            self.play(FadeIn(spread), run_time=cue.clause())
+            self.play(FadeIn(strips), FadeIn(bar), run_time=cue.until("without"))
 
     def softmax(self):
         d, f = self.dims, self.facts
         with self.narrate("softmax") as cue:
-            self.add(Heading("Step 4: softmax over the keys"))
+            self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.5)
             m = self.weight_map(height=4.8)
             left.place(m)
@@ -441,59 +441,59 @@ class EveryPatchAsks(NarratedScene):
             osq = Square(m.image.height / d.grid, color=S.BLUE, stroke_width=4).move_to(m.cell_center(other))
             formula = tex(r"a_j = \frac{e^{s_j}}{\sum_{i=0}^{" + str(d.T - 1) + r"} e^{s_i}}", S.HEADING)
             items = self.lines([
-                f"a_0 + a_1 + … + a_{d.T - 1} = {six_places(f.weight_sum).screen}",
-                (f"CLS (not on the photo): {num.decimal(f.weights[0], 3).screen}", S.ACCENT),
-                f"the {d.N} patches: {num.decimal(f.patch_weights.sum(), 3).screen}",
-                (f"patch {f.query} itself: {num.decimal(f.weights[f.token], 3).screen}", S.ACCENT),
-                (f"patch {other}, strongest other: {num.decimal(f.weights[1 + other], 3).screen}", S.BLUE),
-                (f"within {NEAR} rows/cols: {num.percent(f.neighbourhood_share).screen} of patch weight "
-                 f"({num.percent(f.neighbourhood_area).screen} of patches)", S.MUTED),
+                self.words("sum", sum=six_places(f.weight_sum).screen),
+                (self.words("cls", weight=num.decimal(f.weights[0], 3).screen), S.ACCENT),
+                self.words("patches", weight=num.decimal(f.patch_weights.sum(), 3).screen),
+                (self.words("itself", weight=num.decimal(f.weights[f.token], 3).screen), S.ACCENT),
+                (self.words("other", weight=num.decimal(f.weights[1 + other], 3).screen), S.BLUE),
+                (self.words("near", near=NEAR, share=num.percent(f.neighbourhood_share).screen,
+                            area=num.percent(f.neighbourhood_area).screen), S.MUTED),
             ], S.SMALL, 0.22)
             panel = VGroup(formula, items).arrange(DOWN, aligned_edge=LEFT, buff=0.45)
             right.place(panel, aligned=LEFT)
-            self.play(Write(formula), run_time=cue.share(0.12))
-            self.play(FadeIn(items[0]), run_time=cue.share(0.12))
-            self.play(FadeIn(m), FadeIn(items[1]), FadeIn(items[2]), run_time=cue.share(0.15))
-            self.play(Create(sq), FadeIn(items[3]), run_time=cue.share(0.12))
-            self.play(Create(osq), FadeIn(items[4]), run_time=cue.share(0.12))
-            self.play(FadeIn(items[5]), run_time=cue.share(0.1))
+            self.play(Write(formula), run_time=cue.clause())
+            self.play(FadeIn(items[0]), run_time=cue.clause())
+            self.play(FadeIn(m), FadeIn(items[1]), FadeIn(items[2]), run_time=cue.until("cls"))
+            self.play(Create(sq), FadeIn(items[3]), run_time=cue.until("self"))
+            self.play(Create(osq), FadeIn(items[4]), run_time=cue.until("other"))
+            self.play(FadeIn(items[5]), run_time=cue.until("map"))
 
     def matrix(self):
         d, f = self.dims, self.facts
         with self.narrate("matrix") as cue:
-            self.add(Heading(f"The whole head: {d.T} rows, one per token"))
+            self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.55)
-            am = AttentionMatrix(f.attn, height=4.6, label=f"block {f.block + 1}, head {f.head + 1}",
+            am = AttentionMatrix(f.attn, height=4.6, label=self.words("label"),
                                  log_scale=True)
             left.place(am)
             row = am.row_marker(f.token)
             T = d.T
             items = self.lines([
-                (f"outlined: row {f.token}, patch {f.query}'s row", S.ACCENT),
-                "row i: where token i looks",
-                "column j: how much everyone reads token j",
-                f"every row sums to 1 (max error {num.scientific(f.max_row_sum_error).screen})",
-                (f"mean weight on CLS: {num.decimal(f.mean_cls_column, 3).screen} "
-                 f"({f.mean_cls_column * T:.0f} × 1/{T})", S.ACCENT),
-                (f"mean weight on itself: {num.decimal(f.mean_diagonal, 3).screen} "
-                 f"({f.mean_diagonal * T:.0f} × 1/{T})", S.ACCENT),
+                (self.words("outlined"), S.ACCENT),
+                self.words("row"),
+                self.words("column"),
+                self.words("sums", error=num.scientific(f.max_row_sum_error).screen),
+                (self.words("on_cls", weight=num.decimal(f.mean_cls_column, 3).screen,
+                            ratio=f"{f.mean_cls_column * T:.0f}"), S.ACCENT),
+                (self.words("on_self", weight=num.decimal(f.mean_diagonal, 3).screen,
+                            ratio=f"{f.mean_diagonal * T:.0f}"), S.ACCENT),
             ], S.SMALL, 0.3)
             right.place(items, aligned=LEFT)
-            self.play(FadeIn(am), run_time=cue.share(0.15))
-            self.play(FadeIn(items[1]), FadeIn(items[2]), run_time=cue.share(0.15))
-            self.play(Create(row), FadeIn(items[0]), run_time=cue.share(0.15))
-            self.play(FadeIn(items[3]), run_time=cue.share(0.1))
-            self.play(FadeIn(items[4]), FadeIn(items[5]), run_time=cue.share(0.15))
+            self.play(FadeIn(am), run_time=cue.clause())
+            self.play(FadeIn(items[1]), FadeIn(items[2]), run_time=cue.until("matrix"))
+            self.play(Create(row), FadeIn(items[0]), run_time=cue.clause())
+            self.play(FadeIn(items[3]), run_time=cue.clause())
+            self.play(FadeIn(items[4]), FadeIn(items[5]), run_time=cue.until("column"))
 
     def not_pixels(self):
         d, f = self.dims, self.facts
         with self.narrate("not-pixels") as cue:
-            self.add(Heading("q · k is learned compatibility, not pixel likeness"))
+            self.add(Heading(self.words("heading")))
             keep = np.arange(d.N) != f.query
             left, right = L.MAIN.split(0.55)
             plot = ScatterPlot(f.pixel_similarity[keep], f.patch_weights[keep],
-                               x_label=f"cosine similarity of pixels to patch {f.query}",
-                               y_label="attention weight", width=5.2, height=3.6,
+                               x_label=self.words("x_label"),
+                               y_label=self.words("attention_weight"), width=5.2, height=3.6,
                                y_range=(0.0, 1.05 * float(f.patch_weights[keep].max())), places=3)
             left.place(plot)
             # The most alike quarter in the accent colour: alike pixels, yet weights far apart.
@@ -501,37 +501,37 @@ class EveryPatchAsks(NarratedScene):
             for i in similar_patches(f.pixel_similarity, f.query):
                 plot.dots[int(np.searchsorted(others, i))].set_color(S.ACCENT)
             sim = HeatmapOnPhoto(self.trace.picture, f.pixel_similarity.reshape(d.grid, d.grid), "viridis",
-                                 vmin=-1.0, vmax=1.0, label="pixel similarity", height=2.6)
+                                 vmin=-1.0, vmax=1.0, label=self.words("similarity"), height=2.6)
             r = f.pixel_correlation
             stats = self.lines([
-                (f"Pearson r = {num.decimal(r, 2).screen}  (r² = {num.percent(r * r).screen})", S.ACCENT),
-                (f"{f.similar_count} most alike (orange): weights differ {ratio_text(f.similar_weight_ratio)}×", S.ACCENT),
-                f"block {d.depth}, same head: r = {num.decimal(f.last_block_pixel_correlation, 2).screen}",
-                (f"{d.N - 1} other patches; patch {f.query} left out", S.MUTED),
+                (self.words("pearson", r=num.decimal(r, 2).screen, r2=num.percent(r * r).screen), S.ACCENT),
+                (self.words("alike"), S.ACCENT),
+                self.words("last", r=num.decimal(f.last_block_pixel_correlation, 2).screen),
+                (self.words("others"), S.MUTED),
             ], S.SMALL, 0.2)
             rp = Group(sim, stats).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
             right.place(rp, aligned=LEFT)
             self.play(FadeIn(plot.axes), FadeIn(plot.ticks), FadeIn(plot.labels), FadeIn(sim),
-                      run_time=cue.share(0.2))
+                      run_time=cue.until("corr"))
             self.play(LaggedStart(*[GrowFromCenter(p) for p in plot.dots], lag_ratio=0.01),
-                      run_time=cue.share(0.25))
-            self.play(FadeIn(stats[0]), FadeIn(stats[3]), run_time=cue.share(0.15))
-            self.play(FadeIn(stats[1]), run_time=cue.share(0.1))
-            self.play(FadeIn(stats[2]), run_time=cue.share(0.1))
+                      run_time=until_mark(cue, "verdict"))
+            self.play(FadeIn(stats[0]), FadeIn(stats[3]), run_time=cue.until("verdict"))
+            self.play(FadeIn(stats[1]), run_time=cue.until("similar"))
+            self.play(FadeIn(stats[2]), run_time=cue.until("last"))
 
     def weighted_sum(self):
         d, f = self.dims, self.facts
         with self.narrate("weighted-sum") as cue:
-            self.add(Heading("Step 5: take home the weighted sum of the values"))
+            self.add(Heading(self.words("heading")))
             formula = tex(rf"z = \sum_{{j=0}}^{{{d.T - 1}}} a_j\, v_j", S.BODY)
             prev = NumericPreview(f.new_vector[None, :], rows=(0,), cols=(0, 1, 2, 3, -1), places=3)
-            cap = S.text(f"z, the new vector of patch {f.query}: {d.head_dim} numbers", S.SMALL, S.ACCENT)
+            cap = S.text(self.words("z_caption"), S.SMALL, S.ACCENT)
             top = VGroup(formula, VGroup(cap, prev).arrange(DOWN, aligned_edge=LEFT, buff=0.2)).arrange(
                 RIGHT, buff=0.8)
             L.MAIN.place(top, aligned=UP)
             order = np.argsort(-f.contribution_norms, kind="stable")[:4]
-            head = ["token", "weight a_j", "length |a_j v_j|"]
-            cells = [head] + [[token_name(int(t), f.query), num.decimal(f.weights[t], 3).screen,
+            head = [self.words("col_token"), self.words("col_weight"), self.words("col_length")]
+            cells = [head] + [[self.token_name(int(t)), num.decimal(f.weights[t], 3).screen,
                                num.decimal(f.contribution_norms[t], 3).screen] for t in order]
             table = VGroup()
             widths = None
@@ -546,53 +546,46 @@ class EveryPatchAsks(NarratedScene):
                 table.add(VGroup(*line))
             proj = tex(r"x + \big[\, z^{(1)} \,\|\, \cdots \,\|\, z^{(" + str(d.H) + r")} \,\big]\, W_o",
                        S.BODY)
-            proj_l = self.lines([f"{d.H} heads × {d.head_dim} = {d.D} numbers side by side",
-                                 f"output projection W_o: {num.shape(d.D, d.D).screen}",
-                                 "added to x on the residual path",
-                                 ("how the heads differ: next lesson", S.MUTED)], S.SMALL, 0.15)
+            proj_l = self.lines([self.words("side_by_side"), self.words("projection"), self.words("residual"),
+                                 (self.words("next"), S.MUTED)], S.SMALL, 0.15)
             bottom = Group(table, VGroup(proj, proj_l).arrange(DOWN, aligned_edge=LEFT, buff=0.3)).arrange(
                 RIGHT, buff=1.0, aligned_edge=UP)
             region = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, top.get_bottom()[1] - 0.4)
             region.place(bottom)
-            self.play(Write(formula), run_time=cue.share(0.12))
-            self.play(FadeIn(cap), FadeIn(prev), run_time=cue.share(0.15))
-            self.play(FadeIn(table), run_time=cue.share(0.2))
-            self.play(Write(proj), FadeIn(proj_l), run_time=cue.share(0.2))
+            self.play(Write(formula), run_time=cue.clause())
+            self.play(FadeIn(cap), FadeIn(prev), run_time=cue.clause())
+            self.play(FadeIn(table), run_time=cue.until("contrib"))
+            self.play(Write(proj), FadeIn(proj_l), run_time=cue.until("heads"))
 
     def not_explanation(self):
-        d, f = self.dims, self.facts
+        f = self.facts
         with self.narrate("not-explanation") as cue:
-            self.add(Heading("Attention weights are not an explanation"))
-            note = CaveatNote("a weight says how much of a value is mixed in, in one head of one block; "
-                              "it does not say why the model predicts what it predicts", width=L.MAIN.width * 0.8)
-            chain = S.text(f"weights → W_o → + residual → MLP → {d.depth - 1 - f.block} more blocks → "
-                           "final LayerNorm → head", S.SMALL, S.INK)
+            self.add(Heading(self.words("heading")))
+            note = CaveatNote(self.words("caveat"), width=L.MAIN.width * 0.8)
+            chain = S.text(self.words("chain"), S.SMALL, S.INK)
             share_c = f.contribution_norms[0] / f.contribution_norms.sum()
             cls = self.lines([
-                (f"CLS: {share(f.weights[0]).screen} of the weight,", S.ACCENT),
-                (f"{share(share_c).screen} of the total length of the weighted values", S.ACCENT),
+                (self.words("cls_weight", share=share(f.weights[0]).screen), S.ACCENT),
+                (self.words("cls_length", share=share(share_c).screen), S.ACCENT),
             ], S.SMALL, 0.15)
             body = VGroup(note, chain, cls).arrange(DOWN, buff=0.55)
             L.MAIN.place(body, aligned=UP)
-            c1 = CitationCard(KOBAYASHI, "abstract")
-            c2 = CitationCard(JAIN, "Section 4.2").next_to(c1, UP, buff=0.1, aligned_edge=RIGHT)
-            self.play(FadeIn(note), run_time=cue.share(0.15))
-            self.play(FadeIn(chain), run_time=cue.share(0.2))
-            self.play(FadeIn(cls), run_time=cue.share(0.2))
-            self.play(FadeIn(c2), FadeIn(c1), run_time=cue.share(0.1))
+            c1 = CitationCard(self.words("kobayashi"), self.words("kobayashi_where"))
+            c2 = CitationCard(self.words("jain"), self.words("jain_where")).next_to(c1, UP, buff=0.1, aligned_edge=RIGHT)
+            self.play(FadeIn(note), run_time=cue.clause())
+            self.play(FadeIn(chain), run_time=cue.until("chain"))
+            self.play(FadeIn(cls), run_time=cue.until("half"))
+            self.play(FadeIn(c2), FadeIn(c1), run_time=cue.until("jain"))
 
     def recap(self):
-        d = self.dims
         with self.narrate("recap") as cue:
-            self.add(Heading("Takeaway"))
+            self.add(Heading(self.words("heading")))
             steps = tex(r"\mathrm{LN}\ \to\ Q, K, V\ \to\ \frac{q\cdot k}{\sqrt{d_\text{head}}}"
                         r"\ \to\ \mathrm{softmax}\ \to\ \sum_j a_j v_j", S.BODY, S.ACCENT)
-            take = wrapped("In each head, every token scores its query against all keys; a softmax turns the scores "
-                           "into a row of weights that sums to 1; the token takes home the weighted sum of the "
-                           "values.", S.BODY, L.MAIN.width * 0.85)
+            take = wrapped(self.words("takeaway"), S.BODY, L.MAIN.width * 0.85)
             body = VGroup(steps, take).arrange(DOWN, buff=0.6)
             L.MAIN.place(body)
-            foot = NextLessonFooter(self.lesson, f"the {d.H} heads of a block side by side")
-            self.play(Write(steps), run_time=cue.share(0.25))
-            self.play(FadeIn(take), run_time=cue.share(0.3))
-            self.play(FadeIn(foot), run_time=cue.share(0.1))
+            foot = NextLessonFooter(self.lesson, self.words("teaser"))
+            self.play(Write(steps), run_time=cue.clause())
+            self.play(FadeIn(take), run_time=cue.clause())
+            self.play(FadeIn(foot), run_time=cue.until("next"))

@@ -164,15 +164,20 @@ def test_countdowns_are_real_pauses(scene):
 
 
 def test_words_follow_the_numbers(scene, maps, tr, model):
+    """The keys the scene picks follow the numbers, and the script's words for them carry the numbers."""
     v = scene.values
+    said = {c.id: c.text for c in scene.script.cues}
     cat = maps.regions["cat"].patches
     # Round 6: which class map leans more on the cat square.
     a, b = (maps.class_maps[r][cat].sum() / maps.class_maps[r].sum() for r in (0, maps.second))
-    assert ("leans more on" in v["r6_regions"]) == (a > b)
-    assert f"{100 * a:.0f} percent" in v["r6_regions"] and f"{100 * b:.0f} percent" in v["r6_regions"]
+    assert v["r6_regions"].key == "regions" and v["r6_regions"].extra["r6_lean"].key == ("more" if a > b else "less")
+    assert ("leans more on" in said["r6-notice"]) == (a > b)
+    assert f"{100 * a:.0f} percent" in said["r6-notice"] and f"{100 * b:.0f} percent" in said["r6-notice"]
     # Round 7: the outlier's norm and the median after the last block, as spoken.
     last = maps.norms[-1].ravel()
-    assert f"{round(float(last.max()))}" in v["r7_story"] and f"{round(float(np.median(last)))}" in v["r7_story"]
+    assert v["r7_story"].key == "outliers"
+    assert f"{round(float(last.max()))}" in said["r7-notice"]
+    assert f"{round(float(np.median(last)))}" in said["r7-notice"]
     # The outliers (>= 10 x the median) are the four corners, and the same four on a second photo.
     def corners_of(trace):
         n = trace.blocks[-1].out[1:].norm(dim=-1).numpy()
@@ -180,15 +185,27 @@ def test_words_follow_the_numbers(scene, maps, tr, model):
 
     g = tr.dims.grid
     corners = {0, g - 1, g * (g - 1), g * g - 1}
-    assert corners_of(tr) == corners and "the four corner patches" in v["r7_story"]
+    assert corners_of(tr) == corners and v["r7_which"].key == "corners"
+    assert scene.script.choices["r7_which"]["corners"] in said["r7-notice"]
     other = vitmath.trace(model, vitmath.load_image(ASSETS / maps.other_image, model))
-    assert corners_of(other) == corners and "exactly the same patches" in v["r7_story"]
+    assert corners_of(other) == corners and v["r7_story"].extra["r7_elsewhere"].key == "same"
     third = tr.dims.depth // 3
     mass = [float(bt.attn[:, 0, 1:].mean(0).numpy()[sorted(corners)].sum()) for bt in tr.blocks[-third:]]
-    assert f"between {100 * min(mass):.0f} percent and {100 * max(mass):.0f} percent" in v["r7_story"]
+    assert f"between {100 * min(mass):.0f} percent and {100 * max(mass):.0f} percent" in said["r7-notice"]
     # Round 1: the brightest patch of the head average, and the callback only because it is the outlier.
     mean_last = maps.cls_all[-1].mean(0)
-    assert int(mean_last.argmax()) == int(last.argmax()) and "round seven" in v["r1_callback"]
+    assert int(mean_last.argmax()) == int(last.argmax()) and v["r1_callback"].key == "outlier"
+    assert scene.script.choices["r1_callback"]["outlier"] in said["r1-notice"]
+
+
+def test_every_choice_key_the_scene_declares_has_words(scene):
+    """CHOICES and the script's tables name the same keys, and the keys chosen on the course photo are among
+    them (`vitlessons list` runs the same check on every lesson)."""
+    from scenes.p4_01_predict_and_verify.scene import CHOICES
+
+    scene.script.check_choices(CHOICES)
+    for name, key in scene.script.chosen:
+        assert key in CHOICES[name]
 
 
 OBJECT_WORDS = re.compile(r"\b(cats?|person|people|astronaut|face|collage|flag|shuttle)\b", re.I)

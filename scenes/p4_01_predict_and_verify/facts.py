@@ -27,7 +27,6 @@ from vitmath.sources import ASSETS, input_key, resolve_image
 OTHER_PHOTOS = ("chelsea.png", "astronaut.png")  # in vitmath/assets, see PROVENANCE.md
 MASK_KEEP = 0.6      # DINO keeps the patches holding 60% of the attention mass (Caron et al. 2021)
 QUERY_BLOCK = 0      # "an early head": block 1, the first block
-FACTS_VERSION = 2    # bump when VerifyMaps changes, so cached facts are recomputed
 
 
 @dataclass
@@ -139,12 +138,11 @@ def cached_verify_maps(model_name=None, weights=None, image=None) -> VerifyMaps:
         model = load_model(model_name, weights)
         return verify_maps(model, cached_trace(model_name, weights, image), resolve_image(image))
 
-    # The regions file and the helper modules are part of the key: editing a box recomputes the maps.
+    # The code is in the key (`cached` digests this module and everything it imports); the regions file is
+    # data, so its bytes are: editing a box recomputes the maps.
     from vitmath.regions import regions_file
     from vitmath.sources import file_digest
 
-    here = Path(__file__).resolve().parent
-    parts = [file_digest(here / "regions.py"), file_digest(here / "class_maps.py")]
     rf = regions_file(resolve_image(image))
-    parts.append(file_digest(rf) if rf.is_file() else "no regions")
-    return cached("verify_maps", [input_key(model_name, weights, image), FACTS_VERSION, parts], compute)
+    parts = [file_digest(rf) if rf.is_file() else "no regions"]
+    return cached("verify_maps", [input_key(model_name, weights, image), parts], compute)

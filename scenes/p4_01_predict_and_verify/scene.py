@@ -34,6 +34,7 @@ from scenes.common.countdown import Countdown, run_countdown
 from scenes.common.heatmaps import HeatmapOnPhoto, SmallMultiples
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid, grid_cell_center
+from narration.script import Choice
 from scenes.p4_01_predict_and_verify.facts import MASK_KEEP, cached_verify_maps
 
 # Where a map that needs the whole width goes: the body above a strip kept for the notice lines.
@@ -43,12 +44,6 @@ PAUSE_SECONDS = 5          # the countdown of every round: a real pause in the v
 TOP_K = 10                 # "the 10 strongest patches"
 CLOSE = 0.1                # a share within 10% (relative) of the area's share is "about its share"
 OUTLIER = 10.0             # a patch token whose norm is 10 times the median is an outlier
-
-DINO = "Caron et al. 2021, Emerging Properties in Self-Supervised Vision Transformers (DINO)"
-CHEFER = "Chefer, Gur & Wolf 2021, Generic Attention-model Explainability"
-ABNAR = "Abnar & Zuidema 2020, Quantifying Attention Flow in Transformers"
-DARCET = "Darcet et al. 2023, Vision Transformers Need Registers"
-
 
 # ---------------------------------------------------------------------- measurements the words are chosen from
 def share_in(values: np.ndarray, mask: np.ndarray) -> float:
@@ -70,25 +65,32 @@ def effective_patches(values: np.ndarray) -> float:
     return float(np.exp(-(p * np.log(p)).sum()))
 
 
-def compared_to_area(share: float, area: float) -> str:
-    """"more than", "less than" or "about" its share of the area (within CLOSE, relative)."""
-    if share > area * (1 + CLOSE):
-        return "more than"
-    if share < area * (1 - CLOSE):
-        return "less than"
+def versus(share: float, area: float, close: float = CLOSE) -> str:
+    """"more", "less" or "about": a share against a reference (within `close`, relative, is "about")."""
+    if share > area * (1 + close):
+        return "more"
+    if share < area * (1 - close):
+        return "less"
     return "about"
 
 
-def location(i: int, grid: int) -> str:
-    """Where patch i (raster) is, in words: a corner, an edge, or its row and column (counted from 1)."""
+def place(i: int, grid: int) -> Choice:
+    """Where patch i (raster) is: a corner, an edge, or inside, with its row and column counted from 1."""
     r, c = divmod(int(i), grid)
     vert = "top" if r == 0 else "bottom" if r == grid - 1 else None
     horiz = "left" if c == 0 else "right" if c == grid - 1 else None
-    if vert and horiz:
-        return f"the {vert}-{horiz} corner patch"
-    if vert or horiz:
-        return f"a patch on the {vert or horiz} edge, row {r + 1}, column {c + 1}"
-    return f"the patch in row {r + 1}, column {c + 1}"
+    key = f"{vert}_{horiz}" if vert and horiz else vert or horiz or "inside"
+    return Choice(key, row=r + 1, col=c + 1)
+
+
+def spoken_list(name: str, item: str, keys: list, **extra) -> Choice:
+    """A list for a [choice.NAME] table of `more = "{ITEM}; {NAME}"` and `last = "{ITEM}"`: each item a
+    Choice of its own table (or a key of it, as a string)."""
+    items = [Choice(k) if isinstance(k, str) else k for k in keys]
+    out = Choice("last", **{item: items[-1]}, **extra)
+    for it in reversed(items[:-1]):
+        out = Choice("more", **{item: it, name: out}, **extra)
+    return out
 
 
 def pieces(mask: np.ndarray) -> int:
@@ -106,53 +108,88 @@ def neighbourhood(i: int, grid: int) -> np.ndarray:
     return m
 
 
-ASSET_WORDS = {"chelsea.png": "a close-up photo of a cat", "astronaut.png": "a portrait of an astronaut"}
-
-
 def outliers(norms: np.ndarray) -> list[int]:
     """Raster indices of the patch tokens whose norm is at least OUTLIER times the median."""
     flat = norms.ravel()
     return [int(i) for i in np.flatnonzero(flat >= OUTLIER * np.median(flat))]
 
 
-def count_words(count: int) -> str:
-    return "one patch token" if count == 1 else f"{num.integer(count).spoken} patch tokens"
-
-
-def which_patches(patches: list[int], grid: int) -> str:
-    """The four corners by that name; otherwise each patch's location, up to four of them."""
+def which_patches(patches: list[int], grid: int) -> Choice:
+    """The four corners by that name; otherwise each patch's place, up to four of them."""
     corners = {0, grid - 1, grid * (grid - 1), grid * grid - 1}
     if set(patches) == corners:
-        return "the four corner patches of the image"
-    words = [location(p, grid) for p in patches[:4]]
-    more = f", and {len(patches) - 4} more" if len(patches) > 4 else ""
-    return "; ".join(words) + more
+        return Choice("corners")
+    shown = patches[:4]
+    out = Choice("cut", patch=place(shown[-1], grid), r7_rest=len(patches) - 4) if len(patches) > 4 else \
+        Choice("last", patch=place(shown[-1], grid))
+    for p in reversed(shown[:-1]):
+        out = Choice("more", patch=place(p, grid), r7_which=out)
+    return out
 
 
-def heads_phrase(count: int, heads: int, of: bool = True) -> str:
-    """"2 of the 3 heads give" / "1 gives": a count of heads with its verb."""
-    verb = "gives" if count == 1 else "give"
-    return f"{num.integer(count).spoken} of the {heads} heads {verb}" if of else f"{num.integer(count).spoken} {verb}"
+def one_or_many(count: int) -> Choice:
+    return Choice("one" if count == 1 else "many")
+
+
+# The keys the script's [choice.*] tables hold (checked by `vitlessons list`).
+CHOICES = {
+    "photo_hook": ("regions", "none"),
+    "photo_intro": ("regions", "none"),
+    "patch": ("top_left", "top_right", "bottom_left", "bottom_right", "top", "bottom", "left", "right", "inside"),
+    "vs_area": ("more", "less", "about"),
+    "r1_peak": ("patch",),
+    "r1_regions": ("regions", "none"),
+    "r1_verdict": ("all_more", "all_less", "mixed"),
+    "r1_more": ("one", "many"),
+    "r1_less": ("one", "many"),
+    "r1_callback": ("outlier", "none"),
+    "query_rule": ("face", "centre"),
+    "r2_verdict": ("local", "spread"),
+    "r3_trend": ("sharper", "wider", "same"),
+    "r4_peak": ("patch",),
+    "r4_compare": ("smoother", "sharper", "same"),
+    "r4_regions": ("regions", "none"),
+    "r5_shape": ("scattered", "few", "compact"),
+    "r5_regions": ("regions", "none"),
+    "second_rule": ("no_shared_word", "next"),
+    "r6_regions": ("regions", "none"),
+    "r6_lean": ("more", "less"),
+    "r7_story": ("outliers", "none"),
+    "r7_tokens": ("one", "many"),
+    "r7_count_words": ("one", "many"),
+    "r7_those": ("one", "many"),
+    "r7_which": ("corners", "more", "last", "cut"),
+    "r7_elsewhere": ("same", "differs"),
+    "second_photo": ("chelsea", "plain"),
+    "r7_same": ("yes", "no"),
+    "r7_paper": ("outliers", "none"),
+    "likely_right": ("more", "last"),
+    "right": ("cat", "head", "sharper", "flat"),
+    "surprises": ("more", "last"),
+    "surprise": ("norms", "masks", "rollout"),
+    "next_title": ("next", "end"),
+}
 
 
 @dataclass
 class Round:
-    """One round: ask (question, photo to sketch on, countdown), reveal (the real map), notice (the words)."""
+    """One round: ask (question, photo to sketch on, countdown), reveal (the real map), notice (the words).
+    The question, the notice's lines and the citation are the words of its cues' [cue.screen] tables."""
     ask: str                              # cue ids in the script
     reveal: str
     notice: str
-    question: str                         # on screen, short
     build: Callable[[], Group]            # the real map(s), built from the trace's facts
     notes: Callable[[], list[str]]        # the notice's lines on screen, from the same numbers as the words
     wide: bool = False                    # the map needs the whole body: the sketch photo makes room
-    marks: Callable[[Group], VGroup] | None = None   # drawn on the revealed map during the notice
-    citation: tuple[str, str, str | None] | None = None
+    marks: Callable[[Group], VGroup] | None = None   # drawn on the revealed map during the notice ...
+    mark: str = ""                                   # ... when the voice reaches this {@mark}
+    cited: bool = False                   # the notice cue's screen holds a paper and where in it
     sketch_query: bool = False            # mark the query patch on the photo while asking
 
 
 class PredictAndVerify(NarratedScene):
 
-    # ------------------------------------------------------------------ facts -> words
+    # ------------------------------------------------------------------ facts -> values and choice keys
     def extra_values(self):
         t, d = self.trace, self.trace.dims
         self.m = m = cached_verify_maps(self.inputs.model, self.inputs.weights, self.inputs.image)
@@ -161,26 +198,22 @@ class PredictAndVerify(NarratedScene):
         k = min(TOP_K, N)
         regions = m.regions
         self.has_regions = "cat" in regions and "person" in regions
+        about = "regions" if self.has_regions else "none"
         cat = regions["cat"].patches if self.has_regions else None
         area = float(cat.mean()) if self.has_regions else 0.0
-        cat_words = regions["cat"].words if self.has_regions else ""
-        person_words = regions["person"].words if self.has_regions else ""
         v = {}
 
         # -- the photo
         v["top5_spoken"] = "; ".join(f"{name}, {num.percent(p).spoken}" for _, name, p in t.top5)
+        v["photo_hook"] = v["photo_intro"] = Choice(about)
+        v["num_classes"] = num.integer(d.num_classes).screen
         if self.has_regions:
-            v["photo_intro"] = (
-                "This is the course photo, and it is a collage: a portrait of an astronaut, with a photo of a cat "
-                "pasted into its bottom-right quarter. Because we built it, we know exactly where the cat is: "
-                f"after the model's own resize and crop, {cat_words} covers {num.integer(int(cat.sum())).spoken} "
-                f"of the {N} patches, {num.percent(area).spoken} of the image; {person_words} are everything else, "
-                "the astronaut with a flag and a model of the shuttle behind her. A patch counts as part of a region "
-                "when at least half of its pixels come from it.")
-        else:
-            v["photo_intro"] = (
-                "This lesson knows nothing about what is in your photo beyond what the model says, so it will not "
-                "name objects. It will speak of patches and of where the attention mass goes.")
+            cat_words, person_words = regions["cat"].words, regions["person"].words
+            v["cat_words"], v["person_words"] = cat_words, person_words  # from the photo's regions file
+            v["cat_words_capital"] = cat_words.capitalize()
+            v["cat_patches"] = num.integer(int(cat.sum()))
+            v["cat_area"] = num.percent(area)
+            v["cat_count"], v["person_count"] = len(regions["cat"].indices), len(regions["person"].indices)
 
         # -- round 1: CLS attention in the last block, per head
         last = m.cls_last                                             # (H, g, g)
@@ -188,7 +221,7 @@ class PredictAndVerify(NarratedScene):
         self.peak_last = int(mean_last.argmax())
         self.r1_top = [topk_share(last[h], k) for h in range(H)]
         cls_self = np.asarray(t.blocks[-1].attn[:, 0, 0], dtype=np.float64)
-        v["r1_peak"] = location(self.peak_last, g)
+        v["r1_peak"] = Choice("patch", patch=place(self.peak_last, g))
         v["r1_peak_weight"] = num.percent(float(mean_last.max()), 1)
         v["even_weight"] = num.percent(1.0 / N, 1)
         v["r1_topk_low"], v["r1_topk_high"] = num.percent(min(self.r1_top)), num.percent(max(self.r1_top))
@@ -196,23 +229,18 @@ class PredictAndVerify(NarratedScene):
         v["even_topk"] = num.percent(k / N)
         v["r1_cls_self"] = num.percent(float(cls_self.mean()), 0 if cls_self.mean() >= 0.01 else 1)
         # Round 7 comes back to this patch only if it is the high-norm one (decided below).
-        v["r1_callback"] = ""
+        v["r1_callback"] = Choice("none")
+        v["r1_regions"] = Choice("none")
         if self.has_regions:
             self.r1_cat = [share_in(last[h], cat) for h in range(H)]
-            more = sum(s > area * (1 + CLOSE) for s in self.r1_cat)
-            less = sum(s < area * (1 - CLOSE) for s in self.r1_cat)
-            if more == H:
-                verdict = f"Every head gives {cat_words} more than its share of the area."
-            elif less == H:
-                verdict = f"Every head gives {cat_words} less than its share of the area."
-            else:
-                verdict = (f"{heads_phrase(more, H)} it more than its share of the area, "
-                           f"{heads_phrase(less, H, of=False)} it less.")
-            v["r1_regions"] = (f"Of each head's attention to the patches, {cat_words} gets between "
-                               f"{num.percent(min(self.r1_cat)).spoken} and {num.percent(max(self.r1_cat)).spoken}, "
-                               f"where its share of the area is {num.percent(area).spoken}. {verdict}")
-        else:
-            v["r1_regions"] = ""
+            more = sum(versus(s, area) == "more" for s in self.r1_cat)
+            less = sum(versus(s, area) == "less" for s in self.r1_cat)
+            verdict = Choice("all_more" if more == H else "all_less" if less == H else "mixed",
+                             more=num.integer(more), less=num.integer(less),
+                             r1_more=Choice("one" if more == 1 else "many"),
+                             r1_less=Choice("one" if less == 1 else "many"))
+            v["r1_regions"] = Choice("regions", r1_cat_low=num.percent(min(self.r1_cat)),
+                                     r1_cat_high=num.percent(max(self.r1_cat)), r1_verdict=verdict)
 
         # -- round 2: one query patch in block 1
         q = m.query
@@ -222,22 +250,16 @@ class PredictAndVerify(NarratedScene):
         self.r2_near = np.array([float(qm[h][near].sum()) for h in range(H)])
         local_head = int(self.r2_near.argmax())
         even_near = near.sum() / d.T
-        if m.query_rule == "face":
-            v["query_rule"] = (f"the patch that {regions['face'].words} fills most, the first such patch in "
-                               f"reading order: {location(q, g)}")
-        else:
-            v["query_rule"] = f"the patch at the centre of the image, {location(q, g)}"
+        v["query_rule"] = Choice(m.query_rule, patch=place(q, g),
+                                 **({"face_words": regions["face"].words} if m.query_rule == "face" else {}))
         v["r2_head"] = local_head + 1
         v["r2_self"] = num.percent(float(self.r2_self[local_head]))
         v["r2_near"] = num.percent(float(self.r2_near[local_head]))
         v["r2_even_near"] = num.percent(float(even_near), 1)
         v["r2_cls_low"] = num.percent(float(m.query_self_cls.min()))
         v["r2_cls_high"] = num.percent(float(m.query_self_cls.max()))
-        ratio = float(self.r2_near.max() / even_near)
-        v["r2_verdict"] = ("So at least one head of the first block looks mostly close to home, "
-                           "much like a convolution would." if ratio >= 3 else
-                           "So no head of the first block is strongly local here: the weight is spread out.")
-        self.r2_local = ratio >= 3
+        self.r2_local = float(self.r2_near.max() / even_near) >= 3
+        v["r2_verdict"] = Choice("local" if self.r2_local else "spread")
 
         # -- round 3: CLS attention across blocks
         eff = np.array([[effective_patches(m.cls_all[b, h]) for h in range(H)] for b in range(d.depth)])
@@ -248,70 +270,64 @@ class PredictAndVerify(NarratedScene):
         v["r3_spread_block"], v["r3_spread_eff"] = spread_b + 1, num.integer(round(self.r3_eff[spread_b]))
         v["r3_sharp_block"], v["r3_sharp_eff"] = sharp_b + 1, num.integer(round(self.r3_eff[sharp_b]))
         v["third"] = third
-        v["r3_trend"] = ("more concentrated than" if late < early * (1 - CLOSE) else
-                         "more spread out than" if late > early * (1 + CLOSE) else "about as spread out as")
-        self.r3_trend = v["r3_trend"]
+        self.r3_trend = {"less": "sharper", "more": "wider", "about": "same"}[versus(late, early)]
+        v["r3_trend"] = Choice(self.r3_trend)
 
         # -- round 4: rollout
         roll = m.rollout
         self.r4_eff, self.r4_last_eff = effective_patches(roll), effective_patches(mean_last)
         v["rollout_cls"] = num.percent(m.rollout_cls)
-        v["r4_peak"] = location(int(roll.argmax()), g)
+        v["r4_peak"] = Choice("patch", patch=place(int(roll.argmax()), g))
         v["r4_eff"] = num.integer(round(self.r4_eff))
         v["r4_last_eff"] = num.integer(round(self.r4_last_eff))
-        v["r4_compare"] = ("smoother than" if self.r4_eff > self.r4_last_eff * (1 + CLOSE) else
-                           "sharper than" if self.r4_eff < self.r4_last_eff * (1 - CLOSE) else "about as spread as")
+        v["r4_compare"] = Choice({"more": "smoother", "less": "sharper", "about": "same"}[
+            versus(self.r4_eff, self.r4_last_eff)])
+        v["r4_regions"] = Choice("none")
         if self.has_regions:
             self.r4_cat = share_in(roll, cat)
-            v["r4_regions"] = (f"{cat_words.capitalize()} holds {num.percent(self.r4_cat).spoken} of the rollout's "
-                               f"patch weight: {compared_to_area(self.r4_cat, area)} its "
-                               f"{num.percent(area).spoken} share of the area.")
-        else:
-            v["r4_regions"] = ""
+            v["r4_regions"] = Choice("regions", r4_cat=num.percent(self.r4_cat),
+                                     vs_area=Choice(versus(self.r4_cat, area)))
 
         # -- round 5: DINO-style masks
         kept = m.masks.reshape(H, -1).sum(1)
         self.r5_kept = kept
         self.r5_pieces = [pieces(m.masks[h]) for h in range(H)]
         v["mask_keep"] = num.percent(MASK_KEEP)
+        v["mask_keep_screen"] = v["mask_keep"].screen
         v["r5_kept_low"], v["r5_kept_high"] = int(kept.min()), int(kept.max())
         v["r5_pieces_low"], v["r5_pieces_high"] = min(self.r5_pieces), max(self.r5_pieces)
-        v["r5_shape"] = ("scattered over the image, not one clean outline" if min(self.r5_pieces) >= 4 else
-                         "in a few pieces" if max(self.r5_pieces) >= 3 else "compact")
-        self.r5_shape = v["r5_shape"]
+        self.r5_shape = ("scattered" if min(self.r5_pieces) >= 4 else
+                         "few" if max(self.r5_pieces) >= 3 else "compact")
+        v["r5_shape"] = Choice(self.r5_shape)
+        v["r5_regions"] = Choice("none")
         if self.has_regions:
             in_cat = int(sum((m.masks[h] & cat).sum() for h in range(H)))
             self.r5_cat = in_cat / int(kept.sum())
-            v["r5_regions"] = (f"Of all the patches the masks keep, {num.percent(self.r5_cat).spoken} lie in "
-                               f"{cat_words}: {compared_to_area(self.r5_cat, area)} its share of the area.")
-        else:
-            v["r5_regions"] = ""
-
-        def region_of(i: int) -> str:
-            return cat_words if cat.ravel()[i] else person_words
+            v["r5_regions"] = Choice("regions", r5_cat=num.percent(self.r5_cat),
+                                     vs_area=Choice(versus(self.r5_cat, area)))
 
         # -- round 6: class-specific maps
         first, second = m.top5[0], m.top5[m.second]
         v["class1"], v["class2"] = first[1], second[1]
         v["class2_rank"] = m.second + 1
         v["class_cosine"] = num.decimal(float(m.class_cosines[m.second]), 2)
+        words1 = set(first[1].lower().split())
+        v["second_rule"] = Choice("next" if words1 & set(second[1].lower().split()) else "no_shared_word")
         a, b = m.class_maps[0], m.class_maps[m.second]
         top_a = set(np.argsort(a.ravel())[::-1][:k].tolist())
         top_b = set(np.argsort(b.ravel())[::-1][:k].tolist())
         self.r6_common = len(top_a & top_b)
         v["r6_common"] = self.r6_common
+        v["r6_regions"] = Choice("none")
         if self.has_regions:
+            def region_of(i: int) -> str:
+                return v["cat_words"] if cat.ravel()[i] else v["person_words"]
+
             self.r6_cat = (share_in(a, cat), share_in(b, cat))
             ca, cb = self.r6_cat
-            cmp = "more" if ca > cb else "less"
-            v["r6_regions"] = (f"For {first[1]}, {cat_words} holds {num.percent(ca).spoken} of the relevance: "
-                               f"{compared_to_area(ca, area)} its share of the area. For {second[1]}, it holds "
-                               f"{num.percent(cb).spoken}, so the {first[1]} map leans {cmp} on {cat_words} than the "
-                               f"{second[1]} map does. The brightest patch of the {first[1]} map lies in "
-                               f"{region_of(int(a.argmax()))}; that of the {second[1]} map in "
-                               f"{region_of(int(b.argmax()))}.")
-        else:
-            v["r6_regions"] = ""
+            v["r6_regions"] = Choice("regions", r6_cat1=num.percent(ca), r6_cat2=num.percent(cb),
+                                     vs_area=Choice(versus(ca, area)), r6_lean=Choice("more" if ca > cb else "less"),
+                                     r6_peak1=region_of(int(a.argmax())), r6_peak2=region_of(int(b.argmax())))
 
         # -- round 7: token norms (the map shows the last block; outliers: OUTLIER times the median or more)
         flat_norms = m.norms.reshape(d.depth, -1)                    # (depth, N)
@@ -319,111 +335,77 @@ class PredictAndVerify(NarratedScene):
         ratio = flat_norms.max(1) / med
         self.r7_block = d.depth - 1
         self.r7_outliers = outliers(m.norms[-1])
-        self.r7_patch = int(flat_norms[-1].argmax())
         self.r7_outlier = bool(self.r7_outliers)
         v["r7_ratio_max"] = num.integer(round(float(ratio[-1])))
         v["r7_block"] = d.depth
+        v["outlier"] = int(OUTLIER)
         lasts = range(max(d.depth - third, 0), d.depth)
         cls_mean = m.cls_all.mean(1).reshape(d.depth, -1)             # (depth, N) CLS weights, heads averaged
         self.r7_cls_mass = [float(cls_mean[b][self.r7_outliers].sum()) for b in lasts]
+        self.r7_same_elsewhere = False
+        v["r7_story"] = v["r7_paper"] = Choice("none")
         if self.r7_outlier:
-            first_b = int(np.flatnonzero(ratio >= OUTLIER)[0])
             count = len(self.r7_outliers)
             other = outliers(m.other_norms[-1])
-            shared = len(set(other) & set(self.r7_outliers))
             self.r7_same_elsewhere = other == self.r7_outliers
-            # The second photo is described only beside the course photo; elsewhere it stays "a second photo",
-            # so a lesson on your photo names no object at all.
-            second_photo = (f"a second photo, {ASSET_WORDS.get(m.other_image, 'from the course assets')}"
-                            if self.has_regions else "a second, different photo")
-            if self.r7_same_elsewhere:
-                elsewhere = (f"Now run {second_photo} through the same model: "
-                             "its outliers are exactly the same patches. So in this model, the position of a "
-                             "patch, more than what it shows, decides where they appear.")
-            else:
-                elsewhere = (f"On {second_photo}, the outliers are "
-                             f"{num.integer(len(other)).spoken} patches, {num.integer(shared).spoken} of them the "
-                             "same as here: what a patch shows matters too.")
-            v["r7_story"] = (
-                f"From block {first_b + 1} on, {count_words(count)} "
-                f"{'stands' if count == 1 else 'stand'} out, with norms at least {int(OUTLIER)} times the median: "
-                f"{which_patches(self.r7_outliers, g)}. After block {d.depth}, the longest has a norm of "
-                f"{num.integer(round(float(flat_norms[-1].max()))).spoken}, against a median of "
-                f"{num.integer(round(float(med[-1]))).spoken}. "
-                f"In the last {third} blocks, CLS gives {'that token' if count == 1 else 'those tokens'} between "
-                f"{num.percent(min(self.r7_cls_mass)).spoken} and {num.percent(max(self.r7_cls_mass)).spoken} of "
-                f"its attention, head-averaged. {elsewhere}")
+            v["r7_count"] = num.integer(count)
+            v["r7_tokens"], v["r7_count_words"], v["r7_those"] = (one_or_many(count),) * 3
+            v["r7_which"] = which_patches(self.r7_outliers, g)
+            v["r7_cls_low"] = num.percent(min(self.r7_cls_mass))
+            v["r7_cls_high"] = num.percent(max(self.r7_cls_mass))
+            # Only beside the course photo is the second photo described: on yours no object is named.
+            photo = Choice("chelsea" if self.has_regions and m.other_image == "chelsea.png" else "plain")
+            elsewhere = Choice("same" if self.r7_same_elsewhere else "differs", second_photo=photo,
+                               r7_other_count=num.integer(len(other)),
+                               r7_shared=num.integer(len(set(other) & set(self.r7_outliers))))
+            v["r7_story"] = Choice("outliers", r7_first_block=int(np.flatnonzero(ratio >= OUTLIER)[0]) + 1,
+                                   r7_norm_max=num.integer(round(float(flat_norms[-1].max()))),
+                                   r7_norm_median=num.integer(round(float(med[-1]))), r7_elsewhere=elsewhere)
+            v["r7_paper"] = Choice("outliers")
             if self.peak_last in self.r7_outliers:
-                v["r1_callback"] = "Keep that brightest patch in mind: we will meet it again in round seven."
-            v["r7_paper"] = (f"Its authors, Darcet and colleagues, report them mainly in large models. This one is "
-                             f"small, {d.D} numbers wide, and shows them anyway: check before you claim.")
-        else:
-            self.r7_same_elsewhere = False
-            v["r7_story"] = (f"No patch token stands out: after block {d.depth} the largest norm is "
-                             f"{num.integer(round(float(ratio[-1]))).spoken} times the median, and in no block "
-                             f"does any reach {int(OUTLIER)} times.")
-            v["r7_paper"] = ("Its authors, Darcet and colleagues, report them mainly in large models, so seeing none "
-                             "in this one is what the paper leads us to expect.")
+                v["r1_callback"] = Choice("outlier")
 
-        # -- the closing round: what was likely right, what surprises
+        # -- the closing round: what was likely right, what surprises (keys of [choice.right] / [choice.surprise])
         right, surprise = [], []
-        if self.has_regions and self.r6_cat[0] > area * (1 + CLOSE):
-            right.append(f"the {first[1]} map leaning on {cat_words}")
+        if self.has_regions and versus(self.r6_cat[0], area) == "more":
+            right.append("cat")
         if self.r2_local:
-            right.append("the early head looking near its own patch")
-        if self.r3_trend == "more concentrated than":
-            right.append("the CLS attention getting sharper in the late blocks")
+            right.append("head")
+        if self.r3_trend == "sharper":
+            right.append("sharper")
         if not right:
-            right.append("that some maps are nearly flat, which the numbers confirm")
+            right.append("flat")
         if self.r7_outlier and max(self.r7_cls_mass) > 3 * len(self.r7_outliers) / N:
-            surprise.append(f"the last blocks' CLS attention going, up to {num.percent(max(self.r7_cls_mass)).spoken}, "
-                            f"to {count_words(len(self.r7_outliers))} with huge norms: "
-                            f"{which_patches(self.r7_outliers, g)}")
+            surprise.append("norms")
         if self.r5_shape != "compact":
-            surprise.append(f"the {num.percent(MASK_KEEP).spoken} masks falling into up to "
-                            f"{max(self.r5_pieces)} pieces")
-        surprise.append(f"the rollout keeping {num.percent(m.rollout_cls).spoken} of the weight on CLS itself")
-        v["likely_right"] = "; ".join(right)
-        v["surprises"] = "; ".join(surprise)
+            surprise.append("masks")
+        surprise.append("rollout")
         self.right, self.surprise = right, surprise
+        v["likely_right"] = spoken_list("likely_right", "right", right)
+        v["surprises"] = spoken_list("surprises", "surprise", surprise)
         v["num_rounds"] = len(self.rounds())
         v["pause_seconds"] = PAUSE_SECONDS
         v["query_token"] = m.query + 1  # token index: CLS is 0, patch i is i + 1
-        v["photo_hook"] = ("The photo holds a cat and a person. Where does the model look?" if self.has_regions
-                           else "The photo is yours. Where does the model look in it?")
-        words1 = set(first[1].lower().split())
-        v["second_rule"] = ("the most probable class whose name shares no word with the first"
-                            if not words1 & set(second[1].lower().split()) else "the next most probable class")
         nxt = self.lesson.next
-        v["next_title"] = nxt.title if nxt is not None else "the end of the course"
+        v["next_title"] = Choice("next", title=nxt.title) if nxt is not None else Choice("end")
         return v
 
     # ------------------------------------------------------------------ the rounds
     def rounds(self) -> list[Round]:
-        d, H = self.dims, self.dims.H
-        heads = [f"head {h + 1}" for h in range(H)]
+        H = self.dims.H
         return [
-            Round("r1-ask", "r1-reveal", "r1-notice", f"Where does CLS attend in block {d.depth}?",
-                  lambda: self.per_head(self.m.cls_last, f"block {d.depth}", heads, "attention weight"),
-                  self.r1_notes, wide=True, marks=lambda mob: self.cell_marks(mob, [self.peak_last] * H)),
-            Round("r2-ask", "r2-reveal", "r2-notice", "Where does an early head look from this patch?",
-                  lambda: self.per_head(self.m.query_maps, "block 1", heads, "attention weight"),
-                  self.r2_notes, wide=True, marks=lambda mob: self.cell_marks(mob, [self.m.query] * H),
+            Round("r1-ask", "r1-reveal", "r1-notice",
+                  lambda: self.per_head(self.m.cls_last, self.dims.depth), self.r1_notes, wide=True,
+                  marks=lambda mob: self.cell_marks(mob, [self.peak_last] * H), mark="peak"),
+            Round("r2-ask", "r2-reveal", "r2-notice", lambda: self.per_head(self.m.query_maps, 1), self.r2_notes,
+                  wide=True, marks=lambda mob: self.cell_marks(mob, [self.m.query] * H), mark="query",
                   sketch_query=True),
-            Round("r3-ask", "r3-reveal", "r3-notice", "How does CLS attention change from block to block?",
-                  self.all_blocks, self.r3_notes, wide=True),
-            Round("r4-ask", "r4-reveal", "r4-notice", "What will the attention rollout show?",
-                  self.rollout_map, self.r4_notes, citation=(ABNAR, "Sec. 3, attention rollout", None)),
-            Round("r5-ask", "r5-reveal", "r5-notice",
-                  f"Which patches hold {num.percent(MASK_KEEP).screen} of CLS attention?",
-                  self.mask_maps, self.r5_notes, wide=True,
-                  citation=(DINO, "Fig. 4", None)),
-            Round("r6-ask", "r6-reveal", "r6-notice", "Which patches carry the top-1 class?",
-                  self.class_pair, self.r6_notes, wide=True,
-                  citation=(CHEFER, "ICCV 2021, Eqs. 5-6", None)),
-            Round("r7-ask", "r7-reveal", "r7-notice", "Which patches hold the highest-norm tokens?",
-                  self.norm_map, self.r7_notes, marks=lambda mob: self.cell_marks(mob, self.r7_outliers),
-                  citation=(DARCET, "Sec. 2, Fig. 4", None)),
+            Round("r3-ask", "r3-reveal", "r3-notice", self.all_blocks, self.r3_notes, wide=True),
+            Round("r4-ask", "r4-reveal", "r4-notice", self.rollout_map, self.r4_notes, cited=True),
+            Round("r5-ask", "r5-reveal", "r5-notice", self.mask_maps, self.r5_notes, wide=True, cited=True),
+            Round("r6-ask", "r6-reveal", "r6-notice", self.class_pair, self.r6_notes, wide=True, cited=True),
+            Round("r7-ask", "r7-reveal", "r7-notice", self.norm_map, self.r7_notes,
+                  marks=lambda mob: self.cell_marks(mob, self.r7_outliers), mark="outliers", cited=True),
         ]
 
     def cues(self):
@@ -440,33 +422,31 @@ class PredictAndVerify(NarratedScene):
 
     # ------------------------------------------------------------------ one round, the reusable piece
     def play_round(self, r: Round):
-        n = len(self.rounds())
         number = [x.ask for x in self.rounds()].index(r.ask) + 1
         sketch_area, answer_area = L.LEFT, L.RIGHT
         with self.narrate(r.ask) as cue:
-            heading = Heading(f"Round {number} of {n}: {r.question}")
+            heading = Heading(self.words("round_heading", number=number, question=self.words("question")))
             grid = PhotoGrid(self.trace.picture, self.dims.grid, height=sketch_area.height, line_width=1,
                              line_opacity=0.5)
             sketch_area.place(grid)
-            prompt = S.text("Your prediction first", S.HEADING, S.ACCENT)  # the question is in the heading
-            sketch = wrapped("sketch it on the grid: on paper, or in your head", S.BODY, answer_area.width * 0.9,
-                             S.MUTED)
-            clock = Countdown(PAUSE_SECONDS, caption="pause the video now for more time")
+            prompt = S.text(self.words("prompt"), S.HEADING, S.ACCENT)  # the question is in the heading
+            sketch = wrapped(self.words("sketch"), S.BODY, answer_area.width * 0.9, S.MUTED)
+            clock = Countdown(PAUSE_SECONDS, caption=self.words("pause"))
             panel = Group(prompt, sketch, clock).arrange(DOWN, buff=0.5)
             answer_area.place(panel)
-            self.play(FadeIn(heading), FadeIn(grid), run_time=cue.share(0.1))
-            extra = []
+            self.play(FadeIn(heading), FadeIn(grid), run_time=cue.clause())
             if r.sketch_query:
                 square = grid.cell_square(self.m.query, S.ACCENT, 5)
                 grid.add(square)  # leaves with the photo
-                extra = [Create(square)]
-            self.play(FadeIn(prompt), FadeIn(sketch), *extra, run_time=cue.share(0.1))
+                self.play(Create(square), run_time=cue.until("query"))
+            self.play(FadeIn(prompt), FadeIn(sketch), run_time=cue.until("sketch"))
             panel.remove(clock)
         start = self.clock
         run_countdown(self, clock)  # the pause: no narration plays here
         self.pauses.append((r.ask, start, self.clock - start))
 
         with self.narrate(r.reveal) as cue:
+            # Clearing the sketch prompt belongs to no phrase: a short fade before the map comes.
             self.play(FadeOut(prompt), FadeOut(sketch), run_time=cue.share(0.05))
             answer = r.build()
             if r.wide:
@@ -475,12 +455,10 @@ class PredictAndVerify(NarratedScene):
             else:
                 top = L.Region(answer_area.left, answer_area.right, answer_area.bottom + NOTES_HEIGHT, answer_area.top)
                 top.place(answer)
-            self.play(FadeIn(answer), run_time=cue.share(0.15))
+            self.play(FadeIn(answer), run_time=cue.until("map"))
         self.answer = answer
 
         with self.narrate(r.notice) as cue:
-            if r.marks is not None:
-                self.play(Create(r.marks(answer)), run_time=cue.share(0.1))
             area = (L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, answer.get_bottom()[1] - 0.2) if r.wide
                     else L.Region(answer_area.left, answer_area.right, L.MAIN.bottom,
                                   answer.get_bottom()[1] - 0.25))
@@ -488,43 +466,51 @@ class PredictAndVerify(NarratedScene):
             lines = VGroup(*[wrapped(s, S.SMALL, area.width) for s in r.notes()]).arrange(DOWN, aligned_edge=LEFT,
                                                                                          buff=0.15)
             area.place(lines, aligned=UP + LEFT if r.wide else UP)
-            self.play(FadeIn(lines), run_time=cue.share(0.15))
-            if r.citation is not None:
-                self.add(CitationCard(*r.citation))
+            self.play(FadeIn(lines), run_time=cue.until("notes"))
+            if r.cited:
+                self.add(CitationCard(self.words("paper"), self.words("where")))
+            # The outlier story has its {@outliers} mark only when there are outliers to mark.
+            if r.marks is not None and r.mark in cue.marks:
+                self.play(Create(r.marks(answer)), run_time=cue.until(r.mark))
 
     # ------------------------------------------------------------------ the maps
-    def per_head(self, maps: np.ndarray, row: str, cols: list[str], label: str) -> SmallMultiples:
-        """One row of per-head maps over the photo, one shared colour bar."""
-        return SmallMultiples(np.asarray(maps)[None], [row], cols, picture=self.trace.picture, label=label,
+    def per_head(self, maps: np.ndarray, block: int) -> SmallMultiples:
+        """One row of per-head maps of a block over the photo, one shared colour bar."""
+        heads = [self.words("head", h=h + 1) for h in range(self.dims.H)]
+        return SmallMultiples(np.asarray(maps)[None], [self.words("block", b=block)], heads,
+                              picture=self.trace.picture, label=self.words("attention_weight"),
                               width=WIDE_MAP.width, height=WIDE_MAP.height)
 
     def all_blocks(self) -> SmallMultiples:
         d = self.dims
         maps = np.transpose(self.m.cls_all, (1, 0, 2, 3))      # (H, depth, g, g): heads down, blocks across
-        return SmallMultiples(maps, [f"head {h + 1}" for h in range(d.H)], [str(b + 1) for b in range(d.depth)],
-                              picture=self.trace.picture, label="attention weight", col_title="block",
+        return SmallMultiples(maps, [self.words("head", h=h + 1) for h in range(d.H)],
+                              [str(b + 1) for b in range(d.depth)], picture=self.trace.picture,
+                              label=self.words("attention_weight"), col_title=self.words("block_title"),
                               width=WIDE_MAP.width, height=WIDE_MAP.height)
 
     def rollout_map(self) -> HeatmapOnPhoto:
-        return HeatmapOnPhoto(self.trace.picture, self.m.rollout, label="rollout weight (CLS row)",
+        return HeatmapOnPhoto(self.trace.picture, self.m.rollout, label=self.words("rollout_label"),
                               height=L.RIGHT.height - NOTES_HEIGHT)
 
     def mask_maps(self) -> SmallMultiples:
         H = self.dims.H
-        return SmallMultiples(self.m.masks.astype(np.float64)[None], [f"block {self.dims.depth}"],
-                              [f"head {h + 1}: {int(self.r5_kept[h])}" for h in range(H)], picture=self.trace.picture,
-                              cmap="inferno", vmin=0.0, vmax=1.0, label="kept (1) or not (0)", alpha=0.55,
-                              width=WIDE_MAP.width, height=WIDE_MAP.height)
+        return SmallMultiples(self.m.masks.astype(np.float64)[None], [self.words("block", b=self.dims.depth)],
+                              [self.words("mask_column", h=h + 1, kept=int(self.r5_kept[h])) for h in range(H)],
+                              picture=self.trace.picture, cmap="inferno", vmin=0.0, vmax=1.0,
+                              label=self.words("mask_label"), alpha=0.55, width=WIDE_MAP.width,
+                              height=WIDE_MAP.height)
 
     def class_pair(self) -> Group:
         m = self.m
         cols = WIDE_MAP.columns(2, gutter=0.8)
         out = Group()
         for rank, col in zip((0, m.second), cols):
-            hm = HeatmapOnPhoto(self.trace.picture, m.class_maps[rank], label="relevance", height=col.height - 0.6)
-            name = m.top5[rank][1]
-            title = S.text(f"{name} (rank {rank + 1}, {num.percent(m.top5[rank][2]).screen})", S.SMALL,
-                           S.ACCENT if rank == 0 else S.BLUE)
+            hm = HeatmapOnPhoto(self.trace.picture, m.class_maps[rank], label=self.words("relevance"),
+                                height=col.height - 0.6)
+            title = S.text(self.words("class_title", label=m.top5[rank][1], rank=rank + 1,
+                                      p=num.percent(m.top5[rank][2]).screen),
+                           S.SMALL, S.ACCENT if rank == 0 else S.BLUE)
             box = Group(title, hm).arrange(DOWN, buff=0.2)
             col.place(box)
             out.add(box)
@@ -532,7 +518,7 @@ class PredictAndVerify(NarratedScene):
 
     def norm_map(self) -> HeatmapOnPhoto:
         return HeatmapOnPhoto(self.trace.picture, self.m.norms[self.r7_block],
-                              label=f"token norm after block {self.r7_block + 1}",
+                              label=self.words("norm_label", b=self.r7_block + 1),
                               height=L.RIGHT.height - NOTES_HEIGHT)
 
     def cell_marks(self, mob, patches: list[int]) -> VGroup:
@@ -548,61 +534,55 @@ class PredictAndVerify(NarratedScene):
         return marks
 
     # ------------------------------------------------------------------ the notice lines (screen)
+    # Each is a line of the notice cue's [cue.screen], filled with the numbers' screen forms.
     def r1_notes(self) -> list[str]:
         v = self.values
-        out = [f"brightest (head average): {v['r1_peak']}, {v['r1_peak_weight'].screen}; even: "
-               f"{v['even_weight'].screen}",
-               f"top {v['top_k']} patches hold {v['r1_topk_low'].screen} to {v['r1_topk_high'].screen} "
-               f"(even: {v['even_topk'].screen})"]
+        out = [self.words("line1", peak_weight=v["r1_peak_weight"].screen, even_weight=v["even_weight"].screen),
+               self.words("line2", topk_low=v["r1_topk_low"].screen, topk_high=v["r1_topk_high"].screen,
+                          even_topk=v["even_topk"].screen)]
         if self.has_regions:
-            out.append("cat square: " + " / ".join(num.percent(s).screen for s in self.r1_cat)
-                       + f" per head (area {num.percent(self.m.regions['cat'].patches.mean()).screen})")
+            out.append(self.words("line3", per_head=" / ".join(num.percent(s).screen for s in self.r1_cat),
+                                  area=v["cat_area"].screen))
         return out
 
     def r2_notes(self) -> list[str]:
         v = self.values
-        return [f"head {v['r2_head']}: itself {v['r2_self'].screen}, 3x3 neighbourhood {v['r2_near'].screen} "
-                f"(even: {v['r2_even_near'].screen})",
-                f"to CLS, not drawn: {v['r2_cls_low'].screen} to {v['r2_cls_high'].screen} across heads"]
+        return [self.words("line1", self_weight=v["r2_self"].screen, near=v["r2_near"].screen,
+                           even_near=v["r2_even_near"].screen),
+                self.words("line2", cls_low=v["r2_cls_low"].screen, cls_high=v["r2_cls_high"].screen)]
 
     def r3_notes(self) -> list[str]:
         v = self.values
-        return [f"most spread: block {v['r3_spread_block']}, ~{v['r3_spread_eff'].screen} patches' worth per head; "
-                f"most concentrated: block {v['r3_sharp_block']}, ~{v['r3_sharp_eff'].screen}"]
+        return [self.words("line1", spread=v["r3_spread_eff"].screen, sharp=v["r3_sharp_eff"].screen)]
 
     def r4_notes(self) -> list[str]:
         v = self.values
-        out = [f"CLS keeps {v['rollout_cls'].screen} on itself (not drawn)",
-               f"spread: ~{v['r4_eff'].screen} patches' worth vs ~{v['r4_last_eff'].screen} in block "
-               f"{self.dims.depth}"]
+        out = [self.words("line1", cls_self=v["rollout_cls"].screen),
+               self.words("line2", spread=v["r4_eff"].screen, last_spread=v["r4_last_eff"].screen)]
         if self.has_regions:
-            out.append(f"cat square: {num.percent(self.r4_cat).screen} of the patch weight")
+            out.append(self.words("line3", cat=num.percent(self.r4_cat).screen))
         return out
 
     def r5_notes(self) -> list[str]:
-        v = self.values
-        out = [f"patches kept per head: {v['r5_kept_low']} to {v['r5_kept_high']} of {self.dims.N}",
-               f"separate pieces per mask: {v['r5_pieces_low']} to {v['r5_pieces_high']}"]
+        out = [self.words("line1"), self.words("line2")]
         if self.has_regions:
-            out.append(f"kept patches in the cat square: {num.percent(self.r5_cat).screen}")
+            out.append(self.words("line3", cat=num.percent(self.r5_cat).screen))
         return out
 
     def r6_notes(self) -> list[str]:
-        v = self.values
-        out = [f"cosine similarity of the two maps: {v['class_cosine'].screen}; "
-               f"strongest {v['top_k']} patches in common: {v['r6_common']}"]
+        out = [self.words("line1", cosine=self.values["class_cosine"].screen)]
         if self.has_regions:
-            out.append(f"cat square: {num.percent(self.r6_cat[0]).screen} vs {num.percent(self.r6_cat[1]).screen}"
-                       " of the relevance")
+            out.append(self.words("line2", cat1=num.percent(self.r6_cat[0]).screen,
+                                  cat2=num.percent(self.r6_cat[1]).screen))
         return out
 
     def r7_notes(self) -> list[str]:
-        v = self.values
-        out = [f"block {v['r7_block']}: largest norm = {v['r7_ratio_max'].screen} x median"]
+        out = [self.words("line1", ratio=self.values["r7_ratio_max"].screen)]
         if self.r7_outlier:
-            out.append(f"{len(self.r7_outliers)} tokens at >= {int(OUTLIER)} x median; CLS gives them "
-                       f"{num.percent(min(self.r7_cls_mass)).screen} to {num.percent(max(self.r7_cls_mass)).screen}")
-            out.append("same patches on a second photo: " + ("yes" if self.r7_same_elsewhere else "no"))
+            out.append(self.words("line2", count=len(self.r7_outliers),
+                                  cls_low=num.percent(min(self.r7_cls_mass)).screen,
+                                  cls_high=num.percent(max(self.r7_cls_mass)).screen))
+            out.append(self.words("line3", r7_same=Choice("yes" if self.r7_same_elsewhere else "no")))
         return out
 
     # ------------------------------------------------------------------ the cues around the rounds
@@ -612,48 +592,43 @@ class PredictAndVerify(NarratedScene):
             grid = PhotoGrid(self.trace.picture, self.dims.grid, height=L.MAIN.height * 0.9, line_width=1,
                              line_opacity=0.5)
             L.LEFT.place(grid)
-            steps = VGroup(*[S.text(s, S.HEADING, c) for s, c in (("1. predict", S.ACCENT), ("2. check", S.GREEN),
-                                                              ("3. notice", S.INK))]).arrange(DOWN, buff=0.5,
-                                                                                             aligned_edge=LEFT)
+            steps = VGroup(*[S.text(self.words(f"step{i}"), S.HEADING, c)
+                             for i, c in enumerate((S.ACCENT, S.GREEN, S.INK), start=1)]).arrange(
+                DOWN, buff=0.5, aligned_edge=LEFT)
             L.RIGHT.place(steps)
-            self.play(FadeIn(grid), run_time=cue.share(0.1))
-            self.play(FadeIn(steps, shift=0.2 * UP), run_time=cue.share(0.15))
+            self.play(FadeIn(grid), run_time=cue.clause())
+            self.play(FadeIn(steps, shift=0.2 * UP), run_time=cue.until("steps"))
 
     def rules(self):
         with self.narrate("rules") as cue:
-            self.add(Heading("How a round works"))
-            rows = VGroup(*[S.text(f"{k}. {s}", S.BODY) for k, s in enumerate((
-                "a question, and the photo with its patch grid",
-                f"a {PAUSE_SECONDS}-second countdown: sketch, or pause the video",
-                "the real map, computed from this model on this photo",
-                "what to notice, read from the numbers"), start=1)]).arrange(DOWN, buff=0.45, aligned_edge=LEFT)
+            self.add(Heading(self.words("heading")))
+            rows = VGroup(*[S.text(self.words(f"row{k}"), S.BODY) for k in range(1, 5)]).arrange(
+                DOWN, buff=0.45, aligned_edge=LEFT)
             L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 1.6, L.MAIN.top).place(rows)
             clock = Countdown(PAUSE_SECONDS, caption=None).scale(0.8)
             clock.next_to(rows, DOWN, buff=0.5)
-            self.play(FadeIn(rows, lag_ratio=0.3), run_time=cue.share(0.3))
-            self.play(FadeIn(clock), run_time=cue.share(0.05))
+            self.play(FadeIn(rows, lag_ratio=0.3), run_time=cue.until("rows"))
+            self.play(FadeIn(clock), run_time=cue.clause())
 
     def photo(self):
         t = self.trace
         with self.narrate("photo") as cue:
-            self.add(Heading("The photo, and what the model says about it"))
+            self.add(Heading(self.words("heading")))
             grid = PhotoGrid(t.picture, self.dims.grid, height=L.LEFT.height, line_width=1, line_opacity=0.5)
             L.LEFT.place(grid)
             bars = TopKBars(t.top5, height=2.6, width=L.RIGHT.width, places=1)
-            title = S.text(f"top 5 of {num.integer(self.dims.num_classes).screen} classes", S.SMALL, S.MUTED)
+            title = S.text(self.words("classes"), S.SMALL, S.MUTED)
             right = Group(title, bars).arrange(DOWN, buff=0.3)
             L.RIGHT.place(right, aligned=UP)
-            self.play(FadeIn(grid), FadeIn(right), run_time=cue.share(0.15))
+            self.play(FadeIn(grid), FadeIn(right), run_time=cue.until("top5"))
             if self.has_regions:
                 regions = self.m.regions
                 cat = grid.outline(regions["cat"].indices, S.ACCENT, 5)
-                key = VGroup(S.text(f"{regions['cat'].words}: {len(regions['cat'].indices)} patches "
-                                    "(exact, from how the collage was built)", S.SMALL, S.ACCENT),
-                             S.text(f"{regions['person'].words}: the other {len(regions['person'].indices)}",
-                                    S.SMALL, S.INK))
+                key = VGroup(S.text(self.words("cat_key"), S.SMALL, S.ACCENT),
+                             S.text(self.words("person_key"), S.SMALL, S.INK))
                 if "face" in regions:
                     face = grid.outline(regions["face"].indices, S.GREEN, 4)
-                    key.add(S.text(regions["face"].words, S.SMALL, S.GREEN))
+                    key.add(S.text(regions["face"].words, S.SMALL, S.GREEN))  # the regions file's words
                 else:
                     face = VGroup()
                 key.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
@@ -661,36 +636,31 @@ class PredictAndVerify(NarratedScene):
                 if key.width > L.RIGHT.width:
                     key.scale_to_fit_width(L.RIGHT.width)
                 key.align_to(right, LEFT)
-                self.play(Create(cat), Create(face), FadeIn(key), run_time=cue.share(0.2))
+                self.play(Create(cat), Create(face), FadeIn(key), run_time=cue.until("cat"))
 
     def closing(self):
         with self.narrate("closing") as cue:
-            self.add(Heading("Score yourself: what was likely right, what surprises"))
+            self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.5, gutter=0.8)
-            a = Group(S.text("likely right", S.BODY, S.GREEN),
-                      *[wrapped("• " + s, S.SMALL, left.width) for s in self.right]).arrange(DOWN, buff=0.25,
-                                                                                          aligned_edge=LEFT)
-            b = Group(S.text("what usually surprises", S.BODY, S.ACCENT),
-                      *[wrapped("• " + s, S.SMALL, right.width) for s in self.surprise]).arrange(
-                DOWN, buff=0.25, aligned_edge=LEFT)
+            a = Group(S.text(self.words("right"), S.BODY, S.GREEN),
+                      *[wrapped(self.words("bullet_right", right=Choice(k)), S.SMALL, left.width)
+                        for k in self.right]).arrange(DOWN, buff=0.25, aligned_edge=LEFT)
+            b = Group(S.text(self.words("surprise"), S.BODY, S.ACCENT),
+                      *[wrapped(self.words("bullet_surprise", surprise=Choice(k)), S.SMALL, right.width)
+                        for k in self.surprise]).arrange(DOWN, buff=0.25, aligned_edge=LEFT)
             left.place(a, aligned=UP + LEFT)
             right.place(b, aligned=UP + LEFT)
-            self.play(FadeIn(a), run_time=cue.share(0.15))
-            self.play(FadeIn(b), run_time=cue.share(0.15))
-            note = CaveatNote("attention maps show where one step reads from; class-specific maps are needed to "
-                              "say which regions support which class", width=L.MAIN.width * 0.9)
+            self.play(FadeIn(a), run_time=cue.until("right"))
+            self.play(FadeIn(b), run_time=cue.until("surprise"))
+            note = CaveatNote(self.words("caveat"), width=L.MAIN.width * 0.9)
             L.FOOTER.place(note)
             note.align_to(L.FOOTER.point(DOWN), DOWN)
-            self.play(FadeIn(note), run_time=cue.share(0.1))
+            self.play(FadeIn(note), run_time=cue.until("caveat"))
 
     def recap(self):
         with self.narrate("recap") as cue:
-            self.add(Heading("Takeaway"))
-            take = wrapped("Predict first, then check every claim about a map against the tensor it came from: "
-                           "attention shows where information flows, not why the model decided.",
-                           S.BODY, L.MAIN.width * 0.85, S.ACCENT)
+            self.add(Heading(self.words("heading")))
+            take = wrapped(self.words("take"), S.BODY, L.MAIN.width * 0.85, S.ACCENT)
             L.MAIN.place(take)
-            self.play(FadeIn(take), run_time=cue.share(0.2))
-            self.play(FadeIn(NextLessonFooter(self.lesson, "short answers to the questions this course raises")),
-                      run_time=cue.share(0.1))
-
+            self.play(FadeIn(take), run_time=cue.until("take"))
+            self.play(FadeIn(NextLessonFooter(self.lesson, self.words("teaser"))), run_time=cue.until("next"))

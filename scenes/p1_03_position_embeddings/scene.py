@@ -31,11 +31,10 @@ from scenes.p1_03_position_embeddings.facts import SHUFFLE_SEED, cached_shuffle_
 SIM_CMAP = "viridis"
 
 # The keys this lesson may give each [choice.*] table of its script (`vitlessons list` checks they match).
-TOP1 = ("becomes", "stays", "stays_reordered")
 CHOICES = {
     "nopos_vs_real": ("changed", "same"),
-    "shuffled_top1": TOP1,
-    "flipped_top1": TOP1,
+    "shuffled_top1": ("becomes", "stays", "stays_reordered"),
+    "flipped_top1": ("becomes", "stays", "stays_reordered"),
     "tile_sentence": ("brighter", "not_brighter"),
     "grid_verdict": ("emerged", "not_emerged"),
 }

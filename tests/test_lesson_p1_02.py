@@ -70,7 +70,8 @@ def test_sequence_lengths_and_pairs_follow_the_model(scene, model):
     assert v["big_ratio"] == "16"
     heads = model.blocks[0].attn.num_heads
     assert v["pixel_gigabytes"] == f"{heads * 50_176 ** 2 * 4 / 1e9:.0f}"
-    assert [n for _, n in scene.cases] == [196, 576, 49, 50_176]
+    assert [n for _, _, n in scene.cases] == [196, 576, 49, 50_176]
+    assert scene.values["alt_note"].key == "fine_tune"  # 384 px: the paper's fine-tuning resolution
 
 
 def test_the_title_and_the_vocabulary_numbers(scene, model):
@@ -79,8 +80,10 @@ def test_the_title_and_the_vocabulary_numbers(scene, model):
     v = scene.values
     assert v["pixels_per_word"] == P * P == 256
     assert v["patch_dim"] == 3 * P * P
-    assert "not mean a grid of 16 by 16, which would be 256 words" in v["title_reading"]
-    assert "196 words, in a 14 by 14 grid" in v["title_reading"]
+    assert v["title_reading"].key == "not_grid"  # a 14 x 14 grid, not the title's 16 x 16
+    said = scene.script.cue("title").text
+    assert "not mean a grid of 16 by 16, which would be 256 words" in said
+    assert "196 words, in a 14 by 14 grid" in said
     assert v["levels"] == 256
     assert v["possible_digits"].value == len(str(256 ** (3 * P * P)))  # exact integer arithmetic
     params = sum(p.numel() for p in model.patch_embed.proj.parameters())

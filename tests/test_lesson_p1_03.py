@@ -121,7 +121,7 @@ def test_the_similarity_maps_are_cosine_similarities_of_the_position_embeddings(
 
 
 def test_the_spoken_values_are_the_facts():
-    from scenes.p1_03_position_embeddings.scene import PositionEmbeddings, top1_sentence
+    from scenes.p1_03_position_embeddings.scene import PositionEmbeddings, top1_change
 
     tr = vitmath.cached_trace()
     fake = SimpleNamespace(trace=tr, inputs=LessonInputs())
@@ -133,12 +133,21 @@ def test_the_spoken_values_are_the_facts():
     assert values["shuffle_pos_logit_diff"].value == f.shuffle.pos_logit_diff
     assert values["pos_shape"].screen == f"({tr.dims.N}, {tr.dims.D})"
     assert values["first_slot_patch"] == int(f.shuffle.permutation[0])
-    # the sentences name whatever the model predicted
-    assert f.shuffle.pos_top5[0][1] in values["shuffled_top1_sentence"]
-    assert f.flip.pos_top5[0][1] in values["flipped_top1_sentence"]
-    assert f.nopos_top5[0][1] in values["nopos_vs_real"]
+    # the choices carry whatever the model predicted
+    assert values["shuffled_top1"].extra["label"] == f.shuffle.pos_top5[0][1]
+    assert values["flipped_top1"].extra["label"] == f.flip.pos_top5[0][1]
+    assert values["nopos_label"] == f.nopos_top5[0][1]
     same = [(1, "a", 0.5)]
-    assert top1_sentence(same, [(1, "a", 0.25)]) == ("its top guess stays a, but its probability moves from "
-                                                     "50 percent to 25 percent.")
-    assert "the rest of the top 5 changes" in top1_sentence(same + [(2, "b", 0.1)], [(1, "a", 0.25), (3, "c", 0.1)])
-    assert "becomes b" in top1_sentence(same, [(2, "b", 0.25)])
+    stays = top1_change(same, [(1, "a", 0.25)])
+    assert stays.key == "stays" and stays.extra == {"label": "a", "before": "50 percent", "after": "25 percent"}
+    assert top1_change(same + [(2, "b", 0.1)], [(1, "a", 0.25), (3, "c", 0.1)]).key == "stays_reordered"
+    assert top1_change(same, [(2, "b", 0.25)]).key == "becomes"
+    # the script has words for every key the scene may choose, the same for the shuffle and the flip
+    from narration.script import load_script
+    from scenes import course
+    from scenes.p1_03_position_embeddings.scene import CHOICES
+    script = load_script(course.BY_ID["p1-03-position-embeddings"].narration_file)
+    script.check_choices(CHOICES)
+    assert script.choices["shuffled_top1"] == script.choices["flipped_top1"]
+    assert script.choices["shuffled_top1"]["stays"] == ("its top guess stays {label}, but its probability moves "
+                                                        "from {before} to {after}.")

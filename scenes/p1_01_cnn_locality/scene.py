@@ -32,16 +32,15 @@ from vitmath.locality import ZOOM, cached_locality_facts
 
 # The keys this lesson may give each [choice.*] table of its script (`vitlessons list` checks they match).
 # The regions are the cat and the astronaut on the course photo, a fixed rule on any other photo.
-REGION = ("course", "yours")
 CHOICES = {
     "cnn": ("resnet18",),
     "global_pool": ("avg",),
-    "region_a": REGION,
-    "region_b": REGION,
-    "region_rule": REGION,
-    "region_a_label": REGION,
-    "region_b_label": REGION,
-    "region_a_quarter": REGION,
+    "region_a": ("course", "yours"),
+    "region_b": ("course", "yours"),
+    "region_rule": ("course", "yours"),
+    "region_a_label": ("course", "yours"),
+    "region_b_label": ("course", "yours"),
+    "region_a_quarter": ("course", "yours"),
 }
 
 

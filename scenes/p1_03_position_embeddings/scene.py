@@ -13,6 +13,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Circle, Create, FadeIn, Group, LaggedStart, Line, MathTex,
                    RoundedRectangle, Square, SurroundingRectangle, VGroup, Write)
 
+from narration.script import Choice
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
@@ -25,20 +26,29 @@ from scenes.common.photo_grid import PhotoGrid
 from scenes.common.pixel_image import PixelImage
 from scenes.common.tokens import TokenStrip
 from scenes.common.values import photo_description
-from scenes.p1_03_position_embeddings.facts import cached_shuffle_facts, rearranged_picture
+from scenes.p1_03_position_embeddings.facts import SHUFFLE_SEED, cached_shuffle_facts, rearranged_picture
 
-VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
 SIM_CMAP = "viridis"
 
+# The keys this lesson may give each [choice.*] table of its script (`vitlessons list` checks they match).
+CHOICES = {
+    "nopos_vs_real": ("changed", "same"),
+    "shuffled_top1": ("becomes", "stays", "stays_reordered"),
+    "flipped_top1": ("becomes", "stays", "stays_reordered"),
+    "tile_sentence": ("brighter", "not_brighter"),
+    "grid_verdict": ("emerged", "not_emerged"),
+}
 
-def top1_sentence(before, after) -> str:
-    """What happened to the top guess, in words, from two top-5 lists (whatever their labels are)."""
+
+def top1_change(before, after) -> Choice:
+    """What happened to the top guess, from two top-5 lists (whatever their labels are): another class, the
+    same class at another probability, or that and the rest of the top 5 reordered."""
     (i0, _, p0), (i1, name1, p1) = before[0], after[0]
+    words = {"label": name1, "before": num.percent(p0).spoken, "after": num.percent(p1).spoken}
     if i1 != i0:
-        return f"its top guess becomes {name1}, at {num.percent(p1).spoken}."
-    rest = ", and the rest of the top 5 changes" if [i for i, _, _ in before] != [i for i, _, _ in after] else ""
-    return (f"its top guess stays {name1}, but its probability moves from {num.percent(p0).spoken} "
-            f"to {num.percent(p1).spoken}{rest}.")
+        return Choice("becomes", **words)
+    reordered = [i for i, _, _ in before] != [i for i, _, _ in after]
+    return Choice("stays_reordered" if reordered else "stays", **words)
 
 
 def tile_patch(grid: int) -> int:
@@ -62,23 +72,14 @@ class PositionEmbeddings(NarratedScene):
         t, d = self.trace, self.trace.dims
         self.facts = f = cached_shuffle_facts(self.inputs.model, self.inputs.weights, self.inputs.image)
         real, nopos = f.plain_top5[0], f.nopos_top5[0]
-        if nopos[0] != real[0]:
-            nopos_vs_real = (f"Without positions, its top guess on the unshuffled photo is {nopos[1]}, at "
-                             f"{num.percent(nopos[2]).spoken}, where the real model says {real[1]}.")
-        else:
-            nopos_vs_real = (f"Without positions, its top guess on the unshuffled photo is still {real[1]}, but at "
-                             f"{num.percent(nopos[2]).spoken} instead of {num.percent(real[2]).spoken}.")
         tile = tile_patch(d.grid)
         perm = f.shuffle.permutation
         on_line, off_line = tile_contrast(np.asarray(f.similarity[tile]), d.grid, tile)
-        if on_line > off_line:
-            tile_sentence = ("It is brightest at its own place, and brighter along its own row and its own column "
-                             "than elsewhere.")
-        else:
-            tile_sentence = "Here its own row and column are not brighter than the rest."
-        grid_verdict = ("Rows and columns emerged from training." if f.same_line_similarity > f.other_similarity
-                        else "In this model, rows and columns did not emerge.")
         return {
+            "real_label": real[1],
+            "real_percent": num.percent(real[2]).spoken,
+            "nopos_label": nopos[1],
+            "nopos_percent": num.percent(nopos[2]).spoken,
             "photo_description": photo_description(self.inputs.image),
             "first_slot_patch": int(perm[0]),
             "second_slot_patch": int(perm[1]),
@@ -86,21 +87,24 @@ class PositionEmbeddings(NarratedScene):
             "shuffle_logit_diff": num.scientific(f.shuffle.nopos_logit_diff),
             "shuffle_patch_diff": num.scientific(f.shuffle.nopos_patch_diff),
             "logit_scale": num.decimal(f.nopos_logit_scale, 1),
-            "nopos_vs_real": nopos_vs_real,
-            "shuffled_top1_sentence": top1_sentence(f.plain_top5, f.shuffle.pos_top5),
+            "nopos_vs_real": Choice("changed" if nopos[0] != real[0] else "same"),
+            "shuffled_top1": top1_change(f.plain_top5, f.shuffle.pos_top5),
             "shuffle_pos_logit_diff": num.decimal(f.shuffle.pos_logit_diff, 1),
             "flip_logit_diff": num.scientific(f.flip.nopos_logit_diff),
-            "flipped_top1_sentence": top1_sentence(f.plain_top5, f.flip.pos_top5),
+            "flipped_top1": top1_change(f.plain_top5, f.flip.pos_top5),
             "flip_pos_logit_diff": num.decimal(f.flip.pos_logit_diff, 1),
             "pixel_flip_diff": num.decimal(f.pixel_flip_nopos_logit_diff, 1),
             "pos_shape": num.shape(*t.pos[1:].shape),
             "below_position": d.grid + 1,
-            "tile_sentence": tile_sentence,
-            "grid_verdict": grid_verdict,
+            "tile_sentence": Choice("brighter" if on_line > off_line else "not_brighter"),
+            "grid_verdict": Choice("emerged" if f.same_line_similarity > f.other_similarity else "not_emerged"),
             "tile_row": tile // d.grid,
             "tile_col": tile % d.grid,
             "same_line_sim": num.decimal(f.same_line_similarity, 2),
             "other_sim": num.decimal(f.other_similarity, 2),
+            "seed": SHUFFLE_SEED,
+            "last_block": d.depth - 1,
+            "last_row": d.grid - 1,
         }
 
     # ------------------------------------------------------------------ what the cues share
@@ -139,13 +143,14 @@ class PositionEmbeddings(NarratedScene):
             r[1][1].shift((x - r[1][1].get_right()[0]) * RIGHT)
         return out
 
-    def diff_line(self, label: str, value: num.Number, color: str = S.GREEN) -> MathTex:
-        return tex(rf"\max\,\lvert \Delta\,\text{{{label}}} \rvert = {value.tex}", S.BODY, color)
+    def diff_line(self, what: str, value: num.Number, color: str = S.GREEN) -> MathTex:
+        """max |Δ what| = value, for the screen words `what` ("logits", "CLS output")."""
+        return tex(self.words("diff_tex", what=self.words(what), value=value.tex), S.BODY, color)
 
     def cues(self):
         return [self.hook, self.shuffle, self.no_pos, self.no_pos_answer, self.why, self.with_pos,
-                    self.flip, self.flip_real, self.inner, self.table, self.similarity, self.emerged,
-                    self.fair, self.recap]
+                self.flip, self.flip_real, self.inner, self.table, self.similarity, self.emerged,
+                self.fair, self.recap]
 
     # ------------------------------------------------------------------ cues
     def hook(self):
@@ -156,101 +161,100 @@ class PositionEmbeddings(NarratedScene):
             L.LEFT.place(g, aligned=LEFT)
             strip = TokenStrip(self.trace.patch_pixels, cls=True, show=(4, 2), height=0.9, width=L.RIGHT.width)
             L.RIGHT.place(strip)
-            seq_l = S.text(f"{d.N} patch tokens, one list", S.BODY, S.MUTED).next_to(strip, DOWN, buff=0.5)
-            self.play(FadeIn(g), run_time=cue.share(0.1))
-            self.play(FadeIn(strip), FadeIn(seq_l), run_time=cue.share(0.15))
+            seq_l = S.text(self.words("list"), S.BODY, S.MUTED).next_to(strip, DOWN, buff=0.5)
+            self.play(FadeIn(g), run_time=cue.clause())  # after the title, for the rest of its clause
+            self.play(FadeIn(strip), FadeIn(seq_l), run_time=cue.until("question"))
             top, bottom = g.cell_square(d.grid // 2, S.ACCENT), g.cell_square(d.N - d.grid // 2 - 1, S.BLUE)
-            q = S.text("top or bottom?", S.HEADING, S.ACCENT).next_to(strip, UP, buff=0.6)
-            self.play(Create(top), Create(bottom), FadeIn(q), run_time=cue.share(0.15))
+            q = S.text(self.words("question"), S.HEADING, S.ACCENT).next_to(strip, UP, buff=0.6)
+            self.play(Create(top), Create(bottom), FadeIn(q), run_time=cue.until("where"))
 
     def shuffle(self):
         d, perm = self.dims, self.facts.shuffle.permutation
         with self.narrate("shuffle") as cue:
-            self.add(Heading("Shuffle the patches for real"))
+            self.add(Heading(self.words("heading")))
             g = PhotoGrid(self.trace.picture, d.grid, height=4.6, patch_pixels=self.trace.patch_pixels)
             L.LEFT.place(g)
             g.shift(0.3 * UP)
             target = PhotoGrid(self.picture(perm), d.grid, height=4.6)
             L.RIGHT.place(target)
             target.shift(0.3 * UP)
-            cap_l = S.text("the photo: raster order", S.SMALL, S.MUTED).next_to(g, DOWN, buff=0.2)
-            cap_r = S.text("shuffled: one random order (seed 0)", S.SMALL, S.MUTED).next_to(target, DOWN, buff=0.2)
-            self.play(FadeIn(g), FadeIn(cap_l), run_time=cue.share(0.1))
+            cap_l = S.text(self.words("photo"), S.SMALL, S.MUTED).next_to(g, DOWN, buff=0.2)
+            cap_r = S.text(self.words("shuffled"), S.SMALL, S.MUTED).next_to(target, DOWN, buff=0.2)
+            self.play(FadeIn(g), FadeIn(cap_l), run_time=cue.clause())
             patches = g.patch_images()
             self.add(patches)
-            # Slot j of the shuffled photo gets patch perm[j]: fly each patch there.
+            # Slot j of the shuffled photo gets patch perm[j]: fly each patch there, while the voice tells how.
+            cue.until("shuffle")
             self.play(LaggedStart(*[patches[int(perm[j])].animate.move_to(target.cell_center(j))
-                                    for j in range(d.N)], lag_ratio=0.01), run_time=cue.share(0.4))
+                                    for j in range(d.N)], lag_ratio=0.01), run_time=cue.at("slot") - cue.at("shuffle"))
             self.add(target.lines)
-            self.play(FadeIn(cap_r), run_time=cue.share(0.05))
-            slots = S.text(f"slot 1 ← patch {int(perm[0])},   slot 2 ← patch {int(perm[1])},   …", S.BODY,
-                           S.ACCENT)
+            slots = S.text(self.words("slots"), S.BODY, S.ACCENT)
             L.FOOTER.place(slots)
-            self.play(FadeIn(slots), Create(target.cell_square(0)), Create(target.cell_square(1)),
+            self.play(FadeIn(cap_r), FadeIn(slots), Create(target.cell_square(0)), Create(target.cell_square(1)),
                       Create(g.cell_square(int(perm[0]))), Create(g.cell_square(int(perm[1]))),
-                      run_time=cue.share(0.15))
+                      run_time=cue.until("slot"))
 
     def no_pos(self):
-        d, f = self.dims, self.facts
+        f = self.facts
         v = self.values
         with self.narrate("no-pos") as cue:
-            self.add(Heading("Same weights, positions removed"))
+            self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.6)
-            rows = self.result_rows([(self.picture(), "the photo, no positions", f.nopos_top5, S.INK),
-                                     (self.picture(f.shuffle.permutation), "shuffled, no positions",
+            rows = self.result_rows([(self.picture(), self.words("photo"), f.nopos_top5, S.INK),
+                                     (self.picture(f.shuffle.permutation), self.words("shuffled"),
                                       f.shuffle.nopos_top5, S.INK)], left.width)
             left.place(rows, aligned=LEFT)
-            base = tex(r"x_0 = [\,\mathrm{CLS};\ E\,p_1;\ \dots;\ E\,p_{" + str(d.N) + r"}\,]", S.BODY)
-            plus = tex(r"+\ \mathrm{pos}", S.BODY, S.RED).next_to(base, RIGHT, buff=0.2)
+            base = tex(self.words("input_tex"), S.BODY)
+            plus = tex(self.words("pos_tex"), S.BODY, S.RED).next_to(base, RIGHT, buff=0.2)
             strike = Line(plus.get_corner(DOWN + LEFT), plus.get_corner(UP + RIGHT), color=S.RED, stroke_width=4)
             eq = VGroup(base, plus, strike)
-            note = CaveatNote("the SAME trained weights with the position embeddings left out: not a model "
-                              "trained without them", width=right.width, size=S.TINY)
-            diffs = VGroup(self.diff_line("CLS output", v["shuffle_cls_diff"]),
+            note = CaveatNote(self.words("caveat"), width=right.width, size=S.TINY)
+            diffs = VGroup(self.diff_line("cls", v["shuffle_cls_diff"]),
                            self.diff_line("logits", v["shuffle_logit_diff"]),
-                           S.text(f"largest |logit|: {v['logit_scale'].screen}", S.SMALL, S.MUTED),
-                           S.text("equal to float precision", S.BODY, S.GREEN)
+                           S.text(self.words("largest", scale=v["logit_scale"].screen), S.SMALL, S.MUTED),
+                           S.text(self.words("equal"), S.BODY, S.GREEN)
                            ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
             panel = VGroup(eq, note, diffs).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
             right.place(panel, aligned=LEFT)
-            self.play(Write(eq), run_time=cue.share(0.15))
-            self.play(FadeIn(note), run_time=cue.share(0.1))
-            self.play(FadeIn(rows[0]), run_time=cue.share(0.15))
-            self.play(FadeIn(rows[1]), run_time=cue.share(0.15))
-            self.play(LaggedStart(*[FadeIn(m) for m in diffs], lag_ratio=0.4), run_time=cue.share(0.25))
+            self.play(Write(eq), run_time=cue.until("leave"))
+            self.play(FadeIn(note), run_time=cue.until("careful"))
+            self.play(FadeIn(rows[0]), run_time=cue.until("run"))
+            self.play(FadeIn(rows[1]), run_time=cue.until("lists"))
+            # The differences one by one, from the CLS output to "rounding error".
+            cue.until("cls")
+            self.play(LaggedStart(*[FadeIn(m) for m in diffs], lag_ratio=0.4),
+                      run_time=cue.at("rounding") - cue.at("cls"))
 
     def no_pos_answer(self):
         f = self.facts
         with self.narrate("no-pos-answer") as cue:
-            self.add(Heading("Without positions, a different answer, but never a shuffled one"))
+            self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.62)
             real, nopos = self.result_rows(
-                [(self.picture(), "the photo, with positions (the real model)", f.plain_top5, S.ACCENT),
-                 (self.picture(), "the photo, positions removed", f.nopos_top5, S.INK)], left.width)
+                [(self.picture(), self.words("real"), f.plain_top5, S.ACCENT),
+                 (self.picture(), self.words("nopos"), f.nopos_top5, S.INK)], left.width)
             left.place(Group(real, nopos), aligned=LEFT)
-            self.play(FadeIn(real), run_time=cue.share(0.2))
-            self.play(FadeIn(nopos), run_time=cue.share(0.2))
-            note = VGroup(wrapped("these weights were trained with positions: removing them changes what the "
-                                  "model sees", S.SMALL, right.width),
-                          wrapped("shuffled or not: the same answer, to float precision", S.SMALL, right.width,
-                                  S.GREEN)).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
+            self.play(FadeIn(real), run_time=cue.until("real"))
+            self.play(FadeIn(nopos), run_time=cue.until("answer"))
+            note = VGroup(wrapped(self.words("trained"), S.SMALL, right.width),
+                          wrapped(self.words("same"), S.SMALL, right.width, S.GREEN)
+                          ).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
             right.place(note, aligned=LEFT)
-            self.play(FadeIn(note[0]), run_time=cue.share(0.15))
-            self.play(FadeIn(note[1]), run_time=cue.share(0.15))
+            self.play(FadeIn(note[0]), run_time=cue.until("trained"))
+            self.play(FadeIn(note[1]), run_time=cue.until("whatever"))
 
     def why(self):
-        d, f = self.dims, self.facts
+        f = self.facts
         v = self.values
         with self.narrate("why") as cue:
-            self.add(Heading("Attention does not see order"))
-            attn = tex(r"y_i = \sum_{j} \mathrm{softmax}_j\!\left(\frac{q_i \cdot k_j}{\sqrt{d}}\right) v_j",
-                       S.HEADING)
-            equi = tex(r"\mathrm{Block}(\Pi X) = \Pi\,\mathrm{Block}(X)", S.HEADING, S.ACCENT)
-            equi_l = S.text("shuffle in → the same outputs, shuffled the same way", S.SMALL, S.MUTED)
+            self.add(Heading(self.words("heading")))
+            attn = tex(self.words("attention_tex"), S.HEADING)
+            equi = tex(self.words("equivariance_tex"), S.HEADING, S.ACCENT)
+            equi_l = S.text(self.words("equivariance"), S.SMALL, S.MUTED)
             right_eq = VGroup(equi, equi_l).arrange(DOWN, buff=0.25)
             top = VGroup(attn, right_eq).arrange(RIGHT, buff=1.0)
             L.MAIN.place(top, aligned=UP)
-            self.play(Write(attn), run_time=cue.share(0.15))
+            self.play(Write(attn), run_time=cue.until("look"))
             # Five real patches feeding one weighted sum; list them in another order and the sum is the same.
             picks = [int(k) for k in f.shuffle.permutation[:5]]
             cells = Group(*[PixelImage(self.trace.patch_pixels[k], height=0.8) for k in picks])
@@ -259,93 +263,93 @@ class PositionEmbeddings(NarratedScene):
             node = tex(r"y_i", S.HEADING, S.GREEN)
             ring = Circle(radius=0.42, color=S.GREEN).move_to(node)
             out = VGroup(ring, node).next_to(cells, RIGHT, buff=1.2).shift(1.3 * UP)
-            same = S.text("the same vector", S.SMALL, S.GREEN).next_to(out, RIGHT, buff=0.3)
+            same = S.text(self.words("same"), S.SMALL, S.GREEN).next_to(out, RIGHT, buff=0.3)
             lines = VGroup(*[Line(c.get_top(), ring.get_left(), color=S.MUTED, stroke_width=2) for c in cells])
             for line, c in zip(lines, cells):
                 line.add_updater(lambda m, c=c: m.put_start_and_end_on(c.get_top() + 0.02 * UP, ring.get_left()))
-            self.play(FadeIn(cells), Create(lines), FadeIn(out), run_time=cue.share(0.1))
+            self.play(FadeIn(cells), Create(lines), FadeIn(out), run_time=cue.clause())
             order = [3, 0, 4, 1, 2]
             spots = [cells[k].get_center() for k in range(5)]
-            self.play(*[cells[k].animate.move_to(spots[order[k]]) for k in range(5)], run_time=cue.share(0.12))
-            self.play(FadeIn(same), run_time=cue.share(0.05))
+            self.play(*[cells[k].animate.move_to(spots[order[k]]) for k in range(5)], run_time=cue.until("sum"))
+            self.play(FadeIn(same), run_time=cue.until("same"))
             row = Group(cells, out, same)
-            self.play(Write(equi), FadeIn(equi_l), run_time=cue.share(0.15))
+            self.play(Write(equi), FadeIn(equi_l), run_time=cue.until("property"))
             checks = VGroup(
-                tex(rf"\text{{all {d.N} patch outputs, put back in raster order:}}\ "
-                    rf"\max\,\lvert\Delta\rvert = {v['shuffle_patch_diff'].tex}", S.SMALL, S.GREEN),
-                tex(rf"\text{{CLS output:}}\ \max\,\lvert\Delta\rvert = {v['shuffle_cls_diff'].tex}", S.SMALL,
-                    S.GREEN)).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
+                tex(self.words("patches_tex", diff=v["shuffle_patch_diff"].tex), S.SMALL, S.GREEN),
+                tex(self.words("cls_tex", diff=v["shuffle_cls_diff"].tex), S.SMALL, S.GREEN),
+            ).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
             checks.next_to(row, DOWN, buff=0.5)
             L.MAIN.place(checks, aligned=DOWN)
-            note = S.text(f"measured after block {d.depth - 1} (the last), positions removed", S.TINY, S.MUTED)
+            note = S.text(self.words("measured"), S.TINY, S.MUTED)
             note.next_to(checks, DOWN, buff=0.15, aligned_edge=LEFT)
-            self.play(FadeIn(checks), FadeIn(note), run_time=cue.share(0.2))
+            self.play(FadeIn(checks), FadeIn(note), run_time=cue.until("checked"))
 
     def with_pos(self):
         f = self.facts
         v = self.values
         perm = f.shuffle.permutation
         with self.narrate("with-pos") as cue:
-            self.add(Heading("Positions put back: the model notices"))
+            self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.6)
-            rows = self.result_rows([(self.picture(), "the photo, with positions", f.plain_top5, S.INK),
-                                     (self.picture(perm), "shuffled, with positions", f.shuffle.pos_top5,
+            rows = self.result_rows([(self.picture(), self.words("photo_with_positions"), f.plain_top5, S.INK),
+                                     (self.picture(perm), self.words("shuffled"), f.shuffle.pos_top5,
                                       S.ACCENT)], left.width)
             left.place(rows, aligned=LEFT)
             strip = TokenStrip(self.trace.patch_pixels[np.asarray(perm)], indices=[int(k) for k in perm],
                                cls=True, show=(3, 1), position_tags=True, height=0.7, width=right.width)
-            strip_l = S.text("slot j always gets position j, whatever patch sits there", S.TINY, S.MUTED)
-            diff = tex(rf"\max\,\lvert \Delta\,\text{{logits}} \rvert = {v['shuffle_pos_logit_diff'].tex}",
-                       S.BODY, S.ACCENT)
+            strip_l = S.text(self.words("slots"), S.TINY, S.MUTED)
+            diff = self.diff_line("logits", v["shuffle_pos_logit_diff"], S.ACCENT)
             panel = Group(strip, strip_l, diff).arrange(DOWN, buff=0.4)
             if panel.width > right.width:
                 panel.scale_to_fit_width(right.width)
             right.place(panel)
-            self.play(FadeIn(strip), FadeIn(strip_l), run_time=cue.share(0.15))
-            self.play(FadeIn(rows[0]), run_time=cue.share(0.2))
-            self.play(FadeIn(rows[1]), run_time=cue.share(0.2))
-            self.play(Write(diff), run_time=cue.share(0.15))
+            self.play(FadeIn(strip), FadeIn(strip_l), run_time=cue.until("back"))
+            self.play(FadeIn(rows[0]), run_time=cue.until("photo"))
+            self.play(FadeIn(rows[1]), run_time=cue.until("shuffled"))
+            self.play(Write(diff), run_time=cue.until("move"))
 
     def flip(self):
         d, f = self.dims, self.facts
         v = self.values
         with self.narrate("flip") as cue:
-            self.add(Heading("Rows of patches reversed"))
+            self.add(Heading(self.words("heading")))
             g = PhotoGrid(self.trace.picture, d.grid, height=4.4, patch_pixels=self.trace.patch_pixels)
             L.LEFT.place(g)
             g.shift(0.4 * UP)
             target = PhotoGrid(self.picture(f.flip.permutation), d.grid, height=4.4)
             L.RIGHT.place(target)
             target.shift(0.4 * UP)
-            self.play(FadeIn(g), run_time=cue.share(0.08))
+            self.play(FadeIn(g), run_time=cue.clause())
             patches = g.patch_images()
             self.add(patches)
             perm = f.flip.permutation
+            # The rows move while the voice says how, until "without position embeddings".
+            cue.until("reverse")
             self.play(LaggedStart(*[patches[int(perm[j])].animate.move_to(target.cell_center(j))
-                                    for j in range(d.N)], lag_ratio=0.003), run_time=cue.share(0.3))
+                                    for j in range(d.N)], lag_ratio=0.003),
+                      run_time=0.85 * (cue.at("cannot") - cue.at("reverse")))
             self.add(target.lines)
-            first = S.text("row 0 ↔ row " + str(d.grid - 1), S.SMALL, S.MUTED).next_to(target, DOWN, buff=0.15)
-            self.play(FadeIn(first), run_time=cue.share(0.05))
-            diff = VGroup(S.text("no positions:", S.BODY, S.MUTED),
+            first = S.text(self.words("rows"), S.SMALL, S.MUTED).next_to(target, DOWN, buff=0.15)
+            self.play(FadeIn(first), run_time=cue.clause())
+            diff = VGroup(S.text(self.words("nopos"), S.BODY, S.MUTED),
                           self.diff_line("logits", v["flip_logit_diff"])).arrange(RIGHT, buff=0.3)
             L.FOOTER.place(diff)
-            self.play(FadeIn(diff), run_time=cue.share(0.15))
+            self.play(FadeIn(diff), run_time=cue.until("cannot"))
 
     def flip_real(self):
         f = self.facts
         v = self.values
         with self.narrate("flip-real") as cue:
-            self.add(Heading("The real model can tell"))
-            rows = self.result_rows([(self.picture(), "the photo, with positions", f.plain_top5, S.INK),
-                                     (self.picture(f.flip.permutation), "rows of patches reversed, with positions",
+            self.add(Heading(self.words("heading")))
+            rows = self.result_rows([(self.picture(), self.words("photo_with_positions"), f.plain_top5, S.INK),
+                                     (self.picture(f.flip.permutation), self.words("reversed"),
                                       f.flip.pos_top5, S.ACCENT)], 8.0)
             L.MAIN.place(rows, aligned=LEFT)
-            diff = tex(rf"\max\,\lvert \Delta\,\text{{logits}} \rvert = {v['flip_pos_logit_diff'].tex}", S.BODY,
-                       S.ACCENT)
+            diff = self.diff_line("logits", v["flip_pos_logit_diff"], S.ACCENT)
             diff.next_to(rows, RIGHT, buff=0.6)
-            self.play(FadeIn(rows[0]), run_time=cue.share(0.25))
-            self.play(FadeIn(rows[1]), run_time=cue.share(0.3))
-            self.play(Write(diff), run_time=cue.share(0.15))
+            self.play(FadeIn(rows[0]), run_time=cue.until("photo"))
+            self.play(FadeIn(rows[1]), run_time=cue.until("reversed"))
+            self.play(Write(diff), run_time=cue.until("move"))
 
     def inner(self):
         d, f = self.dims, self.facts
@@ -353,9 +357,9 @@ class PositionEmbeddings(NarratedScene):
         k = self.example_patch()
         r, c = divmod(k, d.grid)
         with self.narrate("inner") as cue:
-            self.add(Heading("Each patch keeps its inner orientation"))
+            self.add(Heading(self.words("heading")))
             pics = [self.picture(), self.picture(f.flip.permutation), self.trace.picture[::-1].copy()]
-            caps = ["the photo", "rows of patches reversed", "truly upside down (pixels)"]
+            caps = [self.words("photo"), self.words("reversed"), self.words("truly")]
             # Where patch k lands in each picture: its own place; row flipped; row flipped.
             places = [k, (d.grid - 1 - r) * d.grid + c, (d.grid - 1 - r) * d.grid + c]
             zooms = [self.trace.patch_pixels[k], self.trace.patch_pixels[k], self.trace.patch_pixels[k][::-1]]
@@ -373,43 +377,43 @@ class PositionEmbeddings(NarratedScene):
             for grp, box, z in groups:
                 link = Line(box.get_bottom(), z.get_top(), color=S.ACCENT, stroke_width=2)
                 grp.add(link)
-            notes = [S.text(f"patch {k}, zoomed", S.SMALL, S.MUTED),
-                     VGroup(S.text("no positions, vs the photo:", S.TINY, S.MUTED),
+            notes = [S.text(self.words("zoomed", patch=k), S.SMALL, S.MUTED),
+                     VGroup(S.text(self.words("nopos"), S.TINY, S.MUTED),
                             self.diff_line("logits", v["flip_logit_diff"])),
-                     VGroup(S.text("no positions, vs the photo:", S.TINY, S.MUTED),
+                     VGroup(S.text(self.words("nopos"), S.TINY, S.MUTED),
                             self.diff_line("logits", v["pixel_flip_diff"], S.RED))]
             for (grp, _, z), note in zip(groups, notes):
                 if isinstance(note, VGroup):
                     note.arrange(DOWN, buff=0.1)
                 note.next_to(z, DOWN, buff=0.2)
-            self.play(FadeIn(groups[0][0]), FadeIn(notes[0]), run_time=cue.share(0.1))
-            self.play(FadeIn(groups[1][0]), run_time=cue.share(0.2))
-            self.play(FadeIn(groups[2][0]), run_time=cue.share(0.2))
-            self.play(FadeIn(notes[1]), FadeIn(notes[2]), run_time=cue.share(0.2))
+            self.play(FadeIn(groups[0][0]), FadeIn(notes[0]), run_time=cue.clause())
+            self.play(FadeIn(groups[1][0]), run_time=cue.until("keeps"))
+            self.play(FadeIn(groups[2][0]), run_time=cue.until("truly"))
+            self.play(FadeIn(notes[1]), FadeIn(notes[2]), run_time=cue.until("different"))
 
     def table(self):
         d = self.dims
         pos = np.asarray(self.trace.pos[1:])
         with self.narrate("table") as cue:
-            self.add(Heading("The learned position embeddings"))
+            self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.5)
-            mat = MatrixImage(pos, height=left.height - 1.2, row_label="{n} patch positions", col_label="width {n}",
-                              colorbar=True, colorbar_label="value")
+            mat = MatrixImage(pos, height=left.height - 1.2, row_label=self.words("rows", n="{n}"),
+                              col_label=self.words("columns", n="{n}"), colorbar=True,
+                              colorbar_label=self.words("scale"))
             left.place(mat)
-            self.play(FadeIn(mat), run_time=cue.share(0.25))
+            self.play(FadeIn(mat), run_time=cue.until("matrix"))
             # The list the model sees, against the grid we know.
-            slots = VGroup(*[S.text(f"pos {j + 1:<3d} patch {j}", S.SMALL, mono=True)
+            slots = VGroup(*[S.text(self.words("slot", pos=f"{j + 1:<3d}", patch=j), S.SMALL, mono=True)
                              for j in (0, 1, d.grid - 1, d.grid, d.grid + 1)])
             slots[0].set_color(S.ACCENT)
             slots[3].set_color(S.ACCENT)
             listing = VGroup(slots[0], slots[1], S.text("…", S.SMALL, S.MUTED), slots[2], slots[3], slots[4],
                              S.text("…", S.SMALL, S.MUTED)).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-            q = wrapped(f"one learned vector per patch position (pos 0, for CLS, not shown); nothing says "
-                        f"pos {d.grid + 1} is right below pos 1", S.BODY, right.width)
+            q = wrapped(self.words("note"), S.BODY, right.width)
             panel = VGroup(q, listing).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
             right.place(panel)
-            self.play(FadeIn(q), run_time=cue.share(0.2))
-            self.play(LaggedStart(*[FadeIn(m) for m in listing], lag_ratio=0.2), run_time=cue.share(0.2))
+            self.play(FadeIn(q), run_time=cue.until("nothing"))
+            self.play(LaggedStart(*[FadeIn(m) for m in listing], lag_ratio=0.2), run_time=cue.until("list"))
 
     def sim_maps(self) -> np.ndarray:
         g = self.dims.grid
@@ -418,44 +422,42 @@ class PositionEmbeddings(NarratedScene):
     def multiples(self, width: float) -> SmallMultiples:
         g = self.dims.grid
         return SmallMultiples(self.sim_maps(), [str(k) for k in range(g)], [str(k) for k in range(g)],
-                              cmap=SIM_CMAP, vmin=-1.0, vmax=1.0, label="cosine similarity", gap=0.03,
-                              width=width, height=L.MAIN.height, row_title="row", col_title="column")
+                              cmap=SIM_CMAP, vmin=-1.0, vmax=1.0, label=self.words("scale"), gap=0.03,
+                              width=width, height=L.MAIN.height, row_title=self.words("row"),
+                              col_title=self.words("column"))
 
     def similarity(self):
         d = self.dims
         with self.narrate("similarity") as cue:
-            self.add(Heading("Cosine similarity of the position embeddings"))
+            self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.62)
             sm = self.multiples(left.width)
             left.place(sm, aligned=LEFT)
-            formula = tex(r"\cos(a, b) = \frac{a \cdot b}{\lVert a \rVert\,\lVert b \rVert}", S.HEADING)
-            how = wrapped(f"the tile in row r, column c: that patch's position embedding against all {d.N}, "
-                          f"each drawn where its patch sits", S.SMALL, right.width)
+            formula = tex(self.words("cosine_tex"), S.HEADING)
+            how = wrapped(self.words("how"), S.SMALL, right.width)
             panel = VGroup(formula, how).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
             right.place(panel)
-            self.play(Write(formula), run_time=cue.share(0.2))
-            self.play(FadeIn(sm), run_time=cue.share(0.25))
+            self.play(Write(formula), run_time=cue.clause())
+            self.play(FadeIn(sm), run_time=cue.until("maps"))
             k = tile_patch(d.grid)
             r, c = divmod(k, d.grid)
             box = SurroundingRectangle(sm.cell(r, c), color=S.ACCENT, buff=0.02, stroke_width=3)
-            self.play(FadeIn(how), Create(box), run_time=cue.share(0.15))
+            self.play(FadeIn(how), Create(box), run_time=cue.until("all"))
 
     def emerged(self):
         d, f = self.dims, self.facts
-        v = self.values
         k = tile_patch(d.grid)
         r, c = divmod(k, d.grid)
         with self.narrate("emerged") as cue:
             emerged = f.same_line_similarity > f.other_similarity
-            self.add(Heading("Rows and columns emerged from training" if emerged
-                             else "What the learned positions became"))
+            self.add(Heading(self.words("heading_emerged" if emerged else "heading_not_emerged")))
             left, right = L.MAIN.split(0.5)
-            tile = Heatmap(self.sim_maps()[r, c], SIM_CMAP, vmin=-1.0, vmax=1.0, label="cosine similarity",
+            tile = Heatmap(self.sim_maps()[r, c], SIM_CMAP, vmin=-1.0, vmax=1.0, label=self.words("scale"),
                            height=left.height - 0.9)
-            title = S.text(f"patch in row {r}, column {c}", S.SMALL).next_to(tile.image, UP, buff=0.15)
+            title = S.text(self.words("title"), S.SMALL).next_to(tile.image, UP, buff=0.15)
             group = Group(tile, title)
             left.place(group)
-            self.play(FadeIn(tile), FadeIn(title), run_time=cue.share(0.12))
+            self.play(FadeIn(tile), FadeIn(title), run_time=cue.clause())
             cell = tile.image.height / d.grid
             row_box = SurroundingRectangle(Group(*[Square(cell).move_to(tile.cell_center(r * d.grid + j))
                                                    for j in (0, d.grid - 1)]), color=S.ACCENT, buff=0,
@@ -463,76 +465,65 @@ class PositionEmbeddings(NarratedScene):
             col_box = SurroundingRectangle(Group(*[Square(cell).move_to(tile.cell_center(i * d.grid + c))
                                                    for i in (0, d.grid - 1)]), color=S.ACCENT, buff=0,
                                          stroke_width=2)
-            self.play(Create(row_box), Create(col_box), run_time=cue.share(0.13))
-            stats = VGroup(S.text("mean similarity, all pairs of different positions:", S.SMALL, S.MUTED),
-                           S.text(f"same row or column: {v['same_line_sim'].screen}", S.BODY, S.ACCENT),
-                           S.text(f"neither: {v['other_sim'].screen}", S.BODY),
+            self.play(Create(row_box), Create(col_box), run_time=cue.until("bright"))
+            v = self.values
+            stats = VGroup(S.text(self.words("stats"), S.SMALL, S.MUTED),
+                           S.text(self.words("same_line", same_line_sim=v["same_line_sim"].screen), S.BODY, S.ACCENT),
+                           S.text(self.words("other", other_sim=v["other_sim"].screen), S.BODY),
                            ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-            built = S.text("nothing 2-D was built in: a list of " + str(d.N) + " learned vectors", S.SMALL,
-                           S.GREEN)
+            built = S.text(self.words("built"), S.SMALL, S.GREEN)
             panel = VGroup(stats, built).arrange(DOWN, aligned_edge=LEFT, buff=0.6)
             right.place(panel)
-            self.play(FadeIn(stats), run_time=cue.share(0.2))
-            self.play(FadeIn(built), run_time=cue.share(0.15))
-            self.add(CitationCard(VIT_PAPER, "Fig. 7 (centre)", "ViT-L/32, a 7 × 7 grid"))
+            self.play(FadeIn(stats), run_time=cue.until("stats"))
+            self.play(FadeIn(built), run_time=cue.until("verdict"))
+            self.add(CitationCard(self.words("vit_paper"), self.words("source"), self.words("detail")))
 
     def fair(self):
-        f = self.facts
         with self.narrate("fair") as cue:
-            self.add(Heading("Be fair"))
+            self.add(Heading(self.words("heading")))
             cols = L.MAIN.columns(2, gutter=0.9)
             w = cols[0].width - 0.5
 
             def panel(title, lines):
-                body = VGroup(S.text(title, S.BODY, S.ACCENT),
-                              *[wrapped(line, S.SMALL, w, color) for line, color in lines])
+                body = VGroup(S.text(self.words(title), S.BODY, S.ACCENT),
+                              *[wrapped(self.words(line), S.SMALL, w, color) for line, color in lines])
                 body.arrange(DOWN, aligned_edge=LEFT, buff=0.35)
                 box = RoundedRectangle(corner_radius=0.12, width=cols[0].width, height=body.height + 0.6)
                 box.set_stroke(S.MUTED, 1.5).move_to(body)
                 return VGroup(box, body)
 
-            here = panel("this lesson", [("trained WITH position embeddings", S.INK),
-                                         ("positions removed only when we ran it", S.INK),
-                                         (f"its top guess on the photo moved: {f.plain_top5[0][1]} → "
-                                          f"{f.nopos_top5[0][1]}", S.MUTED)])
-            paper = panel("ViT paper, Appendix D.4", [("trained WITHOUT position embeddings: a bag of patches",
-                                                       S.INK),
-                                                      ("clearly weaker than with them, but far from useless",
-                                                       S.INK),
-                                                      ("1-D, 2-D and relative embeddings: little difference",
-                                                       S.GREEN)])
+            here = panel("here", [("here_1", S.INK), ("here_2", S.INK), ("here_3", S.MUTED)])
+            paper = panel("paper", [("paper_1", S.INK), ("paper_2", S.INK), ("paper_3", S.GREEN)])
             height = max(here[0].height, paper[0].height)
             for p_, col in zip((here, paper), cols):
                 p_[0].stretch_to_fit_height(height)
                 p_[1].align_to(p_[0], UP + LEFT).shift(0.3 * DOWN + 0.25 * RIGHT)
                 col.place(p_)
-            self.play(FadeIn(here), run_time=cue.share(0.25))
-            self.play(FadeIn(paper[0]), FadeIn(paper[1][:3]), FadeIn(CitationCard(VIT_PAPER, "Appendix D.4, Table 8")),
-                      run_time=cue.share(0.3))
-            self.play(FadeIn(paper[1][3]), run_time=cue.share(0.2))
+            self.play(FadeIn(here), run_time=cue.clause())
+            self.play(FadeIn(paper[0]), FadeIn(paper[1][:3]),
+                      FadeIn(CitationCard(self.words("vit_paper"), self.words("source"))),
+                      run_time=cue.until("paper"))
+            self.play(FadeIn(paper[1][3]), run_time=cue.until("kinds"))
 
     def recap(self):
         f = self.facts
         with self.narrate("recap") as cue:
             shown = [(self.picture(), "photo", f.plain_top5), (self.picture(f.shuffle.permutation), "shuffled",
                                                                f.shuffle.pos_top5),
-                     (self.picture(f.flip.permutation), "rows reversed", f.flip.pos_top5)]
+                     (self.picture(f.flip.permutation), "reversed", f.flip.pos_top5)]
             cols = Group()
             for picture, name, top in shown:
-                caps = VGroup(S.text(name, S.SMALL, S.MUTED),
-                              S.text(f"with positions: {top[0][1]}", S.SMALL, S.ACCENT)).arrange(DOWN, buff=0.1)
+                caps = VGroup(S.text(self.words(name), S.SMALL, S.MUTED),
+                              S.text(self.words("with_positions", label=top[0][1]), S.SMALL, S.ACCENT)
+                              ).arrange(DOWN, buff=0.1)
                 cols.add(Group(PixelImage(picture, height=2.0), caps).arrange(DOWN, buff=0.15))
             cols.arrange(RIGHT, buff=0.7, aligned_edge=UP)
-            verdict = S.text("positions removed: one answer for all three, to float precision", S.SMALL)
-            take = wrapped("Self-attention treats the patches as an unordered set: only the learned position "
-                           "embeddings tell a ViT where each patch was, and which way is up.", S.BODY,
-                           L.MAIN.width - 1.5)
+            verdict = S.text(self.words("verdict"), S.SMALL)
+            take = wrapped(self.words("take"), S.BODY, L.MAIN.width - 1.5)
             box = RoundedRectangle(corner_radius=0.1, width=take.width + 0.5, height=take.height + 0.4)
             box.set_stroke(S.ACCENT, 1.5).move_to(take)
             block = Group(cols, verdict, VGroup(box, take)).arrange(DOWN, buff=0.4)
             L.MAIN.place(block)
-            self.play(FadeIn(cols), run_time=cue.share(0.15))
-            self.play(FadeIn(verdict), run_time=cue.share(0.15))
-            self.play(FadeIn(box), FadeIn(take), run_time=cue.share(0.2))
-            self.play(FadeIn(NextLessonFooter(self.lesson, "the one output the classifier reads")),
-                      run_time=cue.share(0.1))
+            self.play(FadeIn(cols), FadeIn(verdict), run_time=cue.clause())
+            self.play(FadeIn(box), FadeIn(take), run_time=cue.until("set"))
+            self.play(FadeIn(NextLessonFooter(self.lesson, self.words("next"))), run_time=cue.until("next"))

@@ -3,7 +3,7 @@
 Parameter counts come from timm's own model (a fresh `vit_tiny_patch16_224` and the embedded one); the
 tokens through the stack come from forward hooks on timm's blocks (timm's forward, not our hand-written
 trace); attention and rollout are recomputed from those block inputs with numpy. The scene's spoken values are
-then checked against these numbers, and its sentence choices against made-up facts.
+then checked against these numbers, and its choice keys (with the script's words) against made-up facts.
 """
 from __future__ import annotations
 
@@ -16,8 +16,11 @@ import torch
 import torch.nn.functional as F
 
 import vitmath
+from narration.script import Cue, load_script
 from scenes.common import numbers as num
 from scenes.common.inputs import LessonInputs
+from scenes.common.values import narration_values
+from scenes.course import lesson_of
 from scenes.p2_05_stack_the_blocks.facts import cached_stack_facts, high_norm_start
 
 
@@ -51,7 +54,8 @@ def scene():
 
     s = StackTheBlocks.__new__(StackTheBlocks)  # the lesson's own methods, without building a Manim scene
     s.trace, s.inputs = vitmath.cached_trace(), LessonInputs()
-    s.values = s.extra_values()
+    s.script = load_script(lesson_of(StackTheBlocks).narration_file)
+    s.values = narration_values(s.trace) | s.extra_values()
     return s
 
 
@@ -62,12 +66,12 @@ def test_parameter_counts_are_timms(facts, model):
     b = fresh.blocks[0]
     D = fresh.embed_dim
     parts = dict(facts.params.parts)
-    assert parts["attention: qkv"] == b.attn.qkv.weight.numel() + b.attn.qkv.bias.numel() == 3 * D * D + 3 * D
-    assert parts["attention: output"] == D * D + D
+    assert parts["qkv"] == b.attn.qkv.weight.numel() + b.attn.qkv.bias.numel() == 3 * D * D + 3 * D
+    assert parts["proj"] == D * D + D
     hidden = b.mlp.fc1.out_features
     assert facts.mlp_hidden == hidden == 4 * D
-    assert parts["MLP: fc1"] == D * hidden + hidden and parts["MLP: fc2"] == hidden * D + D
-    assert parts["LayerNorm 1"] == parts["LayerNorm 2"] == 2 * D
+    assert parts["fc1"] == D * hidden + hidden and parts["fc2"] == hidden * D + D
+    assert parts["norm1"] == parts["norm2"] == 2 * D
     assert facts.params.total == sum(p.numel() for p in b.parameters())
     assert facts.params.twelve_d2 == 12 * D * D
     # the rule of thumb is the weights alone: the rest is 13 D of biases and LayerNorms
@@ -156,6 +160,12 @@ def test_the_top5_is_timms(facts, stream):
     assert [q for _, _, q in facts.top5] == pytest.approx(top.values.tolist(), abs=1e-5)
 
 
+def said(scene, name: str, value) -> str:
+    """What the script says for the placeholder `name` given `value` (a Choice): its words, filled."""
+    one = dataclasses.replace(scene.script, cues=[Cue("one", "{" + name + "}")])
+    return one.fill({**scene.values, name: value}).cues[0].text
+
+
 def test_the_spoken_values_are_the_facts(scene, facts):
     v = scene.values
     assert v["block_params"] == num.integer(facts.params.total)
@@ -163,36 +173,44 @@ def test_the_spoken_values_are_the_facts(scene, facts):
     assert v["model_total"] == num.integer(facts.model_total)
     assert v["blocks_total"] == num.integer(12 * facts.params.total)
     assert v["mlp_share"].screen == f"{100 * facts.params.mlp / facts.params.total:.0f}%"
-    assert v["mlp_fraction_words"] == "two thirds of it"
+    assert v["mlp_fraction"].key == "two_thirds" and said(scene, "mlp_fraction", v["mlp_fraction"]) == "two thirds of it"
     assert v["mlp_hidden"].screen == "768" and v["hidden_shape"].screen == "(197, 768)"
     assert v["fc1_rel_diff"] == num.decimal(facts.fc1_rel_diff, 2)
-    assert "ViT-Base" in v["depth_sentence"] and "12" in v["depth_sentence"]
-    assert "the four corner patches" in v["high_norm_sentence"] and "from block 8 on" in v["high_norm_sentence"]
-    assert "CLS looks at most" in v["high_norm_sentence"]
-    assert "top-right corner" in v["cls_peak_sentence"]
-    assert f"in block {int(np.argmax(facts.update_ratio)) + 1}" in v["update_sentence"]
-    assert v["mlp_majority"] == "most of its parameters sit in those MLPs"
+    assert v["depth_note"].key == "base" and "ViT-Base" in said(scene, "depth_note", v["depth_note"])
+    high = said(scene, "high_norm", v["high_norm"])
+    assert v["high_norm"].key == "many" and v["high_norm"].extra["high_which"].key == "corners"
+    assert "the four corner patches" in high and "from block 8 on" in high and "CLS looks at most" in high
+    assert "top-right corner" in said(scene, "cls_settled", v["cls_settled"])
+    assert v["update_high_block"] == int(np.argmax(facts.update_ratio)) + 1
+    assert v["mlp_majority"].key == "most"
     # the rollout sentence calls it spread out only when the quarters are within 10 points of each other
     q = facts.rollout_quarters
-    assert ("spread out" in v["rollout_sentence"]) == (max(q) - min(q) < 0.1)
-    assert num.decimal(facts.cls_cosine_to_last[-2], 2).spoken in v["cosine_sentence"]
+    assert (v["rollout"].key == "spread") == (max(q) - min(q) < 0.1)
+    assert v["cos_late"].extra["cos_before"] == num.decimal(facts.cls_cosine_to_last[-2], 2)
+    # the script's cue text, filled, holds the chosen words
+    spoken = {c.id: c.text for c in scene.script.fill(v).cues}
+    assert high in spoken["norms"] and "two thirds of it" in spoken["params"]
 
 
-def test_the_sentences_follow_other_numbers(scene, facts):
-    """Made-up facts: the words change with the numbers, so the lesson stays true on another model."""
-    from scenes.p2_05_stack_the_blocks.scene import depth_sentence, place_name
+def test_the_choices_follow_other_numbers(scene, facts):
+    """Made-up facts: the choice keys change with the numbers, so the lesson stays true on another model."""
+    from scenes.p2_05_stack_the_blocks.scene import place
 
-    assert "stacks 24" in depth_sentence(24) and "ViT-Base" in depth_sentence(24)
-    assert place_name(0, 14) == "the top-left corner patch" and place_name(15, 14) == "the patch in row 2, column 2"
-    flat = dataclasses.replace(facts, high_norm_patches=[], high_norm_values=[])
-    scene.facts = flat
+    assert said(scene, "place", place(0, 14)) == "the top-left corner patch"
+    assert said(scene, "place", place(15, 14)) == "the patch in row 2, column 2"
     try:
-        assert scene.high_norm_sentence().startswith("No patch token stands out")
+        scene.facts = dataclasses.replace(facts, high_norm_patches=[], high_norm_values=[])
+        assert said(scene, "high_norm", scene.high_norm()).startswith("No patch token stands out")
         scene.facts = dataclasses.replace(facts, update_ratio=[0.5] * facts.depth)
-        assert "In no block is the update as large as the input" in scene.update_sentence()
+        assert said(scene, "update_big", scene.update_values()["update_big"]) == \
+            "In no block is the update as large as the input."
+        scene.facts = dataclasses.replace(facts, update_ratio=[1.5, 0.5, 1.2, 1.1] + [0.5] * (facts.depth - 4))
+        assert said(scene, "update_big", scene.update_values()["update_big"]) == \
+            "Only in blocks 1, 3 and 4 is the update as large as the input."
         scene.facts = dataclasses.replace(facts, cls_cosine_to_last=[0.9] * (facts.depth - 1) + [1.0])
-        assert "before the last block" in scene.cosine_sentence()
+        assert "before the last block" in said(scene, "cos_late", scene.cosine_values()["cos_late"])
         scene.facts = dataclasses.replace(facts, rollout_quarters=[0.1, 0.1, 0.1, 0.7])
-        assert "bottom-right quarter of the photo, where the cat is, holds 70 percent" in scene.rollout_sentence()
+        assert "bottom-right quarter of the photo, where the cat is, holds 70 percent" in \
+            said(scene, "rollout", scene.rollout_choice())
     finally:
         scene.facts = facts

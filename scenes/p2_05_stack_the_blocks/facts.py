@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from vitmath.errors import UserError
 
-FACTS_VERSION = 2  # bump when StackFacts changes, so cached facts are recomputed
+FACTS_VERSION = 3  # bump when StackFacts changes, so cached facts are recomputed
 # A patch token counts as "high-norm" when its norm is at least this many times the median patch norm.
 HIGH_NORM_FACTOR = 10.0
 
@@ -25,7 +25,8 @@ HIGH_NORM_FACTOR = 10.0
 @dataclass
 class BlockParams:
     """One block's learned numbers, part by part, counted from the model's own parameters."""
-    parts: list[tuple[str, int]]  # (part name, number of parameters), bottom to top through the block
+    parts: list[tuple[str, int]]  # (part, number of parameters), bottom to top through the block; the part is
+                                  # the block's module name (norm1, qkv, proj, norm2, fc1, fc2), its label the script's
     total: int                    # sum of parts: the parameters of one block
     attention: int                # qkv + output projection, weights and biases
     mlp: int                      # fc1 + fc2, weights and biases
@@ -78,9 +79,8 @@ def block_params(model) -> BlockParams:
     def count(prefix: str) -> int:
         return sum(p.numel() for n, p in first.named_parameters() if n.startswith(prefix))
 
-    parts = [("LayerNorm 1", count("norm1.")), ("attention: qkv", count("attn.qkv.")),
-             ("attention: output", count("attn.proj.")), ("LayerNorm 2", count("norm2.")),
-             ("MLP: fc1", count("mlp.fc1.")), ("MLP: fc2", count("mlp.fc2."))]
+    parts = [("norm1", count("norm1.")), ("qkv", count("attn.qkv.")), ("proj", count("attn.proj.")),
+             ("norm2", count("norm2.")), ("fc1", count("mlp.fc1.")), ("fc2", count("mlp.fc2."))]
     total = sum(p.numel() for p in first.parameters())
     if sum(n for _, n in parts) != total:
         # A block with parts this lesson does not draw (LayerScale, q/k norms, ...): say so, do not miscount.

@@ -13,13 +13,17 @@ is keyed by the code, the config and the data), so whichever runs first pays for
 """
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import pytest
 import torch
 from click.testing import CliRunner
 
+from narration.script import Cue, load_script
 from scenes.common import numbers as num
+from scenes.course import lesson_of
+from scenes.p3_01_small_vit_loses.scene import SmallVitLoses
 from vitmath import small_data as sd
 
 
@@ -78,9 +82,15 @@ def test_the_full_run_has_every_model_size_and_seed(full):
     assert (full.accuracy > 0.2).all()
 
 
+def words(name: str, choice, **values) -> str:
+    """The script's words for the placeholder `name` when the scene gives `choice`, filled from `values`."""
+    script = load_script(lesson_of(SmallVitLoses).narration_file)
+    one = dataclasses.replace(script, cues=[Cue("one", "{" + name + "}")])
+    return one.fill({**values, name: choice}).cues[0].text
+
+
 def test_the_spoken_values_are_the_cached_results(full, digits):
-    from scenes.p3_01_small_vit_loses.scene import (SmallVitLoses, every_size_sentence, points, spread_sentence,
-                                              trend_sentence)
+    from scenes.p3_01_small_vit_loses.scene import every_size, points, spread, trend
 
     fake = SimpleNamespace()
     values = SmallVitLoses.extra_values(fake)
@@ -88,10 +98,10 @@ def test_the_spoken_values_are_the_cached_results(full, digits):
     cnn, vit = sd.MODELS.index("CNN"), sd.MODELS.index("ViT")
     small, large = 0, len(full.sizes) - 1
     assert values["cnn_small"] == num.percent(acc[cnn, small].mean().item(), 1)
-    assert values["cnn_small"].spoken in values["small_result_sentence"]
-    assert values["vit_small"].spoken in values["small_result_sentence"]
+    spoken = {c.id: c.text for c in load_script(lesson_of(SmallVitLoses).narration_file).fill(values).cues}
+    assert values["cnn_small"].spoken in spoken["result"] and values["vit_small"].spoken in spoken["result"]
     largest_gap_first = max(gaps := (acc[cnn].mean(-1) - acc[vit].mean(-1)).tolist()) == gaps[0] > 0
-    assert ("largest exactly where data is scarcest" in values["closing_sentence"]) == largest_gap_first
+    assert (values["closing"].key == "scarcest") == largest_gap_first
     assert values["vit_small"] == num.percent(acc[vit, small].mean().item(), 1)
     assert values["cnn_params"].value == full.params["CNN"] and values["vit_params"].value == full.params["ViT"]
     assert values["num_digits"].value == len(digits.labels) == 1797
@@ -103,41 +113,50 @@ def test_the_spoken_values_are_the_cached_results(full, digits):
     assert values["vit_tokens"] == vit_model.pos.shape[1] - 1
     assert values["vit_depth"] == len(vit_model.blocks)
     assert values["cnn_kernel"] == 3 and values["cnn_convs"] == 3
-    # The sentences say what the numbers show.
-    assert ("at every size" in values["every_size_sentence"]) == (all(g > 0 for g in gaps) or
-                                                                  all(g <= 0 for g in gaps))
-    assert values["every_size_sentence"] == every_size_sentence(full)
+    # The choices say what the numbers show, and the script's words for them are in the cues.
+    assert (values["every_size"].key in ("cnn_ahead", "vit_level")) == (all(g > 0 for g in gaps) or
+                                                                         all(g <= 0 for g in gaps))
+    assert values["every_size"] == every_size(full)
     shrinks = 0 < gaps[-1] < gaps[0]
-    assert ("gap shrinks" in values["trend_sentence"]) == shrinks
+    assert (values["trend"].key == "shrinks") == shrinks
+    said = words("trend", values["trend"], **values)
     for g in (gaps[0], gaps[-1]):
-        assert points(abs(g)).spoken in values["trend_sentence"]
-    assert values["trend_sentence"] == trend_sentence(full)
+        assert points(abs(g)).spoken in said
+    assert said in spoken["gap"] and values["trend"] == trend(full)
     separated = acc[cnn, large].min() > acc[vit, large].max()
-    assert ("worst seed beats the ViT's best" in values["large_spread_sentence"]) == bool(separated)
-    assert values["large_spread_sentence"] == spread_sentence(full, full.sizes[-1])
+    assert (values["large_spread"].key == "cnn_best") == bool(separated)
+    assert values["large_spread"] == spread(full, full.sizes[-1])
 
 
-def test_the_sentences_follow_the_numbers_either_way():
-    """Hand-made results, so every branch of the sentences is exercised, not only the one the run took."""
-    from scenes.p3_01_small_vit_loses.scene import every_size_sentence, spread_sentence, trend_sentence
+def test_the_choices_follow_the_numbers_either_way():
+    """Hand-made results, so every key of the tables is reached, not only the one the run took."""
+    from scenes.p3_01_small_vit_loses.scene import closing, every_size, spread, trend
 
     cfg = sd._config_dict(sd.ExperimentConfig(sizes=(50, 100), seeds=(0, 1)))
 
     def result(cnn, vit):  # (sizes, seeds) accuracies per model
         return sd.SmallDataResult(cfg, {"CNN": 1, "ViT": 1}, torch.tensor([cnn, vit]), "x")
 
+    sizes = {"smallest": num.integer(50), "largest": num.integer(100)}
     flips = result([[0.6, 0.62], [0.70, 0.72]], [[0.5, 0.52], [0.80, 0.82]])
-    assert every_size_sentence(flips) == ("The CNN is ahead at 50 images, but not at 100, where the ViT is "
-                                          "level or ahead.")
-    assert "the lead changes hands" in trend_sentence(flips)
-    assert "ViT's worst seed beats the CNN's best" in spread_sentence(flips, 100)
-    assert "CNN's worst seed beats the ViT's best" in spread_sentence(flips, 50)
+    assert words("every_size", every_size(flips)) == ("The CNN is ahead at 50 images, but not at 100, where the "
+                                                      "ViT is level or ahead.")
+    assert "the lead changes hands" in words("trend", trend(flips), **sizes)
+    assert spread(flips, 100).key == "vit_best" and spread(flips, 50).key == "cnn_best"
+    assert words("large_spread", spread(flips, 100), **sizes) == \
+        "At 100 images, even the ViT's worst seed beats the CNN's best."
+    assert closing(flips).key == "scarcest"
     steady = result([[0.6, 0.62], [0.70, 0.72]], [[0.55, 0.65], [0.65, 0.67]])
-    assert every_size_sentence(steady) == "The CNN is ahead at every size we tried."
-    assert "does not shrink" in trend_sentence(steady)
-    assert "the seeds overlap" in spread_sentence(steady, 50)
+    assert every_size(steady).key == "cnn_ahead"
+    assert "does not shrink" in words("trend", trend(steady), **sizes)
+    assert "the seeds overlap" in words("small_spread", spread(steady, 50), **sizes)
     shrinking = result([[0.6, 0.62], [0.70, 0.72]], [[0.4, 0.42], [0.68, 0.70]])
-    assert "the gap shrinks" in trend_sentence(shrinking)
+    assert "the gap shrinks" in words("trend", trend(shrinking), **sizes)
+    behind = result([[0.5, 0.52], [0.70, 0.72]], [[0.6, 0.62], [0.80, 0.82]])
+    assert every_size(behind).key == "vit_level" and trend(behind).key == "vit_level"
+    assert closing(behind).key == "never_behind"
+    later = result([[0.6, 0.62], [0.80, 0.82]], [[0.55, 0.57], [0.60, 0.62]])
+    assert words("closing", closing(later)) == "The ViT's handicap is largest at 100 images, not at the smallest set."
 
 
 def test_the_cli_prints_the_table(tmp_path, monkeypatch):

@@ -43,7 +43,8 @@ BASE_DEPTH = 12  # ViT-Base's layers, ViT paper Table 1
 MAP_CMAP = "inferno"
 WEIGHT_CMAP = "coolwarm"
 QUARTERS = ("top_left", "top_right", "bottom_left", "bottom_right")  # the order of facts.rollout_quarters
-# The keys this lesson may choose among; the words are the script's [choice.*] tables.
+# The keys this lesson may choose among (a literal, read by `vitlessons list`); the words are the script's
+# [choice.*] tables.
 CHOICES = {
     "depth_note": ("base", "other"),
     "fc1_note": ("unrelated", "related"),
@@ -53,7 +54,7 @@ CHOICES = {
     "cls_self_last": ("only", "as_much_as", "about_the_same"),
     "cls_peak": ("first", "later"),
     "cls_settled": ("settled", "moving"),
-    "place": QUARTERS + ("cell",),
+    "place": ("top_left", "top_right", "bottom_left", "bottom_right", "cell"),
     "median_change": ("grows", "goes"),
     "high_norm": ("none", "one", "many"),
     "high_when": ("already", "from"),
@@ -64,7 +65,7 @@ CHOICES = {
     "cos_late": ("late", "early"),
     "rollout": ("spread", "uneven", "cat"),
     "quarter_share": ("about", "between"),
-    "quarter": QUARTERS,
+    "quarter": ("top_left", "top_right", "bottom_left", "bottom_right"),
     "mlp_majority": ("most", "share"),
 }
 

@@ -159,3 +159,7 @@ def test_the_scene_speaks_the_recomputed_numbers(model, trace, image, monkeypatc
     assert str(v["max_patch"]) == num.percent(float(attn[:, 0, 1:].max()), 1).spoken
     assert str(v["top5_mass"]) == num.percent(float(probs.topk(5).values.sum())).spoken
     assert v["num_tokens"] == trace.dims.N + 1 == attn.shape[-1]
+    # The choices the script's sentences hang on, for the embedded model and the course photo.
+    assert v["other_description"].key == "cat" and v["person_intro"].key == "course"
+    assert v["person_classes"].key == "imagenet" and v["person_indirect"].key == "some"
+    assert v["fc_norm"].key == ("identity" if type(model.fc_norm).__name__ == "Identity" else "applied")

@@ -18,6 +18,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, LaggedStart, Line, Rectangle, Square,
                    VGroup, Write)
 
+from narration.script import Choice
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
@@ -33,16 +34,21 @@ from scenes.common.vectors import ScaleKey, VectorBar
 from vitmath.analyses import cls_attention_maps
 from scenes.p1_04_cls_token.facts import cached_cls_comparison, cached_pooling_facts
 
-VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
-BERT_PAPER = "Devlin et al. 2019, BERT"
 TOP_K = 10  # how many of a head's strongest patches the lesson sums up
 
-# What the photos a comparison may use show (vitmath/assets/PROVENANCE.md); any other file is named by its name.
-ASSET_DESCRIPTIONS = {
-    "chelsea.png": "a close-up photo of a cat",
-    "astronaut.png": "a portrait of an astronaut",
+# The second photo's file (facts.COMPARISON_PHOTOS) -> the [choice.other_description] key that says what it shows.
+COMPARISON_KEYS = {"chelsea.png": "cat", "astronaut.png": "astronaut"}
+# Quarter keys, in quarter_weights' order; the script's [screen] names them.
+QUARTERS = ("top_left", "top_right", "bottom_left", "bottom_right")
+# The one spoken sentence still written here: it is said once per head, and a script cannot yet repeat.
+QUARTER_SENTENCE = "Head {head}'s largest share, {share}, is in the {quarter} quarter of the image."
+CHOICES = {
+    "other_description": ("cat", "astronaut", "file"),
+    "fc_norm": ("identity", "applied"),
+    "person_intro": ("course", "yours"),
+    "person_classes": ("named", "imagenet", "none"),
+    "person_indirect": ("some", "none"),
 }
-QUARTERS = ("top left", "top right", "bottom left", "bottom right")
 # Whole words that would make a class name a class for people.
 PERSON_WORDS = re.compile(r"\b(person|people|human|man|men|woman|women|child|children|boy|girl)\b", re.I)
 # Narrower ImageNet-1k classes through which a person can show up: what people wear, and people in one role,
@@ -96,50 +102,38 @@ class ClsToken(NarratedScene):
         self.largest_drop_block = int(drops.argmax()) + 1
         k = min(TOP_K, d.N)
 
+        # One sentence per head, and the number of heads is the model's: the script has no loop, so this one
+        # sentence is still put together here (QUARTER_SENTENCE).
         quarter_sentences = " ".join(
-            f"Head {h}'s largest share, {num.percent(self.quarters[h].max()).spoken}, is in the "
-            f"{QUARTERS[int(self.quarters[h].argmax())]} quarter of the image."
+            QUARTER_SENTENCE.format(head=h, share=num.percent(self.quarters[h].max()).spoken,
+                                    quarter=QUARTERS[int(self.quarters[h].argmax())].replace("_", " "))
             for h in range(d.H))
 
         labels = list(t.labels)
-        person_named = [name for name in labels if PERSON_WORDS.search(name)]
-        indirect = [name for name in INDIRECT_CLASSES if name in labels]
+        self.person_named = [name for name in labels if PERSON_WORDS.search(name)]
+        self.indirect = [name for name in INDIRECT_CLASSES if name in labels]
         probs = np.asarray(t.probs, dtype=np.float64)
         order = np.argsort(-probs)
         rank = {int(i): r + 1 for r, i in enumerate(order)}
-        if is_course_photo(inputs.image):
-            person_intro = "The course photo shows a person, an astronaut."
+        if self.person_named:
+            person_classes = Choice("named", person_names=", ".join(self.person_named[:3]))
         else:
-            person_intro = "Suppose your photo shows a person."
-        if person_named:
-            person_classes = (f"This model's {num.integer(d.num_classes).spoken} classes do name people, for example "
-                              f"{', '.join(person_named[:3])}.")
-        else:
-            person_classes = (f"But not one of this head's {num.integer(d.num_classes).spoken} class names is person, "
-                              "man, woman or child"
-                              + (": ImageNet-1k has no class for a person as such." if d.num_classes == 1000
-                                 else "."))
-        self.indirect = indirect
-        if indirect:
-            best = max(indirect, key=lambda name: probs[labels.index(name)])
+            person_classes = Choice("imagenet" if d.num_classes == 1000 else "none")
+        if self.indirect:
+            best = max(self.indirect, key=lambda name: probs[labels.index(name)])
             i = labels.index(best)
-            indirect_sentence = (f"A person can show up only through narrower classes: clothing, like "
-                                 f"{self.and_list([n for n in indirect if n in CLOTHING_CLASSES])}, or people in one "
-                                 f"role, like {self.and_list([n for n in indirect if n in ROLE_CLASSES])}. "
-                                 f"The highest of those here is "
-                                 f"{best}, at {num.percent(probs[i], 1).spoken}, rank {rank[i]}.")
             self.best_indirect = (best, float(probs[i]), rank[i])
+            person_indirect = Choice("some", clothing=self.and_list(self.clothing()), roles=self.and_list(self.roles()),
+                                     best=best, best_share=num.percent(probs[i], 1), best_rank=rank[i])
         else:
-            indirect_sentence = ""
             self.best_indirect = None
-        self.person_named = person_named
-        fc_norm_words = ("is an Identity: it does nothing" if p.fc_norm == "Identity"
-                         else f"is a {p.fc_norm}, and we applied it")
+            person_indirect = Choice("none")
+        other_key = COMPARISON_KEYS.get(c.other_image, "file")
         nxt = self.lesson.next
         return {
             "num_tokens": d.T,
             "num_classes": num.integer(d.num_classes),
-            "other_description": ASSET_DESCRIPTIONS.get(c.other_image, f"the file {c.other_image}"),
+            "other_description": Choice(other_key, other_file=c.other_image),
             "input_diff": exact_or_scientific(c.input_diff),
             "final_cosine": num.decimal(c.final_cosine, 2),
             "last_block_cosine": num.decimal(cos[-1], 2),
@@ -155,14 +149,14 @@ class ClsToken(NarratedScene):
             "topk_even": num.percent(k / d.N),
             "max_patch": num.percent(self.maps.max(), 1),
             "earlier_blocks": d.depth - 1,
-            "fc_norm_words": fc_norm_words,
+            "fc_norm": Choice("identity" if p.fc_norm == "Identity" else "applied", fc_norm_name=p.fc_norm),
             "timm_max_diff": exact_or_scientific(p.timm_max_diff),
             "pooled_top5_spoken": spoken_top5(p.top5, 1),
             "pooled_cosine": num.decimal(p.cosine_to_cls, 2),
             "norm_ratio": num.percent(p.norm_ratio),
-            "person_intro": person_intro,
+            "person_intro": Choice("course" if is_course_photo(inputs.image) else "yours"),
             "person_classes": person_classes,
-            "indirect_sentence": indirect_sentence,
+            "person_indirect": person_indirect,
             "top5_mass": num.percent(sum(prob for _, _, prob in t.top5)),
             "next_title": nxt.title if nxt is not None else "the end of the course",
         }
@@ -175,49 +169,52 @@ class ClsToken(NarratedScene):
             return "none"
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
+    def clothing(self) -> list[str]:
+        return [n for n in self.indirect if n in CLOTHING_CLASSES]
+
+    def roles(self) -> list[str]:
+        return [n for n in self.indirect if n in ROLE_CLASSES]
+
     def cls_bar(self, vec, label: str, width: float = 6.5, **kw) -> VectorBar:
         return VectorBar(np.asarray(vec), label=label, width=width, **kw)
 
     def cues(self):
         return [self.hook, self.prepend, self.same_input, self.drift, self.readout, self.top5,
-                    self.attention, self.attention_read, self.not_explanation, self.pooling, self.fair,
-                    self.person, self.recap]
+                self.attention, self.attention_read, self.not_explanation, self.pooling, self.fair,
+                self.person, self.recap]
 
     # ------------------------------------------------------------------ cues
     def hook(self):
-        d = self.dims
         with self.narrate("hook") as cue:
             self.show_title(cue, hold=0.12)
             photo = PixelImage(self.trace.picture, height=3.6)
             strip = TokenStrip(self.trace.patch_pixels, show=(5, 2), height=0.9, width=L.RIGHT.width)
             L.LEFT.place(photo)
-            tokens_l = S.text(f"{d.N} patch tokens in, {d.N} tokens out", S.SMALL, S.MUTED)
-            question = S.text("one vector for the whole image: which?", S.BODY, S.ACCENT)
-            panel = Group(strip, tokens_l, question).arrange(DOWN, buff=0.45)
-            L.RIGHT.place(panel)
+            tokens_l = S.text(self.words("tokens"), S.SMALL, S.MUTED)
+            question = S.text(self.words("question"), S.BODY, S.ACCENT)
+            L.RIGHT.place(Group(strip, tokens_l, question).arrange(DOWN, buff=0.45))
             arrow = Arrow(photo.get_right(), strip.get_left(), buff=0.25, color=S.ACCENT)
-            self.play(FadeIn(photo), Create(arrow), FadeIn(strip), FadeIn(tokens_l), run_time=cue.share(0.2))
-            self.play(FadeIn(question, shift=0.2 * UP), run_time=cue.share(0.15))
+            self.play(FadeIn(photo), Create(arrow), FadeIn(strip), FadeIn(tokens_l), run_time=cue.clause())
+            self.play(FadeIn(question, shift=0.2 * UP), run_time=cue.until("one"))
 
     def prepend(self):
-        d = self.dims
         with self.narrate("prepend") as cue:
-            self.add(Heading("The CLS token: one more slot, in front"))
+            self.add(Heading(self.words("heading")))
             strip = TokenStrip(self.trace.patch_pixels, cls=True, show=(5, 2), position_tags=True, height=0.9,
                                width=L.MAIN.width * 0.8)
-            strip.move_to(L.MAIN.point(UP) + 1.0 * DOWN)
-            self.play(FadeIn(strip), run_time=cue.share(0.15))
-            count = S.text(f"1 + {d.N} = {d.T} tokens", S.HEADING, S.ACCENT).next_to(strip, DOWN, buff=0.5)
-            self.play(Write(count), run_time=cue.share(0.15))
-            bar = self.cls_bar(self.trace.cls, "CLS (learned)", width=7.0)
-            bar.next_to(count, DOWN, buff=0.8)
-            self.play(FadeIn(bar), run_time=cue.share(0.2))
-            self.add(CitationCard(VIT_PAPER, "Sec. 3.1, Eq. 1", f"idea from {BERT_PAPER}"))
+            count = S.text(self.words("count"), S.HEADING, S.ACCENT)
+            bar = self.cls_bar(self.trace.cls, self.words("cls"), width=7.0)
+            L.MAIN.place(Group(strip, count, bar).arrange(DOWN, buff=0.65), aligned=UP)
+            self.play(FadeIn(strip), run_time=cue.clause())
+            self.play(FadeIn(bar), run_time=cue.until("vector"))
+            self.play(Write(count), run_time=cue.until("count"))
+            card = CitationCard(self.words("vit_paper"), self.words("where"), self.words("idea"))
+            self.play(FadeIn(card), run_time=cue.until("bert"))
 
     def same_input(self):
-        c, d = self.cmp, self.dims
+        c = self.cmp
         with self.narrate("same-input") as cue:
-            self.add(Heading("Same vector in, different vector out"))
+            self.add(Heading(self.words("heading")))
             a_in, b_in = np.asarray(self.trace.x0[0]), np.asarray(c.other_cls_in)
             a_out, b_out = np.asarray(self.trace.final[0]), np.asarray(c.other_cls_out)
             # One shared scale per pair, so equal vectors look equal and different ones look different.
@@ -233,25 +230,25 @@ class ClsToken(NarratedScene):
                 return rows.arrange(DOWN, buff=0.3, aligned_edge=LEFT)
 
             ins, outs = pair(a_in, b_in, m_in), pair(a_out, b_out, m_out)
-            in_t = S.text("CLS row going into block 1", S.BODY)
-            out_t = S.text(f"CLS row after block {d.depth} and the final LayerNorm", S.BODY)
-            diff = (num.scientific(c.input_diff).screen if c.input_diff else "0")
-            in_note = S.text(f"max |difference| = {diff}", S.SMALL, S.GREEN)
-            out_note = S.text(f"cosine similarity = {num.decimal(c.final_cosine, 2).screen}", S.SMALL, S.ACCENT)
+            in_t = S.text(self.words("in"), S.BODY)
+            out_t = S.text(self.words("out"), S.BODY)
+            diff = num.scientific(c.input_diff).screen if c.input_diff else "0"
+            in_note = S.text(self.words("in_note", diff=diff), S.SMALL, S.GREEN)
+            out_note = S.text(self.words("out_note", cosine=num.decimal(c.final_cosine, 2).screen), S.SMALL, S.ACCENT)
             top = Group(in_t, ins, in_note).arrange(DOWN, buff=0.25, aligned_edge=LEFT)
             bottom = Group(out_t, outs, out_note).arrange(DOWN, buff=0.25, aligned_edge=LEFT)
-            panel = Group(top, bottom).arrange(DOWN, buff=0.6, aligned_edge=LEFT)
-            L.MAIN.place(panel)
-            self.play(FadeIn(in_t), FadeIn(ins), run_time=cue.share(0.2))
-            self.play(FadeIn(in_note), run_time=cue.share(0.1))
-            self.play(FadeIn(out_t), FadeIn(outs), run_time=cue.share(0.2))
-            self.play(FadeIn(out_note), run_time=cue.share(0.1))
+            L.MAIN.place(Group(top, bottom).arrange(DOWN, buff=0.6, aligned_edge=LEFT))
+            self.play(FadeIn(in_t), FadeIn(ins), run_time=cue.until("second"))
+            self.play(FadeIn(in_note), run_time=cue.until("differ"))
+            self.play(FadeIn(out_t), FadeIn(outs), run_time=cue.until("after"))
+            self.play(FadeIn(out_note), run_time=cue.until("cosine"))
 
     def drift(self):
-        c, d = self.cmp, self.dims
+        c = self.cmp
         cos = np.asarray(c.cosine_by_block)
         with self.narrate("drift") as cue:
-            self.add(Heading("The two CLS tokens drift apart, block by block"))
+            self.add(Heading(self.words("heading")))
+            # A bar chart drawn in its own coordinates (block k at x = k + 1/2 steps), then placed as a whole.
             h, w = 4.0, 9.0
             n = len(cos)
             step = w / n
@@ -266,99 +263,92 @@ class ClsToken(NarratedScene):
                 bar.set_fill(color, 1).move_to([(k + 0.5) * step, 0, 0], aligned_edge=DOWN)
                 bars.add(bar)
                 vals.add(S.text(f"{v:.2f}", S.TINY, S.INK, mono=True).next_to(bar, UP, buff=0.08))
-                ticks.add(S.text("in" if k == 0 else str(k), S.TINY, S.MUTED).next_to(bar, DOWN, buff=0.12)
-                          .set_y(-0.2))
+                ticks.add(S.text(self.words("input") if k == 0 else str(k), S.TINY, S.MUTED)
+                          .next_to(bar, DOWN, buff=0.12).set_y(-0.2))
             y_lab = VGroup(S.text("1", S.TINY, S.MUTED).next_to([0, h, 0], LEFT, buff=0.1),
                            S.text("0", S.TINY, S.MUTED).next_to([0, 0, 0], LEFT, buff=0.1))
-            x_title = S.text(f"after block (1 … {d.depth})", S.SMALL, S.MUTED).next_to(ticks, DOWN, buff=0.2)
-            y_title = S.text("cosine similarity of the two CLS rows", S.SMALL, S.MUTED)
+            x_title = S.text(self.words("x_title"), S.SMALL, S.MUTED).next_to(ticks, DOWN, buff=0.2)
+            y_title = S.text(self.words("y_title"), S.SMALL, S.MUTED)
             y_title.next_to(VGroup(axis, yaxis, vals), UP, buff=0.3)
             chart = VGroup(axis, yaxis, bars, vals, ticks, y_lab, x_title, y_title)
             L.MAIN.place(chart)
             self.play(Create(axis), Create(yaxis), FadeIn(y_lab), FadeIn(x_title), FadeIn(y_title),
-                      run_time=cue.share(0.1))
+                      run_time=cue.clause())
             self.play(LaggedStart(*[FadeIn(VGroup(b, v, t), shift=0.1 * UP)
                                     for b, v, t in zip(bars, vals, ticks)], lag_ratio=0.15),
-                      run_time=cue.share(0.5))
+                      run_time=cue.until("bars"))
 
     def readout(self):
-        d, p = self.dims, self.pool
+        p = self.pool
         with self.narrate("readout") as cue:
-            self.add(Heading("The head reads one row: row 0"))
+            self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.34)
             out = np.asarray(self.trace.blocks[-1].out)
             mat = MatrixImage(np.asarray(self.trace.final), height=left.height - 1.2, width=1.6,
-                              row_label="{n} tokens", col_label="width {n}", font_size=S.SMALL)
-            title = S.text("all tokens after the final LayerNorm", S.TINY, S.MUTED)
+                              row_label=self.words("rows"), col_label=self.words("columns", n="{n}"),  # the kit writes n
+                              font_size=S.SMALL)
+            title = S.text(self.words("title"), S.TINY, S.MUTED)
             title.next_to(mat, UP, buff=0.15)
             key = ScaleKey("coolwarm", mat.vmin, mat.vmax).next_to(mat, DOWN, buff=0.15)
             left.place(Group(title, mat, key))
-            self.play(FadeIn(mat), FadeIn(title), FadeIn(key), run_time=cue.share(0.08))
-            marker = mat.row_marker(0, "row 0: CLS", font_size=S.TINY)
-            self.play(Create(mat.highlight_row(0)), FadeIn(marker), run_time=cue.share(0.08))
+            self.play(FadeIn(mat), FadeIn(title), FadeIn(key), run_time=cue.clause())
+            marker = mat.row_marker(0, self.words("marker"), font_size=S.TINY)
+            self.play(Create(mat.highlight_row(0)), FadeIn(marker), run_time=cue.until("row"))
             bw = right.width - 3.6
-            pre = self.cls_bar(out[0], f"row 0 after block {d.depth}", width=bw, font_size=S.TINY)
-            normed = self.cls_bar(self.trace.final[0], "after LayerNorm", width=bw, font_size=S.TINY)
-            logits = self.cls_bar(self.trace.logits, "logits", width=bw, length_name="classes", font_size=S.TINY)
-            step1 = S.text(f"final {p.final_norm}: mean 0, spread 1, then a learned scale and shift",
-                           S.TINY, S.MUTED)
-            rows, cols = p.head_shape
-            step2 = S.text(f"head: W {num.shape(rows, cols).screen} · y + b", S.SMALL, S.ACCENT)
+            pre = self.cls_bar(out[0], self.words("pre"), width=bw, font_size=S.TINY)
+            normed = self.cls_bar(self.trace.final[0], self.words("normed"), width=bw, font_size=S.TINY)
+            logits = self.cls_bar(self.trace.logits, self.words("logits"), width=bw,
+                                  length_name=self.words("classes"), font_size=S.TINY)
+            step1 = S.text(self.words("norm", norm=p.final_norm), S.TINY, S.MUTED)
+            step2 = S.text(self.words("head", shape=num.shape(*p.head_shape).screen), S.SMALL, S.ACCENT)
             col = Group(pre, step1, normed, step2, logits).arrange(DOWN, buff=0.45)
             right.place(col)
-            self.play(FadeIn(pre), run_time=cue.share(0.08))
-            self.play(FadeIn(step1), FadeIn(normed), run_time=cue.share(0.18))
-            self.play(FadeIn(step2), FadeIn(logits), run_time=cue.share(0.2))
-            check = S.text(f"max |head(row 0) - model's logits| = {self.values['cls_logits_diff'].screen}",
-                           S.SMALL, S.GREEN)
+            self.play(FadeIn(pre), run_time=cue.until("cls"))
+            self.play(FadeIn(step1), FadeIn(normed), run_time=cue.until("norm"))
+            self.play(FadeIn(step2), FadeIn(logits), run_time=cue.until("head"))
+            check = S.text(self.words("check", diff=self.values["cls_logits_diff"].screen), S.SMALL, S.GREEN)
             check.next_to(col, DOWN, buff=0.35)
             if check.width > right.width:
                 check.scale_to_fit_width(right.width)
-            self.play(FadeIn(check), run_time=cue.share(0.1))
-            unread = S.text(f"rows 1 … {d.N}: not read", S.SMALL, S.MUTED)
+            self.play(FadeIn(check), run_time=cue.until("check"))
+            unread = S.text(self.words("unread"), S.SMALL, S.MUTED)
             unread.next_to(key, DOWN, buff=0.15).align_to(mat, LEFT)
-            self.play(FadeIn(unread), run_time=cue.share(0.05))
+            self.play(FadeIn(unread), run_time=cue.until("unread"))
 
     def top5(self):
         with self.narrate("top5") as cue:
-            self.add(Heading("Softmax: the model's top 5"))
-            bars = TopKBars(self.trace.top5, height=3.6, width=9.0)
-            L.MAIN.place(bars)
+            self.add(Heading(self.words("heading")))
+            bars = L.MAIN.place(TopKBars(self.trace.top5, height=3.6, width=9.0))
             self.play(LaggedStart(*[FadeIn(r, shift=0.2 * RIGHT) for r in bars.rows], lag_ratio=0.2),
-                      run_time=cue.share(0.4))
-            note = S.text(f"softmax over {self.values['num_classes'].screen} logits · all from one "
-                          f"{self.dims.D}-number vector, the CLS output", S.SMALL, S.MUTED)
+                      run_time=cue.clause())
+            note = S.text(self.words("note", classes=self.values["num_classes"].screen), S.SMALL, S.MUTED)
             L.FOOTER.place(note)
-            self.play(FadeIn(note), run_time=cue.share(0.1))
+            self.play(FadeIn(note), run_time=cue.until("one"))
 
     def attention_maps(self) -> SmallMultiples:
         d = self.dims
-        sm = SmallMultiples(self.maps[None], ["CLS row"], [f"head {h}" for h in range(d.H)],
-                            picture=self.trace.picture, cmap="inferno", vmin=0.0,
-                            label="attention weight from CLS", height=L.MAIN.height - 1.2, width=L.FULL.width,
-                            font_size=S.SMALL, col_title=f"last block ({d.depth} of {d.depth})")
-        return sm
+        return SmallMultiples(self.maps[None], [self.words("cls_row")], [self.words("head", h=h) for h in range(d.H)],
+                              picture=self.trace.picture, cmap="inferno", vmin=0.0,
+                              label=self.words("attention_weight"), height=L.MAIN.height - 1.2, width=L.FULL.width,
+                              font_size=S.SMALL, col_title=self.words("last_block"))
 
     def attention(self):
-        d = self.dims
         with self.narrate("attention") as cue:
-            self.add(Heading("Where CLS takes from, in the last block"))
+            self.add(Heading(self.words("heading")))
             sm = self.attention_maps()
             L.MAIN.place(sm, aligned=UP)
-            self.play(FadeIn(sm), run_time=cue.share(0.25))
-            note = S.text(f"each map: the CLS row's {d.N} weights to the patches (its weight to itself, at most "
-                          f"{self.values['self_weight'].screen}, not drawn) · {d.grid} × {d.grid} squares",
-                          S.TINY, S.MUTED)
+            self.play(FadeIn(sm), run_time=cue.until("maps"))
+            note = S.text(self.words("note", weight=self.values["self_weight"].screen), S.TINY, S.MUTED)
             note.next_to(sm, DOWN, buff=0.3)
             if note.width > L.FULL.width:
                 note.scale_to_fit_width(L.FULL.width)
-            self.play(FadeIn(note), run_time=cue.share(0.1))
+            self.play(FadeIn(note), run_time=cue.until("self"))
 
     def attention_read(self):
         d = self.dims
         k = min(TOP_K, d.N)
         with self.narrate("attention-read") as cue:
-            self.add(Heading("Reading the maps by their numbers"))
+            self.add(Heading(self.words("heading")))
             sm = self.attention_maps()
             sm.scale(0.92)
             L.MAIN.place(sm, aligned=UP)
@@ -379,139 +369,122 @@ class ClsToken(NarratedScene):
                     marks.add(Square(side, color=S.ACCENT, stroke_width=2).move_to(
                         grid_cell_center(img, d.grid, int(i))))
                 cap = VGroup(
-                    S.text(f"{QUARTERS[q]}: {num.percent(self.quarters[h, q]).screen}", S.TINY, S.GREEN),
-                    S.text(f"top {k} patches: {num.percent(self.topk[h]).screen}", S.TINY, S.ACCENT),
+                    S.text(self.words("quarter", quarter=self.words(QUARTERS[q]),
+                                      share=num.percent(self.quarters[h, q]).screen), S.TINY, S.GREEN),
+                    S.text(self.words("top", share=num.percent(self.topk[h]).screen), S.TINY, S.ACCENT),
                 ).arrange(DOWN, buff=0.12)
                 if cap.width > 0.95 * img.width:
                     cap.scale_to_fit_width(0.95 * img.width)
                 cap.next_to(img, DOWN, buff=0.25)
                 captions.add(cap)
-            self.play(Create(marks), run_time=cue.share(0.25))
-            self.play(FadeIn(captions), run_time=cue.share(0.15))
-            even = S.text(f"even spread: 25% per quarter, {num.percent(k / d.N).screen} for any {k} patches",
-                          S.SMALL, S.MUTED)
+            self.play(Create(marks), run_time=cue.until("quarters"))
+            self.play(FadeIn(captions), run_time=cue.clause())
+            even = S.text(self.words("even", even=num.percent(k / d.N).screen), S.SMALL, S.MUTED)
             even.next_to(captions, DOWN, buff=0.35)
             if even.get_bottom()[1] < L.MAIN.bottom:
                 L.FOOTER.place(even)
-            self.play(FadeIn(even), run_time=cue.share(0.1))
+            self.play(FadeIn(even), run_time=cue.until("even"))
 
     def not_explanation(self):
-        d = self.dims
         with self.narrate("not-explanation") as cue:
-            self.add(Heading("A map of one step, not an explanation"))
+            self.add(Heading(self.words("heading")))
             sm = self.attention_maps()
             sm.scale(0.6)
             L.MAIN.place(sm, aligned=UP)
             self.add(sm)
-            note = CaveatNote(
-                f"this is one attention row in block {d.depth} of {d.depth}. Each patch token has already mixed "
-                f"with the others for {d.depth - 1} blocks; what CLS receives is a weighted sum of value vectors, "
-                "then an MLP, the final LayerNorm and the head act on it. Bright is not the same as 'why'.",
-                width=10.5)
+            note = CaveatNote(self.words("note"), width=10.5)
             note.next_to(sm, DOWN, buff=0.4)
             if note.get_bottom()[1] < L.FULL.bottom:
                 note.shift((L.FULL.bottom - note.get_bottom()[1]) * UP)
-            self.play(FadeIn(note), run_time=cue.share(0.2))
+            self.play(FadeIn(note), run_time=cue.clause())
 
     def pooling(self):
-        d, p = self.dims, self.pool
+        p = self.pool
         with self.narrate("pooling") as cue:
-            self.add(Heading("The alternative: average the patch tokens"))
+            self.add(Heading(self.words("heading")))
             final = np.asarray(self.trace.final)
             strip = TokenStrip(final[1:], show=(6, 2), height=1.3, width=L.LEFT.width)
-            strip_l = S.text(f"the {d.N} patch tokens after the final LayerNorm (CLS left out)", S.TINY, S.MUTED)
-            mean_l = S.text(f"mean over {d.N}", S.SMALL, S.ACCENT)
-            pooled = self.cls_bar(p.pooled, "mean", width=L.LEFT.width - 2.6, font_size=S.TINY)
-            fc = S.text(f"fc_norm: {p.fc_norm}" + (" (does nothing)" if p.fc_norm == "Identity" else ""),
+            strip_l = S.text(self.words("strip"), S.TINY, S.MUTED)
+            mean_l = S.text(self.words("mean_over"), S.SMALL, S.ACCENT)
+            pooled = self.cls_bar(p.pooled, self.words("mean"), width=L.LEFT.width - 2.6, font_size=S.TINY)
+            fc = S.text(self.words("fc_identity") if p.fc_norm == "Identity" else self.words("fc", fc_norm=p.fc_norm),
                         S.SMALL, S.MUTED)
-            head = S.text(f"same head: W {num.shape(*p.head_shape).screen}, then softmax", S.SMALL, S.ACCENT)
+            head = S.text(self.words("head", shape=num.shape(*p.head_shape).screen), S.SMALL, S.ACCENT)
             key = ScaleKey("coolwarm", strip.vmin, strip.vmax)
             col = Group(strip_l, strip, key, mean_l, pooled, fc, head).arrange(DOWN, buff=0.3)
             L.LEFT.place(col)
-            self.play(FadeIn(strip_l), FadeIn(strip), FadeIn(key), run_time=cue.share(0.15))
-            self.play(FadeIn(mean_l), FadeIn(pooled), run_time=cue.share(0.15))
-            self.play(FadeIn(fc), FadeIn(head), run_time=cue.share(0.15))
+            self.play(FadeIn(strip_l), FadeIn(strip), FadeIn(key), run_time=cue.until("average"))
+            self.play(FadeIn(fc), run_time=cue.until("fc"))
+            self.play(FadeIn(mean_l), FadeIn(pooled), FadeIn(head), run_time=cue.until("mean"))
             bars = TopKBars(p.top5, height=3.2, width=L.RIGHT.width, places=1)
-            title = S.text("top 5 with average pooling", S.BODY, S.INK)
-            check = S.text(f"timm, global_pool='avg': max |Δp| = {self.values['timm_max_diff'].screen}",
-                           S.TINY, S.GREEN)
-            right = Group(title, bars, check).arrange(DOWN, buff=0.4)
-            L.RIGHT.place(right)
+            title = S.text(self.words("title"), S.BODY, S.INK)
+            check = S.text(self.words("check", diff=self.values["timm_max_diff"].screen), S.TINY, S.GREEN)
+            L.RIGHT.place(Group(title, bars, check).arrange(DOWN, buff=0.4))
+            self.play(FadeIn(check), run_time=cue.until("timm"))
             self.play(FadeIn(title), LaggedStart(*[FadeIn(r) for r in bars.rows], lag_ratio=0.2),
-                      run_time=cue.share(0.2))
-            self.play(FadeIn(check), run_time=cue.share(0.05))
+                      run_time=cue.until("top5"))
 
     def fair(self):
         p = self.pool
         with self.narrate("fair") as cue:
-            self.add(Heading("Not a fair test of pooling"))
+            self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.5, gutter=0.8)
             cls_bars = TopKBars(self.trace.top5, height=2.6, width=left.width, places=1)
             pool_bars = TopKBars(p.top5, height=2.6, width=right.width, places=1)
-            cls_t = S.text("CLS output (what it was trained on)", S.SMALL, S.ACCENT)
-            pool_t = S.text("average of patch tokens (never trained on)", S.SMALL, S.MUTED)
-            a = Group(cls_t, cls_bars).arrange(DOWN, buff=0.3)
-            b = Group(pool_t, pool_bars).arrange(DOWN, buff=0.3)
+            a = Group(S.text(self.words("cls"), S.SMALL, S.ACCENT), cls_bars).arrange(DOWN, buff=0.3)
+            b = Group(S.text(self.words("pooled"), S.SMALL, S.MUTED), pool_bars).arrange(DOWN, buff=0.3)
             left.place(a, aligned=UP)
             right.place(b, aligned=UP)
             Group(a, b).shift(0.25 * DOWN)
-            self.play(FadeIn(a), FadeIn(b), run_time=cue.share(0.15))
+            self.play(FadeIn(a), FadeIn(b), run_time=cue.clause())
             facts = VGroup(
-                S.text(f"cosine(average, CLS output) = {num.decimal(p.cosine_to_cls, 2).screen}", S.BODY),
-                S.text(f"length of average = {num.percent(p.norm_ratio).screen} of the CLS output's", S.BODY),
+                S.text(self.words("cosine", cosine=num.decimal(p.cosine_to_cls, 2).screen), S.BODY),
+                S.text(self.words("length", ratio=num.percent(p.norm_ratio).screen), S.BODY),
             ).arrange(DOWN, buff=0.25)
             facts.next_to(Group(a, b), DOWN, buff=0.6)
-            self.play(FadeIn(facts), run_time=cue.share(0.2))
-            self.add(CitationCard(VIT_PAPER, "App. D.3, Fig. 9",
-                                  "class token and global average pooling work similarly well, "
-                                  "but need different learning rates"))
+            self.play(FadeIn(facts), run_time=cue.until("elsewhere"))
+            card = CitationCard(self.words("vit_paper"), self.words("where"), self.words("finding"))
+            self.play(FadeIn(card), run_time=cue.until("paper"))
 
     def person(self):
         d, t = self.dims, self.trace
         with self.narrate("person") as cue:
-            self.add(Heading(f"{self.values['num_classes'].screen} classes"
-                             + (", none of them 'person'" if not self.person_named else "")))
+            classes = self.values["num_classes"].screen
+            self.add(Heading(self.words("heading_no_person" if not self.person_named else "heading", classes=classes)))
             left, right = L.MAIN.split(0.42)
             photo = PixelImage(t.picture, height=min(left.height, left.width))
             left.place(photo)
             bars = TopKBars(t.top5, height=2.6, width=right.width, places=1)
-            mass = S.text(f"top 5 together: {self.values['top5_mass'].screen}; the other "
-                          f"{num.integer(d.num_classes - len(t.top5)).screen} classes share the rest",
-                          S.SMALL, S.MUTED)
+            mass = S.text(self.words("mass", mass=self.values["top5_mass"].screen,
+                                     others=num.integer(d.num_classes - len(t.top5)).screen), S.SMALL, S.MUTED)
             lines = [bars, mass]
             if self.person_named:
-                lines.append(S.text(f"classes for people: {', '.join(self.person_named[:3])}", S.SMALL))
+                lines.append(S.text(self.words("people", names=", ".join(self.person_named[:3])), S.SMALL))
             else:
-                lines.append(S.text("class names with the word person, man, woman, child, …: 0", S.SMALL, S.RED))
+                lines.append(S.text(self.words("no_people"), S.SMALL, S.RED))
             if self.best_indirect is not None:
                 name, prob, rank = self.best_indirect
-                clothing = [n for n in self.indirect if n in CLOTHING_CLASSES]
-                roles = [n for n in self.indirect if n in ROLE_CLASSES]
-                lines.append(wrapped(f"narrower classes: clothing ({', '.join(clothing) or 'none'}), people in one "
-                                     f"role ({', '.join(roles) or 'none'})", S.SMALL, right.width, S.MUTED))
-                lines.append(S.text(f"best of those here: {name}, {num.percent(prob, 1).screen}, rank {rank}",
+                none = self.words("none")
+                lines.append(wrapped(self.words("narrower", clothing=", ".join(self.clothing()) or none,
+                                                roles=", ".join(self.roles()) or none), S.SMALL, right.width, S.MUTED))
+                lines.append(S.text(self.words("best", label=name, share=num.percent(prob, 1).screen, rank=rank),
                                     S.SMALL, S.ACCENT))
-            col = Group(*lines).arrange(DOWN, buff=0.35, aligned_edge=LEFT)
-            right.place(col)
-            self.play(FadeIn(photo), FadeIn(bars), run_time=cue.share(0.15))
-            self.play(LaggedStart(*[FadeIn(m) for m in lines[1:]], lag_ratio=0.4), run_time=cue.share(0.4))
+            right.place(Group(*lines).arrange(DOWN, buff=0.35, aligned_edge=LEFT))
+            self.play(FadeIn(photo), FadeIn(bars), run_time=cue.clause())
+            self.play(FadeIn(lines[2]), run_time=cue.until("classes"))
+            self.play(LaggedStart(*[FadeIn(m) for m in lines[3:]], lag_ratio=0.4), run_time=cue.until("indirect"))
+            self.play(FadeIn(mass), run_time=cue.until("mass"))
 
     def recap(self):
         with self.narrate("recap") as cue:
-            self.add(Heading("Takeaway"))
+            self.add(Heading(self.words("heading")))
             strip = TokenStrip(self.trace.patch_pixels, cls=True, show=(4, 2), height=0.8, width=L.MAIN.width * 0.6)
             bars = TopKBars(self.trace.top5, height=2.0, width=5.0, places=0)
             row = Group(strip, bars).arrange(RIGHT, buff=1.6)
-            L.MAIN.place(row, aligned=UP)
-            row.shift(0.3 * DOWN)
+            take = wrapped(self.words("take"), S.BODY, L.MAIN.width * 0.9, S.ACCENT)
+            L.MAIN.place(Group(row, take).arrange(DOWN, buff=0.6))
             arrow = Arrow(strip.cls_cell.get_top() + 0.1 * UP, bars.get_left() + 0.2 * LEFT + 0.3 * UP,
                           path_arc=-0.8, color=S.ACCENT)
-            self.play(FadeIn(strip), FadeIn(bars), Create(arrow), run_time=cue.share(0.15))
-            take = wrapped("The CLS token enters every photo's sequence as the same learned vector, collects "
-                           "from the patches through attention, and its output alone is what the head reads.",
-                           S.BODY, L.MAIN.width * 0.9, S.ACCENT)
-            take.next_to(row, DOWN, buff=0.6)
-            take.set_x(0)
-            self.play(FadeIn(take), run_time=cue.share(0.2))
-            self.play(FadeIn(NextLessonFooter(self.lesson, "where the patches come from: cut, numbered, "
-                                              "flattened")), run_time=cue.share(0.1))
+            self.play(FadeIn(strip), FadeIn(bars), Create(arrow), run_time=cue.clause())
+            self.play(FadeIn(take), run_time=cue.until("take"))
+            self.play(FadeIn(NextLessonFooter(self.lesson, self.words("teaser"))), run_time=cue.until("next"))

@@ -340,7 +340,8 @@ class ContactSheet(NarratedScene):
             shown = ", ".join(str(v) for v in flat[:6].tolist()) + ", …, " + ", ".join(
                 str(v) for v in flat[-3:].tolist())
             values = S.text(f"[ {shown} ]", S.SMALL, mono=True).next_to(n_label, DOWN, buff=0.2)
-            L.MAIN.place(Group(thirds, brace, n_label, values), aligned=DOWN)
+            below = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, top.get_bottom()[1])  # under the planes
+            below.place(Group(thirds, brace, n_label, values))
             self.play(*[ReplacementTransform(planes[k].copy(), thirds[k]) for k in range(3)],
                       run_time=cue.until("read"))
             self.play(Create(brace), Write(n_label), FadeIn(values), run_time=cue.until("count"))

@@ -1,33 +1,49 @@
 """The one-page mental map for picking a backbone: five questions, each ending on a named family and a reason.
 
-The map is data, built once from the course's own cached results, and drawn twice from the same object: by the
-lesson's scene (scenes/p3_04_mental_map/scene.py) and by the printable cheat sheet (scenes/common/cheat_sheet.py,
-PNG and PDF). So video and sheet cannot disagree.
+The map's words are the lesson's script (script.toml, its [screen] table); this module holds what they are
+filled from: the course's own cached results (the small-data experiment of vitmath/small_data.py, the params /
+MACs / CPU latency table of vitmath/backbones.py, the Swin-T stage geometry read from the model) and the
+paper numbers the map cites. Where a result could come out either way (who led, who was fastest), a choice
+key is picked here from the numbers, so the map stays true if a rerun comes out differently.
 
-Where a reason quotes a number, it is either measured here (the small-data experiment of vitmath/small_data.py,
-the params / MACs / CPU latency table of vitmath/backbones.py, the Swin-T stage geometry read from the model)
-or cited from a paper, and then the leaf carries its source. Words that depend on a result (who led, who was
-fastest) are chosen from the numbers, so the map stays true if a rerun comes out differently.
-
-    m = backbone_map(cached_small_data(), cached_backbone_table(), cached_architecture_facts(), grid=14, patch=16)
-    for branch in m.branches: ...
+The scene fills a `BackboneMap` from the script and draws it; the printable cheat sheet
+(scenes/common/cheat_sheet.py, PNG and PDF) draws the same object, so video and sheet cannot disagree.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from narration.script import Choice
 from vitmath.backbones import ArchitectureFacts, BackboneTable
 from vitmath.small_data import SmallDataResult
 
-# Paper numbers, each with its source (the same facts and citations as lessons p3-01 and p3-03).
-VIT_PAPER_NAME, DEIT_PAPER_NAME = "Dosovitskiy et al. 2021 (ViT)", "Touvron et al. 2021 (DeiT)"
-VIT_PAPER, DEIT_PAPER = f"{VIT_PAPER_NAME}, Table 5", f"{DEIT_PAPER_NAME}, Table 5"
-ACCURACY_SOURCES = f"Liu et al. 2021 (Swin), Table 1 · Liu et al. 2022 (ConvNeXt), Table 1 and Fig. 2 · {DEIT_PAPER}"
+# Paper numbers; their sources are cited on screen (the words are in script.toml).
 # ViT paper Table 5: ViT-B/16 fine-tuned at 384 px, ImageNet top-1 (%) by pre-training dataset.
 VIT_B16_TOP1 = (("ImageNet-1k", 77.91), ("ImageNet-21k", 83.97), ("JFT-300M", 84.15))
 DEIT_B_TOP1 = 81.8   # DeiT paper Table 5: DeiT-B, ImageNet-1k only, 224 px
 # How the map names a backbone table row's accuracy: the cited number for ViT-S/16 is DeiT-S's (same network).
 ACCURACY_NAME = {"ViT-S/16": "DeiT-S"}
+SPOKEN_NAME = {"ViT-S/16": "ViT-S"}   # "ViT-S/16" would be read out slash and all
+LATENCY_MATTERS = 1.10   # a latency ratio above this, at near-equal MACs, is more than timing noise here
+
+# The map's shape: its branches in the order to ask them (each also the cue that shows it) and how many leaves
+# each has. The words of branch `b`, leaf `j` are the script's `b_question`, `b_j_when`, `b_j_pick`, `b_j_why`
+# and, for a cited number, `b_j_source`.
+BRANCHES = (("weights", 2), ("data", 2), ("task", 2), ("budget", 1), ("deploy", 2))
+
+CHOICES = {
+    "small_data_pick": ("cnn_led", "never_led"),
+    "small_data_choice": ("cnn_led", "never_led"),
+    "small_data_reason": ("never", "every_size", "some_sizes"),
+    "data_lead": ("never", "every_size", "some_sizes"),
+    "small_data_tail": ("narrowed", "widest_last"),
+    "data_close": ("level", "shrunk", "still_ahead"),
+    "data_plenty_pick": ("closes", "still_led"),
+    "fastest_reason": ("also_fewest", "not_fewest"),
+    "latency": ("also_fewest", "not_fewest"),
+    "twin_pick": ("matters", "close"),
+    "twin": ("matters", "close"),
+}
 
 
 @dataclass(frozen=True)
@@ -74,7 +90,6 @@ class BackboneMap:
 
 def question_label(k: int, branch: Branch) -> str:
     return f"{k + 1}. {branch.question}"
-
 
 # ---------------------------------------------------------------------------------------------- the facts
 @dataclass(frozen=True)
@@ -141,173 +156,108 @@ def pyramid_strides(arch: ArchitectureFacts) -> list[int]:
     return [s.pixels_per_token for s in arch.swin.stages]
 
 
-# ---------------------------------------------------------------------------------------------- the words
+# ---------------------------------------------------------------------------------------------- the choices
+def lead_key(f: SmallDataFacts) -> str:
+    """Where the small CNN was ahead of the small ViT in the digits run."""
+    if not f.cnn_led:
+        return "never"
+    return "every_size" if len(f.cnn_led) == len(f.sizes) else "some_sizes"
+
+
+def led_key(f: SmallDataFacts) -> str:
+    return "cnn_led" if f.cnn_led else "never_led"
+
+
+def tail_key(f: SmallDataFacts) -> str:
+    """Whether the gap at the largest size was smaller than the biggest gap (then the map says so too)."""
+    return "narrowed" if f.last_gap < f.biggest_gap else "widest_last"
+
+
+def close_key(f: SmallDataFacts) -> str:
+    """How the gap stood with the most training images."""
+    if f.last_gap <= 0:
+        return "level"
+    return "shrunk" if f.last_gap < f.biggest_gap / 2 else "still_ahead"
+
+
+def plenty_key(f: SmallDataFacts) -> str:
+    return "closes" if f.last_gap < f.biggest_gap / 2 else "still_led"
+
+
+def fastest_key(f: TableFacts) -> str:
+    return "also_fewest" if f.fastest == f.fewest_macs else "not_fewest"
+
+
+def twin_key(f: TableFacts) -> str:
+    """Whether the two backbones closest in MACs were far apart in latency."""
+    return "matters" if f.twin_latency_ratio > LATENCY_MATTERS else "close"
+
+
+# ---------------------------------------------------------------------------------------------- the values
+def _say(short: str) -> str:
+    return SPOKEN_NAME.get(short, short)
+
+
 def _sizes(ns) -> str:
     ns = [f"{n:,}" for n in ns]
     return ns[0] if len(ns) == 1 else ", ".join(ns[:-1]) + " and " + ns[-1]
 
 
-def small_data_reason(f: SmallDataFacts) -> str:
-    """What our digits run showed, in words chosen from its numbers."""
-    if not f.cnn_led:
-        return "our digits run: the small ViT was never behind the small CNN"
-    where = "at every size" if len(f.cnn_led) == len(f.sizes) else f"at {_sizes(f.cnn_led)} images"
-    s = f"our digits run: the small CNN led {where}, by up to {100 * f.biggest_gap:.1f} pts ({f.biggest_gap_size:,})"
-    if f.last_gap < f.biggest_gap:
-        s += f", {100 * f.last_gap:+.1f} at {f.last_size:,}"
-    return s
-
-
-def small_data_pick(f: SmallDataFacts) -> str:
-    return "a CNN (locality built in)" if f.cnn_led else "either: test both"
-
-
-def latency_reason(f: TableFacts) -> str:
-    s = f"fastest here: {f.fastest}, {f.fastest_ms:.0f} ms on one CPU thread"
-    if f.fastest == f.fewest_macs:
-        s += " (also fewest MACs)"
-    else:
-        s += f"; fewest MACs: {f.fewest_macs}"
-    return s
-
-
-def twin_reason(f: TableFacts) -> str:
-    return (f"{f.twin_slow} vs {f.twin_fast}: MACs within {max(1, round(100 * f.twin_macs_diff))}%, "
-            f"CPU latency x{f.twin_latency_ratio:.2f}")
-
-
-LATENCY_MATTERS = 1.10   # a latency ratio above this, at near-equal MACs, is more than timing noise here
-
-
-def twin_pick(f: TableFacts) -> str:
-    return "latency, not MACs" if f.twin_latency_ratio > LATENCY_MATTERS else "MACs were a fair guide here; still measure"
-
-
-def data_plenty_pick(f: SmallDataFacts) -> str:
-    return "the gap closes: let 1, 3, 4, 5 decide" if f.last_gap < f.biggest_gap / 2 else "a CNN still led"
-
-
-def budget_reason(f: TableFacts) -> str:
-    return (f"the four here: {f.macs_low_g:.1f}-{f.macs_high_g:.1f} GMACs, {f.params_low_m:.0f}-"
-            f"{f.params_high_m:.0f} M params; best cited top-1 at that cost: {f.best_cited} {f.best_cited_top1:.1f}%")
-
-
-def backbone_map(small: SmallDataResult, table: BackboneTable, arch: ArchitectureFacts,
-                 grid: int, patch: int) -> BackboneMap:
-    """The map. `grid` and `patch` are the lesson's own ViT's (a plain ViT: one grid of grid x grid tokens)."""
-    sd, tf = small_data_facts(small), table_facts(table)
-    (in1k, in1k_top1), (in21k, in21k_top1), (jft, jft_top1) = VIT_B16_TOP1
-    sides = pyramid_sides(arch)
-    strides = pyramid_strides(arch)
-    branches = (
-        Branch("weights", "What were your pre-trained weights trained on?", (
-            Leaf(f"{in21k}, JFT or web scale", "a plain ViT",
-                 f"ViT-B/16: {in1k_top1:.1f}% from {in1k}, {in21k_top1:.1f}% from {in21k}, "
-                 f"{jft_top1:.1f}% from {jft}", VIT_PAPER),
-            Leaf(f"{in1k} only, or nothing", "a ConvNet, or a ViT with DeiT's recipe",
-                 f"DeiT-B: {DEIT_B_TOP1:.1f}% from {in1k} alone, with heavy augmentation", DEIT_PAPER),
-        )),
-        Branch("data", "How many labelled images do you have?", (
-            Leaf("few, and no relevant pre-training", small_data_pick(sd), small_data_reason(sd)),
-            Leaf("many, or good pre-trained weights", data_plenty_pick(sd),
-                 f"CNN minus ViT at {sd.last_size:,} images: {100 * sd.last_gap:+.1f} pts"),
-        )),
-        Branch("task", "Dense task or high resolution?", (
-            Leaf("detection, segmentation, large images", "a hierarchical backbone: Swin or ConvNeXt",
-                 f"Swin-T: {'/'.join(map(str, sides))} tokens per side (stride {'/'.join(map(str, strides))}), "
-                 "a feature pyramid; windowed attention"),
-            Leaf("one label per image", "a plain ViT is fine",
-                 f"one {grid}x{grid} grid at stride {patch}; global attention grows with tokens squared"),
-        )),
-        Branch("budget", "What compute budget (MACs, parameters)?", (
-            Leaf("a fixed MACs budget", "compare accuracy at equal cost", budget_reason(tf),
-                 ACCURACY_SOURCES),
-        )),
-        Branch("deploy", "Where will it run?", (
-            Leaf("CPU or phone, batch 1", f"measure: here {tf.fastest}", latency_reason(tf)),
-            Leaf("any device", twin_pick(tf), twin_reason(tf)),
-        )),
-    )
-    m = table.machine
-    footnote = (f"Measured in this course: small ViT vs small CNN on scikit-learn digits ({len(small.seeds)} seeds); "
-                f"params, MACs at {table.image_size} px, CPU latency (median of {table.runs}, batch 1, "
-                f"{m.threads} thread, {m.cpu}). Other numbers cited.")
-    return BackboneMap("A one-page map for picking your next backbone", branches, footnote)
-
-
-# ---------------------------------------------------------------------------------------------- the narration
-SPOKEN_NAME = {"ViT-S/16": "ViT-S"}   # "ViT-S/16" would be read out slash and all
-
-
-def _say(short: str) -> str:
-    return SPOKEN_NAME.get(short, short)
-
-
-def data_sentence(f: SmallDataFacts) -> str:
-    """Who led in the digits run and by how much, from its numbers."""
-    if not f.cnn_led:
-        return "There, the small ViT was never behind the small CNN on average."
-    where = "at every size we tried" if len(f.cnn_led) == len(f.sizes) else f"at {_sizes(f.cnn_led)} images"
-    return (f"There, the small CNN was ahead {where}, "
-            f"by as much as {100 * f.biggest_gap:.1f} points, with {f.biggest_gap_size:,} training images.")
-
-
-def data_close_sentence(f: SmallDataFacts) -> str:
-    gap = abs(100 * f.last_gap)
-    if f.last_gap <= 0:
-        return f"With {f.last_size:,} images, the ViT was level or ahead, by {gap:.1f} points."
-    if f.last_gap < f.biggest_gap / 2:
-        return f"With {f.last_size:,} images, the gap had shrunk to {gap:.1f} points."
-    return f"Even with {f.last_size:,} images, the CNN was still {gap:.1f} points ahead."
-
-
-def latency_sentence(f: TableFacts) -> str:
-    s = f"On this machine's CPU, on one thread, the fastest was {_say(f.fastest)}, at {f.fastest_ms:.0f} milliseconds per image"
-    if f.fastest == f.fewest_macs:
-        return s + ", and it also had the fewest multiply-adds."
-    return s + f", although {_say(f.fewest_macs)} had the fewest multiply-adds."
-
-
-def twin_sentence(f: TableFacts) -> str:
-    a, b = _say(f.twin_slow), _say(f.twin_fast)
-    within = max(1, round(100 * f.twin_macs_diff))
-    if f.twin_latency_ratio > LATENCY_MATTERS:
-        return (f"But {a} and {b} are within {within} percent in multiply-adds, and {a} took "
-                f"{100 * (f.twin_latency_ratio - 1):.0f} percent longer.")
-    return (f"{a} and {b} are within {within} percent in multiply-adds, and here their latencies were "
-            f"close too, within {100 * (f.twin_latency_ratio - 1):.0f} percent; that will not hold on every device.")
-
-
-def spoken_values(small: SmallDataResult, table: BackboneTable, arch: ArchitectureFacts) -> dict:
-    """The lesson's narration placeholders, from the same facts as the map."""
+def lesson_values(small: SmallDataResult, table: BackboneTable, arch: ArchitectureFacts) -> dict:
+    """What the lesson's words (spoken and drawn, the map's included) are filled from: numbers and choices."""
     sd, tf = small_data_facts(small), table_facts(table)
     (_, in1k), (_, in21k), (_, jft) = VIT_B16_TOP1
+    sides, strides = pyramid_sides(arch), pyramid_strides(arch)
+    m = table.machine
     return {
         "in1k_top1": f"{in1k:.1f}",
         "in21k_top1": f"{in21k:.1f}",
         "jft_top1": f"{jft:.1f}",
         "deit_top1": f"{DEIT_B_TOP1:.1f}",
-        "data_sentence": data_sentence(sd),
-        # the map cue's summary of this branch, so it says what the run picked, not what one expects
-        "small_data_choice": "a CNN" if sd.cnn_led else "either kind, so test both",
-        "data_close_sentence": data_close_sentence(sd),
-        "pyramid_sides": _sizes(pyramid_sides(arch)),
-        "pyramid_strides": _sizes(pyramid_strides(arch)),
+        # the digits run
+        "seeds": len(small.seeds),
+        "cnn_led_sizes": _sizes(sd.cnn_led) if sd.cnn_led else "",
+        "biggest_gap": f"{100 * sd.biggest_gap:.1f}",
+        "biggest_gap_size": f"{sd.biggest_gap_size:,}",
+        "last_size": f"{sd.last_size:,}",
+        "last_gap": f"{abs(100 * sd.last_gap):.1f}",
+        "last_gap_signed": f"{100 * sd.last_gap:+.1f}",
+        "data_lead": Choice(lead_key(sd)),
+        "data_close": Choice(close_key(sd)),
+        "small_data_choice": Choice(led_key(sd)),
+        "small_data_pick": Choice(led_key(sd)),
+        "small_data_reason": Choice(lead_key(sd), small_data_tail=Choice(tail_key(sd))),
+        "data_plenty_pick": Choice(plenty_key(sd)),
+        # Swin-T's pyramid
+        "pyramid_sides": _sizes(sides),
+        "pyramid_strides": _sizes(strides),
+        "sides_slashed": "/".join(map(str, sides)),
+        "strides_slashed": "/".join(map(str, strides)),
+        # the backbone table
+        "table_size": table.image_size,
+        "runs": table.runs,
+        "threads": m.threads,
+        "cpu": m.cpu,
         "macs_low": f"{tf.macs_low_g:.1f}",
         "macs_high": f"{tf.macs_high_g:.1f}",
         "params_low": f"{tf.params_low_m:.0f}",
         "params_high": f"{tf.params_high_m:.0f}",
         "best_cited": tf.best_cited,
         "best_cited_top1": f"{tf.best_cited_top1:.1f}",
-        "latency_sentence": latency_sentence(tf),
-        "twin_sentence": twin_sentence(tf),
+        "fastest": _say(tf.fastest),
+        "fastest_short": tf.fastest,
+        "fastest_ms": f"{tf.fastest_ms:.0f}",
+        "fewest_macs": _say(tf.fewest_macs),
+        "fewest_macs_short": tf.fewest_macs,
+        "latency": Choice(fastest_key(tf)),
+        "fastest_reason": Choice(fastest_key(tf)),
+        "twin_slow": _say(tf.twin_slow),
+        "twin_fast": _say(tf.twin_fast),
+        "twin_slow_short": tf.twin_slow,
+        "twin_fast_short": tf.twin_fast,
+        "twin_within": max(1, round(100 * tf.twin_macs_diff)),
+        "twin_longer": f"{100 * (tf.twin_latency_ratio - 1):.0f}",
+        "twin_ratio": f"{tf.twin_latency_ratio:.2f}",
+        "twin": Choice(twin_key(tf)),
+        "twin_pick": Choice(twin_key(tf)),
     }
-
-
-def lesson_map(grid: int, patch: int) -> tuple[BackboneMap, dict]:
-    """The map and its narration values, from the cached results (computed on first use: minutes)."""
-    from vitmath.backbones import cached_architecture_facts, cached_backbone_table
-    from vitmath.small_data import cached_small_data
-
-    small, table, arch = cached_small_data(), cached_backbone_table(), cached_architecture_facts()
-    return backbone_map(small, table, arch, grid, patch), spoken_values(small, table, arch)

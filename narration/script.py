@@ -136,7 +136,7 @@ class Script:
                     raise UserError(f"{self._where()}: [choice.{name}] has no key '{v.key}' (it has: "
                                     f"{', '.join(options)})")
                 chosen.add((name, v.key))
-                if depth > 3:
+                if depth > 8:
                     raise UserError(f"{self._where()}: [choice.{name}] fills itself")
                 return self._fill_text(options[v.key], {**values, **v.extra}, f"[choice.{name}] {v.key}",
                                        chosen, depth + 1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from manim import DOWN, LEFT, RIGHT, UP, Rectangle, RoundedRectangle, VGroup
 
-from scenes.common.words import kit_words
+from scenes.common.words import kit_text
 from scenes.course import BY_ID, LESSONS, Lesson
 from scenes.common import layout
 from scenes.common import style as S
@@ -150,7 +150,7 @@ class TitleCard(VGroup):
         width = width or 0.9 * layout.FULL.width
         self.lesson = row
         self.phase = S.text(row.phase.upper(), S.SMALL, S.MUTED)
-        self.number = S.text(kit_words("lesson_of", number=row.number, total=len(LESSONS)), S.SMALL, S.ACCENT)
+        self.number = S.text(kit_text("lesson_of", number=row.number, total=len(LESSONS)), S.SMALL, S.ACCENT)
         self.title = title_lines(row.title, S.TITLE, width)
         super().__init__(self.phase, self.title, self.number)
         self.arrange(DOWN, buff=0.35)
@@ -226,7 +226,7 @@ class CitationCard(VGroup):
     def __init__(self, paper: str, where: str, detail: str | None = None, max_width: float | None = None):
         max_width = max_width or layout.FOOTER.width
         self.paper, self.where, self.detail = paper, where, detail
-        line = " · ".join(part for part in (kit_words("source", paper=paper), where, detail) if part)
+        line = " · ".join(part for part in (kit_text("source", paper=paper), where, detail) if part)
         self.body = wrapped(line, MIN_SIZE, max_width, S.INK)
         self.box = _card(self.body, S.MUTED, pad=0.1)
         super().__init__(self.box, self.body)
@@ -242,7 +242,7 @@ class CaveatNote(VGroup):
     """A clearly marked caution: a red "careful:" tag and the note, boxed, wrapped to `width`."""
 
     def __init__(self, text: str, width: float = 5.0, size: int = S.SMALL):
-        self.tag = S.text(kit_words("careful"), size, S.RED)
+        self.tag = S.text(kit_text("careful"), size, S.RED)
         self.note = wrapped(text, size, width - self.tag.width - 0.2)
         self.note.next_to(self.tag, RIGHT, buff=0.2)
         self.tag.shift((baseline_y(self.note[0]) - baseline_y(self.tag)) * UP)  # one baseline with line 1
@@ -261,9 +261,9 @@ class NextLessonFooter(VGroup):
         following = [later for later in LESSONS if later.number == row.number + 1]
         self.next_lesson = following[0] if following else None
         if self.next_lesson is None:
-            self.headline = S.text(kit_words("course_end"), S.SMALL, S.ACCENT)
+            self.headline = S.text(kit_text("course_end"), S.SMALL, S.ACCENT)
         else:
-            self.headline = S.text(kit_words("next_lesson", number=self.next_lesson.number,
+            self.headline = S.text(kit_text("next_lesson", number=self.next_lesson.number,
                                              title=self.next_lesson.title), S.SMALL, S.ACCENT)
         parts = [self.headline]
         if teaser:

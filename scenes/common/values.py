@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import vitmath
-from scenes.common.words import kit_words
+from scenes.common.words import kit_text
 
 
 def narration_values(trace) -> dict[str, object]:
@@ -35,11 +35,11 @@ def is_course_photo(image: str | None) -> bool:
 def photo_description(image: str | None) -> str:
     """What the photo is, in words: known for the course photo (see its PROVENANCE.md), neutral for others."""
     if is_course_photo(image):
-        return kit_words("course_photo")
-    return kit_words("your_photo", name=Path(image).name)
+        return kit_text("course_photo")
+    return kit_text("your_photo", name=Path(image).name)
 
 
 def spoken_list(items) -> str:
     """Items as a sentence says them: "50, 100 and 200"."""
     items = [str(i) for i in items]
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {kit_words('list_and')} " + items[-1]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {kit_text('list_and')} " + items[-1]

@@ -19,7 +19,7 @@ def _table() -> dict[str, str]:
         raise UserError(f"the kit's words {WORDS_FILE} cannot be read: {e}") from None
 
 
-def kit_words(name: str, /, **values) -> str:
+def kit_text(name: str, /, **values) -> str:
     """The words `name`, with their {placeholders} filled from `values`."""
     text = _table().get(name)
     if text is None:

@@ -102,40 +102,54 @@ def test_an_odd_grid_splits_its_middle_row_and_column_between_quarters():
     assert w[0, 3, 3] == pytest.approx(0.25)          # the centre patch, a quarter in each
 
 
+def said(tr, values, **overrides) -> dict[str, str]:
+    """The script filled as the lesson fills it (shared values, the lesson's, any overrides): cue id -> words."""
+    from narration.script import load_script
+    from scenes.common.values import narration_values
+
+    script = load_script(BY_ID["faq"].narration_file).fill(narration_values(tr) | values | overrides)
+    return {c.id: c.text for c in script.cues}
+
+
 def test_the_spoken_values_are_the_facts(tr, facts, values):
     d = tr.dims
     assert values["patches_shape"] == num.shape(*facts.patches_shape)
     assert values["tokens_shape"] == num.shape(*facts.tokens_shape)
     assert values["x0_shape"] == num.shape(d.T, d.D)
     assert values["num_tokens"] == d.T
-    assert f"{facts.resize} pixels" in values["resize_sentence"] and f"{facts.crop} by {facts.crop}" in values[
-        "resize_sentence"]
+    words = said(tr, values)
+    assert f"{facts.resize} pixels" in words["q3-tokens"] and f"{facts.crop} by {facts.crop}" in words["q3-tokens"]
     shares = facts.quarter_shares
-    assert num.percent(shares.max()).spoken in values["map_sentence"]
-    assert num.percent(facts.top_share).spoken in values["top_sentence"]
-    assert f"the {facts.top_k} brightest" in values["top_sentence"]
-    assert tr.top5[0][1] in values["head_sentence"]
-    if facts.corners_in_top >= 2:
-        assert "corner" in values["corner_sentence"]
-    else:
-        assert values["corner_sentence"] == ""
+    q4 = words["q4-cls"]
+    assert num.percent(shares.max()).spoken in q4
+    assert num.percent(facts.top_share).spoken in q4 and f"the {facts.top_k} brightest" in q4
+    assert tr.top5[0][1] in q4
+    assert values["corner_sentence"].key == ("some" if facts.corners_in_top >= 2 else "none")
+    assert ("corner patches" in q4) == (facts.corners_in_top >= 2)
 
 
-def test_the_map_words_follow_the_measurements():
-    from scenes.faq.scene import corner_sentence, map_sentence, top_sentence
+def test_the_map_words_follow_the_measurements(tr, values):
+    from scenes.faq.scene import map_choice
 
     even = np.array([0.25, 0.25, 0.26, 0.24])
-    assert map_sentence(even, False).startswith("No quarter of the image stands out")
-    assert "cat" not in map_sentence(even, False)
+    choice = map_choice(even, False)
+    assert choice.key == "alone" and choice.extra["map"].key == "even"
+    q4 = said(tr, values, map_sentence=choice)["q4-cls"]
+    assert "No quarter of the image stands out" in q4 and "with the cat" not in q4
     gathered = np.array([0.1, 0.1, 0.1, 0.7])
-    assert "bottom-right quarter" in map_sentence(gathered, False)
-    assert "70 percent" in map_sentence(gathered, True) and "with the cat" in map_sentence(gathered, True)
-    assert top_sentence(9, 0.05, 196).startswith("It is spread almost evenly")
-    assert top_sentence(9, 0.30, 196).startswith("But it is far from even")
-    assert corner_sentence(1, 9) == "" and corner_sentence(4, 9).startswith("All four")
+    assert map_choice(gathered, False).extra["map"].extra["quarter"].key == "bottom_right"
+    q4 = said(tr, values, map_sentence=map_choice(gathered, True))["q4-cls"]
+    assert "bottom-right quarter" in q4 and "70 percent" in q4 and "with the cat" in q4
+    from narration.script import Choice
+
+    assert "It is spread almost evenly" in said(tr, values, top_sentence=Choice("even"))["q4-cls"]
+    assert "But it is far from even" in said(tr, values, top_sentence=Choice("piled"))["q4-cls"]
+    four = said(tr, values, corner_sentence=Choice("some", corners=Choice("four")))["q4-cls"]
+    assert "All four of the image's corner patches" in four
+    assert "corner patches" not in said(tr, values, corner_sentence=Choice("none"))["q4-cls"]
 
 
-def test_every_pointer_names_a_registry_lesson(values):
+def test_every_pointer_names_a_registry_lesson(tr, values):
     from scenes.faq.scene import DEEPER
 
     # The lessons the brief asks each answer to point to, by their place in the course.
@@ -143,10 +157,10 @@ def test_every_pointer_names_a_registry_lesson(values):
                         "q5-convnext": [12, 13]}
     for cue, ids in DEEPER.items():
         assert [BY_ID[i].number for i in ids] == expected_numbers[cue]
-        spoken = values[f"deeper_{cue.split('-')[0]}"]
+        spoken = said(tr, values)[cue]
         for i in ids:
             assert f"{BY_ID[i].number}, {BY_ID[i].title}" in spoken
-    assert values["first_lesson"] == f"1, {LESSONS[0].title}"
+    assert f"lesson 1, {LESSONS[0].title}" in said(tr, values)["closing"]
 
 
 @pytest.fixture(scope="module")
@@ -173,9 +187,12 @@ def built(tmp_path_factory):
 
 
 def test_every_paper_number_has_its_citation_on_screen_and_every_answer_points_deeper(built):
-    from scenes.faq.scene import CONVNEXT, DEEPER, DEIT, PAPER_NUMBERS, SWIN, VIT
+    from scenes.faq.scene import DEEPER, PAPER_NUMBERS
 
     built.check_drawn()
+    # The papers are named on screen by [screen] keys; the words are the script's.
+    VIT, DEIT, SWIN, CONVNEXT = "paper_vit", "paper_deit", "paper_swin", "paper_convnext"
+    assert "An Image is Worth 16x16 Words" in built.script.words(None, VIT)
     # The brief's paper numbers, each with its paper.
     wanted = {("77.9", VIT), ("84.0", VIT), ("81.8", DEIT), ("76.1", CONVNEXT), ("82.0", CONVNEXT),
               ("4 by 4", SWIN), ("7 by 7", SWIN)}

@@ -91,11 +91,13 @@ class MentalMap(NarratedScene):
     def compact_map(self) -> DecisionMap:
         return self.map_region().place(DecisionMap(self.map, self.map_width * L.MAIN.width))
 
-    def branch_cue(self, key: str, evidence, cites=()):
-        """The branch's row; its leaves and its evidence each when the voice reaches them (marks {@leaf1},
-        {@leaf2}, {@evidence}); then, as the cue ends, the row shrinking into its slot of the growing map."""
+    def branch_cue(self, key: str, build):
+        """The branch's row; its leaves and the evidence `build()` draws (with its citations) each when the
+        voice reaches them (marks {@leaf1}, {@leaf2}, {@evidence}); then, as the cue ends, the row shrinking into
+        its slot of the growing map. `build` runs inside the cue, where its [cue.screen] words are."""
         k, b = self.branch[key]
         with self.narrate(key) as cue:
+            evidence, cites = build()
             head = Heading(self.words("question_heading", k=k + 1, n=len(self.map.branches)))
             row = self.detail_row(key)
             space = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, row.get_bottom()[1] - 0.3)
@@ -144,63 +146,79 @@ class MentalMap(NarratedScene):
             self.play(FadeIn(sheet), run_time=cue.until("sheet"))
 
     def weights(self):
-        w = self.words
-        top = [(k, w("pretrained_bar", dataset=name), p / 100) for k, (name, p) in enumerate(bm.VIT_B16_TOP1)]
-        top.append((len(top), w("deit_bar"), bm.DEIT_B_TOP1 / 100))
-        bars = TopKBars(top, height=2.2, width=L.MAIN.width * 0.85, highlight=None, places=1)
-        self.branch_cue("weights", bars, [(w("vit_paper"), w("paper_where")), (w("deit_paper"), w("paper_where"))])
+        def build():
+            w = self.words
+            top = [(k, w("pretrained_bar", dataset=name), p / 100) for k, (name, p) in enumerate(bm.VIT_B16_TOP1)]
+            top.append((len(top), w("deit_bar"), bm.DEIT_B_TOP1 / 100))
+            bars = TopKBars(top, height=2.2, width=L.MAIN.width * 0.85, highlight=None, places=1)
+            return bars, [(w("vit_paper"), w("paper_where")), (w("deit_paper"), w("paper_where"))]
+
+        self.branch_cue("weights", build)
 
     def data(self):
-        r, w = self.small, self.words
-        header = [w("sizes")] + [f"{n:,}" for n in r.sizes]
-        lines = [header,
-                 [w("cnn")] + [f"{100 * r.mean('CNN', n):.1f}%" for n in r.sizes],
-                 [w("vit")] + [f"{100 * r.mean('ViT', n):.1f}%" for n in r.sizes],
-                 [w("gap")] + [f"{100 * r.gap(n):+.1f}" for n in r.sizes]]
-        colors = [S.MUTED, S.BLUE, S.ACCENT, S.INK]
-        grid = VGroup(*[VGroup(*[S.text(c, S.SMALL, colors[i], mono=j > 0) for j, c in enumerate(line)])
-                        for i, line in enumerate(lines)])
-        widths = [max(row[j].width for row in grid) for j in range(len(header))]
-        for i, row in enumerate(grid):
-            x = 0.0
-            for j, cell in enumerate(row):
-                cell.move_to([x + (0 if j == 0 else widths[j]), -0.55 * i, 0], aligned_edge=LEFT if j == 0 else RIGHT)
-                x += widths[j] + 0.6
-        note = S.text(w("note"), S.TINY, S.MUTED).next_to(grid, DOWN, buff=0.35, aligned_edge=LEFT)
-        self.branch_cue("data", VGroup(grid, note))
+        def build():
+            r, w = self.small, self.words
+            header = [w("sizes")] + [f"{n:,}" for n in r.sizes]
+            lines = [header,
+                     [w("cnn")] + [f"{100 * r.mean('CNN', n):.1f}%" for n in r.sizes],
+                     [w("vit")] + [f"{100 * r.mean('ViT', n):.1f}%" for n in r.sizes],
+                     [w("gap")] + [f"{100 * r.gap(n):+.1f}" for n in r.sizes]]
+            colors = [S.MUTED, S.BLUE, S.ACCENT, S.INK]
+            grid = VGroup(*[VGroup(*[S.text(c, S.SMALL, colors[i], mono=j > 0) for j, c in enumerate(line)])
+                            for i, line in enumerate(lines)])
+            widths = [max(row[j].width for row in grid) for j in range(len(header))]
+            for i, row in enumerate(grid):
+                x = 0.0
+                for j, cell in enumerate(row):
+                    cell.move_to([x + (0 if j == 0 else widths[j]), -0.55 * i, 0],
+                                 aligned_edge=LEFT if j == 0 else RIGHT)
+                    x += widths[j] + 0.6
+            note = S.text(w("note"), S.TINY, S.MUTED).next_to(grid, DOWN, buff=0.35, aligned_edge=LEFT)
+            return VGroup(grid, note), []
+
+        self.branch_cue("data", build)
 
     def task(self):
-        d, w = self.dims, self.words
-        sides, strides = bm.pyramid_sides(self.arch), bm.pyramid_strides(self.arch)
-        unit = 2.4 / sides[0]   # one finest-stage token, in scene units: squares are feature maps, to scale
-        stages = VGroup()
-        for s, stride in zip(sides, strides):
-            sq = Square(s * unit).set_stroke(S.BLUE, 3)
-            label = S.text(w("side", side=s), S.SMALL, S.BLUE).next_to(sq, DOWN, buff=0.12)
-            note = S.text(w("stride", stride=stride), S.SMALL, S.MUTED).next_to(label, DOWN, buff=0.08)
-            stages.add(VGroup(sq, label, note))
-        stages.arrange(RIGHT, buff=0.6, aligned_edge=UP)
-        swin = VGroup(S.text(w("swin"), S.BODY, S.BLUE), stages)
-        swin.arrange(DOWN, buff=0.25)
-        vit_sq = Square(d.grid * unit).set_stroke(S.ACCENT, 3)   # same scale: one token, one `unit`
-        vit_label = S.text(w("side", side=d.grid), S.SMALL, S.ACCENT).next_to(vit_sq, DOWN, buff=0.12)
-        vit_note = S.text(w("vit_stride"), S.SMALL, S.MUTED).next_to(vit_label, DOWN, buff=0.08)
-        vit = VGroup(S.text(w("vit"), S.BODY, S.ACCENT), VGroup(vit_sq, vit_label, vit_note))
-        vit.arrange(DOWN, buff=0.25)
-        evidence = VGroup(vit, swin).arrange(RIGHT, buff=1.5, aligned_edge=UP)
-        self.branch_cue("task", evidence, [(w("swin_paper"), w("swin_where"), w("swin_detail"))])
+        def build():
+            d, w = self.dims, self.words
+            sides, strides = bm.pyramid_sides(self.arch), bm.pyramid_strides(self.arch)
+            unit = 2.4 / sides[0]   # one finest-stage token, in scene units: squares are feature maps, to scale
+            stages = VGroup()
+            for s, stride in zip(sides, strides):
+                sq = Square(s * unit).set_stroke(S.BLUE, 3)
+                label = S.text(w("side", side=s), S.SMALL, S.BLUE).next_to(sq, DOWN, buff=0.12)
+                note = S.text(w("stride", stride=stride), S.SMALL, S.MUTED).next_to(label, DOWN, buff=0.08)
+                stages.add(VGroup(sq, label, note))
+            stages.arrange(RIGHT, buff=0.6, aligned_edge=UP)
+            swin = VGroup(S.text(w("swin"), S.BODY, S.BLUE), stages)
+            swin.arrange(DOWN, buff=0.25)
+            vit_sq = Square(d.grid * unit).set_stroke(S.ACCENT, 3)   # same scale: one token, one `unit`
+            vit_label = S.text(w("side", side=d.grid), S.SMALL, S.ACCENT).next_to(vit_sq, DOWN, buff=0.12)
+            vit_note = S.text(w("vit_stride"), S.SMALL, S.MUTED).next_to(vit_label, DOWN, buff=0.08)
+            vit = VGroup(S.text(w("vit"), S.BODY, S.ACCENT), VGroup(vit_sq, vit_label, vit_note))
+            vit.arrange(DOWN, buff=0.25)
+            evidence = VGroup(vit, swin).arrange(RIGHT, buff=1.5, aligned_edge=UP)
+            return evidence, [(w("swin_paper"), w("swin_where"), w("swin_detail"))]
+
+        self.branch_cue("task", build)
 
     def budget(self):
-        table = BackboneTableMobject(self.table, highlight=bm.table_facts(self.table).best_cited_short)
-        self.branch_cue("budget", table, [(self.words("accuracy_citation"), self.words("accuracy_where"))])
+        def build():
+            table = BackboneTableMobject(self.table, highlight=bm.table_facts(self.table).best_cited_short)
+            return table, [(self.words("accuracy_citation"), self.words("accuracy_where"))]
+
+        self.branch_cue("budget", build)
 
     def deploy(self):
-        f = bm.table_facts(self.table)
-        table = BackboneTableMobject(self.table, highlight=f.fastest)
-        # Latency and MACs are the columns to read here: the others step back.
-        for j in (1, 5):
-            table.column(j).set_opacity(0.35)
-        self.branch_cue("deploy", table, [(self.words("accuracy_citation"), self.words("accuracy_where"))])
+        def build():
+            f = bm.table_facts(self.table)
+            table = BackboneTableMobject(self.table, highlight=f.fastest)
+            # Latency and MACs are the columns to read here: the others step back.
+            for j in (1, 5):
+                table.column(j).set_opacity(0.35)
+            return table, [(self.words("accuracy_citation"), self.words("accuracy_where"))]
+
+        self.branch_cue("deploy", build)
 
     def whole_map(self):
         with self.narrate("map") as cue:

@@ -304,8 +304,10 @@ class ChooseYourPrior(NarratedScene):
             block = VGroup(conv, dense, ratio).arrange(DOWN, aligned_edge=LEFT, buff=0.6)
             L.MAIN.place(block, aligned=LEFT)
             self.play(FadeIn(conv[0]), run_time=cue.until("conv"))
-            self.play(Write(conv[1]), run_time=cue.until("weights"))
-            self.play(FadeIn(dense), run_time=cue.until("dense"))
+            # "9,408 weights." is too short a clause to stand alone, so it shares the next sentence's clause:
+            # the formula must be written before the words reach the dense layer.
+            self.play(Write(conv[1]), run_time=min(cue.until("weights"), max(cue.at("dense") - cue.at("weights"), 0.5)))
+            self.play(FadeIn(dense), run_time=min(cue.until("dense"), max(cue.at("ratio") - cue.at("dense"), 0.5)))
             self.play(FadeIn(ratio), run_time=cue.until("ratio"))
 
     def equivariance(self):

@@ -4,11 +4,12 @@ The CNN map is read with a forward hook on timm's own forward pass (not the less
 interior cells are found by walking the units one by one, the ViT's patch embedding is run as timm's stride-P
 conv (the trace uses a matmul), its final tokens and probabilities come from timm's forward (not our trace),
 and "positions left out" is a copy of the model with its position embeddings zeroed. The scene's spoken values
-are then checked against these numbers, and its sentence rules against made-up cases.
+are then checked against these numbers, and its choice keys (with the script's words) against made-up cases.
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
@@ -17,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 import vitmath
+from narration.script import Cue, load_script
 from scenes.common import numbers as num
 from scenes.common.inputs import LessonInputs
 from vitmath import receptive_field as rf
@@ -164,6 +166,16 @@ def test_the_position_embeddings_and_the_attention_distances(facts, model, tr):
     assert set(facts.local_heads) == local
 
 
+def words(name: str, choice, **values) -> str:
+    """The script's words for the placeholder `name` when the scene gives `choice`, filled from `values`."""
+    from scenes.course import lesson_of
+    from scenes.p3_02_choose_your_prior.scene import ChooseYourPrior
+
+    script = load_script(lesson_of(ChooseYourPrior).narration_file)
+    one = dataclasses.replace(script, cues=[Cue("one", "{" + name + "}")])
+    return one.fill({**values, name: choice}).cues[0].text
+
+
 def test_the_spoken_values_are_the_facts(tr):
     from scenes.course import BY_ID
     from scenes.p3_02_choose_your_prior.scene import ChooseYourPrior
@@ -175,36 +187,41 @@ def test_the_spoken_values_are_the_facts(tr):
     assert v["stem_dense_billions"].value == pytest.approx(f.stem_dense / 1e9)
     assert v["embed_params"].value == f.vit_embed_params
     assert (v["stride"], v["field"], v["channels"]) == (f.stride, f.field, f.fmap_shape[0])
-    assert v["on_stride_diff"] == ("exactly zero" if f.on_stride.max_diff == 0 else
-                                   f"{num.scientific(f.on_stride.max_diff).spoken}: float rounding")
+    assert words("on_stride_diff", v["on_stride_diff"]) == (
+        "exactly zero" if f.on_stride.max_diff == 0 else f"{num.scientific(f.on_stride.max_diff).spoken}: float rounding")
     assert v["off_diff"].value == f.off_stride.max_diff and v["off_scale"].value == f.off_stride.scale
     assert v["pos_error"] == num.percent(f.shift_error[1]) and v["final_error"] == num.percent(f.shift_error[2])
     assert v["nopos_error"] == num.scientific(100 * f.nopos_shift_error)  # spoken in percent
     assert v["pos_corr"].value == pytest.approx(f.pos_correlation, abs=0.005)
     assert v["uniform_px"].value == f.uniform_distance
-    assert f.top1[1] in v["top1_sentence"]
+    assert f.top1[1] in words("top1_change", v["top1_change"])
     assert v["heads_lesson"] == BY_ID["p2-04-twelve-heads"].number
     # on the embedded model, the learned structure is there, and the words say so
-    assert f.pos_correlation < -0.3 and "learned that from data" in v["pos_verdict"]
-    assert f.local_heads and "learned to look locally" in v["attn_sentence"]
+    assert f.pos_correlation < -0.3 and v["pos_verdict"].key == "grid"
+    assert "learned that from data" in words("pos_verdict", v["pos_verdict"])
+    assert f.local_heads and "learned to look locally" in words("attn_note", v["attn_note"])
 
 
-def test_the_sentences_follow_the_numbers():
-    from scenes.p3_02_choose_your_prior.scene import (attention_sentence, error_sentence, position_sentences,
-                                                top1_sentence)
+def test_the_choices_follow_the_numbers():
+    from scenes.p3_02_choose_your_prior.scene import attention_note, final_note, position_choices, top1_change
 
     flat = [(1, 0.01), (2, -0.001), (3, 0.0)]
-    assert "has not learned a grid" in position_sentences(0.01, flat)[1]
-    assert "minus 0.00" not in position_sentences(0.01, flat)[0]
-    assert "learned that from data" in position_sentences(-0.6, [(1, 0.8), (5, -0.3)])[1]
+    said = {k: words(k, c) for k, c in position_choices(0.01, flat).items()}
+    assert "has not learned a grid" in said["pos_verdict"] and "minus 0.00" not in said["pos_sentence"]
+    assert "learned that from data" in words("pos_verdict", position_choices(-0.6, [(1, 0.8), (5, -0.3)])["pos_verdict"])
     even = np.full((4, 2), 100.0)
-    assert attention_sentence(even, 100.0, []).startswith("No head")
+    assert words("attn_note", attention_note(even, 100.0, [])).startswith("No head")
     mad = even.copy()
     mad[1, 0] = 20.0
-    s = attention_sentence(mad, 100.0, [(1, 0)])
-    assert "block 2" in s and "1 of the 8 heads" in s
-    assert error_sentence(0.3) == "Far from an exact shift."
-    assert "not an exact" in error_sentence(0.05)
-    assert top1_sentence("cat", 0.3, 0.33, (1, "cat", 0.33)) == "cat goes from 30 percent to 33 percent."
-    assert "on the rolled photo it is dog" in top1_sentence("cat", 0.3, 0.1, (2, "dog", 0.4))
-    assert "0.10 percent" in top1_sentence("pot", 0.001, 0.001, (3, "pot", 0.001))
+    s = words("attn_note", attention_note(mad, 100.0, [(1, 0)]))
+    assert "block 2" in s and "1 of the 8 heads" in s and "all in block 2:" in s
+    mad[3, :] = 150.0
+    assert words("attn_note", attention_note(mad, 100.0, [(1, 0), (2, 1)])).endswith(
+        "all in blocks 2 to 3: some heads learned to look locally, like a convolution. Later blocks look further.")
+    assert words("final_note", final_note(0.3)) == "Far from an exact shift."
+    assert "not an exact" in words("final_note", final_note(0.05))
+    assert final_note(0.001).key == "exact"
+    assert words("top1_change", top1_change("cat", 0.3, 0.33, (1, "cat", 0.33))) == \
+        "cat goes from 30 percent to 33 percent."
+    assert "on the rolled photo it is dog" in words("top1_change", top1_change("cat", 0.3, 0.1, (2, "dog", 0.4)))
+    assert "0.10 percent" in words("top1_change", top1_change("pot", 0.001, 0.001, (3, "pot", 0.001)))

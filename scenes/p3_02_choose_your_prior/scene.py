@@ -4,7 +4,8 @@ A convolution's priors measured on the photo (locality, weight sharing, translat
 one stride, broken by half a stride), the same roll through the ViT (exact at the patch embedding, gone after the
 position embeddings and the blocks), the ViT paper's own words on inductive bias (section 3.1), and what the ViT
 learned instead: a 2-D grid in its position embeddings and heads that look locally. Every number comes from
-scenes.p3_02_choose_your_prior.facts's cached facts; the sentences that describe them are chosen here from those numbers.
+facts.py's cached facts; where the numbers decide what a sentence says, the scene picks a key of one of the
+script's [choice.*] tables, and every word, spoken or drawn, is in script.toml.
 
     manim -ql scenes/p3_02_choose_your_prior/scene.py ChooseYourPrior
 """
@@ -14,7 +15,7 @@ import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn, Group, Line,
                    Rectangle, RoundedRectangle, VGroup, VMobject, Write)
 
-from scenes.course import BY_ID
+from narration.script import Choice
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
@@ -24,11 +25,24 @@ from scenes.common.heatmaps import Heatmap
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
 from scenes.common.pixel_image import PixelImage
+from scenes.course import BY_ID
 from scenes.p3_02_choose_your_prior.facts import LEARNED_CORRELATION, LOCAL_SHARE, cached_prior_facts
 
-VIT_PAPER = "Dosovitskiy et al. 2021, An Image is Worth 16x16 Words"
 DIFF_CMAP = "magma"
 SIM_CMAP = "viridis"
+# The keys this lesson may choose among (a literal, read by `vitlessons list`); the words are the script's
+# [choice.*] tables.
+CHOICES = {
+    "on_stride_diff": ("exact", "rounding"),
+    "patch_diff": ("exact", "rounding"),
+    "final_note": ("far", "close", "exact"),
+    "top1_change": ("changed", "same"),
+    "pos_sentence": ("grid", "flat"),
+    "pos_verdict": ("grid", "flat"),
+    "attn_note": ("none", "local"),
+    "local_where": ("one_block", "blocks"),
+    "later_further": ("further", "not_further"),
+}
 
 
 def billions(n: int) -> num.Number:
@@ -46,59 +60,46 @@ def dec(x: float, places: int = 2) -> num.Number:
     return num.decimal(round(x, places) + 0.0, places)
 
 
-def exact_or_rounding(x: float) -> tuple[num.Number, str]:
-    """A measured difference that should be zero: the number, and how to say it."""
+def exact_or_rounding(x: float) -> tuple[num.Number, Choice]:
+    """A measured difference that should be zero: the number, and whether it is exactly zero."""
     if x == 0.0:
-        return num.decimal(0.0, 0), "exactly zero"
-    return num.scientific(x), f"{num.scientific(x).spoken}: float rounding"
+        return num.decimal(0.0, 0), Choice("exact")
+    return num.scientific(x), Choice("rounding", diff=num.scientific(x))
 
 
-def error_sentence(final_error: float) -> str:
-    """How far from a shift the final tokens are, in words, from the measured relative difference."""
-    if final_error >= 0.1:
-        return "Far from an exact shift."
-    if final_error >= 0.01:
-        return "Close to a shift, but not an exact one."
-    return "Still almost exactly a shift."
+def final_note(final_error: float) -> Choice:
+    """How far from a shift the final tokens are, from the measured relative difference."""
+    return Choice("far" if final_error >= 0.1 else "close" if final_error >= 0.01 else "exact")
 
 
-def top1_sentence(label: str, p0: float, p1: float, shifted_top) -> str:
+def top1_change(label: str, p0: float, p1: float, shifted_top) -> Choice:
     """What the roll did to the prediction, from the two probabilities (whatever the labels are)."""
     _, name, p = shifted_top
     if name != label:
-        return (f"the top guess was {label} at {prob(p0).spoken}; on the rolled photo it is {name}, "
-                f"at {prob(p).spoken}.")
-    return f"{label} goes from {prob(p0).spoken} to {prob(p1).spoken}."
+        return Choice("changed", top1_was=label, top1_before=prob(p0), top1_now=name, top1_now_p=prob(p))
+    return Choice("same", top1_was=label, top1_before=prob(p0), top1_after=prob(p1))
 
 
-def position_sentences(corr: float, by_distance) -> tuple[str, str]:
-    """(what the similarity-by-distance curve shows, the verdict), chosen from the measured correlation."""
+def position_choices(corr: float, by_distance) -> dict:
+    """What the similarity-by-distance curve shows and the verdict, chosen from the measured correlation."""
     near = by_distance[0][1]
     far_d, far = min(by_distance, key=lambda t: t[1])
-    if corr <= LEARNED_CORRELATION:
-        return (f"Nearby positions are alike, {dec(near).spoken} at one patch apart; far ones are not, "
-                f"{dec(far).spoken} at {far_d}.",
-                "Nobody told the model its positions form a grid: it learned that from data.")
-    return (f"The similarity hardly depends on distance: {dec(near).spoken} at one patch apart, "
-            f"{dec(far).spoken} at {far_d} patches.",
-            "This model has not learned a grid, and nothing in its architecture gives it one.")
+    key = "grid" if corr <= LEARNED_CORRELATION else "flat"
+    return {"pos_sentence": Choice(key, near=dec(near), far=dec(far), far_distance=far_d),
+            "pos_verdict": Choice(key)}
 
 
-def attention_sentence(mad: np.ndarray, uniform: float, local_heads) -> str:
-    """What the per-block summary of mean attention distance shows, in words, from the numbers."""
-    total = mad.size
+def attention_note(mad: np.ndarray, uniform: float, local_heads) -> Choice:
+    """What the per-block summary of mean attention distance shows, from the numbers."""
     if not local_heads:
-        return "No head stays under half of that: this model has learned no locality, and none was built in."
+        return Choice("none")
     b, h = np.unravel_index(mad.argmin(), mad.shape)
     blocks = sorted({blk for blk, _ in local_heads})
-    where = (f"all in block {blocks[0] + 1}" if len(blocks) == 1 else
-             f"all in blocks {blocks[0] + 1} to {blocks[-1] + 1}")
-    s = (f"The closest head, in block {b + 1}, reaches only {mad.min():.0f}. "
-         f"{len(local_heads)} of the {total} heads stay under {LOCAL_SHARE * uniform:.0f} pixels, "
-         f"half the even distance, {where}: some heads learned to look locally, like a convolution.")
-    if mad[-1].mean() > mad[0].mean():
-        s += " Later blocks look further."
-    return s
+    where = (Choice("one_block", first_block=blocks[0] + 1) if len(blocks) == 1 else
+             Choice("blocks", first_block=blocks[0] + 1, last_block=blocks[-1] + 1))
+    return Choice("local", closest_block=b + 1, closest_px=f"{mad.min():.0f}", local_count=len(local_heads),
+                  total_heads=mad.size, half_px=f"{LOCAL_SHARE * uniform:.0f}", local_where=where,
+                  later_further=Choice("further" if mad[-1].mean() > mad[0].mean() else "not_further"))
 
 
 def cell_box(image, rows: int, cols: int, r0: int, r1: int, c0: int, c1: int, color: str = S.GREEN) -> Rectangle:
@@ -143,7 +144,6 @@ class ChooseYourPrior(NarratedScene):
         on_n, on_words = exact_or_rounding(f.on_stride.max_diff)
         patch_n, patch_words = exact_or_rounding(f.patch_max_diff)
         self.on_diff, self.patch_diff = on_n, patch_n
-        pos_sentence, pos_verdict = position_sentences(f.pos_correlation, f.sim_by_distance)
         label, p0 = f.top1[1], f.top1_prob
         return {
             "cnn_lesson": BY_ID["p1-01-cnn-locality"].number,
@@ -170,14 +170,13 @@ class ChooseYourPrior(NarratedScene):
             "patch_diff": patch_words,
             "pos_error": num.percent(f.shift_error[1]),
             "final_error": num.percent(f.shift_error[2]),
-            "final_sentence": error_sentence(f.shift_error[2]),
-            "top1_sentence": top1_sentence(label, p0, f.top1_prob_shifted, f.shifted_top1),
+            "final_note": final_note(f.shift_error[2]),
+            "top1_change": top1_change(label, p0, f.top1_prob_shifted, f.shifted_top1),
             "nopos_error": num.scientific(100 * f.nopos_shift_error),  # in percent, like the others
-            "pos_sentence": pos_sentence,
+            **position_choices(f.pos_correlation, f.sim_by_distance),
             "pos_corr": dec(f.pos_correlation),
-            "pos_verdict": pos_verdict,
             "uniform_px": num.decimal(f.uniform_distance, 0),
-            "attn_sentence": attention_sentence(f.attention_distance, f.uniform_distance, f.local_heads),
+            "attn_note": attention_note(f.attention_distance, f.uniform_distance, f.local_heads),
         }
 
     def cues(self):
@@ -213,10 +212,10 @@ class ChooseYourPrior(NarratedScene):
         out = Group()
         rolled_map = f.shifted_norm if check.shift_px == f.stride else f.half_norm
         for k, (col, pic, cap) in enumerate(zip(cols[:2], (self.trace.picture, picture_rolled),
-                                                ("the photo", f"rolled {check.shift_px} px right"))):
+                                                (self.words("photo"), self.words("rolled", px=check.shift_px)))):
             img = PixelImage(pic, height=h)
             values = f.channel_norm if k == 0 else rolled_map
-            hm = Heatmap(values, "viridis", 0.0, norm_max, label="channel norm", height=h)
+            hm = Heatmap(values, "viridis", 0.0, norm_max, label=self.words("channel_norm"), height=h)
             parts = [S.text(cap, S.SMALL), img, hm]
             g = Group(*parts).arrange(DOWN, buff=0.2)
             img.match_x(hm.image)
@@ -227,9 +226,9 @@ class ChooseYourPrior(NarratedScene):
         k = check.cells
         diff = check.diff_map[:, k:]  # cells with a counterpart in the moved original map
         rows, ncols = diff.shape
-        hm = Heatmap(diff, DIFF_CMAP, 0.0, vmax, label="max |Δ| over channels", height=h)
+        hm = Heatmap(diff, DIFF_CMAP, 0.0, vmax, label=self.words("diff"), height=h)
         box = cell_box(hm.image, rows, ncols, check.rows[0], check.rows[1], check.cols[0] - k, check.cols[1] - k)
-        cap = wrapped(f"rolled map vs original moved {k} cell{'s' if k != 1 else ''}; interior cells boxed",
+        cap = wrapped(self.words("diff_caption", cells=k, cell_word=self.words("cell" if k == 1 else "cells")),
                       S.SMALL, cols[2].width)
         g = Group(hm, box)
         cols[2].place(g)
@@ -246,23 +245,19 @@ class ChooseYourPrior(NarratedScene):
             left, right = L.MAIN.split(0.4)
             photo = PixelImage(self.trace.picture, height=min(left.height, 4.8))
             left.place(photo)
-            cnn = self.card("CNN: built in", [("locality: each unit sees a small window", S.INK),
-                                               ("weight sharing: one kernel everywhere", S.INK),
-                                               ("translation equivariance: shift in, shift out", S.INK)],
-                            right.width)
-            vit = self.card("ViT: learned", [("built in: the patch cut and a per-token MLP", S.INK),
-                                              ("the rest of the 2-D structure comes from data", S.INK)],
+            cnn = self.card(self.words("cnn"), [(self.words(k), S.INK) for k in
+                                                ("cnn_locality", "cnn_sharing", "cnn_equivariance")], right.width)
+            vit = self.card(self.words("vit"), [(self.words(k), S.INK) for k in ("vit_built_in", "vit_learned")],
                             right.width, S.BLUE)
             panel = VGroup(cnn, vit).arrange(DOWN, buff=0.4)
             right.place(panel)
-            self.play(FadeIn(photo), run_time=cue.share(0.1))
-            self.play(FadeIn(cnn), run_time=cue.share(0.15))
-            self.play(FadeIn(vit), run_time=cue.share(0.15))
+            self.play(FadeIn(photo), FadeIn(cnn), run_time=cue.until("cnn"))
+            self.play(FadeIn(vit), run_time=cue.until("vit"))
 
     def locality(self):
         f = self.facts
         with self.narrate("locality") as cue:
-            self.add(Heading("Prior 1: locality"))
+            self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.45)
             photo = PixelImage(self.trace.picture, height=min(left.height, 4.9))
             left.place(photo)
@@ -273,92 +268,95 @@ class ChooseYourPrior(NarratedScene):
             cell = Rectangle(width=f.stride * px, height=f.stride * px, color=S.GREEN, stroke_width=3,
                              fill_color=S.GREEN, fill_opacity=0.6).move_to(centre)
             lines = VGroup(
-                S.text(f"{f.cnn}, first two stages (random init)", S.BODY),
-                S.text(f"{f.stage_convs} conv layers, total stride {f.stride} px", S.SMALL, S.MUTED),
-                S.text(f"output map: {num.shape(*f.fmap_shape).screen}", S.SMALL, S.MUTED),
-                S.text(f"one output cell (green): cells are {f.stride} px apart", S.SMALL, S.GREEN),
-                S.text(f"sees {f.field} × {f.field} px (orange), nothing else", S.SMALL, S.ACCENT),
-                S.text(f"receptive fields: lesson {self.values['cnn_lesson']}", S.TINY, S.MUTED),
+                S.text(self.words("network"), S.BODY),
+                S.text(self.words("convs", convs=f.stage_convs), S.SMALL, S.MUTED),
+                S.text(self.words("map", shape=num.shape(*f.fmap_shape).screen), S.SMALL, S.MUTED),
+                S.text(self.words("cell"), S.SMALL, S.GREEN),
+                S.text(self.words("field"), S.SMALL, S.ACCENT),
+                S.text(self.words("lesson"), S.TINY, S.MUTED),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
             right.place(lines, aligned=LEFT)
-            self.play(FadeIn(photo), FadeIn(lines[0]), run_time=cue.share(0.15))
-            self.play(FadeIn(lines[1]), FadeIn(lines[2]), run_time=cue.share(0.2))
-            self.play(FadeIn(cell), FadeIn(lines[3]), run_time=cue.share(0.15))
-            self.play(Create(field), FadeIn(lines[4]), FadeIn(lines[5]), run_time=cue.share(0.2))
+            self.play(FadeIn(photo), FadeIn(lines[0]), run_time=cue.until("network"))
+            self.play(FadeIn(lines[1]), FadeIn(lines[2]), run_time=cue.until("convs"))
+            self.play(FadeIn(cell), FadeIn(lines[3]), run_time=min(cue.until("cell"), 1.0))
+            self.play(Create(field), FadeIn(lines[4]), FadeIn(lines[5]), run_time=cue.until("field"))
 
     def sharing(self):
         f = self.facts
         v = self.values
         with self.narrate("sharing") as cue:
-            self.add(Heading("Prior 2: weight sharing"))
+            self.add(Heading(self.words("heading")))
             o, i, k, _ = f.stem_shape
             c, hh, ww = f.stem_out
-            conv = VGroup(S.text(f"{f.cnn}.{f.stem_name}: one {k}×{k} kernel per output channel, slid everywhere",
-                                 S.BODY),
-                          tex(rf"\text{{weight }} {num.shape(o, i, k, k).tex}:\quad {o}\cdot{i}\cdot{k}\cdot{k}"
-                              rf" = {v['stem_params'].tex}\ \text{{weights}}", S.BODY, S.GREEN)
+            conv = VGroup(S.text(self.words("conv", stem=f.stem_name, k=k), S.BODY),
+                          tex(r"\text{" + self.words("weight") + "} " + rf"{num.shape(o, i, k, k).tex}:\quad "
+                              rf"{o}\cdot{i}\cdot{k}\cdot{k} = {v['stem_params'].tex}\ "
+                              + r"\text{" + self.words("weights") + "}", S.BODY, S.GREEN)
                           ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
             n_in = 3 * f.size * f.size
-            dense = VGroup(S.text("a dense layer, every input value to every output value:", S.BODY),
+            dense = VGroup(S.text(self.words("dense"), S.BODY),
                            tex(rf"({3}\cdot{f.size}\cdot{f.size}) \times ({c}\cdot{hh}\cdot{ww}) = "
                                rf"{num.integer(n_in).tex} \times {num.integer(c * hh * ww).tex}"
-                               rf" \approx {v['stem_dense_billions'].tex}\ \text{{billion}}", S.BODY, S.RED)
+                               rf" \approx {v['stem_dense_billions'].tex}\ " + r"\text{" + self.words("billion") + "}",
+                               S.BODY, S.RED)
                            ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-            ratio = S.text(f"{f.stem_dense / f.stem_params:,.0f} times more, for the same input and output shapes",
-                           S.SMALL, S.MUTED)
+            ratio = S.text(self.words("ratio", ratio=f"{f.stem_dense / f.stem_params:,.0f}"), S.SMALL, S.MUTED)
             block = VGroup(conv, dense, ratio).arrange(DOWN, aligned_edge=LEFT, buff=0.6)
             L.MAIN.place(block, aligned=LEFT)
-            self.play(FadeIn(conv[0]), run_time=cue.share(0.15))
-            self.play(Write(conv[1]), run_time=cue.share(0.2))
-            self.play(FadeIn(dense), run_time=cue.share(0.25))
-            self.play(FadeIn(ratio), run_time=cue.share(0.1))
+            self.play(FadeIn(conv[0]), run_time=cue.until("conv"))
+            # "9,408 weights." is too short a clause to stand alone, so it shares the next sentence's clause:
+            # the formula must be written before the words reach the dense layer.
+            self.play(Write(conv[1]), run_time=min(cue.until("weights"), max(cue.at("dense") - cue.at("weights"), 0.5)))
+            self.play(FadeIn(dense), run_time=min(cue.until("dense"), max(cue.at("ratio") - cue.at("dense"), 0.5)))
+            self.play(FadeIn(ratio), run_time=cue.until("ratio"))
 
     def equivariance(self):
         f = self.facts
         check = f.on_stride
         with self.narrate("equivariance") as cue:
-            self.add(Heading(f"Prior 3: roll the photo by one stride, {f.stride} px"))
+            self.add(Heading(self.words("heading")))
             vmax = float(np.nanmax(np.concatenate([f.on_stride.diff_map[:, f.on_stride.cells:].ravel(),
                                                     f.off_stride.diff_map[:, f.off_stride.cells:].ravel()])))
             panels = self.shift_panels(check, self.rolled_picture(check.shift_px), vmax)
-            result = tex(rf"\text{{interior cells: }}\max\,\lvert\Delta\rvert = {self.on_diff.tex}", S.BODY,
-                         S.GREEN)
-            note = S.text("roll: the columns that fall off the right come back on the left (red)", S.TINY, S.MUTED)
+            result = tex(r"\text{" + self.words("interior") + "}" + rf"\max\,\lvert\Delta\rvert = {self.on_diff.tex}",
+                         S.BODY, S.GREEN)
+            note = S.text(self.words("note"), S.TINY, S.MUTED)
             foot = VGroup(result, note).arrange(RIGHT, buff=0.6)
             L.FOOTER.place(foot, aligned=LEFT)
-            self.play(FadeIn(panels[0]), run_time=cue.share(0.12))
-            self.play(FadeIn(panels[1]), FadeIn(note), run_time=cue.share(0.2))
-            self.play(FadeIn(panels[2]), run_time=cue.share(0.25))
-            self.play(Write(result), run_time=cue.share(0.12))
+            self.play(FadeIn(panels[0]), run_time=cue.clause())
+            self.play(FadeIn(panels[1]), FadeIn(note), run_time=cue.until("rolled"))
+            self.play(FadeIn(panels[2]), run_time=cue.until("diff"))
+            self.play(Write(result), run_time=cue.until("result"))
 
     def off_stride(self):
         f = self.facts
         check = f.off_stride
         v = self.values
         with self.narrate("off-stride") as cue:
-            self.add(Heading(f"Roll by half a stride, {check.shift_px} px: the match breaks"))
+            self.add(Heading(self.words("heading")))
             vmax = float(np.nanmax(np.concatenate([f.on_stride.diff_map[:, f.on_stride.cells:].ravel(),
                                                     f.off_stride.diff_map[:, f.off_stride.cells:].ravel()])))
             panels = self.shift_panels(check, self.rolled_picture(check.shift_px), vmax)
-            result = tex(rf"\text{{interior cells: }}\max\,\lvert\Delta\rvert = {v['off_diff'].tex}"
-                         rf"\quad(\max\,\lvert\text{{map}}\rvert = {v['off_scale'].tex})", S.BODY, S.RED)
+            result = tex(r"\text{" + self.words("interior") + "}" + rf"\max\,\lvert\Delta\rvert = {v['off_diff'].tex}"
+                         + r"\quad(\max\,\lvert\text{" + self.words("map") + "}" + rf"\rvert = {v['off_scale'].tex})",
+                         S.BODY, S.RED)
             L.FOOTER.place(result, aligned=LEFT)
-            self.play(FadeIn(panels[0]), FadeIn(panels[1]), run_time=cue.share(0.15))
-            self.play(FadeIn(panels[2]), run_time=cue.share(0.25))
-            self.play(Write(result), run_time=cue.share(0.15))
+            self.play(FadeIn(panels[0]), FadeIn(panels[1]), run_time=cue.clause())
+            self.play(FadeIn(panels[2]), run_time=cue.until("diff"))
+            self.play(Write(result), run_time=cue.until("result"))
 
     def vit_patch(self):
         f, d = self.facts, self.dims
         v = self.values
         with self.narrate("vit-patch") as cue:
-            self.add(Heading(f"The ViT, rolled by one patch: {d.P} px"))
+            self.add(Heading(self.words("heading", P=d.P)))
             top = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.top - 1.2, L.MAIN.top)
             rest = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, L.MAIN.top - 1.35)
             eq = VGroup(
-                S.text(f"patch embedding = a conv with a {d.P}×{d.P} kernel, stride {d.P}, shared by all patches",
-                       S.SMALL),
-                tex(rf"{num.shape(d.D, 3, d.P, d.P).tex} + {d.D} = {v['embed_params'].tex}\ \text{{weights}}"
-                    rf"\qquad \text{{dense: }} \approx {v['embed_dense_billions'].tex}\ \text{{billion}}",
+                S.text(self.words("embed", P=d.P), S.SMALL),
+                tex(rf"{num.shape(d.D, 3, d.P, d.P).tex} + {d.D} = {v['embed_params'].tex}\ "
+                    + r"\text{" + self.words("weights") + r"}\qquad \text{" + self.words("dense") + "}"
+                    + rf" \approx {v['embed_dense_billions'].tex}\ " + r"\text{" + self.words("billion") + "}",
                     S.SMALL, S.GREEN)).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             top.place(eq, aligned=LEFT)
             cols = rest.columns(4, gutter=0.35)
@@ -366,42 +364,41 @@ class ChooseYourPrior(NarratedScene):
             vmax = float(max(f.patch_norm.max(), f.rolled_patch_norm.max()))
             g0 = PhotoGrid(self.trace.picture, d.grid, height=h, line_width=0.8, line_opacity=0.5)
             g1 = PhotoGrid(self.rolled_picture(d.P), d.grid, height=h, line_width=0.8, line_opacity=0.5)
-            m0 = Heatmap(f.patch_norm, "viridis", 0.0, vmax, label="embedding norm", height=h * 0.82)
-            m1 = Heatmap(f.rolled_patch_norm, "viridis", 0.0, vmax, label="embedding norm", height=h * 0.82)
+            m0 = Heatmap(f.patch_norm, "viridis", 0.0, vmax, label=self.words("norm"), height=h * 0.82)
+            m1 = Heatmap(f.rolled_patch_norm, "viridis", 0.0, vmax, label=self.words("norm"), height=h * 0.82)
             wrapped_col = cell_box(m1.image, d.grid, d.grid, 0, d.grid - 1, 0, 0, S.RED)
             g1.add(self.wrapped_strip(g1.photo, d.P))
-            items = [(g0, "the photo"), (m0, "its patch embeddings"), (g1, "rolled one patch"),
-                     (Group(m1, wrapped_col), "rolled: one column right")]
+            items = [(g0, self.words("photo")), (m0, self.words("embeddings")), (g1, self.words("rolled_patch")),
+                     (Group(m1, wrapped_col), self.words("rolled_column"))]
             groups = Group()
             for col, (mob, cap) in zip(cols, items):
                 grp = Group(S.text(cap, S.SMALL), mob).arrange(DOWN, buff=0.15)
                 col.place(grp)
                 groups.add(grp)
-            result = tex(rf"\text{{patches that did not wrap: }}\max\,\lvert\Delta\rvert = {self.patch_diff.tex}",
+            result = tex(r"\text{" + self.words("unwrapped") + "}" + rf"\max\,\lvert\Delta\rvert = {self.patch_diff.tex}",
                          S.BODY, S.GREEN)
             L.FOOTER.place(result, aligned=LEFT)
-            self.play(FadeIn(eq), run_time=cue.share(0.25))
-            self.play(FadeIn(groups[0]), FadeIn(groups[1]), run_time=cue.share(0.15))
-            self.play(FadeIn(groups[2]), FadeIn(groups[3]), run_time=cue.share(0.2))
-            self.play(Write(result), run_time=cue.share(0.12))
+            self.play(FadeIn(eq), run_time=cue.until("embed"))
+            self.play(FadeIn(groups[0]), FadeIn(groups[1]), run_time=cue.until("photo"))
+            self.play(FadeIn(groups[2]), FadeIn(groups[3]), run_time=cue.until("rolled"))
+            self.play(Write(result), run_time=cue.until("result"))
 
     def vit_deep(self):
         f, d = self.facts, self.dims
         v = self.values
         with self.narrate("vit-deep") as cue:
-            self.add(Heading("After the position embeddings and the blocks: no longer a shift"))
+            self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.42)
             err = f.final_token_error
-            hm = Heatmap(err, "magma", 0.0, float(err.max()), label="relative difference", height=left.height - 0.9)
-            cap = wrapped("final tokens: ‖rolled − original moved one column‖ / ‖original‖, per patch "
-                          "(the wrapped column left out)", S.TINY, left.width)
+            hm = Heatmap(err, "magma", 0.0, float(err.max()), label=self.words("map"), height=left.height - 0.9)
+            cap = wrapped(self.words("caption"), S.TINY, left.width)
             g = Group(cap, hm).arrange(DOWN, buff=0.2)
             left.place(g)
-            rows = [("patch embedding", num.percent(f.shift_error[0]).screen, S.GREEN),
-                    ("+ position embedding", num.percent(f.shift_error[1]).screen, S.ACCENT),
-                    (f"final tokens, after {d.depth} blocks", num.percent(f.shift_error[2]).screen, S.ACCENT),
-                    ("final tokens, positions left out", v["nopos_error"].screen + "%", S.GREEN)]
-            table = VGroup(S.text("distance from a shifted copy (patches that did not wrap):", S.SMALL, S.MUTED))
+            rows = [(self.words("embedding"), num.percent(f.shift_error[0]).screen, S.GREEN),
+                    (self.words("position"), num.percent(f.shift_error[1]).screen, S.ACCENT),
+                    (self.words("final"), num.percent(f.shift_error[2]).screen, S.ACCENT),
+                    (self.words("nopos"), v["nopos_error"].screen + "%", S.GREEN)]
+            table = VGroup(S.text(self.words("table"), S.SMALL, S.MUTED))
             for name, val, color in rows:
                 table.add(VGroup(S.text(name, S.SMALL), S.text(val, S.SMALL, color, mono=True)))
             w = max(r[0].width for r in table[1:]) + 0.4
@@ -409,33 +406,28 @@ class ChooseYourPrior(NarratedScene):
                 r[1].next_to(r[0], RIGHT, buff=0.1).shift((w - r[0].width) * RIGHT)
             table.arrange(DOWN, aligned_edge=LEFT, buff=0.28)
             label, p0, p1 = f.top1[1], f.top1_prob, f.top1_prob_shifted
-            pred = S.text(f"p({label}): {prob(p0).screen} → {prob(p1).screen}", S.BODY, S.ACCENT)
+            pred = S.text(self.words("same_top", label=label, before=prob(p0).screen, after=prob(p1).screen), S.BODY,
+                          S.ACCENT)
             if f.shifted_top1[1] != label:
-                pred = S.text(f"top-1: {label} → {f.shifted_top1[1]}", S.BODY, S.ACCENT)
+                pred = S.text(self.words("new_top", label=label, now=f.shifted_top1[1]), S.BODY, S.ACCENT)
             panel = VGroup(table, pred).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
             right.place(panel, aligned=LEFT)
-            self.play(FadeIn(table[0]), FadeIn(table[1]), FadeIn(table[2]), run_time=cue.share(0.2))
-            self.play(FadeIn(g), FadeIn(table[3]), run_time=cue.share(0.2))
-            self.play(FadeIn(pred), run_time=cue.share(0.15))
-            self.play(FadeIn(table[4]), run_time=cue.share(0.15))
+            self.play(FadeIn(table[0]), FadeIn(table[1]), FadeIn(table[2]), run_time=cue.until("table"))
+            self.play(FadeIn(g), FadeIn(table[3]), run_time=cue.until("final"))
+            self.play(FadeIn(pred), run_time=cue.until("prediction"))
+            self.play(FadeIn(table[4]), run_time=cue.until("nopos"))
 
     def vit_paper(self):
         with self.narrate("vit-paper") as cue:
-            self.add(Heading("The ViT paper, on inductive bias"))
+            self.add(Heading(self.words("heading")))
             w = L.MAIN.width - 1.0
-            quotes = VGroup(
-                wrapped("“Vision Transformer has much less image-specific inductive bias than CNNs.”", S.BODY, w),
-                wrapped("“In ViT, only MLP layers are local and translationally equivariant, while the "
-                        "self-attention layers are global.”", S.BODY, w),
-                wrapped("“The two-dimensional neighborhood structure is used very sparingly”: cutting the image "
-                        "into patches, and adjusting the position embeddings for a new resolution.", S.BODY, w,
-                        S.ACCENT),
-            ).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
+            marks = ("bias", "local", "sparingly")
+            quotes = VGroup(*[wrapped(self.words(m), S.BODY, w, S.ACCENT if m == "sparingly" else S.INK)
+                              for m in marks]).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
             L.MAIN.place(quotes)
-            self.add(CitationCard(VIT_PAPER, "Section 3.1, Inductive bias"))
-            for k, q in enumerate(quotes):
-                self.play(FadeIn(q), run_time=cue.share(0.12 if k < 2 else 0.2))
-                self.wait(cue.share(0.12))
+            self.add(CitationCard(self.words("vit_paper"), self.words("where")))
+            for mark, q in zip(marks, quotes):
+                self.play(FadeIn(q), run_time=cue.until(mark))
 
     def learned_pos(self):
         f, d = self.facts, self.dims
@@ -444,38 +436,36 @@ class ChooseYourPrior(NarratedScene):
         r, c = divmod(centre, d.grid)
         with self.narrate("learned-pos") as cue:
             learned = f.pos_correlation <= LEARNED_CORRELATION
-            self.add(Heading("Learned, not built in: a grid in the position embeddings" if learned
-                             else "The position embeddings: no grid here"))
+            self.add(Heading(self.words("grid_heading" if learned else "flat_heading")))
             left, right = L.MAIN.split(0.4)
             tile = f.pos_similarity[centre].reshape(d.grid, d.grid)
-            hm = Heatmap(tile, SIM_CMAP, -1.0, 1.0, label="cosine similarity", height=left.height - 1.0)
+            hm = Heatmap(tile, SIM_CMAP, -1.0, 1.0, label=self.words("map"), height=left.height - 1.0)
             mark = cell_box(hm.image, d.grid, d.grid, r, r, c, c, S.ACCENT)
-            cap = S.text(f"position of patch (row {r}, col {c}) vs all {d.N}", S.SMALL)
+            cap = S.text(self.words("caption", row=r, col=c, N=d.N), S.SMALL)
             g = Group(cap, Group(hm, mark)).arrange(DOWN, buff=0.2)
             left.place(g)
             xs = [k for k, _ in f.sim_by_distance]
             ys = [s for _, s in f.sim_by_distance]
             ax, drawn = line_chart(xs, [(ys, S.ACCENT, False)], [0, xs[-1] + 1, 1], [-1, 1, 0.5],
-                                   right.width - 1.4, right.height - 2.0, "grid distance (patches)",
-                                   "mean similarity", list(range(0, xs[-1] + 1, 4)), [-1, -0.5, 0, 0.5, 1],
+                                   right.width - 1.4, right.height - 2.0, self.words("x_label"),
+                                   self.words("y_label"), list(range(0, xs[-1] + 1, 4)), [-1, -0.5, 0, 0.5, 1],
                                    "{:.1f}")
-            corr = tex(rf"\text{{correlation(similarity, distance)}} = {v['pos_corr'].tex}", S.SMALL,
+            corr = tex(r"\text{" + self.words("corr") + "}" + rf" = {v['pos_corr'].tex}", S.SMALL,
                        S.GREEN if learned else S.MUTED)
             chart = VGroup(ax, drawn)
             panel = VGroup(chart, corr).arrange(DOWN, buff=0.35)
             right.place(panel)
-            self.play(FadeIn(g), run_time=cue.share(0.2))
-            self.play(Create(ax), FadeIn(drawn[0]), run_time=cue.share(0.15))
-            self.play(Create(drawn[1]), run_time=cue.share(0.2))
-            self.play(Write(corr), run_time=cue.share(0.15))
+            self.play(FadeIn(g), run_time=cue.until("map"))
+            self.play(Create(ax), FadeIn(drawn[0]), run_time=cue.until("axes"))
+            self.play(Create(drawn[1]), run_time=cue.until("curve"))
+            self.play(Write(corr), run_time=cue.until("corr"))
 
     def learned_attn(self):
         f, d = self.facts, self.dims
         v = self.values
         mad = f.attention_distance  # (depth, H) pixels
         with self.narrate("learned-attn") as cue:
-            self.add(Heading("Learned, not built in: heads that look locally" if f.local_heads
-                             else "Mean attention distance by block"))
+            self.add(Heading(self.words("local_heading" if f.local_heads else "plain_heading")))
             blocks = list(range(1, d.depth + 1))
             top = float(max(mad.max(), f.uniform_distance)) * 1.1
             step = 50 if top > 120 else 25
@@ -486,62 +476,55 @@ class ChooseYourPrior(NarratedScene):
                       ([LOCAL_SHARE * f.uniform_distance] * d.depth, S.GREEN, True)]
             x_ticks = [b for b in blocks if b == 1 or b == d.depth or b % 3 == 0]
             ax, drawn = line_chart(blocks, series, [0.5, d.depth + 0.5, 1], [0, top, step], chart_w, chart_h,
-                                   "block", "mean attention distance (px)", x_ticks, y_ticks)
+                                   self.words("x_label"), self.words("y_label"), x_ticks, y_ticks)
             chart = VGroup(ax, drawn)
             L.MAIN.place(chart, aligned=LEFT)
-            key = VGroup(S.text("closest head of the block", S.SMALL, S.ACCENT),
-                         S.text(f"average of its {d.H} heads", S.SMALL, S.BLUE),
-                         S.text(f"even attention: {v['uniform_px'].screen} px", S.SMALL, S.MUTED),
-                         S.text(f"half of that: {LOCAL_SHARE * f.uniform_distance:.0f} px", S.SMALL, S.GREEN),
-                         S.text(f"heads under it: {len(f.local_heads)} of {mad.size}", S.BODY,
+            key = VGroup(S.text(self.words("closest"), S.SMALL, S.ACCENT),
+                         S.text(self.words("average", H=d.H), S.SMALL, S.BLUE),
+                         S.text(self.words("even", px=v["uniform_px"].screen), S.SMALL, S.MUTED),
+                         S.text(self.words("half", px=f"{LOCAL_SHARE * f.uniform_distance:.0f}"), S.SMALL, S.GREEN),
+                         S.text(self.words("under", count=len(f.local_heads), total=mad.size), S.BODY,
                                 S.GREEN if f.local_heads else S.MUTED),
-                         S.text(f"per head: lesson {v['heads_lesson']}", S.TINY, S.MUTED),
+                         S.text(self.words("lesson"), S.TINY, S.MUTED),
                          ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
             key.next_to(chart, RIGHT, buff=0.5)
             L.MAIN.place(Group(chart, key))
-            self.play(Create(ax), FadeIn(drawn[0]), run_time=cue.share(0.15))
-            self.play(FadeIn(drawn[1][2]), FadeIn(key[2]), run_time=cue.share(0.15))
+            self.play(Create(ax), FadeIn(drawn[0]), run_time=cue.until("heads"))
             self.play(Create(drawn[1][0]), Create(drawn[1][1]), FadeIn(key[0]), FadeIn(key[1]),
-                      run_time=cue.share(0.2))
-            self.play(FadeIn(drawn[1][3]), FadeIn(key[3]), FadeIn(key[4]), FadeIn(key[5]), run_time=cue.share(0.15))
+                      run_time=cue.clause())
+            self.play(FadeIn(drawn[1][2]), FadeIn(key[2]), run_time=cue.until("even"))
+            self.play(FadeIn(drawn[1][3]), FadeIn(key[3]), FadeIn(key[4]), FadeIn(key[5]), run_time=cue.until("half"))
 
     def trade(self):
         with self.narrate("trade") as cue:
-            self.add(Heading("The trade"))
+            self.add(Heading(self.words("heading")))
             below = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, L.MAIN.top - 0.2)  # clear of the heading
             cols = below.columns(2, gutter=0.7)
-            built = self.card("built-in prior (CNN)", [("locality, weight sharing, equivariance: free", S.INK),
-                                                       ("saves data: less to learn from examples", S.GREEN),
-                                                       ("but fixed: a unit sees only its window", S.MUTED)],
-                              cols[0].width)
-            learned = self.card("learned structure (ViT)", [("2-D structure learned from examples", S.INK),
-                                                            ("costs data", S.RED),
-                                                            ("not locked in: near or far, as the data pays", S.GREEN)],
-                                cols[1].width, S.BLUE)
+            built = self.card(self.words("built"), [(self.words("built_free"), S.INK),
+                                                    (self.words("built_saves"), S.GREEN),
+                                                    (self.words("built_fixed"), S.MUTED)], cols[0].width)
+            learned = self.card(self.words("learned"), [(self.words("learned_from"), S.INK),
+                                                        (self.words("learned_costs"), S.RED),
+                                                        (self.words("learned_free"), S.GREEN)], cols[1].width, S.BLUE)
             height = max(built[0].height, learned[0].height)
             for p_, col in zip((built, learned), cols):
                 p_[0].stretch_to_fit_height(height)
                 p_[1].align_to(p_[0], UP + LEFT).shift(0.3 * DOWN + 0.25 * RIGHT)
                 col.place(p_, aligned=UP)
-            rule = VGroup(S.text("little data: the built-in prior tends to win (tested in the previous lesson's experiment)",
-                                 S.SMALL),
-                          S.text("plenty of data: learned structure can fit more", S.SMALL, S.ACCENT)
+            rule = VGroup(S.text(self.words("little"), S.SMALL), S.text(self.words("plenty"), S.SMALL, S.ACCENT)
                           ).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
             rule.next_to(Group(built, learned), DOWN, buff=0.5).align_to(built, LEFT)
-            self.play(FadeIn(built), run_time=cue.share(0.2))
-            self.play(FadeIn(learned), run_time=cue.share(0.2))
-            self.play(FadeIn(rule[0]), run_time=cue.share(0.15))
-            self.play(FadeIn(rule[1]), FadeIn(CitationCard(VIT_PAPER, "Section 4.3, Figures 3 and 4")),
-                      run_time=cue.share(0.15))
+            self.play(FadeIn(built), run_time=cue.until("built"))
+            self.play(FadeIn(learned), run_time=cue.until("learned"))
+            self.play(FadeIn(rule[0]), run_time=cue.until("little"))
+            self.play(FadeIn(rule[1]), FadeIn(CitationCard(self.words("vit_paper"), self.words("where"))),
+                      run_time=cue.until("plenty"))
 
     def recap(self):
         with self.narrate("recap") as cue:
-            take = wrapped("A CNN has its priors built in, which saves data; a ViT has almost none, and learns "
-                           "its own (a grid of positions, heads that look locally) when it has the data.",
-                           S.BODY, L.MAIN.width - 1.5)
+            take = wrapped(self.words("take"), S.BODY, L.MAIN.width - 1.5)
             box = RoundedRectangle(corner_radius=0.1, width=take.width + 0.5, height=take.height + 0.4)
             box.set_stroke(S.ACCENT, 1.5).move_to(take)
             L.MAIN.place(VGroup(box, take))
-            self.play(FadeIn(box), FadeIn(take), run_time=cue.share(0.25))
-            self.play(FadeIn(NextLessonFooter(self.lesson, "local windows and hierarchy, brought back on purpose")),
-                      run_time=cue.share(0.1))
+            self.play(FadeIn(box), FadeIn(take), run_time=cue.until("take"))
+            self.play(FadeIn(NextLessonFooter(self.lesson, self.words("next"))), run_time=min(cue.until("next"), 1.0))

@@ -25,6 +25,7 @@ import soundfile as sf
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import resample_poly
 
+from vitmath.code_digest import digest_once as code_digest
 from vitmath.errors import UserError
 from vitmath.files import write_text
 
@@ -120,15 +121,14 @@ class LevelledClips:
     mix is written at 16 bits anyway), its AAC packets and a JSON of its peaks, named by the clip's bytes
     and the settings."""
 
-    VERSION = 2  # bump when levelling changes
-
     def __init__(self, folder: Path, target_lufs: float, true_peak_db: float, aac: bool):
         self.folder, self.target, self.true_peak, self.aac = Path(folder), target_lufs, true_peak_db, aac
         self.used: set[str] = set()
 
     def get(self, path) -> Clip:
         data = Path(path).read_bytes()
-        settings = f"{self.VERSION} {MIX_RATE} {self.target:.4f} {self.true_peak:.4f} {self.aac}".encode()
+        # The code that levels and encodes, by its bytes: an edit to it is a new name, never a stale clip.
+        settings = f"{code_digest('narration.mix')} {MIX_RATE} {self.target:.4f} {self.true_peak:.4f} {self.aac}".encode()
         stem = self.folder / hashlib.sha256(data + settings).hexdigest()[:32]
         self.used.add(stem.name)
         meta_path = stem.with_suffix(".json")

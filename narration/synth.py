@@ -15,6 +15,7 @@ import numpy as np
 import soundfile as sf
 
 from vitmath import env
+from vitmath.code_digest import digest_once as code_digest
 from vitmath.errors import UserError
 from vitmath.files import write_text
 
@@ -28,8 +29,6 @@ from .lexicon import speakable
 from .script import Cue
 from .voices import Recorded, Silent, Voice
 
-# Bump when the audio layout changes so old cache entries are ignored rather than misread.
-CACHE_FORMAT = 1
 # How many times an engine (or a recording decode) actually ran; tests use it to see cache hits.
 SYNTH_CALLS = 0
 
@@ -109,7 +108,8 @@ def synthesize_cue(cue: Cue, voice: Voice, cache_dir=None) -> CueAudio:
     if not voice.audible:
         return _silent(cue, clauses, voice)
 
-    key_parts = {"format": CACHE_FORMAT, "clauses": [speakable(c) for c in clauses], "voice": voice.settings_key()}
+    # This module's code (and what it imports) by its bytes: a change to the audio layout is a new key.
+    key_parts = {"code": code_digest("narration.synth"), "clauses": [speakable(c) for c in clauses], "voice": voice.settings_key()}
     if isinstance(voice, Recorded):
         # Two cues with the same words still have different takes.
         key_parts["recording"] = str(voice.recording_for(cue.id))

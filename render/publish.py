@@ -23,8 +23,8 @@ from scenes import course
 from render.build import OutputFolder
 from vitmath.errors import UserError
 
-# Bump when what publish writes changes, so existing published files are made again.
-PUBLISH_VERSION = "1"
+# What publish writes is made by these modules: their bytes key a published file, so an edit makes it again.
+PUBLISH_MODULES = ("render.publish", "render.platform", "render.thumbnail", "render.metadata", "render.chapters")
 
 
 @dataclass
@@ -100,9 +100,11 @@ def lesson_metadata(lesson, entry: dict, lessons, video_ids: dict | None = None)
 def prepare(folder: OutputFolder, lesson_ids=(), lessons=None, echo=print, video_ids=None) -> list[Published]:
     """Write the platform-ready files of each chosen rendered lesson; returns them with their metadata."""
     from render import platform, thumbnail
+    from vitmath.code_digest import digest_once
 
     lessons = list(lessons if lessons is not None else course.LESSONS)
     chosen = rendered_lessons(folder, lesson_ids, lessons)
+    publish_code = digest_once(*PUBLISH_MODULES)
     out = folder.dir / "publish"
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -118,7 +120,7 @@ def prepare(folder: OutputFolder, lesson_ids=(), lessons=None, echo=print, video
         source = folder.dir / entry["video"]
         old = _read_json(out / f"{stem}.json")
         fresh = (old.get("source", {}).get("key") == entry.get("key")
-                 and old.get("source", {}).get("publish_version") == PUBLISH_VERSION
+                 and old.get("source", {}).get("publish_code") == publish_code
                  and all((out / name).is_file() for name in files.values()))
         if fresh:
             conformed, thumb = old["source"]["conform"], old["thumbnail"]
@@ -133,7 +135,7 @@ def prepare(folder: OutputFolder, lesson_ids=(), lessons=None, echo=print, video
         write_atomic(out / files["chapters_vtt"], chapters_mod.webvtt(chapters))
         meta.update(files=files, thumbnail=thumb,
                     published_video=platform.probe(out / files["video"]),
-                    source={"video": entry["video"], "key": entry.get("key"), "publish_version": PUBLISH_VERSION,
+                    source={"video": entry["video"], "key": entry.get("key"), "publish_code": publish_code,
                             "conform": conformed})
         write_atomic(out / f"{stem}.json", json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
         result.append(Published(lesson, entry, out, meta))

@@ -136,3 +136,10 @@ def file_digests_of(path: Path, module: str, root: Path = ROOT) -> dict[str, str
 def _parents(module: str) -> list[str]:
     parts = module.split(".")
     return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+@lru_cache(maxsize=None)
+def digest_once(*modules: str) -> str:
+    """`digest` of the project's own files, computed once per process: for keys taken per cue or per file,
+    where the code cannot change while the process runs."""
+    return digest(*modules)

@@ -23,7 +23,6 @@ from vitmath.sources import input_key
 CNN = "resnet18"
 CNN_SEED = 0
 LINK_BLOCK = 0
-FACTS_VERSION = 2  # bump when LocalityFacts changes, so cached facts are recomputed
 ZOOM = 12  # pixels per side of the zoomed crop the 3x3 window slides over
 # The Sobel operator's x kernel: a textbook 3x3 edge detector (horizontal change of brightness).
 SOBEL_X = ((-1.0, 0.0, 1.0), (-2.0, 0.0, 2.0), (-1.0, 0.0, 1.0))
@@ -162,4 +161,4 @@ def cached_locality_facts(model_name=None, weights=None, image=None, cnn: str = 
     def compute():
         return locality_facts(cached_trace(model_name, weights, image), cnn, seed)
 
-    return cached("locality_facts", [input_key(model_name, weights, image), cnn, seed, FACTS_VERSION], compute)
+    return cached("locality_facts", [input_key(model_name, weights, image), cnn, seed], compute)

@@ -78,6 +78,12 @@ class Cue:
         scene.wait_frames(target - scene.frames)
         return self.clause()
 
+    def time_to(self, mark: str) -> float:
+        """Seconds from now until the voice reaches `{@mark}` (one frame if it is there already): the run time
+        of an animation that lasts until the next phrase begins."""
+        now = (self.scene.frames - self.scene.cue_start_frame) / config.frame_rate
+        return max(self.at(mark) - now, 1 / config.frame_rate)
+
     def clause(self) -> float:
         """The time left in the clause being spoken now: the default run time of what the clause says."""
         now = (self.scene.frames - self.scene.cue_start_frame) / config.frame_rate

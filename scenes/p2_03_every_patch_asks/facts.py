@@ -25,7 +25,6 @@ import torch
 
 BLOCK = 0  # block 1 on screen
 NEAR = 2  # "near the query": within 2 patches in both directions (a 5 x 5 neighbourhood)
-FACTS_VERSION = 2  # bump when OneHeadFacts changes, so cached facts are recomputed
 
 
 @dataclass
@@ -209,4 +208,4 @@ def cached_one_head_facts(model_name=None, weights=None, image=None) -> OneHeadF
     def compute():
         return one_head_facts(load_model(model_name, weights), cached_trace(model_name, weights, image))
 
-    return cached("one_head_facts", [input_key(model_name, weights, image), BLOCK, FACTS_VERSION], compute)
+    return cached("one_head_facts", [input_key(model_name, weights, image), BLOCK], compute)

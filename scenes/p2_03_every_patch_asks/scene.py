@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, Group, GrowFromCenter, LaggedStart,
-                   VGroup, Write, config)
+                   VGroup, Write)
 
 from narration.script import Choice
 
@@ -51,13 +51,6 @@ CHOICES = {
     "cls_value": ("only", "plain"),
     "cls_length": ("shorter", "longer"),
 }
-
-
-def until_mark(cue, mark: str) -> float:
-    """Seconds from now until the voice reaches `{@mark}` (one frame if it is there already): the run time of an
-    animation that lasts until the next phrase begins."""
-    now = (cue.scene.frames - cue.scene.cue_start_frame) / config.frame_rate
-    return max(cue.at(mark) - now, 1 / config.frame_rate)
 
 
 def root(n: int) -> num.Number:
@@ -514,7 +507,7 @@ class EveryPatchAsks(NarratedScene):
             self.play(FadeIn(plot.axes), FadeIn(plot.ticks), FadeIn(plot.labels), FadeIn(sim),
                       run_time=cue.until("corr"))
             self.play(LaggedStart(*[GrowFromCenter(p) for p in plot.dots], lag_ratio=0.01),
-                      run_time=until_mark(cue, "verdict"))
+                      run_time=cue.time_to("verdict"))
             self.play(FadeIn(stats[0]), FadeIn(stats[3]), run_time=cue.until("verdict"))
             self.play(FadeIn(stats[1]), run_time=cue.until("similar"))
             self.play(FadeIn(stats[2]), run_time=cue.until("last"))

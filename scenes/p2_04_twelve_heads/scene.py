@@ -16,7 +16,7 @@ import colorsys
 
 import numpy as np
 from manim import (DOWN, LEFT, ORIGIN, RIGHT, UP, Brace, Create, DashedLine, Dot, FadeIn, FadeOut, Group, LaggedStart, Line,
-                   Rectangle, RoundedRectangle, SurroundingRectangle, VGroup, Write, config)
+                   Rectangle, RoundedRectangle, SurroundingRectangle, VGroup, Write)
 
 from narration.script import Choice
 
@@ -71,13 +71,6 @@ def head_colors(H: int) -> list[str]:
         r, g, b = colorsys.hls_to_rgb(h / H, 0.62, 0.65)
         out.append("#%02X%02X%02X" % (round(255 * r), round(255 * g), round(255 * b)))
     return out
-
-
-def until_mark(cue, mark: str) -> float:
-    """Seconds from now until the voice reaches `{@mark}` (one frame if it is there already): the run time of an
-    animation that lasts until the next phrase begins."""
-    now = (cue.scene.frames - cue.scene.cue_start_frame) / config.frame_rate
-    return max(cue.at(mark) - now, 1 / config.frame_rate)
 
 
 # ---------------------------------------------------------------------- keys chosen from the numbers
@@ -284,7 +277,7 @@ class TwelveHeads(NarratedScene):
             note.next_to(table, DOWN, buff=0.35)
             self.play(FadeIn(table[0]), run_time=cue.clause())
             cue.until("vit")
-            self.play(LaggedStart(*[FadeIn(r) for r in table[1]], lag_ratio=0.3), run_time=until_mark(cue, "deit"))
+            self.play(LaggedStart(*[FadeIn(r) for r in table[1]], lag_ratio=0.3), run_time=cue.time_to("deit"))
             cites = VGroup(CitationCard(self.words("vit_paper"), self.words("table"), self.words("vit_rows")),
                            CitationCard(self.words("deit_paper"), self.words("table"), self.words("deit_rows"))
                            ).arrange(UP, aligned_edge=RIGHT, buff=0.1)
@@ -408,7 +401,7 @@ class TwelveHeads(NarratedScene):
                 L.MAIN.place(VGroup(top, block), aligned=UP)
             cue.until("rebuild")
             self.play(FadeIn(cap), LaggedStart(*[FadeIn(r) for r in rows], lag_ratio=0.3),
-                      run_time=until_mark(cue, "same"))
+                      run_time=cue.time_to("same"))
             same = all(n == f.attn_params for n in f.params_by_heads.values())
             verdict = S.text(self.words("all_equal" if same else "not_all_equal"), S.BODY, S.GREEN if same else S.RED)
             verdict.next_to(rows, DOWN, buff=0.3).align_to(rows, LEFT)

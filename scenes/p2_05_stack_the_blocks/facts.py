@@ -17,7 +17,6 @@ import torch.nn.functional as F
 
 from vitmath.errors import UserError
 
-FACTS_VERSION = 3  # bump when StackFacts changes, so cached facts are recomputed
 # A patch token counts as "high-norm" when its norm is at least this many times the median patch norm.
 HIGH_NORM_FACTOR = 10.0
 
@@ -176,4 +175,4 @@ def cached_stack_facts(model_name=None, weights=None, image=None) -> StackFacts:
     def compute():
         return stack_facts(load_model(model_name, weights), cached_trace(model_name, weights, image))
 
-    return cached("stack_facts", [input_key(model_name, weights, image), FACTS_VERSION], compute)
+    return cached("stack_facts", [input_key(model_name, weights, image)], compute)

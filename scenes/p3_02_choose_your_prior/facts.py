@@ -28,7 +28,6 @@ from vitmath.errors import UserError
 CNN = "resnet18"
 CNN_SEED = 0
 CNN_STAGE = "layer2"  # the stage whose output map is shifted: stride 8, a 28 x 28 map on a 224 photo
-FACTS_VERSION = 1  # bump when PriorFacts changes, so cached facts are recomputed
 VIT_STAGES = ("patch embedding", "+ position embedding", "final tokens")
 LOCAL_SHARE = 0.5  # a head counts as "local" when its mean attention distance is under this share of even attention's
 LEARNED_CORRELATION = -0.3  # position similarity vs grid distance at or below this: a learned 2-D map
@@ -271,4 +270,4 @@ def cached_prior_facts(model_name=None, weights=None, image=None, cnn: str = CNN
         model = load_model(model_name, weights)
         return prior_facts(model, load_image(resolve_image(image), model), cnn, seed)
 
-    return cached("prior_facts", [input_key(model_name, weights, image), cnn, seed, FACTS_VERSION], compute)
+    return cached("prior_facts", [input_key(model_name, weights, image), cnn, seed], compute)

@@ -211,7 +211,7 @@ def test_interrupted_render_keeps_the_previous_video_and_the_next_run_resumes(co
     folder = out / "low"
     narration = tiny.base / "narration-edited"
     shutil.copytree(tiny.narration, narration)
-    script = narration / A.narration_file.name
+    script = narration / f"{A.id}.toml"
     script.write_text(script.read_text().replace("The model says", "The model then says"))
     env = {**tiny.env, "VITLESSONS_NARRATION_DIR": str(narration)}
     old_a, old_b = sha(video_of(folder, A)), sha(video_of(folder, B))

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import importlib
 import re
+from types import SimpleNamespace
 
 import pytest
 from pathlib import Path
 from manim import tempconfig
 
 import vitmath
-from scenes import course
+from scenes import course, glossary
 from scenes.common.values import narration_values
 
 WRITTEN = [lesson for lesson in course.LESSONS if lesson.written]
@@ -40,6 +41,20 @@ def build(lesson, media_dir):
     return scene
 
 
+_BUILT: dict = {}  # lesson id -> what a build on the course photo said and drew (scenes are not kept)
+
+
+def record(lesson, scene) -> SimpleNamespace:
+    _BUILT[lesson.id] = SimpleNamespace(cues=[(c.id, c.text) for c in scene.script.cues],
+                                        screen=[words for _, words in scene.screen_words],
+                                        depth=scene.dims.depth, heads=scene.dims.H)
+    return _BUILT[lesson.id]
+
+
+def built_words(lesson, tmp_path) -> SimpleNamespace:
+    return _BUILT.get(lesson.id) or record(lesson, build(lesson, tmp_path))
+
+
 def test_the_registry_matches_the_files():
     course.check_course()
     assert WRITTEN, "no lesson is written"
@@ -48,6 +63,7 @@ def test_the_registry_matches_the_files():
 @pytest.mark.parametrize("lesson", WRITTEN, ids=[lesson.id for lesson in WRITTEN])
 def test_lesson_builds_with_every_cue_and_the_traces_numbers(lesson, tmp_path):
     scene = build(lesson, tmp_path)
+    record(lesson, scene)
     played = [c.id for c in scene.timeline.cues]
     assert played == [c.id for c in scene.script.cues], "cues must be played once each, in script order"
     for cue in scene.script.cues:
@@ -114,3 +130,26 @@ def test_lesson_builds_on_another_photo(lesson, tmp_path, monkeypatch):
     scene = build(lesson, tmp_path)
     assert [c.id for c in scene.timeline.cues] == [c.id for c in scene.script.cues]
     assert not re.search(r"\{[A-Za-z_]\w*\}", " ".join(c.text for c in scene.script.cues))
+
+
+@pytest.mark.parametrize("lesson", WRITTEN, ids=[lesson.id for lesson in WRITTEN])
+def test_no_term_is_heard_before_its_lesson_unexplained(lesson, tmp_path):
+    """scenes/glossary.toml: a term said before the lesson that teaches it is glossed where the lesson first
+    says it, and its teaching lesson explains it; read from the filled narration (choices and values in)."""
+    problems = glossary.unexplained(lesson, built_words(lesson, tmp_path).cues)
+    assert not problems, "\n".join(problems)
+
+
+# "block 3", "blocks 9 to 12", "head-2", "heads 1 and 2": every number a block or a head is called by.
+NUMBERED = re.compile(r"\b(block|head)s?[- ]((?:\d+(?: and | to | or |–|-)?)+)", re.I)
+
+
+@pytest.mark.parametrize("lesson", WRITTEN, ids=[lesson.id for lesson in WRITTEN])
+def test_blocks_and_heads_count_from_one_in_speech_and_on_screen(lesson, tmp_path):
+    b = built_words(lesson, tmp_path)
+    texts = [text for _, text in b.cues] + b.screen
+    named = [(m.group(1).lower(), int(n), text) for text in texts for m in NUMBERED.finditer(text)
+             for n in re.findall(r"\d+", m.group(2))]
+    for kind, n, text in named:
+        top = b.depth if kind == "block" else b.heads
+        assert 1 <= n <= top, f"{kind} {n} outside 1..{top}: {text!r}"

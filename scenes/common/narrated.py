@@ -103,6 +103,7 @@ class NarratedScene(FastMovingCameraScene):
         self.voice = get_voice(self.inputs.voice)
         if self.inputs.only_cue is not None:
             self.script.cue(self.inputs.only_cue)  # an unknown id is one clear error, before any rendering
+        self.screen_words: list[tuple[str | None, str]] = []  # (cue id, words) of all that `words` gave
         self.frames = 0  # whole frames shown so far: the scene's clock
         self.timeline = Timeline(self.lesson.id, self.inputs.voice, config.frame_rate, 0.0,
                                  picture_key=self.inputs.picture_key or "")
@@ -125,7 +126,9 @@ class NarratedScene(FastMovingCameraScene):
     def words(self, name: str, /, **more) -> str:
         """On-screen words from the lesson's script: the current cue's `[cue.screen]` table, then `[screen]`,
         filled from the lesson's values and `more`."""
-        return self.script.words(getattr(self, "cue_id", None), name, **more)
+        words = self.script.words(getattr(self, "cue_id", None), name, **more)
+        self.screen_words.append((getattr(self, "cue_id", None), words))  # what tests read of the screen
+        return words
 
     def extra_values(self) -> dict[str, object]:
         """Lesson-specific narration values; each must come from a tensor."""

@@ -113,8 +113,8 @@ class CnnLocality(NarratedScene):
             "mid_area": num.percent((mid.erf_size / mid.theoretical) ** 2),
             "query_patch": link.query,
             "key_patch": link.key,
-            "link_head": link.head,
-            "link_block": link.block,
+            "link_head": link.head + 1,  # heads and blocks count from 1 everywhere
+            "link_block": link.block + 1,
             "link_weight": num.decimal(link.weight, 3),
             "link_ratio": f"{link.weight / link.uniform:.0f}",
             "uniform_weight": num.decimal(link.uniform, 4),

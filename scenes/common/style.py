@@ -37,10 +37,27 @@ SAFE_WIDTH = SAFE_RIGHT - SAFE_LEFT
 SAFE_HEIGHT = SAFE_TOP - SAFE_BOTTOM
 
 
+# Building a Text or MathTex parses its SVG (Pango's or LaTeX's) into paths, about four times the cost of
+# copying the result; lessons draw the same label many times (and every cue's picture is rebuilt on a
+# re-render), so each distinct one is built once per process and handed out as copies.
+_BUILT: dict = {}
+
+
+def _once(key, make):
+    try:
+        master = _BUILT.get(key)
+    except TypeError:  # an unhashable argument (a dict of colours): no sharing
+        return make()
+    if master is None:
+        master = _BUILT[key] = make()
+    return master.copy()
+
+
 def text(s: str, size: int = BODY, color: str = INK, mono: bool = False, **kwargs) -> Text:
-    return Text(s, font=MONO if mono else FONT, font_size=size, color=color, **kwargs)
+    return _once(("text", s, size, str(color), mono, tuple(sorted(kwargs.items()))),
+                 lambda: Text(s, font=MONO if mono else FONT, font_size=size, color=color, **kwargs))
 
 
 def tex(s: str, size: int = BODY, color: str = INK) -> MathTex:
     """LaTeX at the same visual size as `text` of that size (MathTex's font units run smaller)."""
-    return MathTex(s, font_size=size * 1.25, color=color)
+    return _once(("tex", s, size, str(color)), lambda: MathTex(s, font_size=size * 1.25, color=color))

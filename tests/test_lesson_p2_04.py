@@ -93,6 +93,49 @@ def test_mean_attention_distance_recomputed_from_the_attention(facts, cached_tr)
         assert np.allclose(facts.distance[b].numpy(), expected, rtol=1e-4)
 
 
+def test_the_high_norm_tokens_and_the_masked_readings(facts, cached_tr):
+    d = cached_tr.dims
+    norms = cached_tr.blocks[-1].out[1:].norm(dim=-1).numpy()
+    high = sorted(np.nonzero(norms >= 10 * np.median(norms))[0].tolist())  # lesson 9's rule
+    assert facts.high_norm == high
+    assert facts.high_norm_area == pytest.approx(len(high) / d.N)
+    keep = np.ones(d.N, bool)
+    keep[high] = False
+    rows, cols = np.divmod(np.arange(d.N), d.grid)
+    centres = np.stack([rows, cols], -1) * d.P
+    dist = np.sqrt(((centres[:, None] - centres[None]) ** 2).sum(-1))[keep][:, keep]
+    assert facts.uniform_masked == pytest.approx(dist.mean(), rel=1e-6)
+    for b in range(d.depth):
+        a = cached_tr.blocks[b].attn[:, 1:, 1:].double().numpy()
+        full = a / a.sum(-1, keepdims=True)
+        # a patch's weight on itself, averaged over the patches
+        assert np.allclose(facts.self_share[b].numpy(), np.diagonal(full, axis1=1, axis2=2).mean(-1), atol=1e-5)
+        # without the high-norm patches, as queries and as keys, each row renormalised over the keys left
+        m = a[:, keep][:, :, keep]
+        m = m / m.sum(-1, keepdims=True)
+        assert np.allclose(facts.distance_masked[b].numpy(), (m * dist).sum(-1).mean(-1), rtol=1e-4)
+    first = math.ceil(int(cached_tr.input.shape[-1]) / 2 / d.P)
+    quad = np.zeros((d.grid, d.grid), bool)
+    quad[first:, first:] = True
+    quad = quad.reshape(-1)
+    assert facts.quadrant_area_masked == pytest.approx((quad & keep).sum() / keep.sum())
+    for k, b in enumerate(facts.blocks):
+        row = cached_tr.blocks[b].attn[:, 0, 1:].double().numpy()
+        share = row / row.sum(-1, keepdims=True)
+        assert np.allclose(facts.high_norm_cls[k].numpy(), share[:, high].sum(-1), atol=1e-5)
+        masked = share * keep
+        masked = masked / masked.sum(-1, keepdims=True)
+        assert np.allclose(facts.quadrant_share_masked[k].numpy(), masked[:, quad & keep].sum(-1), atol=1e-5)
+
+
+def test_remainder_maps_are_left_out_of_the_counts(facts):
+    for k in range(2):
+        remnants = [h for h in range(facts.H) if float(facts.cls_self[k, h]) > 0.999]
+        assert facts.remnants(k) == remnants
+        rest = [h for h in range(facts.H) if h not in remnants]
+        assert facts.counted(k) == (rest if len(rest) >= 2 else list(range(facts.H)))
+
+
 def test_head_correlations_are_pearson_correlations_of_the_maps(facts):
     for k, b in enumerate(facts.blocks):
         flat = facts.cls_maps[k].reshape(facts.H, -1).double().numpy()
@@ -127,16 +170,47 @@ def test_the_spoken_values_and_choices_follow_the_facts(facts, cached_tr):
     n_local = int((facts.distance[:k] < 0.5 * facts.uniform_distance).sum())
     assert values["local"].key == ("some" if n_local else "none") and values["local_count"] == n_local
     assert values["early_heads"] == k * d.H
-    # the correlation cue: the block means and the most different pair of block 1
-    corr = facts.head_corr[0].numpy().copy()
-    np.fill_diagonal(corr, np.inf)
-    i, j = np.unravel_index(corr.argmin(), corr.shape)
-    assert (values["pair_first"], values["pair_second"]) == (i + 1, j + 1)
-    assert values["early_corr"] == f"{float(facts.mean_corr[0]):.2f}"
-    # which block focuses harder is read from the effective patch counts
-    early, late = (float(facts.effective_patches[r].mean()) for r in (0, 1))
+    # the counts leave out the maps that are only a remainder (the CLS token keeps > 99.9% on itself)
+    counted = [[h for h in range(d.H) if float(facts.cls_self[k, h]) <= 0.999] for k in range(2)]
+    counted = [c if len(c) >= 2 else list(range(d.H)) for c in counted]
+    # the correlation cue: the most and the least alike pair of counted heads in each block
+    for r, name in enumerate(("early_pairs", "late_pairs")):
+        corr = facts.head_corr[r].numpy()
+        pairs = [(i, j) for a, i in enumerate(counted[r]) for j in counted[r][a + 1:]]
+        hi, lo = max(pairs, key=lambda p: corr[p]), min(pairs, key=lambda p: corr[p])
+        choice = values[name]
+        assert (choice.extra["a"], choice.extra["b"]) == (hi[0] + 1, hi[1] + 1)
+        assert (choice.extra["c"], choice.extra["d"]) == (lo[0] + 1, lo[1] + 1)
+        assert choice.extra["hi"] == f"{corr[hi]:.2f}" and choice.extra["lo"] == f"{corr[lo]:.2f}"
+        if len(pairs) == 1:
+            assert choice.key == "one"
+        elif corr[hi] < 0.3:
+            assert choice.key == "different"
+        elif corr[lo] >= 0.7:
+            assert choice.key == "alike"
+        else:
+            assert choice.key == ("related" if corr[lo] >= 0.3 and corr[hi] < 0.7 else "spread")
+    # which block focuses harder is read from the effective patch counts of the counted heads
+    early, late = (float(facts.effective_patches[r][counted[r]].mean()) for r in (0, 1))
     assert values["early_patches"] == f"{early:.0f}" and values["late_patches"] == f"{late:.0f}"
     assert (values["focus"].key == "late_sharper") == (late < 0.8 * early)
+    # the late blocks' distances: against the even spread, and with the high-norm tokens masked out
+    late_blocks = list(range(d.depth - k, d.depth))
+    late_d = float(facts.distance[late_blocks].mean())
+    masked_d = float(facts.distance_masked[late_blocks].mean())
+    assert values["late_vs_even"].key == ("above" if late_d > 1.05 * facts.uniform_distance else
+                                          "below" if late_d < 0.95 * facts.uniform_distance else "even")
+    if facts.high_norm:
+        assert values["late_masked"].key == ("lower" if masked_d < 0.9 * late_d else "same")
+        assert values["late_masked"].extra["late_masked"] == f"{masked_d:.0f}"
+    else:
+        assert values["late_masked"].key == "none"
+    # how much of the local heads' attention stays on the looking patch itself
+    if n_local:
+        local = [(b, h) for b in range(k) for h in range(d.H)
+                 if float(facts.distance[b, h]) < 0.5 * facts.uniform_distance]
+        mean = np.mean([float(facts.self_share[b, h]) for b, h in local])
+        assert values["local"].extra["local_self"].extra["self_mean"] == num.percent(mean).spoken
 
     # the words are the script's: the cue that only held two sentence placeholders now reads as prose
     lesson = find(["p2-04-twelve-heads"])[0]
@@ -145,4 +219,8 @@ def test_the_spoken_values_and_choices_follow_the_facts(facts, cached_tr):
     read = filled.cue("maps-read").text
     assert read.startswith(f"Judged by its entropy, a head's map in block 1 spreads over {early:.0f} of the")
     assert "{" not in read and "{" not in filled.cue("similarity").text
+    # the spoken words follow the course model's tensors on the course photo
+    if set(facts.high_norm) == {0, d.grid - 1, d.N - d.grid, d.N - 1}:
+        assert "four corner tokens" in read
+    assert "{" not in filled.cue("distance-plot").text and "{" not in filled.cue("maps").text
 

@@ -1,5 +1,6 @@
 """The multi-head lesson's facts: how the heads share one width, what each head's CLS token looks at, how far
-each head looks, and how alike the heads of one block are.
+each head looks, and how alike the heads of one block are; and, since late blocks attend so much to a few
+high-norm tokens (lesson 9 measures them), the same readings with those tokens masked out.
 
     facts = cached_head_facts(model_name, weights, image)
 
@@ -20,6 +21,12 @@ TRY_HEADS = (1, 3, 6, 12, 16)
 # A head is called "local" when its mean attention distance is under this share of what uniform attention
 # over all patches would give (the distance a head that ignores position would have).
 LOCAL_SHARE = 0.5
+# A head whose CLS token keeps more than this share of its attention on itself leaves a map that is only the
+# renormalised remainder: drawn, but left out of the counts read from the maps.
+REMNANT_SELF = 0.999
+# A patch token counts as high-norm when, after the last block, its norm is at least this many times the median
+# patch norm: lesson 9's rule (scenes/p2_05_stack_the_blocks/facts.py).
+HIGH_NORM_FACTOR = 10.0
 
 
 @dataclass
@@ -42,6 +49,16 @@ class HeadFacts:
     quadrant_patches: int                 # how many patches lie wholly in that quadrant
     head_corr: torch.Tensor               # (2, H, H) Pearson correlation of the heads' CLS maps, per shown block
     mean_corr: torch.Tensor               # (depth,) mean correlation over pairs of different heads, every block
+    self_share: torch.Tensor              # (depth, H) mean over query patches of the weight a patch keeps on
+                                          # itself (renormalised over patches, as the distance is)
+    high_norm: list[int]                  # raster indices of the high-norm patches after the last block
+    high_norm_cls: torch.Tensor           # (2, H) share of each shown map on those patches
+    quadrant_share_masked: torch.Tensor   # (2, H) quadrant share with the high-norm patches masked out and the
+                                          # map renormalised over the rest
+    quadrant_area_masked: float           # the quadrant's share of the patches left after masking
+    distance_masked: torch.Tensor         # (depth, H) mean attention distance without the high-norm patches, as
+                                          # queries or keys, each row renormalised over the rest
+    uniform_masked: float                 # what uniform attention over the patches left would give, in pixels
 
     @property
     def local_cutoff(self) -> float:
@@ -61,6 +78,21 @@ class HeadFacts:
     def local_heads(self, blocks: list[int]) -> list[tuple[int, int]]:
         """(block, head) pairs among `blocks` whose distance is under the local cutoff."""
         return [(b, h) for b in blocks for h in range(self.H) if float(self.distance[b, h]) < self.local_cutoff]
+
+    def remnants(self, k: int) -> list[int]:
+        """Heads (0-based) of shown block k whose map is only the remainder of the CLS token's attention."""
+        return [h for h in range(self.H) if float(self.cls_self[k, h]) > REMNANT_SELF]
+
+    def counted(self, k: int) -> list[int]:
+        """Heads (0-based) of shown block k that the counts read from the maps use: all but the remnants,
+        unless fewer than two would be left to compare."""
+        rest = [h for h in range(self.H) if h not in self.remnants(k)]
+        return rest if len(rest) >= 2 else list(range(self.H))
+
+    @property
+    def high_norm_area(self) -> float:
+        """The high-norm patches' share of all patches."""
+        return len(self.high_norm) / self.cls_maps[0, 0].numel()
 
 
 def patch_cls_maps(tr, block: int) -> torch.Tensor:
@@ -103,6 +135,46 @@ def attention_params(D: int, heads: int) -> int:
     return sum(p.numel() for p in Attention(D, num_heads=heads, qkv_bias=True).parameters())
 
 
+def high_norm_slots(tr) -> list[int]:
+    """Token slots (0-based over the patches) whose norm after the last block is >= HIGH_NORM_FACTOR x the
+    median patch norm."""
+    norms = tr.blocks[-1].out[1:].norm(dim=-1)
+    return [int(i) for i in torch.nonzero(norms >= HIGH_NORM_FACTOR * norms.median()).flatten()]
+
+
+def masked_distance(tr, drop: list[int]) -> tuple[torch.Tensor, float]:
+    """(depth, H) mean attention distance over the patches not in `drop` (token slots), as queries and as keys,
+    each query's weights renormalised over the keys left; and the distance of uniform attention over them."""
+    from vitmath.analyses import patch_distances
+
+    keep = torch.ones(tr.dims.N, dtype=torch.bool)
+    keep[drop] = False
+    dist = patch_distances(tr)[keep][:, keep]
+    rows = []
+    for bt in tr.blocks:
+        a = bt.attn[:, 1:, 1:].double()[:, keep][:, :, keep]
+        a = a / a.sum(-1, keepdim=True)
+        rows.append((a * dist).sum(-1).mean(-1))
+    return torch.stack(rows).float(), float(dist.mean())
+
+
+def self_share(tr) -> torch.Tensor:
+    """(depth, H): how much of its attention over the patches a patch keeps on itself, averaged over patches."""
+    rows = []
+    for bt in tr.blocks:
+        a = bt.attn[:, 1:, 1:].double()
+        a = a / a.sum(-1, keepdim=True)
+        rows.append(torch.diagonal(a, dim1=-2, dim2=-1).mean(-1))
+    return torch.stack(rows).float()
+
+
+def mask_maps(maps: torch.Tensor, drop: list[int]) -> torch.Tensor:
+    """(..., g, g) maps with the raster patches `drop` set to 0 and the rest renormalised to sum to 1."""
+    flat = maps.flatten(-2).double().clone()
+    flat[..., drop] = 0
+    return (flat / flat.sum(-1, keepdim=True)).reshape(maps.shape).float()
+
+
 @torch.no_grad()
 def head_facts(model, tr) -> HeadFacts:
     from vitmath.analyses import mean_attention_distance, patch_distances
@@ -118,6 +190,12 @@ def head_facts(model, tr) -> HeadFacts:
     tried = sorted({h for h in TRY_HEADS if d.D % h == 0} | {d.H})
     quadrant = region_a(d.grid, d.P, int(tr.input.shape[-1]))
     all_corr = [head_correlation(patch_cls_maps(tr, b)) for b in range(d.depth)]
+    slots = high_norm_slots(tr)
+    raster = tr.permutation[slots].tolist() if tr.permutation is not None else slots
+    high = sorted(int(i) for i in raster)
+    masked = mask_maps(maps, high)
+    left = [i for i in quadrant if i not in high]
+    dist_masked, uniform_masked = masked_distance(tr, slots)
     return HeadFacts(
         D=d.D, H=d.H, head_dim=d.head_dim, depth=d.depth,
         qkv_shape=tuple(attn.qkv.weight.shape),
@@ -136,6 +214,13 @@ def head_facts(model, tr) -> HeadFacts:
         quadrant_patches=len(quadrant),
         head_corr=torch.stack([all_corr[b] for b in blocks]),
         mean_corr=torch.tensor([off_diagonal_mean(c) for c in all_corr]),
+        self_share=self_share(tr),
+        high_norm=high,
+        high_norm_cls=maps.flatten(-2)[..., high].sum(-1),
+        quadrant_share_masked=masked.flatten(-2)[..., left].sum(-1),
+        quadrant_area_masked=len(left) / (d.N - len(high)),
+        distance_masked=dist_masked,
+        uniform_masked=uniform_masked,
     )
 
 

@@ -3,7 +3,8 @@
 How the heads share one block: the width D is cut into H slices of D/H (the qkv weight (3D, D) in slices, the
 parameter count unchanged whatever H), the heads' outputs concatenated and mixed by the output projection;
 then what the heads do on the photo: every head's CLS map in the first and the last block, how alike the
-heads' maps are, and every head's mean attention distance (ViT paper Fig. 7 right). Every number and map comes
+heads' maps are, and every head's mean attention distance (ViT paper Fig. 7 right), each read again with the
+high-norm tokens of the late blocks masked out (lesson 9 measures them). Every number and map comes
 from scenes.p2_04_twelve_heads.facts on the trace; the head counts of the ViT family are the papers'. The words,
 spoken and drawn, are in script.toml: where they depend on a measured number, the scene picks a key of a
 [choice.*] table.
@@ -42,23 +43,36 @@ MAP_CMAP = "inferno"
 # Maps spreading over more than this share of the patches (by exp(entropy)) count as nearly flat.
 FLAT_SHARE = 0.9
 CORR_CMAP = "coolwarm"
+DOT_COLOR = S.BLUE
+# Local heads keeping at least this share of their attention on the looking patch itself (20 times what even
+# attention over 196 patches would keep): "near" is partly "self".
+SELF_HEAVY = 0.1
 
 # The keys this lesson picks from the numbers; the words of each are in script.toml's [choice.*] tables.
 CHOICES = {
     "title": ("literal", "other"),
     "family": ("row", "none"),
-    "cls_self": ("all", "most", "little"),
+    "cls_self": ("remnant_early", "remnant_late", "remnant_both", "most", "little"),
+    "early_remnant": ("one", "many"),
+    "late_remnant": ("one", "many"),
+    "remnant_close": ("one", "many"),
     "focus": ("late_sharper", "early_sharper", "same"),
+    "corners": ("bright", "marked", "none"),
+    "hn_name": ("corners", "other"),
     "heads_differ": ("cat_more_and_less", "cat_more", "cat_less", "cat_even", "spread"),
     "more_heads": ("one", "many"),
     "less_heads": ("one", "many"),
     "less_heads_short": ("one", "many"),
-    "early_likeness": ("different", "related", "alike"),
-    "late_likeness": ("different", "related", "alike"),
+    "cat_masked": ("masked", "masked_area", "none"),
+    "early_pairs": ("one", "different", "related", "alike", "spread"),
+    "late_pairs": ("one", "different", "related", "alike", "spread"),
+    "likeness": ("different", "related", "alike"),
     "ripples": ("flat", "shaped"),
     "depth_trend": ("grow", "shrink", "flat"),
-    "head_spread": ("early_wider", "late_wider", "similar"),
+    "late_vs_even": ("above", "even", "below"),
+    "late_masked": ("lower", "same", "none"),
     "local": ("none", "some"),
+    "local_self": ("self", "little"),
     "data": ("in21k", "unknown"),
     "local_early": ("local", "not_local"),
 }
@@ -78,15 +92,46 @@ def family_row(D: int, H: int):
     return next((row for row in FAMILY if row[2] == D and row[3] == H), None)
 
 
-def cls_self_key(f: HeadFacts) -> str:
-    """How much attention the CLS token keeps on itself in block 1 (the most any head keeps)."""
+def cls_self_choice(f: HeadFacts) -> Choice:
+    """A head leaving only a remainder map in either shown block, named; else how much attention the CLS
+    token keeps on itself in block 1 (the most any head keeps)."""
+    early, late = f.remnants(0), f.remnants(1)
+    if early or late:
+        key = "remnant_both" if early and late else "remnant_early" if early else "remnant_late"
+        extra = {"remnant_close": Choice("one" if len(early) + len(late) == 1 else "many")}
+        if early:
+            extra["early_remnant"] = heads_listed([h + 1 for h in early])
+        if late:
+            extra["late_remnant"] = heads_listed([h + 1 for h in late])
+        return Choice(key, **extra)
     keep = float(f.cls_self[0].max())
-    return "little" if keep <= 0.5 else "all" if keep > 0.999 else "most"
+    return Choice("little" if keep <= 0.5 else "most", keep_percent=num.percent(keep, 1).spoken)
+
+
+def counted_mean(f: HeadFacts, values, k: int) -> float:
+    """Mean of a shown block's per-head values over the heads the counts use (remnant maps left out)."""
+    return float(values[k][f.counted(k)].mean())
 
 
 def focus_key(f: HeadFacts) -> str:
-    early, late = (float(f.effective_patches[k].mean()) for k in (0, 1))
+    early, late = (counted_mean(f, f.effective_patches, k) for k in (0, 1))
     return "late_sharper" if late < 0.8 * early else "early_sharper" if early < 0.8 * late else "same"
+
+
+def hn_name(f: HeadFacts, grid: int) -> Choice:
+    corners = {0, grid - 1, grid * grid - grid, grid * grid - 1}
+    return Choice("corners" if set(f.high_norm) == corners else "other")
+
+
+def corners_choice(f: HeadFacts, grid: int) -> Choice:
+    """The high-norm patches in the last block's maps: bright corners (at least twice their share of the
+    patches in the CLS attention), marked cells, or none."""
+    if not f.high_norm:
+        return Choice("none")
+    share = counted_mean(f, f.high_norm_cls, 1)
+    key = "bright" if hn_name(f, grid).key == "corners" and share >= 2 * f.high_norm_area else "marked"
+    return Choice(key, hn_area=num.percent(f.high_norm_area).spoken,
+                  hn_cls_share=num.percent(share).spoken, hn_count=len(f.high_norm))
 
 
 def heads_listed(hs: list[int]) -> Choice:
@@ -95,16 +140,18 @@ def heads_listed(hs: list[int]) -> Choice:
 
 
 def heads_differ(f: HeadFacts, course_photo: bool) -> Choice:
-    """What the last block's heads do differently: on the course photo, how much of each lands on the cat."""
-    late = f.quadrant_share[1]
-    area = f.quadrant_patches / f.cls_maps[0, 0].numel()
+    """What the last block's heads do differently: on the course photo, how much of each lands on the cat,
+    with the high-norm tokens and without them (a head is "more" or "less" only if it is both ways)."""
+    heads = f.counted(1)
     if not course_photo:
-        return Choice("spread", narrowest=f"{float(f.effective_patches[1].min()):.0f}",
-                      widest=f"{float(f.effective_patches[1].max()):.0f}")
-    more = [h + 1 for h in range(f.H) if float(late[h]) > 1.2 * area]
-    less = [h + 1 for h in range(f.H) if float(late[h]) < 0.8 * area]
+        spread = f.effective_patches[1][heads]
+        return Choice("spread", narrowest=f"{float(spread.min()):.0f}", widest=f"{float(spread.max()):.0f}")
+    late, masked = f.quadrant_share[1], f.quadrant_share_masked[1]
+    area, area_m = f.quadrant_patches / f.cls_maps[0, 0].numel(), f.quadrant_area_masked
+    more = [h + 1 for h in heads if float(late[h]) > 1.2 * area and float(masked[h]) > 1.2 * area_m]
+    less = [h + 1 for h in heads if float(late[h]) < 0.8 * area and float(masked[h]) < 0.8 * area_m]
     key = ("cat_more_and_less" if more and less else "cat_more" if more else "cat_less" if less else "cat_even")
-    extra = {"cat_share": num.percent(area).spoken}
+    extra = {"cat_share": num.percent(area).spoken, "cat_masked": cat_masked(f, heads, area)}
     if more:
         extra["more_heads"] = heads_listed(more)
     if less:
@@ -112,15 +159,65 @@ def heads_differ(f: HeadFacts, course_photo: bool) -> Choice:
     return Choice(key, **extra)
 
 
+def cat_masked(f: HeadFacts, heads: list[int], area: float) -> Choice:
+    """The head giving the cat's quarter the most, with and without the high-norm tokens."""
+    if not f.high_norm:
+        return Choice("none")
+    top = max(heads, key=lambda h: float(f.quadrant_share[1, h]))
+    area_m = num.percent(f.quadrant_area_masked)
+    key = "masked" if area_m.spoken == num.percent(area).spoken else "masked_area"
+    return Choice(key, top=top + 1, top_share=num.percent(float(f.quadrant_share[1, top])).spoken,
+                  top_masked=num.percent(float(f.quadrant_share_masked[1, top])).spoken, area_masked=area_m.spoken)
+
+
 def likeness_key(c: float) -> str:
     return "different" if c < 0.3 else "related" if c < 0.7 else "alike"
 
 
-def most_different_pair(f: HeadFacts) -> tuple[int, int]:
-    """The two heads of block 1 (0-based) whose maps correlate least."""
-    corr = f.head_corr[0]
-    i, j = np.unravel_index(int(np.argmin(np.where(np.eye(f.H, dtype=bool), np.inf, corr.numpy()))), corr.shape)
-    return int(i), int(j)
+def pair_range(f: HeadFacts, k: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The most and the least alike pairs (0-based heads, i < j) among the counted heads of shown block k."""
+    corr, heads = f.head_corr[k], f.counted(k)
+    pairs = [(i, j) for a, i in enumerate(heads) for j in heads[a + 1:]]
+    return (max(pairs, key=lambda p: float(corr[p])), min(pairs, key=lambda p: float(corr[p])))
+
+
+def pairs_choice(f: HeadFacts, k: int) -> Choice:
+    """A block's pairs in words: one pair; all different, all related, all alike; or from most to least alike."""
+    (a, b), (c, d) = pair_range(f, k)
+    hi, lo = float(f.head_corr[k][a, b]), float(f.head_corr[k][c, d])
+    if (a, b) == (c, d):
+        key = "one"
+    elif hi < 0.3:
+        key = "different"
+    elif lo >= 0.7:
+        key = "alike"
+    elif lo >= 0.3 and hi < 0.7:
+        key = "related"
+    else:
+        key = "spread"
+    return Choice(key, a=a + 1, b=b + 1, c=c + 1, d=d + 1, hi=f"{hi:.2f}", lo=f"{lo:.2f}",
+                  likeness=Choice(likeness_key(hi)))
+
+
+def late_vs_even_key(f: HeadFacts) -> str:
+    _, late = f.thirds()
+    d = float(f.distance[late].mean())
+    return "above" if d > 1.05 * f.uniform_distance else "below" if d < 0.95 * f.uniform_distance else "even"
+
+
+def late_masked_key(f: HeadFacts) -> str:
+    if not f.high_norm:
+        return "none"
+    _, late = f.thirds()
+    return "lower" if float(f.distance_masked[late].mean()) < 0.9 * float(f.distance[late].mean()) else "same"
+
+
+def local_self(f: HeadFacts, local: list[tuple[int, int]]) -> Choice:
+    """How much of the local heads' attention stays on the looking patch itself."""
+    shares = [float(f.self_share[b, h]) for b, h in local] or [0.0]
+    mean = sum(shares) / len(shares)
+    return Choice("self" if mean >= SELF_HEAVY else "little", self_mean=num.percent(mean).spoken,
+                  self_max=num.percent(max(shares)).spoken)
 
 
 def example_heads(f: HeadFacts) -> tuple[int, int]:
@@ -132,12 +229,6 @@ def depth_trend_key(f: HeadFacts) -> str:
     early, late = f.thirds()
     e, l_ = float(f.distance[early].mean()), float(f.distance[late].mean())
     return "grow" if l_ > 1.2 * e else "shrink" if e > 1.2 * l_ else "flat"
-
-
-def head_spread_key(f: HeadFacts) -> str:
-    early, late = f.thirds()
-    e, l_ = f.spread(early), f.spread(late)
-    return "early_wider" if e > 1.5 * l_ else "late_wider" if l_ > 1.5 * e else "similar"
 
 
 def data_key(model_name: str) -> str:
@@ -154,9 +245,9 @@ class TwelveHeads(NarratedScene):
         row = family_row(d.D, d.H)
         early, late = f.thirds()
         local = f.local_heads(early)
-        pair = most_different_pair(f)
         near, far = example_heads(f)
         n = f.cls_maps[0, 0].numel()
+        flat = all(float(f.effective_patches[k, h]) > FLAT_SHARE * n for k in (0, 1) for h in f.counted(k))
         return {
             "title": Choice("literal" if d.H == TITLE_HEADS else "other"),
             "family": Choice("row", row_name=row[1]) if row else Choice("none"),
@@ -166,18 +257,17 @@ class TwelveHeads(NarratedScene):
             "attn_params_screen": num.integer(f.attn_params).screen,
             "tried_heads": spoken_list([str(h) for h in tried]),
             "num_tokens": d.T,
-            "cls_self": Choice(cls_self_key(f), keep_percent=num.percent(float(f.cls_self[0].max()), 1).spoken),
-            "early_patches": f"{float(f.effective_patches[0].mean()):.0f}",
-            "late_patches": f"{float(f.effective_patches[1].mean()):.0f}",
+            "score_entries": num.integer(d.H * d.T * d.T).screen,
+            "cls_self": cls_self_choice(f),
+            "early_patches": f"{counted_mean(f, f.effective_patches, 0):.0f}",
+            "late_patches": f"{counted_mean(f, f.effective_patches, 1):.0f}",
             "focus": Choice(focus_key(f)),
+            "corners": corners_choice(f, d.grid),
+            "hn_name": hn_name(f, d.grid),
             "heads_differ": heads_differ(f, is_course_photo(self.inputs.image)),
-            "early_corr": f"{float(f.mean_corr[f.blocks[0]]):.2f}",
-            "late_corr": f"{float(f.mean_corr[f.blocks[1]]):.2f}",
-            "early_likeness": Choice(likeness_key(float(f.mean_corr[f.blocks[0]]))),
-            "late_likeness": Choice(likeness_key(float(f.mean_corr[f.blocks[1]]))),
-            "pair_first": pair[0] + 1, "pair_second": pair[1] + 1,
-            "pair_corr": f"{float(f.head_corr[0][pair]):.2f}",
-            "ripples": Choice("flat" if float(f.effective_patches.min()) > FLAT_SHARE * n else "shaped"),
+            "early_pairs": pairs_choice(f, 0),
+            "late_pairs": pairs_choice(f, 1),
+            "ripples": Choice("flat" if flat else "shaped"),
             "near_head": near + 1, "near_distance": f"{float(f.distance[0, near]):.0f}",
             "far_head": far + 1, "far_distance": f"{float(f.distance[0, far]):.0f}",
             "uniform_distance": f"{f.uniform_distance:.0f}",
@@ -185,9 +275,14 @@ class TwelveHeads(NarratedScene):
             "early_last": early[-1] + 1, "late_first": late[0] + 1,
             "early_distance": f"{float(f.distance[early].mean()):.0f}",
             "late_distance": f"{float(f.distance[late].mean()):.0f}",
-            "head_spread": Choice(head_spread_key(f)),
+            "late_vs_even": Choice(late_vs_even_key(f)),
+            "late_masked": Choice(late_masked_key(f), late_masked=f"{float(f.distance_masked[late].mean()):.0f}"),
+            "late_masked_screen": f"{float(f.distance_masked[late].mean()):.1f}",
+            "uniform_masked": f"{f.uniform_masked:.0f}",
             "early_span": f"{f.spread(early):.0f}", "late_span": f"{f.spread(late):.0f}",
-            "local": Choice("some" if local else "none"),
+            "local": Choice("some" if local else "none", local_self=local_self(f, local)),
+            "self_mean_screen": num.percent(float(np.mean([float(f.self_share[b, h]) for b, h in local]))
+                                            if local else 0.0, 1).screen,
             "local_count": len(local), "early_heads": len(early) * d.H,
             "local_cutoff": f"{f.local_cutoff:.0f}",
             "data": Choice(data_key(resolve_source(self.inputs.model, self.inputs.weights)[0]),
@@ -207,8 +302,9 @@ class TwelveHeads(NarratedScene):
                               label=self.words("attention_share"), width=width, height=height)
 
     def distance_plot_group(self, width: float, height: float) -> VGroup:
-        """Block on x, mean attention distance (px) on y, one dot per head, each head in its own colour; a
-        dashed line at the distance of uniform attention."""
+        """Block on x, mean attention distance (px) on y, one dot per head, all in one colour (head h of one
+        block has nothing to do with head h of another); a dashed line at the distance of uniform attention;
+        and, as rings, the late blocks' heads with the high-norm tokens masked out (group.masked, not added)."""
         f, depth, H = self.facts, self.facts.depth, self.dims.H
         dist = f.distance.numpy()
         top = max(float(dist.max()), f.uniform_distance) * 1.1
@@ -235,13 +331,16 @@ class TwelveHeads(NarratedScene):
         y_name.next_to(labels, LEFT, buff=0.15)
         uni = DashedLine(at(-0.5, f.uniform_distance), at(depth - 0.5, f.uniform_distance), color=S.MUTED,
                          dash_length=0.08)
-        colors = head_colors(H)
         # Heads side by side within a block's slot, so dots at equal distances do not hide each other.
         jitter = np.linspace(-0.25, 0.25, H) if H > 1 else np.zeros(1)
-        dots = VGroup(*[Dot(at(b + jitter[h], float(dist[b, h])), radius=0.06, color=colors[h])
+        dots = VGroup(*[Dot(at(b + jitter[h], float(dist[b, h])), radius=0.06, color=DOT_COLOR)
                         for b in range(depth) for h in range(H)])
-        group = VGroup(axes, labels, x_name, y_name, uni, dots)
-        group.axes, group.dots, group.uniform = axes, dots, uni
+        _, late = f.thirds()
+        masked = VGroup(*[Dot(at(b + jitter[h], float(f.distance_masked[b, h])), radius=0.06, fill_opacity=0,
+                              stroke_color=DOT_COLOR, stroke_width=2) for b in late for h in range(H)])
+        # The rings travel with the plot when it is placed; a cue that does not draw them takes them out.
+        group = VGroup(axes, labels, x_name, y_name, uni, dots, masked)
+        group.axes, group.dots, group.uniform, group.masked = axes, dots, uni, masked
         return group
 
     # ------------------------------------------------------------------ cues
@@ -406,6 +505,19 @@ class TwelveHeads(NarratedScene):
             verdict = S.text(self.words("all_equal" if same else "not_all_equal"), S.BODY, S.GREEN if same else S.RED)
             verdict.next_to(rows, DOWN, buff=0.3).align_to(rows, LEFT)
             self.play(FadeIn(verdict), run_time=cue.until("same"))
+            # What more heads do change, beside the unchanged compute: narrower scores, more maps to hold.
+            flops = S.text(self.words("flops"), S.SMALL, S.INK)
+            rank = S.text(self.words("rank"), S.SMALL, S.ACCENT)
+            memory = S.text(self.words("memory"), S.SMALL, S.ACCENT)
+            costs = VGroup(flops, rank, memory).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+            # The counts have made their point: the costs take their place, under the measured count.
+            costs.move_to(block, aligned_edge=UP + LEFT)
+            card = CitationCard(self.words("vit_paper"), self.words("vit_where"))
+            cue.until("cost")
+            self.play(FadeOut(block), FadeOut(verdict), run_time=0.4)
+            self.play(FadeIn(flops), FadeIn(card), run_time=cue.clause())
+            self.play(FadeIn(rank), run_time=cue.clause())
+            self.play(FadeIn(memory), run_time=cue.until("maps"))
 
     def concat(self):
         d = self.dims
@@ -483,6 +595,24 @@ class TwelveHeads(NarratedScene):
                       run_time=cue.clause())
             self.play(FadeIn(rule), run_time=cue.until("rule"))
             self.add(sm)
+            remnants = self.remnant_labels(sm)
+            if len(remnants):
+                self.play(FadeIn(remnants), run_time=cue.clause())
+
+    def remnant_labels(self, sm: SmallMultiples) -> VGroup:
+        """On each map that is only the remainder of the CLS token's attention: how little that remainder is."""
+        f = self.facts
+        out = VGroup()
+        for k in range(2):
+            for h in f.remnants(k):
+                keep = float(f.cls_self[k, h])
+                cell = sm.cell(k, h)
+                t = wrapped(self.words("remnant", keep=num.percent(keep, 3).screen,
+                                       rest=f"{100 * (1 - keep):.2g}%"), S.TINY, 0.9 * cell.width, S.INK)
+                back = RoundedRectangle(corner_radius=0.04, width=t.width + 0.12, height=t.height + 0.1,
+                                        stroke_width=0, fill_color=S.BACKGROUND, fill_opacity=0.85)
+                out.add(VGroup(back, t.move_to(back)).move_to(cell.get_top() + (t.height / 2 + 0.1) * DOWN))
+        return out
 
     def maps_read(self):
         f, d = self.facts, self.dims
@@ -491,12 +621,13 @@ class TwelveHeads(NarratedScene):
             sm = self.multiples(L.MAIN.width, L.MAIN.height - 0.45)
             L.MAIN.place(sm)
             sm.shift(0.2 * UP)  # room under the last row for the shares on the cat
-            self.add(sm)
-            # Under each map: how many patches it spreads over (exp of its entropy).
+            self.add(sm, self.remnant_labels(sm))
+            # Under each map: how many patches it spreads over (exp of its entropy); grey where not counted.
             notes = VGroup()
             for r in range(2):
                 for h in range(d.H):
-                    t = S.text(f"{float(f.effective_patches[r, h]):.0f}", S.TINY, S.ACCENT, mono=True)
+                    color = S.ACCENT if h in f.counted(r) else S.MUTED
+                    t = S.text(f"{float(f.effective_patches[r, h]):.0f}", S.TINY, color, mono=True)
                     cell = sm.cell(r, h)
                     if t.width > 0.4 * cell.width:  # many heads, small maps: keep most of the map visible
                         t.scale_to_fit_width(0.4 * cell.width)
@@ -507,18 +638,39 @@ class TwelveHeads(NarratedScene):
             legend = S.text(self.words("legend"), S.TINY, S.ACCENT)
             L.FOOTER.place(legend, aligned=LEFT)
             self.play(FadeIn(notes), FadeIn(legend), run_time=cue.until("spread"))
+            if f.high_norm:
+                # The high-norm patches, outlined on the last block's maps.
+                marks = VGroup()
+                for h in range(d.H):
+                    cell = sm.cell(1, h)
+                    side = cell.width / d.grid
+                    for i in f.high_norm:
+                        r, c = divmod(i, d.grid)
+                        marks.add(Rectangle(width=side, height=side, stroke_color=S.GREEN, stroke_width=2).move_to(
+                            cell.get_corner(UP + LEFT) + np.array([(c + 0.5) * side, -(r + 0.5) * side, 0])))
+                name = "high_norm_cat" if is_course_photo(self.inputs.image) else "high_norm"
+                key = VGroup(Rectangle(width=0.16, height=0.16, stroke_color=S.GREEN, stroke_width=2),
+                             S.text(self.words(name), S.TINY, S.GREEN)).arrange(RIGHT, buff=0.1)
+                key.next_to(legend, UP, buff=0.12, aligned_edge=LEFT)
+                self.play(Create(marks), FadeIn(key), run_time=cue.until("corners"))
             if is_course_photo(self.inputs.image):
                 shares = VGroup()
+                masked = bool(f.high_norm)
                 for h in range(d.H):
                     cell = sm.cell(1, h)
                     box = Rectangle(width=cell.width / 2, height=cell.height / 2, stroke_color=S.BLUE,
                                     stroke_width=2).move_to(cell.get_corner(DOWN + RIGHT), aligned_edge=DOWN + RIGHT)
-                    pct = S.text(num.percent(float(f.quadrant_share[1, h])).screen, S.TINY, S.BLUE)
+                    share = num.percent(float(f.quadrant_share[1, h])).screen
+                    if masked:
+                        share = self.words("cat_share", share=share,
+                                           masked=num.percent(float(f.quadrant_share_masked[1, h])).screen)
+                    pct = S.text(share, S.TINY, S.BLUE if h in f.counted(1) else S.MUTED)
                     pct.next_to(cell, DOWN, buff=0.08)
                     if pct.width > 0.9 * cell.width:
                         pct.scale_to_fit_width(0.9 * cell.width)
                     shares.add(VGroup(box, pct))
-                on_cat = S.text(self.words("on_cat"), S.TINY, S.BLUE).next_to(shares[0][1], LEFT, buff=0.15)
+                on_cat = S.text(self.words("on_cat"), S.TINY, S.BLUE)
+                on_cat.next_to(shares[0][1], LEFT, buff=0.15)
                 on_cat.align_to(sm.row_labels, RIGHT)
                 shares.add(on_cat)
                 self.play(FadeIn(shares), run_time=cue.until("differ"))
@@ -534,7 +686,11 @@ class TwelveHeads(NarratedScene):
                 m = MatrixImage(corr, cmap=CORR_CMAP, vmin=-1.0, vmax=1.0, height=min(col.height - 1.6, 3.6),
                                 width=min(col.height - 1.6, 3.6), colorbar=True,
                                 colorbar_label=self.words("correlation"), shape_text=True)
-                title = S.text(self.words("block_mean", block=b + 1, mean=f"{float(f.mean_corr[b]):.2f}"), S.SMALL, S.ACCENT)
+                (i, j), (p, q) = pair_range(f, k)
+                hi, lo = f"{corr[i, j]:.2f}", f"{corr[p, q]:.2f}"
+                words = (self.words("block_one", block=b + 1, hi=hi) if (i, j) == (p, q)
+                         else self.words("block_range", block=b + 1, hi=hi, lo=lo))
+                title = S.text(words, S.SMALL, S.ACCENT)
                 title.next_to(m, UP, buff=0.25)
                 # Head numbers on both axes, and the value in each cell when there is room.
                 labels = VGroup()
@@ -552,11 +708,23 @@ class TwelveHeads(NarratedScene):
                         for j in range(d.H):
                             labels.add(S.text(f"{corr[i, j]:.2f}", S.TINY, S.BACKGROUND, mono=True).move_to(
                                 [m.image.get_left()[0] + (j + 0.5) * cw, m.image.get_top()[1] - (i + 0.5) * cw, 0]))
+                # A remainder map's row and column, dimmed: its correlations are not counted.
+                dim = VGroup()
+                for h in f.remnants(k):
+                    for w, hgt, x, y in ((m.image.width, cw, 0.5 * d.H, h + 0.5), (cw, m.image.height, h + 0.5, 0.5 * d.H)):
+                        dim.add(Rectangle(width=w, height=hgt, stroke_width=0, fill_color=S.BACKGROUND,
+                                          fill_opacity=0.6).move_to([m.image.get_left()[0] + x * cw,
+                                                                     m.image.get_top()[1] - y * cw, 0]))
                 axis = S.text(self.words("axis"), S.TINY, S.MUTED).next_to(m.image, DOWN, buff=0.2, aligned_edge=LEFT)
-                g = Group(title, m, labels, axis)
+                g = Group(title, m, labels, dim, axis)
                 col.place(g)
                 mats.add(g)
             what = S.text(self.words("what"), S.TINY, S.MUTED)
+            left_out = [self.words("head_of_block", head=h + 1, block=b + 1)
+                        for k, b in enumerate(f.blocks) for h in f.remnants(k)]
+            if left_out:
+                what = VGroup(what, S.text(self.words("left_out", heads=", ".join(left_out)), S.TINY, S.MUTED)
+                              ).arrange(DOWN, aligned_edge=LEFT, buff=0.08)
             L.FOOTER.place(what, aligned=LEFT)
             self.play(FadeIn(mats[0]), FadeIn(what), run_time=cue.until("correlate"))
             self.play(FadeIn(mats[1]), run_time=cue.until("late"))
@@ -584,15 +752,17 @@ class TwelveHeads(NarratedScene):
                                     label=self.words("attention_share"), height=col.height - 0.6)
                 box = SurroundingRectangle(Rectangle(width=hm.image.height / d.grid, height=hm.image.height / d.grid)
                                            .move_to(hm.cell_center(centre)), color=S.GREEN, buff=0, stroke_width=3)
-                cap = S.text(self.words("caption", head=h + 1, distance=f"{float(f.distance[0, h]):.0f}"), S.SMALL,
-                             S.ACCENT)
+                cap = S.text(self.words("caption", head=h + 1, distance=f"{float(f.distance[0, h]):.0f}",
+                                        self=num.percent(float(f.self_share[0, h])).screen), S.SMALL, S.ACCENT)
                 cap.next_to(hm, DOWN, buff=0.15)
                 g = Group(hm, box, cap)
                 col.place(g)
                 self.play(FadeIn(hm), Create(box), FadeIn(cap), run_time=cue.until(mark))
             uni = S.text(self.words("even"), S.SMALL, S.MUTED)
             L.FOOTER.place(uni, aligned=LEFT)
-            self.play(FadeIn(uni), run_time=cue.until("even"))
+            card = CitationCard(self.words("vit_paper"), self.words("vit_where"),
+                                max_width=L.FOOTER.width - uni.width - 0.5)
+            self.play(FadeIn(uni), FadeIn(card), run_time=cue.until("even"))
 
     def distance_plot(self):
         f, H = self.facts, self.dims.H
@@ -604,40 +774,49 @@ class TwelveHeads(NarratedScene):
             self.play(FadeIn(plot.axes), FadeIn(plot[1]), FadeIn(plot[2]), FadeIn(plot[3]), FadeIn(plot.uniform),
                       run_time=cue.clause())
             self.play(LaggedStart(*[FadeIn(dot) for dot in plot.dots], lag_ratio=0.02), run_time=cue.clause())
-            colors = head_colors(H)
-            key = VGroup(*[VGroup(Dot(radius=0.06, color=colors[h]), S.text(self.words("head_label", head=h + 1), S.TINY, S.INK))
-                           .arrange(RIGHT, buff=0.1) for h in range(H)])
-            key.arrange_in_grid(cols=1 if H <= 6 else 2, col_alignments="ll" if H > 6 else "l", buff=(0.3, 0.12))
+            dot = VGroup(Dot(radius=0.06, color=DOT_COLOR), wrapped(self.words("dot"), S.TINY, right.width - 0.4))
+            hollow = VGroup(Dot(radius=0.06, fill_opacity=0, stroke_color=DOT_COLOR, stroke_width=2),
+                            wrapped(self.words("hollow"), S.TINY, right.width - 0.4))
             even = VGroup(DashedLine(ORIGIN, 0.4 * RIGHT, color=S.MUTED, dash_length=0.08),
-                          S.text(self.words("even"), S.TINY, S.MUTED)).arrange(RIGHT, buff=0.1)
-            key = VGroup(key, even).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+                          S.text(self.words("even"), S.TINY, S.MUTED))
+            for row in (dot, hollow, even):
+                row.arrange(RIGHT, buff=0.1, aligned_edge=UP)
+            key = VGroup(dot, even).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
             early, late = f.thirds()
-            stats = VGroup(
-                S.text(self.words("early_mean"), S.SMALL),
-                S.text(self.words("early_span"), S.SMALL, S.MUTED),
-                S.text(self.words("late_mean"), S.SMALL),
-                S.text(self.words("late_span"), S.SMALL, S.MUTED),
-                S.text(self.words("local_count"), S.SMALL, S.ACCENT),
-            ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-            panel = VGroup(key, stats).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
+            rows = [S.text(self.words("early_mean"), S.SMALL), S.text(self.words("early_span"), S.SMALL, S.MUTED),
+                    S.text(self.words("late_mean"), S.SMALL), S.text(self.words("late_span"), S.SMALL, S.MUTED)]
+            if f.high_norm:
+                rows.append(S.text(self.words("late_masked"), S.SMALL, S.MUTED))
+            rows.append(S.text(self.words("local_count"), S.SMALL, S.ACCENT))
+            if f.local_heads(early):
+                rows.append(S.text(self.words("local_self"), S.SMALL, S.ACCENT))
+            stats = VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+            keys = VGroup(key, hollow) if f.high_norm else key
+            if f.high_norm:
+                keys.arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+            panel = VGroup(keys, stats).arrange(DOWN, aligned_edge=LEFT, buff=0.45)
             right.place(panel, aligned=LEFT)
             self.play(FadeIn(key), run_time=cue.clause())
-            # The means as the voice compares them, then the spans, then the local heads.
-            self.play(FadeIn(stats[0]), FadeIn(stats[2]), run_time=cue.until("trend"))
-            self.play(FadeIn(stats[1]), FadeIn(stats[3]), run_time=cue.until("spread"))
-            self.play(FadeIn(stats[4]), run_time=cue.until("local"))
+            # The means as the voice compares them, with the spans; the masked late blocks; the local heads.
+            self.play(*[FadeIn(t) for t in stats[:4]], run_time=cue.until("trend"))
+            if f.high_norm:
+                self.play(Create(plot.masked), FadeIn(hollow), FadeIn(stats[4]), run_time=cue.until("masked"))
+            self.play(*[FadeIn(t) for t in stats[5 if f.high_norm else 4:]], run_time=cue.until("local"))
             self.add(CitationCard(self.words("vit_paper"), self.words("vit_where")))
 
     def data(self):
         f, H = self.facts, self.dims.H
         with self.narrate("data") as cue:
             self.add(Heading(self.words("heading")))
-            # Two citation cards stack above the footer strip: keep the panels clear of them.
-            left, right = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 0.45, L.MAIN.top).split(0.55)
+            # Two citation cards (three with the data sizes) stack above the footer strip: keep the panels clear.
+            in21k = "in21k" in resolve_source(self.inputs.model, self.inputs.weights)[0]
+            left, right = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + (0.85 if in21k else 0.45),
+                                   L.MAIN.top).split(0.55)
             plot = self.distance_plot_group(left.width, left.height)
             early, _ = f.thirds()
             local = f.local_heads(early)
             left.place(plot)
+            plot.remove(plot.masked)
             self.add(plot)
             rings = VGroup(*[plot.dots[b * H + h].copy().set_fill(opacity=0).set_stroke(S.ACCENT, 3).scale(2.2)
                              for b, h in local])
@@ -651,7 +830,7 @@ class TwelveHeads(NarratedScene):
             raghu = CitationCard(self.words("raghu_paper"), self.words("raghu_where"))
             self.play(FadeIn(claim[:2]), FadeIn(raghu), run_time=cue.until("raghu"))
             self.play(FadeIn(claim[2]), Create(rings) if len(rings) else FadeIn(claim[2]), run_time=cue.until("ours"))
-            if "in21k" in resolve_source(self.inputs.model, self.inputs.weights)[0]:
+            if in21k:
                 data = wrapped(self.words("sizes"), S.TINY, right.width, S.MUTED)
                 data.next_to(claim, DOWN, buff=0.4, aligned_edge=LEFT)
                 sizes = CitationCard(self.words("vit_paper"), self.words("vit_where"), self.words("vit_detail"))
@@ -664,5 +843,7 @@ class TwelveHeads(NarratedScene):
             box = RoundedRectangle(corner_radius=0.1, width=take.width + 0.5, height=take.height + 0.4)
             box.set_stroke(S.ACCENT, 1.5).move_to(take)
             L.MAIN.place(VGroup(box, take))
-            self.play(FadeIn(box), FadeIn(take), run_time=cue.clause())
+            michel = CitationCard(self.words("michel_paper"), self.words("michel_where"), max_width=box.width - 0.2)
+            michel.next_to(box, DOWN, buff=0.3, aligned_edge=RIGHT)
+            self.play(FadeIn(box), FadeIn(take), FadeIn(michel), run_time=cue.clause())
             self.play(FadeIn(NextLessonFooter(self.lesson, self.words("teaser"))), run_time=cue.until("next"))

@@ -1,11 +1,20 @@
 """What the classifier head reads, and what it would read instead: the CLS lesson's numbers.
 
 A classic ViT ("token" pooling) classifies from one row of the final, LayerNorm'd tokens: row 0, the CLS
-token's output. The alternative is global average pooling, timm's `global_pool='avg'`: in timm's
-`forward_head` the pool averages the patch rows of the final tokens (everything after the prefix tokens,
-i.e. after the final LayerNorm `model.norm`), then applies `model.fc_norm` (an Identity unless the model was
-built for averaging), then `model.head`. `pooling_facts` computes exactly that by hand with the model's own
-layers, and checks it against timm's own forward with `global_pool` switched to 'avg'.
+token's output. `pooling_facts` applies the classifier to row 0 of our own trace and compares the scores with
+timm's own `model(x)` on the same input: two separate computations, so the difference is real (float
+rounding), not 0 by construction as a comparison with `trace.logits` would be.
+
+The alternative is global average pooling. In timm's `forward_head` the pool averages the patch rows of
+whatever `forward_features` returns (after `model.norm`), then applies `model.fc_norm`, then `model.head`.
+A model *built* with `global_pool='avg'` has, by default, `norm = Identity` and `fc_norm = LayerNorm`: it
+averages the un-normalised tokens, then normalises once. This model was built for CLS (`norm = LayerNorm`,
+`fc_norm = Identity`), so switching its `global_pool` to 'avg' averages the final-normed patch rows through
+the CLS-trained head: an experiment, not a fair test. `pooling_facts` computes that by hand with the model's
+own layers and checks it against timm's forward with `global_pool` switched.
+
+`long_token_facts` finds the high-norm patch tokens (Darcet et al. 2023) after the last block: lengths at least
+HIGH_NORM_FACTOR times the median, found from the tensors, so a model with none has none.
 
 `cls_comparison` runs a second photo through the same model: the CLS token's input row is the same for
 every photo (the learned vector plus position embedding 0), its output is not.
@@ -15,12 +24,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from vitmath.sources import ASSETS, file_digest, resolve_image
 
 # Photos a comparison may use, in order of preference: the first one that is not the lesson's own photo.
 COMPARISON_PHOTOS = ("chelsea.png", "astronaut.png", "cat_person_composite_224.png")
+# A patch token is "high-norm" when its length after the last block is at least this many times the median
+# patch token's: the threshold lessons p2-05 and p4-01 use, so the course finds the same tokens everywhere.
+HIGH_NORM_FACTOR = 10.0
 
 
 @dataclass
@@ -29,7 +42,8 @@ class PoolingFacts:
     fc_norm: str                    # the norm after pooling, e.g. "Identity" (model.fc_norm)
     global_pool: str                # how the model was built to pool, e.g. "token"
     head_shape: tuple[int, int]     # (num_classes, D) of model.head.weight
-    cls_logits_diff: float          # max |head(fc_norm(final[0])) - trace.logits|: the head reads row 0 only
+    cls_logits_diff: float          # max |head(fc_norm(final[0])) - timm's model(x)|: our row 0 vs timm's forward
+    logit_scale: float              # max |timm's logits|: what that difference is small against
     pooled: torch.Tensor            # (D,) mean over the final-normed patch tokens, final[1:]
     pooled_feature: torch.Tensor    # (D,) fc_norm(pooled): what the head reads under average pooling
     logits: torch.Tensor            # (num_classes,)
@@ -44,6 +58,7 @@ class PoolingFacts:
 def pooling_facts(model, trace, image_tensor: torch.Tensor) -> PoolingFacts:
     final = trace.final
     cls_logits = model.head(model.fc_norm(final[0]))
+    timm_logits = model(image_tensor)[0]
     pooled = final[1:].mean(0)                 # the N patch rows; row 0 (CLS) left out, as timm does
     feature = model.fc_norm(pooled)
     logits = model.head(feature)
@@ -63,7 +78,8 @@ def pooling_facts(model, trace, image_tensor: torch.Tensor) -> PoolingFacts:
         fc_norm=type(model.fc_norm).__name__,
         global_pool=str(saved),
         head_shape=tuple(int(s) for s in model.head.weight.shape),
-        cls_logits_diff=float((cls_logits - trace.logits).abs().max()),
+        cls_logits_diff=float((cls_logits - timm_logits).abs().max()),
+        logit_scale=float(timm_logits.abs().max()),
         pooled=pooled.clone(),
         pooled_feature=feature.clone(),
         logits=logits.clone(),
@@ -86,6 +102,7 @@ class ClsComparison:
     cosine_by_block: list[float]    # cosine similarity of the two CLS rows: input, then after each block
     final_cosine: float             # of the two CLS rows after the final LayerNorm (what the head reads)
     output_diff: float              # max |final[0] of A - final[0] of B|
+    other_high_norm: list[int]      # the second photo's high-norm patches (high_norm_patches)
 
 
 def comparison_photo(image=None) -> Path:
@@ -115,6 +132,63 @@ def cls_comparison(trace, other) -> ClsComparison:
         cosine_by_block=[_cosine(a, b) for a, b in zip(rows_a, rows_b)],
         final_cosine=_cosine(trace.final[0], other.final[0]),
         output_diff=float((trace.final[0] - other.final[0]).abs().max()),
+        other_high_norm=high_norm_patches(other),
+    )
+
+
+def high_norm_patches(trace, factor: float = HIGH_NORM_FACTOR) -> list[int]:
+    """Raster indices of the patch tokens at least `factor` times the median patch length after the last
+    block, longest first."""
+    norms = trace.blocks[-1].out[1:].norm(dim=-1)
+    return [int(i) for i in torch.argsort(norms, descending=True) if norms[i] >= factor * norms.median()]
+
+
+@dataclass
+class LongTokens:
+    norms: np.ndarray               # (grid, grid) length of each patch token after the last block
+    median: float                   # the median of those lengths
+    longest_ratio: float            # the longest over the median
+    patches: list[int]              # the high-norm patches (high_norm_patches), longest first; may be empty
+    corners: bool                   # are they exactly the grid's four corner patches?
+    from_block: int | None          # 1-based: the first block after which all of them stay high-norm to the end
+    cls_share: np.ndarray           # (H,) the CLS row's weight on them, last block
+    brightest: list[bool]           # per head: are they that head's len(patches) strongest patches?
+    masked_maps: np.ndarray         # (H, grid, grid) CLS maps without them, their weight shared out in proportion
+    pooled_cosine: float            # cosine(mean of the final-normed patch rows, the same mean without them)
+    final_ratio: float              # after the final LayerNorm: their longest over the median patch length (0 if none)
+
+
+def long_token_facts(trace, factor: float = HIGH_NORM_FACTOR) -> LongTokens:
+    d = trace.dims
+    stream = torch.stack([b.out[1:].norm(dim=-1) for b in trace.blocks])      # (depth, N)
+    last = stream[-1]
+    high = high_norm_patches(trace, factor)
+    from_block = None
+    if high:
+        flags = (stream[:, high] >= factor * stream.median(dim=1).values[:, None]).all(dim=1).tolist()
+        from_block = len(flags)
+        while from_block > 1 and flags[from_block - 2]:
+            from_block -= 1
+    maps = trace.blocks[-1].attn[:, 0, 1:].double()                            # (H, N)
+    masked = maps.clone()
+    masked[:, high] = 0.0
+    # The same patch total as before, so the quarters' shares compare like with like.
+    masked = masked * (maps.sum(1, keepdim=True) / masked.sum(1, keepdim=True))
+    strongest = torch.argsort(maps, dim=1, descending=True)[:, :len(high)]
+    final = trace.final[1:]
+    keep = [i for i in range(d.N) if i not in set(high)]
+    return LongTokens(
+        norms=last.reshape(d.grid, d.grid).double().numpy(),
+        median=float(last.median()),
+        longest_ratio=float(last.max() / last.median()),
+        patches=high,
+        corners=set(high) == {0, d.grid - 1, d.N - d.grid, d.N - 1},
+        from_block=from_block,
+        cls_share=maps[:, high].sum(1).numpy(),
+        brightest=[bool(high) and set(row.tolist()) == set(high) for row in strongest],
+        masked_maps=masked.reshape(d.H, d.grid, d.grid).numpy(),
+        pooled_cosine=_cosine(final.mean(0), final[keep].mean(0)),
+        final_ratio=float(final.norm(dim=-1)[high].max() / final.norm(dim=-1).median()) if high else 0.0,
     )
 
 

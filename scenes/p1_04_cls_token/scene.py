@@ -1,12 +1,14 @@
 """Phase 1, lesson 4: One token rules them all: the CLS token.
 
 The learned CLS vector is put in front of the patch tokens; its input is the same for every photo (shown by
-running a second photo through the same model), its output after the final LayerNorm is the only row the head
-reads (LayerNorm -> linear head -> softmax -> the real top-5). Its attention to the patches in the last block,
-per head, on the photo. The alternative, global average pooling, computed through this model's own head (and
-why that is not a fair test of pooling). What the top-5 can and cannot say about a person. Every picture and
-number comes from the trace, scenes.p1_04_cls_token.facts and the model's labels; each cue builds what it shows, so any cue
-can be previewed on its own.
+running a second photo through the same model), its output after the final LayerNorm is the only row the
+classifier reads (LayerNorm -> linear classifier -> softmax -> the real top-5), checked against timm's own
+forward. Its attention to the patches in the last block, per head, on the photo; the high-norm patch tokens
+that draw much of it (found from the tensors), and the quarter shares without them. The alternative, global
+average pooling, computed through this model's own classifier (and why that is not a fair test of pooling).
+What the top-5 can and cannot say about a person. Every picture and number comes from the trace,
+scenes.p1_04_cls_token.facts and the model's labels; each cue builds what it shows, so any cue can be
+previewed on its own.
 
     manim -ql scenes/p1_04_cls_token/scene.py ClsToken
 """
@@ -16,14 +18,14 @@ import re
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, LaggedStart, Line, Rectangle, Square,
-                   VGroup, Write)
+                   SurroundingRectangle, VGroup, Write)
 
 from narration.script import Choice
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
 from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, TopKBars, wrapped
-from scenes.common.heatmaps import SmallMultiples
+from scenes.common.heatmaps import Heatmap, SmallMultiples
 from scenes.common.matrices import MatrixImage
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import grid_cell_center
@@ -32,9 +34,16 @@ from scenes.common.tokens import TokenStrip
 from scenes.common.values import is_course_photo
 from scenes.common.vectors import ScaleKey, VectorBar
 from vitmath.analyses import cls_attention_maps
-from scenes.p1_04_cls_token.facts import cached_cls_comparison, cached_pooling_facts
+from scenes.p1_04_cls_token.facts import (HIGH_NORM_FACTOR, cached_cls_comparison, cached_pooling_facts,
+                                          long_token_facts)
 
 TOP_K = 10  # how many of a head's strongest patches the lesson sums up
+# Two cosines this close are "close" (the drift chart's last bar and the one after the final LayerNorm).
+CLOSE_COSINE = 0.05
+# Leaving the long tokens out "barely moves" the average when the two averages' cosine is above this.
+BARELY_MOVES = 0.99
+# [choice.logits_agree]: the largest power of ten our classifier-on-row-0 stays within of timm's forward.
+AGREE_WITHIN = ((1e-6, "millionth"), (1e-5, "hundred_thousandth"), (1e-4, "ten_thousandth"), (1e-3, "thousandth"))
 
 # The second photo's file (facts.COMPARISON_PHOTOS) -> the [choice.other_description] key that says what it shows.
 COMPARISON_KEYS = {"chelsea.png": "cat", "astronaut.png": "astronaut"}
@@ -48,6 +57,15 @@ CHOICES = {
     "person_intro": ("course", "yours"),
     "person_classes": ("named", "imagenet", "none"),
     "person_indirect": ("some", "none"),
+    "drift_end": ("same", "close", "apart"),
+    "logits_agree": ("exact", "millionth", "hundred_thousandth", "ten_thousandth", "thousandth", "larger"),
+    "long_tokens": ("found", "none"),
+    "long_brightest": ("all", "some", "none"),
+    "long_which": ("corners", "one", "many"),
+    "long_heads": ("one", "many"),
+    "long_places": ("same_corners", "same", "differ"),
+    "long_masked": ("found", "none"),
+    "long_average": ("barely", "moves", "none"),
 }
 # Whole words that would make a class name a class for people.
 PERSON_WORDS = re.compile(r"\b(person|people|human|man|men|woman|women|child|children|boy|girl)\b", re.I)
@@ -86,6 +104,12 @@ def exact_or_scientific(x: float) -> num.Number:
     return num.Number(0.0, "0", "0", "exactly 0") if x == 0 else num.scientific(x)
 
 
+def agree_key(diff: float) -> str:
+    if diff == 0:
+        return "exact"
+    return next((key for bound, key in AGREE_WITHIN if diff < bound), "larger")
+
+
 class ClsToken(NarratedScene):
 
     def extra_values(self):
@@ -105,7 +129,7 @@ class ClsToken(NarratedScene):
         # One sentence per head, and the number of heads is the model's: the script has no loop, so this one
         # sentence is still put together here (QUARTER_SENTENCE).
         quarter_sentences = " ".join(
-            QUARTER_SENTENCE.format(head=h, share=num.percent(self.quarters[h].max()).spoken,
+            QUARTER_SENTENCE.format(head=h + 1, share=num.percent(self.quarters[h].max()).spoken,
                                     quarter=QUARTERS[int(self.quarters[h].argmax())].replace("_", " "))
             for h in range(d.H))
 
@@ -130,7 +154,13 @@ class ClsToken(NarratedScene):
             person_indirect = Choice("none")
         other_key = COMPARISON_KEYS.get(c.other_image, "file")
         nxt = self.lesson.next
+        self.long = lt = long_token_facts(t)
+        final_cos = num.decimal(c.final_cosine, 2)
         return {
+            "drift_end": Choice(self.drift_end(cos[-1], c.final_cosine), final_cosine=final_cos),
+            "logits_agree": Choice(agree_key(p.cls_logits_diff)),
+            "logit_scale": num.decimal(p.logit_scale, 1),
+            **self.long_values(lt, c),
             "num_tokens": d.T,
             "num_classes": num.integer(d.num_classes),
             "other_description": Choice(other_key, other_file=c.other_image),
@@ -140,6 +170,7 @@ class ClsToken(NarratedScene):
             "largest_drop": num.decimal(drops.max(), 2),
             "largest_drop_block": self.largest_drop_block,
             "cls_logits_diff": exact_or_scientific(p.cls_logits_diff),
+            "num_heads": d.H,
             "top5_spoken": spoken_top5(t.top5),
             "self_weight": num.percent(self.self_weights.max(), 1),
             "quarter_sentences": quarter_sentences,
@@ -161,6 +192,50 @@ class ClsToken(NarratedScene):
             "next_title": nxt.title if nxt is not None else "the end of the course",
         }
 
+    @staticmethod
+    def drift_end(last_block: float, final: float) -> str:
+        """Is the cosine after the final LayerNorm the chart's last bar, as spoken, close to it, or apart?"""
+        if num.decimal(last_block, 2).spoken == num.decimal(final, 2).spoken:
+            return "same"
+        return "close" if abs(last_block - final) < CLOSE_COSINE else "apart"
+
+    def long_values(self, lt, c) -> dict:
+        """The values of the long-tokens sentences: [choice.long_*] and the quarters without those tokens."""
+        d = self.dims
+        if not lt.patches:
+            return {"long_tokens": Choice("none", long_ratio=num.decimal(lt.longest_ratio, 1)),
+                    "long_masked": Choice("none"), "long_average": Choice("none")}
+        high = lt.patches
+        lengths = sorted(float(lt.norms.reshape(-1)[i]) for i in high)
+        heads = [h + 1 for h in range(d.H) if lt.brightest[h]]
+        brightest = ("all" if len(heads) == d.H else "some" if heads else "none")
+        which = "corners" if lt.corners else "one" if len(high) == 1 else "many"
+        same = set(c.other_high_norm) == set(high)
+        places = ("same_corners" if lt.corners else "same") if same else "differ"
+        self.masked_quarters = quarter_masses(lt.masked_maps)                  # (H, 4)
+        best = self.quarters.argmax(1)
+        # Bare numbers, as num.percent rounds them: the script says "percent" once after the list.
+        masked = [num.decimal(100 * self.masked_quarters[h, best[h]], 0).spoken for h in range(d.H)]
+        barely = lt.pooled_cosine > BARELY_MOVES and lt.final_ratio < HIGH_NORM_FACTOR
+        return {
+            "long_tokens": Choice("found"),
+            "long_brightest": Choice(brightest),
+            "long_which": Choice(which, long_list=self.and_list([str(i) for i in sorted(high)])),
+            "long_heads": Choice("one" if len(heads) == 1 else "many",
+                                 heads=self.and_list([str(h) for h in heads])),
+            "long_low": num.integer(round(lengths[0])),
+            "long_high": num.integer(round(lengths[-1])),
+            "long_median": num.integer(round(lt.median)),
+            "long_share_low": num.decimal(100 * lt.cls_share.min(), 0),
+            "long_share_high": num.decimal(100 * lt.cls_share.max(), 0),
+            "long_count": len(high),
+            "long_even": num.percent(len(high) / d.N),
+            "long_places": Choice(places, long_from=lt.from_block),
+            "long_masked": Choice("found", masked_shares=self.and_list(masked)),
+            "long_average": Choice("barely" if barely else "moves",
+                                   long_pooled_cosine=num.decimal(lt.pooled_cosine, 2)),
+        }
+
     # ------------------------------------------------------------------ what the cues share
     @staticmethod
     def and_list(names: list[str]) -> str:
@@ -180,7 +255,7 @@ class ClsToken(NarratedScene):
 
     def cues(self):
         return [self.hook, self.prepend, self.same_input, self.drift, self.readout, self.top5,
-                self.attention, self.attention_read, self.not_explanation, self.pooling, self.fair,
+                self.attention, self.long_tokens, self.attention_read, self.not_explanation, self.pooling, self.fair,
                 self.person, self.recap]
 
     # ------------------------------------------------------------------ cues
@@ -303,10 +378,14 @@ class ClsToken(NarratedScene):
             step2 = S.text(self.words("head", shape=num.shape(*p.head_shape).screen), S.SMALL, S.ACCENT)
             col = Group(pre, step1, normed, step2, logits).arrange(DOWN, buff=0.45)
             right.place(col)
+            overlap = col.get_top()[1] - (marker.get_bottom()[1] - 0.2)
+            if overlap > 0:
+                col.shift(overlap * DOWN)
             self.play(FadeIn(pre), run_time=cue.until("cls"))
             self.play(FadeIn(step1), FadeIn(normed), run_time=cue.until("norm"))
             self.play(FadeIn(step2), FadeIn(logits), run_time=cue.until("head"))
-            check = S.text(self.words("check", diff=self.values["cls_logits_diff"].screen), S.SMALL, S.GREEN)
+            check = S.text(self.words("check", diff=self.values["cls_logits_diff"].screen,
+                                      scale=self.values["logit_scale"].screen), S.SMALL, S.GREEN)
             check.next_to(col, DOWN, buff=0.35)
             if check.width > right.width:
                 check.scale_to_fit_width(right.width)
@@ -327,7 +406,8 @@ class ClsToken(NarratedScene):
 
     def attention_maps(self) -> SmallMultiples:
         d = self.dims
-        return SmallMultiples(self.maps[None], [self.words("cls_row")], [self.words("head", h=h) for h in range(d.H)],
+        return SmallMultiples(self.maps[None], [self.words("cls_row")],
+                              [self.words("head", h=h + 1) for h in range(d.H)],
                               picture=self.trace.picture, cmap="inferno", vmin=0.0,
                               label=self.words("attention_weight"), height=L.MAIN.height - 1.2, width=L.FULL.width,
                               font_size=S.SMALL, col_title=self.words("last_block"))
@@ -343,6 +423,71 @@ class ClsToken(NarratedScene):
             if note.width > L.FULL.width:
                 note.scale_to_fit_width(L.FULL.width)
             self.play(FadeIn(note), run_time=cue.until("self"))
+
+    def boxes(self, image, patches, color=S.BLUE, stroke: float = 3) -> VGroup:
+        """A square around each of these patches of a (grid x grid) image."""
+        side = image.height / self.dims.grid
+        return VGroup(*[Square(side, color=color, stroke_width=stroke).move_to(
+            grid_cell_center(image, self.dims.grid, int(i))) for i in patches])
+
+    def long_tokens(self):
+        d, lt = self.dims, self.long
+        with self.narrate("long-tokens") as cue:
+            self.add(Heading(self.words("heading" if lt.patches else "heading_none")))
+            left, right = L.MAIN.split(0.3)
+            sm = SmallMultiples(self.maps[None], [self.words("cls_row")],
+                                [self.words("head", h=h + 1) for h in range(d.H)], picture=self.trace.picture,
+                                cmap="inferno", vmin=0.0, label=self.words("attention_weight"),
+                                height=3.4, width=right.width, font_size=S.TINY,
+                                col_title=self.words("last_block"))
+            # The length map as large as one attention map, beside them, so a square here is a square there.
+            norms = Heatmap(lt.norms, cmap="viridis", vmin=0.0, label=self.words("norm_label"),
+                            height=sm.cell(0, 0).height)
+            right.place(sm, aligned=UP)
+            left.place(norms, aligned=RIGHT)
+            norms.align_to(sm.cell(0, 0), DOWN)
+            norms_t = S.text(self.words("norm_title"), S.TINY, S.MUTED).next_to(norms.image, UP, buff=0.08)
+            norms_t.align_to(sm.col_labels, DOWN)
+            self.add(sm)
+            self.play(FadeIn(norms), FadeIn(norms_t), run_time=cue.until("norms"))
+            if not lt.patches:
+                note = S.text(self.words("none", ratio=num.decimal(lt.longest_ratio, 1).screen,
+                                         median=num.decimal(lt.median, 1).screen), S.SMALL, S.MUTED)
+                note.next_to(Group(norms, sm), DOWN, buff=0.45)
+                self.play(FadeIn(note), run_time=cue.clause())
+                card = CitationCard(self.words("paper"), self.words("where"), self.words("detail"))
+                self.play(FadeIn(card), run_time=cue.until("paper"))
+                return
+            high = sorted(lt.patches)
+            marks = VGroup(self.boxes(norms.image, high),
+                           *[self.boxes(sm.cell(0, h), high) for h in range(d.H)])
+            lengths = sorted(float(lt.norms.reshape(-1)[i]) for i in high)
+            which = (self.words("place_corners", list=", ".join(map(str, high))) if lt.corners
+                     else self.words("place_list", list=", ".join(map(str, high))))
+            line1 = S.text(self.words("long", which=which, low=num.decimal(lengths[0], 0).screen,
+                                      high=num.decimal(lengths[-1], 0).screen,
+                                      median=num.decimal(lt.median, 1).screen,
+                                      factor=num.decimal(HIGH_NORM_FACTOR, 0).screen,
+                                      start=lt.from_block), S.SMALL, S.BLUE)
+            shares = ", ".join(f"{self.words('head', h=h + 1)} {num.percent(float(x)).screen}"
+                               for h, x in enumerate(lt.cls_share))
+            line2 = S.text(self.words("share", shares=shares, count=len(high),
+                                      even=num.percent(len(high) / d.N, 1).screen), S.SMALL, S.INK)
+            lines = VGroup(line1, line2).arrange(DOWN, buff=0.22, aligned_edge=LEFT)
+            if lines.width > L.MAIN.width:
+                lines.scale_to_fit_width(L.MAIN.width)
+            lines.next_to(Group(norms, sm), DOWN, buff=0.4).set_x(L.MAIN.center[0])
+            self.play(Create(marks), FadeIn(line1), run_time=cue.clause())
+            self.play(FadeIn(line2), run_time=cue.until("share"))
+            card = CitationCard(self.words("paper"), self.words("where"), self.words("detail"))
+            self.play(FadeIn(card), run_time=cue.until("paper"))
+            other = PixelImage(self.cmp.other_picture, height=0.9)
+            other_marks = self.boxes(other, self.cmp.other_high_norm, stroke=2)
+            other_l = S.text(self.words("other", list=", ".join(map(str, sorted(self.cmp.other_high_norm)))),
+                             S.TINY, S.MUTED)
+            other_l.next_to(other, RIGHT, buff=0.2)
+            second = Group(other, other_marks, other_l).next_to(lines, DOWN, buff=0.35).align_to(lines, LEFT)
+            self.play(FadeIn(second), run_time=cue.until("fixed"))
 
     def attention_read(self):
         d = self.dims
@@ -373,17 +518,26 @@ class ClsToken(NarratedScene):
                                       share=num.percent(self.quarters[h, q]).screen), S.TINY, S.GREEN),
                     S.text(self.words("top", share=num.percent(self.topk[h]).screen), S.TINY, S.ACCENT),
                 ).arrange(DOWN, buff=0.12)
+                if self.long.patches:
+                    cap.add(S.text(self.words("masked", share=num.percent(self.masked_quarters[h, q]).screen),
+                                   S.TINY, S.BLUE).next_to(cap, DOWN, buff=0.12))
                 if cap.width > 0.95 * img.width:
                     cap.scale_to_fit_width(0.95 * img.width)
                 cap.next_to(img, DOWN, buff=0.25)
                 captions.add(cap)
+            masked = VGroup(*[cap[2] for cap in captions]) if self.long.patches else VGroup()
+            for cap in captions:
+                cap.remove(*masked)
             self.play(Create(marks), run_time=cue.until("quarters"))
             self.play(FadeIn(captions), run_time=cue.clause())
             even = S.text(self.words("even", even=num.percent(k / d.N).screen), S.SMALL, S.MUTED)
-            even.next_to(captions, DOWN, buff=0.35)
+            even.next_to(Group(captions, masked), DOWN, buff=0.35)
             if even.get_bottom()[1] < L.MAIN.bottom:
                 L.FOOTER.place(even)
             self.play(FadeIn(even), run_time=cue.until("even"))
+            if self.long.patches:
+                long_marks = VGroup(*[self.boxes(sm.cell(0, h), self.long.patches, stroke=4) for h in range(d.H)])
+                self.play(Create(long_marks), FadeIn(masked), run_time=cue.until("masked"))
 
     def not_explanation(self):
         with self.narrate("not-explanation") as cue:
@@ -399,7 +553,7 @@ class ClsToken(NarratedScene):
             self.play(FadeIn(note), run_time=cue.clause())
 
     def pooling(self):
-        p = self.pool
+        p, lt = self.pool, self.long
         with self.narrate("pooling") as cue:
             self.add(Heading(self.words("heading")))
             final = np.asarray(self.trace.final)
@@ -413,13 +567,22 @@ class ClsToken(NarratedScene):
             key = ScaleKey("coolwarm", strip.vmin, strip.vmax)
             col = Group(strip_l, strip, key, mean_l, pooled, fc, head).arrange(DOWN, buff=0.3)
             L.LEFT.place(col)
-            self.play(FadeIn(strip_l), FadeIn(strip), FadeIn(key), run_time=cue.until("average"))
-            self.play(FadeIn(fc), run_time=cue.until("fc"))
-            self.play(FadeIn(mean_l), FadeIn(pooled), FadeIn(head), run_time=cue.until("mean"))
-            bars = TopKBars(p.top5, height=3.2, width=L.RIGHT.width, places=1)
+            built = wrapped(self.words("avg_built"), S.TINY, L.RIGHT.width, S.MUTED)
+            bars = TopKBars(p.top5, height=2.9, width=L.RIGHT.width, places=1)
             title = S.text(self.words("title"), S.BODY, S.INK)
             check = S.text(self.words("check", diff=self.values["timm_max_diff"].screen), S.TINY, S.GREEN)
-            L.RIGHT.place(Group(title, bars, check).arrange(DOWN, buff=0.4))
+            long_in = (wrapped(self.words("long_in", count=len(lt.patches),
+                                          cosine=num.decimal(lt.pooled_cosine, 4).screen),
+                               S.TINY, L.RIGHT.width, S.BLUE) if lt.patches else VGroup())
+            L.RIGHT.place(Group(built, title, bars, check, long_in).arrange(DOWN, buff=0.35))
+            self.play(FadeIn(strip_l), FadeIn(strip), FadeIn(key), run_time=cue.until("average"))
+            self.play(FadeIn(built), run_time=cue.until("order"))
+            self.play(FadeIn(fc), run_time=cue.until("fc"))
+            self.play(FadeIn(mean_l), FadeIn(pooled), FadeIn(head), run_time=cue.until("mean"))
+            if lt.patches:
+                shown = [strip.cells[k] for k, j in enumerate(strip.shown) if strip.indices[j] in lt.patches]
+                frames = VGroup(*[SurroundingRectangle(c, color=S.BLUE, buff=0.05, stroke_width=3) for c in shown])
+                self.play(FadeIn(long_in), Create(frames), run_time=cue.until("long"))
             self.play(FadeIn(check), run_time=cue.until("timm"))
             self.play(FadeIn(title), LaggedStart(*[FadeIn(r) for r in bars.rows], lag_ratio=0.2),
                       run_time=cue.until("top5"))

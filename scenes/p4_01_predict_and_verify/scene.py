@@ -3,14 +3,16 @@
 The payoff of the course: the viewer commits to a prediction, then sees the real map. After the photo and the
 model's real top-5, seven rounds of the same shape (see `Round` and `play_round`):
 
-    ask     the question on screen, the photo with its patch grid to sketch on, and a visible countdown
-            (a real pause in the video, no narration: `self.pauses` records it)
+    ask     one question on screen, asking for one sketch, on the photo with its patch grid (round 3: on empty
+            axes), and a visible countdown (a real pause in the video, no narration: `self.pauses` records it)
     reveal  the real map from the trace, with its colour bar
     notice  what to notice, in words chosen from measured numbers
 
-The maps (scenes.p4_01_predict_and_verify.facts, cached): the last block's CLS attention per head; one query patch's attention in
-block 1; CLS attention per head across all blocks; attention rollout; DINO-style 60% masks; class-specific
-relevance (gradient-weighted rollout) for the top-1 class and a second class; the norms of the patch tokens.
+The maps (scenes.p4_01_predict_and_verify.facts, cached): the last block's CLS attention per head; one query
+patch's attention in block 1; how spread CLS attention is in every block (a curve); attention rollout; DINO-style
+60% masks; class-specific relevance (gradient-weighted rollout) for the top-1 class and a second class; the norms
+of the patch tokens. The high-norm tokens of round 7 take a large share of every late map, so each share read
+from a late map is read twice: with them, and with them masked and the rest renormalised.
 A closing round scores nothing and says what the numbers make likely to have been right, and what surprises.
 
 Objects are named only where the photo ships a regions file (the course photo: the pasted cat square, the
@@ -169,7 +171,7 @@ CHOICES = {
     "vs_area": ("more", "less", "about"),
     "r1_peak": ("patch",),
     "r1_regions": ("regions", "none"),
-    "r1_verdict": ("all_more", "all_less", "mixed"),
+    "r1_verdict": ("all_more", "all_less", "all_about", "mixed"),
     "r1_more": ("one", "many"),
     "r1_less": ("one", "many"),
     "r1_high": ("peak", "other", "none"),
@@ -230,6 +232,7 @@ class Round:
     sketch_query: bool = False            # mark the query patch on the photo while asking
     sketch: Callable[[], Mobject] | None = None   # what to sketch on, if not the photo with its patch grid
     given: Callable[[], Mobject] | None = None    # what the question names, shown under the prompt
+    room: float = 0.0                     # extra room the map gives up to the notice lines (many lines)
 
 
 class PredictAndVerify(NarratedScene):
@@ -313,7 +316,8 @@ class PredictAndVerify(NarratedScene):
                               r1_rest_high=num.percent(max(self.r1_cat_rest)))
             more = sum(versus(s, ref) == "more" for s in shares)
             less = sum(versus(s, ref) == "less" for s in shares)
-            verdict = Choice("all_more" if more == H else "all_less" if less == H else "mixed",
+            verdict = Choice("all_more" if more == H else "all_less" if less == H else
+                             "all_about" if more == less == 0 else "mixed",
                              more=num.integer(more), less=num.integer(less),
                              r1_more=Choice("one" if more == 1 else "many"),
                              r1_less=Choice("one" if less == 1 else "many"))
@@ -512,14 +516,14 @@ class PredictAndVerify(NarratedScene):
         H = self.dims.H
         return [
             Round("r1-ask", "r1-reveal", "r1-notice",
-                  lambda: self.per_head(self.m.cls_last, self.dims.depth), self.r1_notes, wide=True,
+                  lambda: self.per_head(self.m.cls_last, self.dims.depth), self.r1_notes, wide=True, room=0.6,
                   marks=lambda mob: self.cell_marks(mob, [self.peak_last] * H), mark="peak"),
             Round("r2-ask", "r2-reveal", "r2-notice", lambda: self.per_head(self.m.query_maps, 1), self.r2_notes,
                   wide=True, marks=lambda mob: self.cell_marks(mob, [self.m.query] * H), mark="query",
                   sketch_query=True),
             Round("r3-ask", "r3-reveal", "r3-notice", self.spread_chart, self.r3_notes, wide=True,
                   sketch=lambda: self.spread_axes(L.LEFT.width, L.LEFT.height * 0.8)),
-            Round("r4-ask", "r4-reveal", "r4-notice", self.rollout_map, self.r4_notes, cited=True),
+            Round("r4-ask", "r4-reveal", "r4-notice", self.rollout_map, self.r4_notes, cited=True, room=0.4),
             Round("r5-ask", "r5-reveal", "r5-notice", self.mask_maps, self.r5_notes, wide=True, cited=True),
             Round("r6-ask", "r6-reveal", "r6-notice", self.class_pair, self.r6_notes, wide=True, cited=True,
                   given=self.class_names),
@@ -576,9 +580,11 @@ class PredictAndVerify(NarratedScene):
             answer = r.build()
             if r.wide:
                 self.play(FadeOut(grid), run_time=cue.share(0.05))
-                WIDE_MAP.place(answer)
+                body = L.Region(WIDE_MAP.left, WIDE_MAP.right, WIDE_MAP.bottom + r.room, WIDE_MAP.top)
+                body.place(answer, aligned=UP)
             else:
-                top = L.Region(answer_area.left, answer_area.right, answer_area.bottom + NOTES_HEIGHT, answer_area.top)
+                top = L.Region(answer_area.left, answer_area.right, answer_area.bottom + NOTES_HEIGHT + r.room,
+                               answer_area.top)
                 top.place(answer)
             self.play(FadeIn(answer), run_time=cue.until("map"))
         self.answer = answer

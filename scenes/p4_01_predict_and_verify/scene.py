@@ -3,14 +3,16 @@
 The payoff of the course: the viewer commits to a prediction, then sees the real map. After the photo and the
 model's real top-5, seven rounds of the same shape (see `Round` and `play_round`):
 
-    ask     the question on screen, the photo with its patch grid to sketch on, and a visible countdown
-            (a real pause in the video, no narration: `self.pauses` records it)
+    ask     one question on screen, asking for one sketch, on the photo with its patch grid (round 3: on empty
+            axes), and a visible countdown (a real pause in the video, no narration: `self.pauses` records it)
     reveal  the real map from the trace, with its colour bar
     notice  what to notice, in words chosen from measured numbers
 
-The maps (scenes.p4_01_predict_and_verify.facts, cached): the last block's CLS attention per head; one query patch's attention in
-block 1; CLS attention per head across all blocks; attention rollout; DINO-style 60% masks; class-specific
-relevance (gradient-weighted rollout) for the top-1 class and a second class; the norms of the patch tokens.
+The maps (scenes.p4_01_predict_and_verify.facts, cached): the last block's CLS attention per head; one query
+patch's attention in block 1; how spread CLS attention is in every block (a curve); attention rollout; DINO-style
+60% masks; class-specific relevance (gradient-weighted rollout) for the top-1 class and a second class; the norms
+of the patch tokens. The high-norm tokens of round 7 take a large share of every late map, so each share read
+from a late map is read twice: with them, and with them masked and the rest renormalised.
 A closing round scores nothing and says what the numbers make likely to have been right, and what surprises.
 
 Objects are named only where the photo ships a regions file (the course photo: the pasted cat square, the
@@ -24,11 +26,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from manim import DOWN, LEFT, UP, Create, FadeIn, FadeOut, Group, Square, VGroup
+from manim import DOWN, LEFT, UP, Create, FadeIn, FadeOut, Group, Mobject, Square, VGroup
 
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
+from scenes.common.block_chart import BlockBars, nice_ceiling
 from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, TopKBars, wrapped
 from scenes.common.countdown import Countdown, run_countdown
 from scenes.common.heatmaps import HeatmapOnPhoto, SmallMultiples
@@ -40,10 +43,16 @@ from scenes.p4_01_predict_and_verify.facts import MASK_KEEP, cached_verify_maps
 # Where a map that needs the whole width goes: the body above a strip kept for the notice lines.
 WIDE_MAP = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 1.25, L.MAIN.top)
 NOTES_HEIGHT = 2.1  # under a map beside the photo: room for the notice lines
-PAUSE_SECONDS = 5          # the countdown of every round: a real pause in the video
+# The countdown of every round: a real pause in the video, long enough to sketch one map (a review found 5 s
+# was not; 15-20 s is what a viewer needs to commit to a guess).
+PAUSE_SECONDS = 15
 TOP_K = 10                 # "the 10 strongest patches"
 CLOSE = 0.1                # a share within 10% (relative) of the area's share is "about its share"
 OUTLIER = 10.0             # a patch token whose norm is 10 times the median is an outlier
+MOSTLY = 0.5               # a head "mostly" does something when more than half of its weight does it
+LOCAL = 3.0                # convolution-like: the neighbours (self excluded) get 3 times their even share ...
+                           # ... and more than the query keeps for itself
+FLAT = 0.9                 # a map spread over 90% of the patches' worth or more is "nearly flat"
 
 # ---------------------------------------------------------------------- measurements the words are chosen from
 def share_in(values: np.ndarray, mask: np.ndarray) -> float:
@@ -55,6 +64,27 @@ def share_in(values: np.ndarray, mask: np.ndarray) -> float:
 def topk_share(values: np.ndarray, k: int) -> float:
     flat = np.sort(values.ravel())[::-1]
     return float(flat[:k].sum() / flat.sum())
+
+
+def share(x: float) -> num.Number:
+    """A share as a percentage: whole percents from 10% up, one decimal below, so a small share is not
+    rounded to nothing ("1.4 percent", not "1 percent")."""
+    return num.percent(float(x), 0 if x >= 0.1 else 1)
+
+
+def without(values: np.ndarray, drop: list[int]) -> np.ndarray:
+    """The map with the listed patches (raster) masked to 0, so that a share taken of it (share_in,
+    topk_share, effective_patches all divide by the total) is renormalised over the other patches."""
+    out = np.array(values, dtype=np.float64, copy=True)
+    out.reshape(-1)[list(drop)] = 0.0
+    return out
+
+
+def brightest_without(values: np.ndarray, drop: list[int]) -> tuple[int, float]:
+    """The brightest patch once `drop` is masked, and its share of the renormalised map."""
+    rest = without(values, drop).ravel()
+    i = int(rest.argmax())
+    return i, float(rest[i] / rest.sum())
 
 
 def effective_patches(values: np.ndarray) -> float:
@@ -100,11 +130,13 @@ def pieces(mask: np.ndarray) -> int:
     return int(label(mask)[1])
 
 
-def neighbourhood(i: int, grid: int) -> np.ndarray:
-    """(grid, grid) bool: patch i and its up to 8 neighbours."""
+def neighbours(i: int, grid: int) -> np.ndarray:
+    """(grid, grid) bool: the up to 8 patches around patch i, patch i itself excluded (a head that keeps its
+    weight on its own token is not mixing a neighbourhood, as a convolution does)."""
     r, c = divmod(int(i), grid)
     m = np.zeros((grid, grid), bool)
     m[max(r - 1, 0):r + 2, max(c - 1, 0):c + 2] = True
+    m[r, c] = False
     return m
 
 
@@ -139,21 +171,33 @@ CHOICES = {
     "vs_area": ("more", "less", "about"),
     "r1_peak": ("patch",),
     "r1_regions": ("regions", "none"),
-    "r1_verdict": ("all_more", "all_less", "mixed"),
+    "r1_verdict": ("all_more", "all_less", "all_about", "mixed"),
     "r1_more": ("one", "many"),
     "r1_less": ("one", "many"),
-    "r1_callback": ("outlier", "none"),
+    "r1_high": ("peak", "other", "none"),
+    "r1_topk_rest": ("outliers", "none"),
+    "r1_cat_rest": ("outliers", "none"),
+    "high": ("corners", "listed"),
     "query_rule": ("face", "centre"),
-    "r2_verdict": ("local", "spread"),
+    "r2_self": ("self", "none"),
+    "r2_local": ("local", "none"),
+    "r2_cls": ("sink", "range"),
     "r3_trend": ("sharper", "wider", "same"),
+    "r3_high": ("outliers", "none"),
     "r4_peak": ("patch",),
     "r4_compare": ("smoother", "sharper", "same"),
     "r4_regions": ("regions", "none"),
+    "r4_flat": ("flat", "none"),
+    "r4_high": ("peak", "other", "none"),
+    "r4_cat_rest": ("outliers", "none"),
     "r5_shape": ("scattered", "few", "compact"),
     "r5_regions": ("regions", "none"),
+    "r5_high": ("all", "some", "none"),
+    "r5_cat_rest": ("outliers", "none"),
     "second_rule": ("no_shared_word", "next"),
     "r6_regions": ("regions", "none"),
     "r6_lean": ("more", "less"),
+    "r6_rest": ("outliers", "none"),
     "r7_story": ("outliers", "none"),
     "r7_tokens": ("one", "many"),
     "r7_count_words": ("one", "many"),
@@ -162,11 +206,12 @@ CHOICES = {
     "r7_elsewhere": ("same", "differs"),
     "second_photo": ("chelsea", "plain"),
     "r7_same": ("yes", "no"),
-    "r7_paper": ("outliers", "none"),
+    "r7_paper": ("fixed", "moves", "none"),
+    "r7_slots": ("corners", "listed"),
     "likely_right": ("more", "last"),
     "right": ("cat", "head", "sharper", "flat"),
     "surprises": ("more", "last"),
-    "surprise": ("norms", "masks", "rollout"),
+    "surprise": ("norms", "self", "masks", "rollout"),
     "next_title": ("next", "end"),
 }
 
@@ -185,6 +230,9 @@ class Round:
     mark: str = ""                                   # ... when the voice reaches this {@mark}
     cited: bool = False                   # the notice cue's screen holds a paper and where in it
     sketch_query: bool = False            # mark the query patch on the photo while asking
+    sketch: Callable[[], Mobject] | None = None   # what to sketch on, if not the photo with its patch grid
+    given: Callable[[], Mobject] | None = None    # what the question names, shown under the prompt
+    room: float = 0.0                     # extra room the map gives up to the notice lines (many lines)
 
 
 class PredictAndVerify(NarratedScene):
@@ -215,6 +263,23 @@ class PredictAndVerify(NarratedScene):
             v["cat_area"] = num.percent(area)
             v["cat_count"], v["person_count"] = len(regions["cat"].indices), len(regions["person"].indices)
 
+        # -- the high-norm tokens: round 7 reveals them, and every late map before it is read twice, with them
+        # and without them (masked, the rest renormalised), since they take a large share of late attention.
+        flat_norms = m.norms.reshape(d.depth, -1)                    # (depth, N)
+        med = np.median(flat_norms, axis=1)                          # (depth,)
+        ratio = flat_norms.max(1) / med
+        self.high = outliers(m.norms[-1])
+        self.r7_outlier = hi = bool(self.high)
+        high_mask = np.zeros((g, g), bool)
+        high_mask.reshape(-1)[self.high] = True
+        if hi:
+            count = len(self.high)
+            v["r7_count"] = num.integer(count)
+            v["r7_tokens"], v["r7_count_words"], v["r7_those"] = (one_or_many(count),) * 3
+            v["r7_which"] = which_patches(self.high, g)
+            v["high"] = Choice("corners" if v["r7_which"].key == "corners" else "listed")
+            v["high_even"] = num.percent(count / N, 1)
+
         # -- round 1: CLS attention in the last block, per head
         last = m.cls_last                                             # (H, g, g)
         mean_last = last.mean(0)
@@ -227,39 +292,64 @@ class PredictAndVerify(NarratedScene):
         v["r1_topk_low"], v["r1_topk_high"] = num.percent(min(self.r1_top)), num.percent(max(self.r1_top))
         v["top_k"] = k
         v["even_topk"] = num.percent(k / N)
-        v["r1_cls_self"] = num.percent(float(cls_self.mean()), 0 if cls_self.mean() >= 0.01 else 1)
-        # Round 7 comes back to this patch only if it is the high-norm one (decided below).
-        v["r1_callback"] = Choice("none")
+        v["r1_cls_self"] = share(float(cls_self.mean()))
+        v["r1_high"] = v["r1_topk_rest"] = Choice("none")
+        if hi:
+            self.r1_high = [share_in(last[h], high_mask) for h in range(H)]
+            self.r1_top_rest = [topk_share(without(last[h], self.high), k) for h in range(H)]
+            rest_peak, rest_weight = brightest_without(mean_last, self.high)
+            self.r1_rest_peak = rest_peak
+            v["r1_high"] = Choice("peak" if self.peak_last in self.high else "other", patch=place(rest_peak, g),
+                                  r1_rest_weight=num.percent(rest_weight, 1),
+                                  r1_high_low=share(min(self.r1_high)), r1_high_high=share(max(self.r1_high)))
+            v["r1_topk_rest"] = Choice("outliers", r1_rest_low=num.percent(min(self.r1_top_rest)),
+                                       r1_rest_high=num.percent(max(self.r1_top_rest)))
         v["r1_regions"] = Choice("none")
         if self.has_regions:
             self.r1_cat = [share_in(last[h], cat) for h in range(H)]
-            more = sum(versus(s, area) == "more" for s in self.r1_cat)
-            less = sum(versus(s, area) == "less" for s in self.r1_cat)
-            verdict = Choice("all_more" if more == H else "all_less" if less == H else "mixed",
+            shares, ref, rest = self.r1_cat, area, Choice("none")
+            if hi:
+                # The verdict reads the renormalised shares: the corners' weight says nothing about the cat.
+                self.r1_cat_rest = [share_in(without(last[h], self.high), cat) for h in range(H)]
+                shares, ref = self.r1_cat_rest, float(cat[~high_mask].mean())
+                rest = Choice("outliers", r1_rest_low=num.percent(min(self.r1_cat_rest)),
+                              r1_rest_high=num.percent(max(self.r1_cat_rest)))
+            more = sum(versus(s, ref) == "more" for s in shares)
+            less = sum(versus(s, ref) == "less" for s in shares)
+            verdict = Choice("all_more" if more == H else "all_less" if less == H else
+                             "all_about" if more == less == 0 else "mixed",
                              more=num.integer(more), less=num.integer(less),
                              r1_more=Choice("one" if more == 1 else "many"),
                              r1_less=Choice("one" if less == 1 else "many"))
             v["r1_regions"] = Choice("regions", r1_cat_low=num.percent(min(self.r1_cat)),
-                                     r1_cat_high=num.percent(max(self.r1_cat)), r1_verdict=verdict)
+                                     r1_cat_high=num.percent(max(self.r1_cat)), r1_cat_rest=rest,
+                                     r1_verdict=verdict)
 
-        # -- round 2: one query patch in block 1
+        # -- round 2: one query patch in block 1. Its own weight and its neighbours' (self excluded) are read
+        # apart: a head that keeps its weight on itself is not local the way a convolution is.
         q = m.query
-        qm = m.query_maps                                             # (H, g, g)
-        near = neighbourhood(q, g)
-        self.r2_self = qm.reshape(H, -1)[:, q]
-        self.r2_near = np.array([float(qm[h][near].sum()) for h in range(H)])
-        local_head = int(self.r2_near.argmax())
-        even_near = near.sum() / d.T
+        qm = m.query_maps.reshape(H, -1)                              # (H, N)
+        around = neighbours(q, g).ravel()
+        self.r2_self = qm[:, q]
+        self.r2_nb = qm[:, around].sum(1)
+        self.r2_cls = np.asarray(m.query_self_cls, dtype=np.float64)
+        even_nb = around.sum() / d.T
         v["query_rule"] = Choice(m.query_rule, patch=place(q, g),
                                  **({"face_words": regions["face"].words} if m.query_rule == "face" else {}))
-        v["r2_head"] = local_head + 1
-        v["r2_self"] = num.percent(float(self.r2_self[local_head]))
-        v["r2_near"] = num.percent(float(self.r2_near[local_head]))
-        v["r2_even_near"] = num.percent(float(even_near), 1)
-        v["r2_cls_low"] = num.percent(float(m.query_self_cls.min()))
-        v["r2_cls_high"] = num.percent(float(m.query_self_cls.max()))
-        self.r2_local = float(self.r2_near.max() / even_near) >= 3
-        v["r2_verdict"] = Choice("local" if self.r2_local else "spread")
+        v["r2_neighbours"] = int(around.sum())
+        v["r2_even_nb"] = num.percent(float(even_nb), 1)
+        sh, lh, ch = int(self.r2_self.argmax()), int(self.r2_nb.argmax()), int(self.r2_cls.argmax())
+        self.r2_selfish = bool(self.r2_self[sh] > MOSTLY)
+        self.r2_local = bool(self.r2_nb[lh] >= LOCAL * even_nb and self.r2_nb[lh] > self.r2_self[lh])
+        v["r2_top_self"], v["r2_top_self_nb"] = share(self.r2_self[sh]), share(self.r2_nb[sh])
+        v["r2_self"] = Choice("self" if self.r2_selfish else "none", r2_head=sh + 1)
+        v["r2_local"] = Choice("local" if self.r2_local else "none", r2_head=lh + 1,
+                               r2_nb_weight=share(self.r2_nb[lh]),
+                               r2_ratio=num.decimal(float(self.r2_nb[lh] / even_nb), 1),
+                               vs_area=Choice(versus(float(self.r2_nb[lh]), float(even_nb))))
+        v["r2_cls"] = Choice("sink" if self.r2_cls[ch] > MOSTLY else "range", r2_head=ch + 1,
+                             r2_cls_weight=share(self.r2_cls[ch]), r2_left=share(float(qm[ch].sum())),
+                             r2_cls_low=share(self.r2_cls.min()), r2_cls_high=share(self.r2_cls.max()))
 
         # -- round 3: CLS attention across blocks
         eff = np.array([[effective_patches(m.cls_all[b, h]) for h in range(H)] for b in range(d.depth)])
@@ -272,20 +362,40 @@ class PredictAndVerify(NarratedScene):
         v["third"] = third
         self.r3_trend = {"less": "sharper", "more": "wider", "about": "same"}[versus(late, early)]
         v["r3_trend"] = Choice(self.r3_trend)
+        v["r3_high"] = Choice("none")
+        if hi:
+            rest = np.array([[effective_patches(without(m.cls_all[b, h], self.high)) for h in range(H)]
+                             for b in range(d.depth - third, d.depth)])
+            self.r3_late, self.r3_late_rest = late, float(rest.mean())
+            v["r3_high"] = Choice("outliers", r3_late=num.integer(round(late)),
+                                  r3_late_rest=num.integer(round(self.r3_late_rest)))
 
         # -- round 4: rollout
         roll = m.rollout
         self.r4_eff, self.r4_last_eff = effective_patches(roll), effective_patches(mean_last)
+        self.r4_flat = self.r4_eff >= FLAT * N
+        peak4 = int(roll.argmax())
         v["rollout_cls"] = num.percent(m.rollout_cls)
-        v["r4_peak"] = Choice("patch", patch=place(int(roll.argmax()), g))
+        v["r4_peak"] = Choice("patch", patch=place(peak4, g))
         v["r4_eff"] = num.integer(round(self.r4_eff))
         v["r4_last_eff"] = num.integer(round(self.r4_last_eff))
         v["r4_compare"] = Choice({"more": "smoother", "less": "sharper", "about": "same"}[
             versus(self.r4_eff, self.r4_last_eff)])
+        v["r4_flat"] = Choice("flat" if self.r4_flat else "none")
+        v["r4_high"] = Choice("none")
+        if hi:
+            rest_peak, _ = brightest_without(roll, self.high)
+            self.r4_high = share_in(roll, high_mask)
+            v["r4_high"] = Choice("peak" if peak4 in self.high else "other", patch=place(rest_peak, g),
+                                  r4_high_share=share(self.r4_high))
         v["r4_regions"] = Choice("none")
         if self.has_regions:
             self.r4_cat = share_in(roll, cat)
-            v["r4_regions"] = Choice("regions", r4_cat=num.percent(self.r4_cat),
+            rest = Choice("none")
+            if hi:
+                self.r4_cat_rest = share_in(without(roll, self.high), cat)
+                rest = Choice("outliers", r4_rest=num.percent(self.r4_cat_rest))
+            v["r4_regions"] = Choice("regions", r4_cat=num.percent(self.r4_cat), r4_cat_rest=rest,
                                      vs_area=Choice(versus(self.r4_cat, area)))
 
         # -- round 5: DINO-style masks
@@ -299,11 +409,22 @@ class PredictAndVerify(NarratedScene):
         self.r5_shape = ("scattered" if min(self.r5_pieces) >= 4 else
                          "few" if max(self.r5_pieces) >= 3 else "compact")
         v["r5_shape"] = Choice(self.r5_shape)
+        v["r5_high"] = Choice("none")
+        if hi:
+            self.r5_keep_high = int(sum(bool(m.masks[h][high_mask].all()) for h in range(H)))
+            v["r5_high"] = Choice("all" if self.r5_keep_high == H else "some" if self.r5_keep_high else "none",
+                                  r5_high_count=num.integer(self.r5_keep_high))
         v["r5_regions"] = Choice("none")
         if self.has_regions:
             in_cat = int(sum((m.masks[h] & cat).sum() for h in range(H)))
             self.r5_cat = in_cat / int(kept.sum())
-            v["r5_regions"] = Choice("regions", r5_cat=num.percent(self.r5_cat),
+            rest = Choice("none")
+            if hi:
+                kept_rest = int(sum((m.masks[h] & ~high_mask).sum() for h in range(H)))
+                in_cat_rest = int(sum((m.masks[h] & cat & ~high_mask).sum() for h in range(H)))
+                self.r5_cat_rest = in_cat_rest / kept_rest if kept_rest else 0.0
+                rest = Choice("outliers", r5_rest=num.percent(self.r5_cat_rest))
+            v["r5_regions"] = Choice("regions", r5_cat=num.percent(self.r5_cat), r5_cat_rest=rest,
                                      vs_area=Choice(versus(self.r5_cat, area)))
 
         # -- round 6: class-specific maps
@@ -325,45 +446,44 @@ class PredictAndVerify(NarratedScene):
 
             self.r6_cat = (share_in(a, cat), share_in(b, cat))
             ca, cb = self.r6_cat
-            v["r6_regions"] = Choice("regions", r6_cat1=num.percent(ca), r6_cat2=num.percent(cb),
+            rest = Choice("none")
+            if hi:
+                self.r6_cat_rest = (share_in(without(a, self.high), cat), share_in(without(b, self.high), cat))
+                rest = Choice("outliers", r6_rest1=num.percent(self.r6_cat_rest[0]),
+                              r6_rest2=num.percent(self.r6_cat_rest[1]))
+            v["r6_regions"] = Choice("regions", r6_cat1=num.percent(ca), r6_cat2=num.percent(cb), r6_rest=rest,
                                      vs_area=Choice(versus(ca, area)), r6_lean=Choice("more" if ca > cb else "less"),
                                      r6_peak1=region_of(int(a.argmax())), r6_peak2=region_of(int(b.argmax())))
 
         # -- round 7: token norms (the map shows the last block; outliers: OUTLIER times the median or more)
-        flat_norms = m.norms.reshape(d.depth, -1)                    # (depth, N)
-        med = np.median(flat_norms, axis=1)                          # (depth,)
-        ratio = flat_norms.max(1) / med
         self.r7_block = d.depth - 1
-        self.r7_outliers = outliers(m.norms[-1])
-        self.r7_outlier = bool(self.r7_outliers)
+        self.r7_outliers = self.high
         v["r7_ratio_max"] = num.integer(round(float(ratio[-1])))
         v["r7_block"] = d.depth
         v["outlier"] = int(OUTLIER)
         lasts = range(max(d.depth - third, 0), d.depth)
         cls_mean = m.cls_all.mean(1).reshape(d.depth, -1)             # (depth, N) CLS weights, heads averaged
-        self.r7_cls_mass = [float(cls_mean[b][self.r7_outliers].sum()) for b in lasts]
+        self.r7_cls_mass = [float(cls_mean[b][self.high].sum()) for b in lasts]
         self.r7_same_elsewhere = False
         v["r7_story"] = v["r7_paper"] = Choice("none")
-        if self.r7_outlier:
-            count = len(self.r7_outliers)
+        if hi:
             other = outliers(m.other_norms[-1])
-            self.r7_same_elsewhere = other == self.r7_outliers
-            v["r7_count"] = num.integer(count)
-            v["r7_tokens"], v["r7_count_words"], v["r7_those"] = (one_or_many(count),) * 3
-            v["r7_which"] = which_patches(self.r7_outliers, g)
+            self.r7_same_elsewhere = other == self.high
             v["r7_cls_low"] = num.percent(min(self.r7_cls_mass))
             v["r7_cls_high"] = num.percent(max(self.r7_cls_mass))
             # Only beside the course photo is the second photo described: on yours no object is named.
             photo = Choice("chelsea" if self.has_regions and m.other_image == "chelsea.png" else "plain")
+            shared = num.integer(len(set(other) & set(self.high)))
             elsewhere = Choice("same" if self.r7_same_elsewhere else "differs", second_photo=photo,
-                               r7_other_count=num.integer(len(other)),
-                               r7_shared=num.integer(len(set(other) & set(self.r7_outliers))))
+                               r7_other_count=num.integer(len(other)), r7_shared=shared)
             v["r7_story"] = Choice("outliers", r7_first_block=int(np.flatnonzero(ratio >= OUTLIER)[0]) + 1,
                                    r7_norm_max=num.integer(round(float(flat_norms[-1].max()))),
                                    r7_norm_median=num.integer(round(float(med[-1]))), r7_elsewhere=elsewhere)
-            v["r7_paper"] = Choice("outliers")
-            if self.peak_last in self.r7_outliers:
-                v["r1_callback"] = Choice("outlier")
+            # Darcet et al.'s high-norm tokens sit in redundant background patches, so they move with the image;
+            # the paper is quoted as the comparison the two photos call for, not as the explanation.
+            v["r7_paper"] = Choice("fixed" if self.r7_same_elsewhere else "moves",
+                                   r7_slots=Choice(v["high"].key), r7_other_count=num.integer(len(other)),
+                                   r7_shared=shared)
 
         # -- the closing round: what was likely right, what surprises (keys of [choice.right] / [choice.surprise])
         right, surprise = [], []
@@ -377,6 +497,8 @@ class PredictAndVerify(NarratedScene):
             right.append("flat")
         if self.r7_outlier and max(self.r7_cls_mass) > 3 * len(self.r7_outliers) / N:
             surprise.append("norms")
+        if self.r2_selfish:
+            surprise.append("self")
         if self.r5_shape != "compact":
             surprise.append("masks")
         surprise.append("rollout")
@@ -385,7 +507,6 @@ class PredictAndVerify(NarratedScene):
         v["surprises"] = spoken_list("surprises", "surprise", surprise)
         v["num_rounds"] = len(self.rounds())
         v["pause_seconds"] = PAUSE_SECONDS
-        v["query_token"] = m.query + 1  # token index: CLS is 0, patch i is i + 1
         nxt = self.lesson.next
         v["next_title"] = Choice("next", title=nxt.title) if nxt is not None else Choice("end")
         return v
@@ -395,15 +516,17 @@ class PredictAndVerify(NarratedScene):
         H = self.dims.H
         return [
             Round("r1-ask", "r1-reveal", "r1-notice",
-                  lambda: self.per_head(self.m.cls_last, self.dims.depth), self.r1_notes, wide=True,
+                  lambda: self.per_head(self.m.cls_last, self.dims.depth), self.r1_notes, wide=True, room=0.6,
                   marks=lambda mob: self.cell_marks(mob, [self.peak_last] * H), mark="peak"),
             Round("r2-ask", "r2-reveal", "r2-notice", lambda: self.per_head(self.m.query_maps, 1), self.r2_notes,
                   wide=True, marks=lambda mob: self.cell_marks(mob, [self.m.query] * H), mark="query",
                   sketch_query=True),
-            Round("r3-ask", "r3-reveal", "r3-notice", self.all_blocks, self.r3_notes, wide=True),
-            Round("r4-ask", "r4-reveal", "r4-notice", self.rollout_map, self.r4_notes, cited=True),
+            Round("r3-ask", "r3-reveal", "r3-notice", self.spread_chart, self.r3_notes, wide=True,
+                  sketch=lambda: self.spread_axes(L.LEFT.width, L.LEFT.height * 0.8)),
+            Round("r4-ask", "r4-reveal", "r4-notice", self.rollout_map, self.r4_notes, cited=True, room=0.4),
             Round("r5-ask", "r5-reveal", "r5-notice", self.mask_maps, self.r5_notes, wide=True, cited=True),
-            Round("r6-ask", "r6-reveal", "r6-notice", self.class_pair, self.r6_notes, wide=True, cited=True),
+            Round("r6-ask", "r6-reveal", "r6-notice", self.class_pair, self.r6_notes, wide=True, cited=True,
+                  given=self.class_names),
             Round("r7-ask", "r7-reveal", "r7-notice", self.norm_map, self.r7_notes,
                   marks=lambda mob: self.cell_marks(mob, self.r7_outliers), mark="outliers", cited=True),
         ]
@@ -426,11 +549,17 @@ class PredictAndVerify(NarratedScene):
         sketch_area, answer_area = L.LEFT, L.RIGHT
         with self.narrate(r.ask) as cue:
             heading = Heading(self.words("round_heading", number=number, question=self.words("question")))
-            grid = PhotoGrid(self.trace.picture, self.dims.grid, height=sketch_area.height, line_width=1,
-                             line_opacity=0.5)
+            if r.sketch is None:
+                grid = PhotoGrid(self.trace.picture, self.dims.grid, height=sketch_area.height, line_width=1,
+                                 line_opacity=0.5)
+            else:
+                grid = r.sketch()
             sketch_area.place(grid)
             prompt = S.text(self.words("prompt"), S.HEADING, S.ACCENT)  # the question is in the heading
-            sketch = wrapped(self.words("sketch"), S.BODY, answer_area.width * 0.9, S.MUTED)
+            sketch = wrapped(self.words("sketch_on" if r.sketch is not None else "sketch"), S.BODY,
+                             answer_area.width * 0.9, S.MUTED)
+            if r.given is not None:
+                sketch = VGroup(sketch, r.given()).arrange(DOWN, buff=0.3, aligned_edge=LEFT)
             clock = Countdown(PAUSE_SECONDS, caption=self.words("pause"))
             panel = Group(prompt, sketch, clock).arrange(DOWN, buff=0.5)
             answer_area.place(panel)
@@ -451,9 +580,11 @@ class PredictAndVerify(NarratedScene):
             answer = r.build()
             if r.wide:
                 self.play(FadeOut(grid), run_time=cue.share(0.05))
-                WIDE_MAP.place(answer)
+                body = L.Region(WIDE_MAP.left, WIDE_MAP.right, WIDE_MAP.bottom + r.room, WIDE_MAP.top)
+                body.place(answer, aligned=UP)
             else:
-                top = L.Region(answer_area.left, answer_area.right, answer_area.bottom + NOTES_HEIGHT, answer_area.top)
+                top = L.Region(answer_area.left, answer_area.right, answer_area.bottom + NOTES_HEIGHT + r.room,
+                               answer_area.top)
                 top.place(answer)
             self.play(FadeIn(answer), run_time=cue.until("map"))
         self.answer = answer
@@ -481,16 +612,27 @@ class PredictAndVerify(NarratedScene):
                               picture=self.trace.picture, label=self.words("attention_weight"),
                               width=WIDE_MAP.width, height=WIDE_MAP.height)
 
-    def all_blocks(self) -> SmallMultiples:
+    def spread_axes(self, width: float, height: float, values=None) -> BlockBars:
+        """Round 3's chart: patches' worth of CLS attention per block (heads averaged), on an axis from 0 to
+        every patch, with a perfectly even spread drawn as a dashed line. Without values: the empty axes to
+        sketch on, on the same scale as the answer."""
         d = self.dims
-        maps = np.transpose(self.m.cls_all, (1, 0, 2, 3))      # (H, depth, g, g): heads down, blocks across
-        return SmallMultiples(maps, [self.words("head", h=h + 1) for h in range(d.H)],
-                              [str(b + 1) for b in range(d.depth)], picture=self.trace.picture,
-                              label=self.words("attention_weight"), col_title=self.words("block_title"),
-                              width=WIDE_MAP.width, height=WIDE_MAP.height)
+        values = np.zeros(d.depth) if values is None else values
+        chart = BlockBars(values, [str(b + 1) for b in range(d.depth)], self.words("spread_title"),
+                          x_title=self.words("block_title"), width=width, height=height, vmax=nice_ceiling(d.N),
+                          reference=(d.N, self.words("even_line", n=d.N)))
+        return chart
+
+    def spread_chart(self) -> BlockBars:
+        chart = self.spread_axes(WIDE_MAP.width * 0.8, WIDE_MAP.height * 0.7, self.r3_eff)
+        if chart.height > WIDE_MAP.height:
+            chart.scale_to_fit_height(WIDE_MAP.height)
+        return chart
 
     def rollout_map(self) -> HeatmapOnPhoto:
-        return HeatmapOnPhoto(self.trace.picture, self.m.rollout, label=self.words("rollout_label"),
+        # Anchored at 0: a nearly even map then looks nearly even, where a min-to-max scale would give a flat
+        # map full contrast and make it look structured.
+        return HeatmapOnPhoto(self.trace.picture, self.m.rollout, label=self.words("rollout_label"), vmin=0.0,
                               height=L.RIGHT.height - NOTES_HEIGHT)
 
     def mask_maps(self) -> SmallMultiples:
@@ -516,6 +658,14 @@ class PredictAndVerify(NarratedScene):
             out.add(box)
         return out
 
+    def class_names(self) -> VGroup:
+        """Round 6's two classes, in the colours of their maps' titles."""
+        m = self.m
+        width = L.RIGHT.width * 0.9
+        return VGroup(*[wrapped(self.words("class_given", label=m.top5[rank][1], rank=rank + 1), S.BODY, width,
+                                S.ACCENT if rank == 0 else S.BLUE) for rank in (0, m.second)]).arrange(
+            DOWN, buff=0.15, aligned_edge=LEFT)
+
     def norm_map(self) -> HeatmapOnPhoto:
         return HeatmapOnPhoto(self.trace.picture, self.m.norms[self.r7_block],
                               label=self.words("norm_label", b=self.r7_block + 1),
@@ -535,46 +685,84 @@ class PredictAndVerify(NarratedScene):
 
     # ------------------------------------------------------------------ the notice lines (screen)
     # Each is a line of the notice cue's [cue.screen], filled with the numbers' screen forms.
+    @staticmethod
+    def per_head_list(shares) -> str:
+        return " / ".join(share(x).screen for x in shares)
+
+    def rest_note(self) -> list[str]:
+        """How a share "without" the high-norm tokens was taken, said once under the lines that use it."""
+        return [self.words("rest_note", count=len(self.high))] if self.high else []
+
     def r1_notes(self) -> list[str]:
         v = self.values
-        out = [self.words("line1", peak_weight=v["r1_peak_weight"].screen, even_weight=v["even_weight"].screen),
-               self.words("line2", topk_low=v["r1_topk_low"].screen, topk_high=v["r1_topk_high"].screen,
-                          even_topk=v["even_topk"].screen)]
+        out = [self.words("line1", peak_weight=v["r1_peak_weight"].screen, even_weight=v["even_weight"].screen)]
+        if self.high:
+            out.append(self.words("line_high", count=len(self.high), per_head=self.per_head_list(self.r1_high),
+                                  even=v["high_even"].screen, patch=place(self.r1_rest_peak, self.dims.grid)))
+        line2 = self.words("line2", topk_low=v["r1_topk_low"].screen, topk_high=v["r1_topk_high"].screen,
+                           even_topk=v["even_topk"].screen)
+        if self.high:
+            line2 += self.words("rest_range", low=num.percent(min(self.r1_top_rest)).screen,
+                                high=num.percent(max(self.r1_top_rest)).screen)
+        out.append(line2)
         if self.has_regions:
-            out.append(self.words("line3", per_head=" / ".join(num.percent(s).screen for s in self.r1_cat),
-                                  area=v["cat_area"].screen))
-        return out
+            line3 = self.words("line3", per_head=" / ".join(num.percent(s).screen for s in self.r1_cat),
+                               area=v["cat_area"].screen)
+            if self.high:
+                line3 += self.words("rest_list", per_head=" / ".join(num.percent(s).screen for s in self.r1_cat_rest))
+            out.append(line3)
+        return out + self.rest_note()
 
     def r2_notes(self) -> list[str]:
         v = self.values
-        return [self.words("line1", self_weight=v["r2_self"].screen, near=v["r2_near"].screen,
-                           even_near=v["r2_even_near"].screen),
-                self.words("line2", cls_low=v["r2_cls_low"].screen, cls_high=v["r2_cls_high"].screen)]
+        heads = " / ".join(str(h + 1) for h in range(self.dims.H))
+        return [self.words("line1", heads=heads, per_head=self.per_head_list(self.r2_self)),
+                self.words("line2", per_head=self.per_head_list(self.r2_nb), even=v["r2_even_nb"].screen),
+                self.words("line3", per_head=self.per_head_list(self.r2_cls))]
 
     def r3_notes(self) -> list[str]:
         v = self.values
-        return [self.words("line1", spread=v["r3_spread_eff"].screen, sharp=v["r3_sharp_eff"].screen)]
+        out = [self.words("line1", spread=v["r3_spread_eff"].screen, sharp=v["r3_sharp_eff"].screen)]
+        if self.high:
+            out.append(self.words("line2", late=num.integer(round(self.r3_late)).screen,
+                                  rest=num.integer(round(self.r3_late_rest)).screen))
+        return out + self.rest_note()
 
     def r4_notes(self) -> list[str]:
         v = self.values
         out = [self.words("line1", cls_self=v["rollout_cls"].screen),
                self.words("line2", spread=v["r4_eff"].screen, last_spread=v["r4_last_eff"].screen)]
+        if self.high:
+            out.append(self.words("line_high", weight=share(self.r4_high).screen,
+                                  even=v["high_even"].screen))
         if self.has_regions:
-            out.append(self.words("line3", cat=num.percent(self.r4_cat).screen))
-        return out
+            line3 = self.words("line3", cat=num.percent(self.r4_cat).screen)
+            if self.high:
+                line3 += self.words("rest_one", rest=num.percent(self.r4_cat_rest).screen)
+            out.append(line3)
+        return out + self.rest_note()
 
     def r5_notes(self) -> list[str]:
         out = [self.words("line1"), self.words("line2")]
+        if self.high:
+            out.append(self.words("line_high", count=len(self.high), keep=self.r5_keep_high))
         if self.has_regions:
-            out.append(self.words("line3", cat=num.percent(self.r5_cat).screen))
-        return out
+            line3 = self.words("line3", cat=num.percent(self.r5_cat).screen)
+            if self.high:
+                line3 += self.words("rest_one", rest=num.percent(self.r5_cat_rest).screen)
+            out.append(line3)
+        return out + self.rest_note()
 
     def r6_notes(self) -> list[str]:
         out = [self.words("line1", cosine=self.values["class_cosine"].screen)]
         if self.has_regions:
-            out.append(self.words("line2", cat1=num.percent(self.r6_cat[0]).screen,
-                                  cat2=num.percent(self.r6_cat[1]).screen))
-        return out
+            line2 = self.words("line2", cat1=num.percent(self.r6_cat[0]).screen,
+                               cat2=num.percent(self.r6_cat[1]).screen)
+            if self.high:
+                line2 += self.words("rest_pair", rest1=num.percent(self.r6_cat_rest[0]).screen,
+                                    rest2=num.percent(self.r6_cat_rest[1]).screen)
+            out.append(line2)
+        return out + [self.words("scales")] + self.rest_note()
 
     def r7_notes(self) -> list[str]:
         out = [self.words("line1", ratio=self.values["r7_ratio_max"].screen)]
@@ -583,6 +771,7 @@ class PredictAndVerify(NarratedScene):
                                   cls_low=num.percent(min(self.r7_cls_mass)).screen,
                                   cls_high=num.percent(max(self.r7_cls_mass)).screen))
             out.append(self.words("line3", r7_same=Choice("yes" if self.r7_same_elsewhere else "no")))
+            out.append(self.words("darcet"))
         return out
 
     # ------------------------------------------------------------------ the cues around the rounds

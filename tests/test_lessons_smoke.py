@@ -41,6 +41,12 @@ def build(lesson, media_dir):
     return scene
 
 
+@pytest.fixture(scope="module")
+def media(tmp_path_factory):
+    """One Manim media folder for every build here: a formula is typeset once, not once per lesson and input."""
+    return tmp_path_factory.mktemp("smoke-media")
+
+
 _BUILT: dict = {}  # lesson id -> what a build on the course photo said and drew (scenes are not kept)
 
 
@@ -51,8 +57,8 @@ def record(lesson, scene) -> SimpleNamespace:
     return _BUILT[lesson.id]
 
 
-def built_words(lesson, tmp_path) -> SimpleNamespace:
-    return _BUILT.get(lesson.id) or record(lesson, build(lesson, tmp_path))
+def built_words(lesson, media) -> SimpleNamespace:
+    return _BUILT.get(lesson.id) or record(lesson, build(lesson, media))
 
 
 def test_the_registry_matches_the_files():
@@ -61,8 +67,8 @@ def test_the_registry_matches_the_files():
 
 
 @pytest.mark.parametrize("lesson", WRITTEN, ids=[lesson.id for lesson in WRITTEN])
-def test_lesson_builds_with_every_cue_and_the_traces_numbers(lesson, tmp_path):
-    scene = build(lesson, tmp_path)
+def test_lesson_builds_with_every_cue_and_the_traces_numbers(lesson, media):
+    scene = build(lesson, media)
     record(lesson, scene)
     played = [c.id for c in scene.timeline.cues]
     assert played == [c.id for c in scene.script.cues], "cues must be played once each, in script order"
@@ -95,11 +101,11 @@ def vit_small_weights(tmp_path_factory):
 
 
 @pytest.mark.parametrize("lesson", WRITTEN, ids=[lesson.id for lesson in WRITTEN])
-def test_lesson_builds_on_another_models_dimensions(lesson, tmp_path, monkeypatch, vit_small_weights):
+def test_lesson_builds_on_another_models_dimensions(lesson, media, monkeypatch, vit_small_weights):
     """`--model vit_small_patch16_224 --weights FILE`: the lesson builds and speaks of that model's width and heads."""
     monkeypatch.setenv("VITLESSONS_MODEL", "vit_small_patch16_224")
     monkeypatch.setenv("VITLESSONS_WEIGHTS", str(vit_small_weights))
-    scene = build(lesson, tmp_path)
+    scene = build(lesson, media)
     assert [c.id for c in scene.timeline.cues] == [c.id for c in scene.script.cues]
     assert scene.dims.D == 384 and scene.dims.H == 6
     spoken = " ".join(c.text for c in scene.script.cues)
@@ -108,13 +114,13 @@ def test_lesson_builds_on_another_models_dimensions(lesson, tmp_path, monkeypatc
     assert not re.search(r"\b192\b|\bthree heads\b", spoken), "narration speaks of ViT-Ti's dimensions"
 
 
-def test_a_one_cue_preview_builds_that_cue_alone(monkeypatch, tmp_path):
+def test_a_one_cue_preview_builds_that_cue_alone(monkeypatch, media):
     """`preview --cue`: the cues before it stop at their `narrate` line, so only the previewed cue is built."""
     lesson = course.BY_ID["p2-01-contact-sheet"]
-    scene = build(lesson, tmp_path)
+    scene = build(lesson, media)
     last = scene.script.cues[-1].id
     monkeypatch.setenv("VITLESSONS_ONLY_CUE", last)
-    preview = build(lesson, tmp_path)
+    preview = build(lesson, media)
     assert [c.id for c in preview.timeline.cues] == [last]
     assert preview.timeline.cues[0].start == 0 and preview.clock > 0
     assert len(preview.renderer.animations_hashes) < len(scene.renderer.animations_hashes) / 5
@@ -124,19 +130,19 @@ OTHER_PHOTO = Path(vitmath.DEFAULT_IMAGE).with_name("chelsea.png")
 
 
 @pytest.mark.parametrize("lesson", WRITTEN, ids=[lesson.id for lesson in WRITTEN])
-def test_lesson_builds_on_another_photo(lesson, tmp_path, monkeypatch):
+def test_lesson_builds_on_another_photo(lesson, media, monkeypatch):
     """`--image`: another photo (Chelsea the cat alone) builds every cue, and its words are filled."""
     monkeypatch.setenv("VITLESSONS_IMAGE", str(OTHER_PHOTO))
-    scene = build(lesson, tmp_path)
+    scene = build(lesson, media)
     assert [c.id for c in scene.timeline.cues] == [c.id for c in scene.script.cues]
     assert not re.search(r"\{[A-Za-z_]\w*\}", " ".join(c.text for c in scene.script.cues))
 
 
 @pytest.mark.parametrize("lesson", WRITTEN, ids=[lesson.id for lesson in WRITTEN])
-def test_no_term_is_heard_before_its_lesson_unexplained(lesson, tmp_path):
+def test_no_term_is_heard_before_its_lesson_unexplained(lesson, media):
     """scenes/glossary.toml: a term said before the lesson that teaches it is glossed where the lesson first
     says it, and its teaching lesson explains it; read from the filled narration (choices and values in)."""
-    problems = glossary.unexplained(lesson, built_words(lesson, tmp_path).cues)
+    problems = glossary.unexplained(lesson, built_words(lesson, media).cues)
     assert not problems, "\n".join(problems)
 
 
@@ -145,8 +151,8 @@ NUMBERED = re.compile(r"\b(block|head)s?[- ]((?:\d+(?: and | to | or |–|-)?)+)
 
 
 @pytest.mark.parametrize("lesson", WRITTEN, ids=[lesson.id for lesson in WRITTEN])
-def test_blocks_and_heads_count_from_one_in_speech_and_on_screen(lesson, tmp_path):
-    b = built_words(lesson, tmp_path)
+def test_blocks_and_heads_count_from_one_in_speech_and_on_screen(lesson, media):
+    b = built_words(lesson, media)
     texts = [text for _, text in b.cues] + b.screen
     named = [(m.group(1).lower(), int(n), text) for text in texts for m in NUMBERED.finditer(text)
              for n in re.findall(r"\d+", m.group(2))]

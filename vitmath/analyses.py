@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from vitmath.tracing import Trace, dims_of
@@ -180,3 +181,30 @@ def permutation_experiment(model, image, seed: int = 0) -> PermutationResult:
         with_pos_top5=plain.top5,
         shuffled_top5=shuffled.top5,
     )
+
+
+# A patch token is high-norm (the artifacts of Darcet et al. 2023, "Vision Transformers Need Registers") when
+# its length is at least this many times the median patch token's: one threshold for the whole course, so every
+# lesson finds the same tokens.
+HIGH_NORM_FACTOR = 10.0
+
+
+def high_norm_patches(norms, factor: float = HIGH_NORM_FACTOR) -> list[int]:
+    """Raster indices of the patches whose token length is at least `factor` times the median, longest first.
+    `norms`: the patch tokens' lengths at one point of the stream, (N,) or (grid, grid), torch or numpy."""
+    flat = np.asarray(norms, dtype=np.float64).ravel()
+    order = np.argsort(-flat, kind="stable")
+    return [int(i) for i in order if flat[i] >= factor * np.median(flat)]
+
+
+def high_norm_from(stream, patches: list[int], factor: float = HIGH_NORM_FACTOR) -> int | None:
+    """The first point of `stream` ((points, N) patch lengths, in order) from which on every one of `patches`
+    stays high-norm to the end; None when `patches` is empty."""
+    if not patches:
+        return None
+    lengths = np.asarray(stream, dtype=np.float64).reshape(len(stream), -1)
+    high = (lengths[:, patches] >= factor * np.median(lengths, axis=1)[:, None]).all(axis=1)
+    k = len(high) - 1
+    while k > 0 and high[k - 1]:
+        k -= 1
+    return k

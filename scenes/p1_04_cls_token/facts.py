@@ -27,13 +27,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vitmath import analyses
+from vitmath.analyses import HIGH_NORM_FACTOR
 from vitmath.sources import ASSETS, file_digest, resolve_image
 
 # Photos a comparison may use, in order of preference: the first one that is not the lesson's own photo.
 COMPARISON_PHOTOS = ("chelsea.png", "astronaut.png", "cat_person_composite_224.png")
-# A patch token is "high-norm" when its length after the last block is at least this many times the median
-# patch token's: the threshold lessons p2-05 and p4-01 use, so the course finds the same tokens everywhere.
-HIGH_NORM_FACTOR = 10.0
 
 
 @dataclass
@@ -136,11 +135,9 @@ def cls_comparison(trace, other) -> ClsComparison:
     )
 
 
-def high_norm_patches(trace, factor: float = HIGH_NORM_FACTOR) -> list[int]:
-    """Raster indices of the patch tokens at least `factor` times the median patch length after the last
-    block, longest first."""
-    norms = trace.blocks[-1].out[1:].norm(dim=-1)
-    return [int(i) for i in torch.argsort(norms, descending=True) if norms[i] >= factor * norms.median()]
+def high_norm_patches(trace) -> list[int]:
+    """The high-norm patch tokens after the last block (vitmath.analyses), longest first."""
+    return analyses.high_norm_patches(trace.blocks[-1].out[1:].norm(dim=-1))
 
 
 @dataclass
@@ -162,13 +159,10 @@ def long_token_facts(trace, factor: float = HIGH_NORM_FACTOR) -> LongTokens:
     d = trace.dims
     stream = torch.stack([b.out[1:].norm(dim=-1) for b in trace.blocks])      # (depth, N)
     last = stream[-1]
-    high = high_norm_patches(trace, factor)
-    from_block = None
-    if high:
-        flags = (stream[:, high] >= factor * stream.median(dim=1).values[:, None]).all(dim=1).tolist()
-        from_block = len(flags)
-        while from_block > 1 and flags[from_block - 2]:
-            from_block -= 1
+    high = analyses.high_norm_patches(stream[-1], factor)
+    # 1-based block: stream row k is the output of block k + 1.
+    start = analyses.high_norm_from(stream, high, factor)
+    from_block = None if start is None else start + 1
     maps = trace.blocks[-1].attn[:, 0, 1:].double()                            # (H, N)
     masked = maps.clone()
     masked[:, high] = 0.0

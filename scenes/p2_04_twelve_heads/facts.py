@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
+from vitmath.analyses import HIGH_NORM_FACTOR, high_norm_patches
 from vitmath.errors import UserError
 
 # Head counts the parameter check rebuilds the attention layer with: 1 and the ViT family's counts (DeiT Ti 3,
@@ -24,9 +25,6 @@ LOCAL_SHARE = 0.5
 # A head whose CLS token keeps more than this share of its attention on itself leaves a map that is only the
 # renormalised remainder: drawn, but left out of the counts read from the maps.
 REMNANT_SELF = 0.999
-# A patch token counts as high-norm when, after the last block, its norm is at least this many times the median
-# patch norm: lesson 9's rule (scenes/p2_05_stack_the_blocks/facts.py).
-HIGH_NORM_FACTOR = 10.0
 
 
 @dataclass
@@ -136,10 +134,8 @@ def attention_params(D: int, heads: int) -> int:
 
 
 def high_norm_slots(tr) -> list[int]:
-    """Token slots (0-based over the patches) whose norm after the last block is >= HIGH_NORM_FACTOR x the
-    median patch norm."""
-    norms = tr.blocks[-1].out[1:].norm(dim=-1)
-    return [int(i) for i in torch.nonzero(norms >= HIGH_NORM_FACTOR * norms.median()).flatten()]
+    """The high-norm patch tokens after the last block (vitmath.analyses), in raster order."""
+    return sorted(high_norm_patches(tr.blocks[-1].out[1:].norm(dim=-1)))
 
 
 def masked_distance(tr, drop: list[int]) -> tuple[torch.Tensor, float]:

@@ -15,10 +15,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from vitmath.analyses import HIGH_NORM_FACTOR, high_norm_from, high_norm_patches
 from vitmath.errors import UserError
 
-# A patch token counts as "high-norm" when its norm is at least this many times the median patch norm.
-HIGH_NORM_FACTOR = 10.0
 
 
 @dataclass
@@ -127,7 +126,7 @@ def stack_facts(model, trace) -> StackFacts:
     norms = [x.norm(dim=-1) for x in stream]              # each (T,)
     last_cls = trace.blocks[-1].out[0]
     last = norms[-1][1:]                                   # (N,) patch norms after the last block
-    high = [int(i) for i in torch.argsort(last, descending=True) if last[i] >= HIGH_NORM_FACTOR * last.median()]
+    high = high_norm_patches(last)
     cls_cos = [float(F.cosine_similarity(b.out[0], last_cls, dim=0)) for b in trace.blocks]
     update = [float(((stream[i + 1] - stream[i]).norm(dim=-1) / norms[i]).median()) for i in range(d.depth)]
 
@@ -156,15 +155,7 @@ def stack_facts(model, trace) -> StackFacts:
 def high_norm_start(facts: StackFacts, factor: float = HIGH_NORM_FACTOR) -> int | None:
     """The first stream point from which on every high-norm patch (of the last point) stays >= factor x the
     median patch norm, or None if there is no high-norm patch."""
-    if not facts.high_norm_patches:
-        return None
-    norms = facts.patch_norms                                   # (depth + 1, N)
-    median = norms.median(dim=1).values                         # (depth + 1,)
-    flags = (norms[:, facts.high_norm_patches] >= factor * median[:, None]).all(dim=1).tolist()
-    k = len(flags) - 1
-    while k > 0 and flags[k - 1]:
-        k -= 1
-    return k
+    return high_norm_from(facts.patch_norms, facts.high_norm_patches, factor)
 
 
 def cached_stack_facts(model_name=None, weights=None, image=None) -> StackFacts:

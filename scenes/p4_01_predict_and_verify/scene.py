@@ -39,6 +39,7 @@ from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid, grid_cell_center
 from narration.script import Choice
 from scenes.p4_01_predict_and_verify.facts import MASK_KEEP, cached_verify_maps
+from vitmath.analyses import HIGH_NORM_FACTOR, high_norm_patches
 
 # Where a map that needs the whole width goes: the body above a strip kept for the notice lines.
 WIDE_MAP = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 1.25, L.MAIN.top)
@@ -48,7 +49,6 @@ NOTES_HEIGHT = 2.1  # under a map beside the photo: room for the notice lines
 PAUSE_SECONDS = 15
 TOP_K = 10                 # "the 10 strongest patches"
 CLOSE = 0.1                # a share within 10% (relative) of the area's share is "about its share"
-OUTLIER = 10.0             # a patch token whose norm is 10 times the median is an outlier
 MOSTLY = 0.5               # a head "mostly" does something when more than half of its weight does it
 LOCAL = 3.0                # convolution-like: the neighbours (self excluded) get 3 times their even share ...
                            # ... and more than the query keeps for itself
@@ -138,12 +138,6 @@ def neighbours(i: int, grid: int) -> np.ndarray:
     m[max(r - 1, 0):r + 2, max(c - 1, 0):c + 2] = True
     m[r, c] = False
     return m
-
-
-def outliers(norms: np.ndarray) -> list[int]:
-    """Raster indices of the patch tokens whose norm is at least OUTLIER times the median."""
-    flat = norms.ravel()
-    return [int(i) for i in np.flatnonzero(flat >= OUTLIER * np.median(flat))]
 
 
 def which_patches(patches: list[int], grid: int) -> Choice:
@@ -268,7 +262,7 @@ class PredictAndVerify(NarratedScene):
         flat_norms = m.norms.reshape(d.depth, -1)                    # (depth, N)
         med = np.median(flat_norms, axis=1)                          # (depth,)
         ratio = flat_norms.max(1) / med
-        self.high = outliers(m.norms[-1])
+        self.high = sorted(high_norm_patches(m.norms[-1]))
         self.r7_outlier = hi = bool(self.high)
         high_mask = np.zeros((g, g), bool)
         high_mask.reshape(-1)[self.high] = True
@@ -455,19 +449,19 @@ class PredictAndVerify(NarratedScene):
                                      vs_area=Choice(versus(ca, area)), r6_lean=Choice("more" if ca > cb else "less"),
                                      r6_peak1=region_of(int(a.argmax())), r6_peak2=region_of(int(b.argmax())))
 
-        # -- round 7: token norms (the map shows the last block; outliers: OUTLIER times the median or more)
+        # -- round 7: token norms (the map shows the last block; high-norm: HIGH_NORM_FACTOR times the median or more)
         self.r7_block = d.depth - 1
         self.r7_outliers = self.high
         v["r7_ratio_max"] = num.integer(round(float(ratio[-1])))
         v["r7_block"] = d.depth
-        v["outlier"] = int(OUTLIER)
+        v["outlier"] = int(HIGH_NORM_FACTOR)
         lasts = range(max(d.depth - third, 0), d.depth)
         cls_mean = m.cls_all.mean(1).reshape(d.depth, -1)             # (depth, N) CLS weights, heads averaged
         self.r7_cls_mass = [float(cls_mean[b][self.high].sum()) for b in lasts]
         self.r7_same_elsewhere = False
         v["r7_story"] = v["r7_paper"] = Choice("none")
         if hi:
-            other = outliers(m.other_norms[-1])
+            other = sorted(high_norm_patches(m.other_norms[-1]))
             self.r7_same_elsewhere = other == self.high
             v["r7_cls_low"] = num.percent(min(self.r7_cls_mass))
             v["r7_cls_high"] = num.percent(max(self.r7_cls_mass))
@@ -476,7 +470,7 @@ class PredictAndVerify(NarratedScene):
             shared = num.integer(len(set(other) & set(self.high)))
             elsewhere = Choice("same" if self.r7_same_elsewhere else "differs", second_photo=photo,
                                r7_other_count=num.integer(len(other)), r7_shared=shared)
-            v["r7_story"] = Choice("outliers", r7_first_block=int(np.flatnonzero(ratio >= OUTLIER)[0]) + 1,
+            v["r7_story"] = Choice("outliers", r7_first_block=int(np.flatnonzero(ratio >= HIGH_NORM_FACTOR)[0]) + 1,
                                    r7_norm_max=num.integer(round(float(flat_norms[-1].max()))),
                                    r7_norm_median=num.integer(round(float(med[-1]))), r7_elsewhere=elsewhere)
             # Darcet et al.'s high-norm tokens sit in redundant background patches, so they move with the image;

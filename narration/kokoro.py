@@ -61,12 +61,16 @@ VOCAB = {
 # Punctuation is passed to the model as itself (it shapes the prosody); espeak-ng would drop it.
 _PUNCTUATION = ';:,.!?¡¿—…"«»“”(){}[]'
 _PUNCTUATION_RUN = re.compile(rf"(?:\s*[{re.escape(_PUNCTUATION)}]+\s*)+")
-# Where espeak-ng's IPA differs from the phoneme set Kokoro was trained on (the fixes kokoro.js makes).
-_FIXES = [
+# Where espeak-ng's IPA differs from the phoneme set Kokoro was trained on (the fixes kokoro.js makes for
+# English; Spanish keeps its trilled r and its jota, which Kokoro's Spanish voices were trained with).
+_FIXES_ALL = [
     (re.compile("ʲ"), "j"),
+    (re.compile("ɬ"), "l"),
+]
+_FIXES_OTHER = [(re.compile("tʃ"), "ʧ"), (re.compile("dʒ"), "ʤ")]  # one symbol each in Kokoro's set
+_FIXES = [
     (re.compile("r"), "ɹ"),
     (re.compile("x"), "k"),
-    (re.compile("ɬ"), "l"),
     (re.compile(r"(?<=[a-zɹː])(?=hˈʌndɹɪd)"), " "),  # espeak runs "two hundred" into one word
     (re.compile(r' z(?=[;:,.!?¡¿—…"«»“” ]|$)'), "z"),  # a possessive 's split off its word
 ]
@@ -88,9 +92,17 @@ def voice_file(name: str) -> Path:
     return path
 
 
+# A voice's first letter is the language and accent it was trained on; espeak-ng's name for it.
+ESPEAK_LANGUAGES = {"a": "en-us", "b": "en-gb", "e": "es"}
+
+
 def language_of(voice: str) -> str:
-    """espeak-ng's language for a voice: its name's first letter is the accent it was trained on."""
-    return "en-gb" if voice.startswith("b") else "en-us"
+    """espeak-ng's language for a voice."""
+    language = ESPEAK_LANGUAGES.get(voice[:1])
+    if language is None:
+        raise UserError(f"Kokoro voice '{voice}': its language is not set up here (voices starting with "
+                        f"{', '.join(ESPEAK_LANGUAGES)} are)")
+    return language
 
 
 @lru_cache(maxsize=None)
@@ -174,7 +186,8 @@ def phonemize(text: str, language: str = "en-us") -> str:
         at = m.end()
     pieces.append(_espeak_ipa(text[at:], language))
     phonemes = "".join(pieces)
-    for pattern, repl in _FIXES + (_FIXES_US if language == "en-us" else []):
+    english = language.startswith("en")
+    for pattern, repl in (_FIXES if english else _FIXES_OTHER) + _FIXES_ALL + (_FIXES_US if language == "en-us" else []):
         phonemes = pattern.sub(repl, phonemes)
     return "".join(ch for ch in phonemes if ch in VOCAB).strip()
 

@@ -6,6 +6,11 @@ Only the audio uses the spoken form; captions keep what the author wrote.
 from __future__ import annotations
 
 import re
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from vitmath.errors import UserError
 
 # Whole words, case-sensitive: "ViT" is an acronym, "vit" inside a word is not.
 LEXICON = {
@@ -38,19 +43,34 @@ _NUMBER = r"\d+(?:\.\d+)?"
 _SHAPE = re.compile(rf"\(\s*{_NUMBER}(?:\s*,\s*{_NUMBER})+\s*\)")
 # 16x16, 224 x 224, 3×224×224: "x" between numbers reads "by".
 _BY = re.compile(r"(?<=\d)\s*[x×]\s*(?=\d)")
-_PERCENT = re.compile(rf"({_NUMBER})\s*%")
-
-# Longest first, so "ViTs" wins over "ViT"; lookarounds make it whole-word even for keys with
-# punctuation such as "[CLS]" or "e.g.".
-_WORDS = re.compile(
-    "|".join(rf"(?<![\w\[]){re.escape(k)}(?![\w\]])" for k in sorted(LEXICON, key=len, reverse=True))
-)
 
 
-def speakable(text: str) -> str:
-    """The form of `text` handed to the speech engine."""
-    text = _SHAPE.sub(lambda m: " by ".join(re.findall(_NUMBER, m.group(0))), text)
-    text = _BY.sub(" by ", text)
-    text = _PERCENT.sub(r"\1 percent", text)
-    text = _WORDS.sub(lambda m: LEXICON[m.group(0)], text)
+def speakable(text: str, lang: str = "en") -> str:
+    """The form of `text` handed to the speech engine of language `lang`."""
+    words, by, percent = _lexicon(lang)
+    text = _SHAPE.sub(lambda m: f" {by} ".join(re.findall(_NUMBER, m.group(0))), text)
+    text = _BY.sub(f" {by} ", text)
+    # Another language may write 0,5 where English writes 0.5.
+    text = re.sub(r"(\d+(?:[.,]\d+)*)\s*%", rf"\1 {percent}", text)
+    if words:
+        # Longest first, so "ViTs" wins over "ViT"; lookarounds make it whole-word even for keys with
+        # punctuation such as "[CLS]" or "e.g.".
+        pattern = re.compile("|".join(rf"(?<![\w\[]){re.escape(k)}(?![\w\]])"
+                                      for k in sorted(words, key=len, reverse=True)))
+        text = pattern.sub(lambda m: words[m.group(0)], text)
     return text
+
+
+@cache
+def _lexicon(lang: str) -> tuple[dict[str, str], str, str]:
+    """(words, the word for "x" between numbers, the word for "%") of a language."""
+    if lang == "en":
+        return LEXICON, "by", "percent"
+    path = Path(__file__).with_name(f"lexicon_{lang}.toml")
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+        return dict(table.get("words", {})), table["by"], table["percent"]
+    except FileNotFoundError:
+        raise UserError(f"no pronunciation table for language '{lang}' ({path} is missing)") from None
+    except (KeyError, tomllib.TOMLDecodeError) as e:
+        raise UserError(f"{path}: {e} (it needs [words], by and percent)") from None

@@ -33,11 +33,13 @@ from vitmath import env
 from vitmath.errors import UserError
 
 
-def script_override(lesson_id: str) -> Path | None:
-    """An edited copy of a lesson's script, `<VITLESSONS_NARRATION_DIR>/<lesson-id>.toml`, where one exists:
-    how tests and the edit benchmark change words without touching the lesson's own `script.toml`."""
+def script_override(lesson_id: str, lang: str = "en") -> Path | None:
+    """An edited copy of a lesson's script, `<VITLESSONS_NARRATION_DIR>/<lesson-id>.toml` (a translation:
+    `<lesson-id>.<lang>.toml`), where one exists: how tests and the edit benchmark change words without
+    touching the lesson's own scripts."""
     folder = env.get(env.NARRATION_DIR)
-    path = Path(folder) / f"{lesson_id}.toml" if folder else None
+    name = f"{lesson_id}.toml" if lang == "en" else f"{lesson_id}.{lang}.toml"
+    path = Path(folder) / name if folder else None
     return path if path is not None and path.is_file() else None
 
 

@@ -109,7 +109,7 @@ def synthesize_cue(cue: Cue, voice: Voice, cache_dir=None) -> CueAudio:
         return _silent(cue, clauses, voice)
 
     # This module's code (and what it imports) by its bytes: a change to the audio layout is a new key.
-    key_parts = {"code": code_digest("narration.synth"), "clauses": [speakable(c) for c in clauses], "voice": voice.settings_key()}
+    key_parts = {"code": code_digest("narration.synth"), "clauses": [speakable(c, voice.lang) for c in clauses], "voice": voice.settings_key()}
     if isinstance(voice, Recorded):
         # Two cues with the same words still have different takes.
         key_parts["recording"] = str(voice.recording_for(cue.id))
@@ -148,7 +148,7 @@ def _speak_clauses(voice: Voice, clauses: list[str]):
     parts, spans, cursor, rate = [], [], 0, None
     for n, clause in enumerate(clauses):
         SYNTH_CALLS += 1
-        samples, clause_rate = voice.synthesize(speakable(clause))
+        samples, clause_rate = voice.synthesize(speakable(clause, voice.lang))
         if rate is None:
             rate = clause_rate
         samples = trim_silence(np.asarray(samples, np.float32), rate)

@@ -38,6 +38,7 @@ class Voice:
 
     name = "voice"
     audible = True
+    lang = "en"  # the language it speaks: which pronunciation table its text goes through
 
     def settings_key(self) -> str:
         """Everything that changes the sound, so the cache never serves stale audio."""
@@ -84,6 +85,7 @@ class KokoroTTS(Voice):
         kokoro.check_installed()
         self.voice_path = kokoro.voice_file(voice)
         self.voice, self.speed, self.language = voice, speed, kokoro.language_of(voice)
+        self.lang = self.language.split("-")[0]
         self.name = f"kokoro:{voice}"
         self._style = None
 
@@ -108,6 +110,7 @@ class Espeak(Voice):
         if self.binary is None:
             raise UserError("espeak-ng not found: sudo apt-get install espeak-ng")
         self.speed, self.language = speed, language
+        self.lang = language.split("-")[0]
         self.name = f"espeak:{language}"
 
     def settings_key(self) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from scenes.course import ROOT, Lesson
 from scenes.common.inputs import LessonInputs
+from scenes.common.words import lesson_title
 from vitmath.errors import UserError
 from vitmath.files import atomic_path, write_text
 
@@ -48,7 +49,17 @@ def _files_sha(paths) -> str:
     return _sha(*(p.name.encode() + b"\0" + p.read_bytes() for p in sorted(paths)))
 
 
-def code_files(lesson: Lesson, root: Path | None = None) -> dict[str, str]:
+def _data_for(name: str, lang: str) -> bool:
+    """Is this TOML beside the code data a lesson in `lang` reads? Scripts and the registry are keyed apart,
+    the glossary is read by tests only, and a translation's files count for its language alone."""
+    if name.startswith(("script.", "course.")) or name == "glossary.toml":
+        return False
+    parts = name.split(".")
+    own = parts[-2] if len(parts) == 3 else name[:-5].split("_")[-1] if name.startswith("lexicon_") else None
+    return own is None or own == lang
+
+
+def code_files(lesson: Lesson, root: Path | None = None, lang: str = "en") -> dict[str, str]:
     """{file: sha256} of every project file the lesson runs: its scene and every project module it imports,
     at any depth, plus the code that mixes and muxes it. The registry's rows are data (course.toml), keyed
     by `course_rows`, so a title edit does not make every lesson stale."""
@@ -60,20 +71,26 @@ def code_files(lesson: Lesson, root: Path | None = None) -> dict[str, str]:
     # Data the kit reads beside its code (scenes/common/words.toml); scripts and the registry are keyed apart.
     for folder in {(root / f).parent for f in files if not Path(f).is_absolute()}:
         for data in folder.glob("*.toml"):
-            if data.name not in ("script.toml", "course.toml"):
+            if _data_for(data.name, lang):
                 files[str(data.relative_to(root))] = hashlib.sha256(data.read_bytes()).hexdigest()
     return dict(sorted(files.items()))
 
 
-def course_rows(lesson: Lesson) -> list:
+def course_rows(lesson: Lesson, lang: str = "en") -> list:
     """The registry rows a lesson shows or speaks of: its own, the next one (its closing card names it),
-    every row whose id its folder's files mention, and the course's length ("lesson 5 of 15")."""
+    every row whose id its folder's files mention, and the course's length ("lesson 5 of 15"); in another
+    language, also their translated titles and phases."""
     from scenes import course
 
     text = "".join(p.read_text(errors="replace") for p in sorted(lesson.scene_file.parent.glob("*"))
                    if p.is_file() and p.suffix in (".py", ".toml"))
     named = [row for row in course.LESSONS if row == lesson or row == lesson.next or row.id in text]
-    return [len(course.LESSONS), *[dataclasses.astuple(row) for row in named]]
+    rows = [len(course.LESSONS), *[dataclasses.astuple(row) for row in named]]
+    if lang != "en":
+        table = course.SCENES_DIR / f"course.{lang}.toml"
+        text = table.read_text(encoding="utf-8") if table.is_file() else ""
+        rows.append([line for line in text.splitlines() if any(row.id in line or row.phase in line for row in named)])
+    return rows
 
 
 def package_versions() -> dict[str, str]:
@@ -94,11 +111,12 @@ def key_parts(lesson: Lesson, quality: str, inputs: LessonInputs, voice_key: str
     `code_files` is kept in the manifest beside them to name the file whose change made a lesson stale."""
     import vitmath
 
-    files = code_files(lesson) if files is None else files
+    files = code_files(lesson, lang=inputs.lang) if files is None else files
+    script = lesson.script_file(inputs.lang)
     return {
         "code": _sha(json.dumps(files, sort_keys=True).encode()),
-        "course rows": _sha(json.dumps(course_rows(lesson)).encode()),
-        "narration": _files_sha([lesson.narration_file]),
+        "course rows": _sha(json.dumps(course_rows(lesson, inputs.lang)).encode()),
+        "narration": _files_sha([script]) if script.is_file() else "missing",
         "voice": voice_key,
         "model and photo": vitmath.input_key(inputs.model, inputs.weights, inputs.image),
         "packages": _sha(json.dumps(package_versions(), sort_keys=True).encode()),
@@ -119,10 +137,12 @@ def picture_key(parts: dict[str, str]) -> str:
 class OutputFolder:
     """One output folder: its lock, its manifest, and atomic placement of finished files."""
 
-    def __init__(self, root: Path, quality: str):
+    def __init__(self, root: Path, quality: str, lang: str = "en"):
         self.root = Path(root)
         self.quality = quality
-        self.dir = self.root / quality
+        self.lang = lang
+        # A translation's videos, captions and manifest sit in a folder of their own beside the English ones.
+        self.dir = self.root / quality if lang == "en" else self.root / quality / lang
         self.manifest_path = self.dir / "manifest.json"
         self._lock_file = None
 
@@ -169,7 +189,7 @@ class OutputFolder:
         return self.dir / f"{lesson.output_stem}.mp4"
 
     def work_dir(self, lesson: Lesson) -> Path:
-        return self.root / ".work" / self.quality / lesson.id
+        return self.root / ".work" / self.quality / (lesson.id if self.lang == "en" else f"{lesson.id}.{self.lang}")
 
     def sweep_temporaries(self) -> None:
         """Leftovers of an interrupted run; the finished files beside them were never touched."""
@@ -283,12 +303,13 @@ def finish(lesson: Lesson, folder: OutputFolder, scene_result: dict, parts: dict
         "video": final.name,
         "captions": [final.with_suffix(".srt").name, final.with_suffix(".vtt").name],
         "extras": extras,
-        "title": lesson.title,
+        "title": lesson_title(lesson, inputs.lang),
+        "lang": inputs.lang,
         "parts": parts,
         "code files": code_files(lesson),
         "key": digest(parts),
         "inputs": {"model": inputs.model, "weights": inputs.weights, "image": inputs.image,
-                   "voice": inputs.voice},
+                   "voice": inputs.voice, "lang": inputs.lang},
         # What was said, as rendered: publish and the site read these, never a script edited since.
         "cues": [{"id": c.id, "start": c.start, "duration": c.duration, "text": c.text, "chapter": c.chapter}
                  for c in timeline.cues],

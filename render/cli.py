@@ -44,8 +44,11 @@ def main():
 
 
 def _inputs_options(f):
-    f = click.option("--voice", default=DEFAULT_VOICE, show_default=True,
-                     help="kokoro | kokoro:VOICE | piper | piper:/voice.onnx | espeak | recorded:/folder | silent")(f)
+    f = click.option("--voice", default=None,
+                     help="kokoro | kokoro:VOICE | piper | piper:/voice.onnx | espeak | recorded:/folder | silent "
+                          f"[{DEFAULT_VOICE}; for --lang es, kokoro:ef_dora]")(f)
+    f = click.option("--lang", default="en", show_default=True,
+                     help="The language: a lesson's script.<lang>.toml, its words and voice (en, es).")(f)
     f = click.option("--weights", type=click.Path(dir_okay=False),
                      default=lambda: env.get(env.WEIGHTS),
                      help=f"Local .pth/.safetensors/.npz weights for --model (env {env.WEIGHTS}).")(f)
@@ -63,11 +66,11 @@ QUALITY = click.Choice(list(QUALITIES))
 @main.command("list")
 @click.option("--quality", type=QUALITY, default="high", show_default=True)
 @_inputs_options
-def list_cmd(quality, out, image, model, weights, voice):
+def list_cmd(quality, out, image, model, weights, voice, lang):
     """The lessons in order, with their state in OUT."""
     from render.runner import course_states
 
-    for lesson, state in course_states(quality, out, image, model, weights, voice):
+    for lesson, state in course_states(quality, out, image, model, weights, voice, lang):
         minutes = f"{lesson.minutes} min" if lesson.minutes else "  -   "
         why = f" ({state.why})" if state.why else ""
         click.echo(f"{lesson.number:2d}  {lesson.id:28s} {minutes:>6s}  {state.state}{why}")
@@ -81,12 +84,12 @@ def list_cmd(quality, out, image, model, weights, voice):
 @click.option("--jobs", type=click.IntRange(min=1), default=None, help="Lessons rendered in parallel [cores].")
 @click.option("--force", is_flag=True, help="Render even lessons that are up to date.")
 @_inputs_options
-def render(lessons, quality, jobs, force, out, image, model, weights, voice):
+def render(lessons, quality, jobs, force, out, image, model, weights, voice, lang):
     """Render LESSONS (default: the whole course) to OUT/<quality>/NN-slug.mp4 with captions."""
     from render.runner import render_lessons
 
     render_lessons(lessons, quality=quality, jobs=jobs or os.cpu_count() or 1, force=force, out=out,
-                   image=image, model=model, weights=weights, voice=voice)
+                   image=image, model=model, weights=weights, voice=voice, lang=lang)
 
 
 @main.command()
@@ -95,16 +98,17 @@ def render(lessons, quality, jobs, force, out, image, model, weights, voice):
 @click.option("--frame", "frame_at", type=float, default=None,
               help="Also write the frame at T seconds (into the clip, with --cue) as PNG.")
 @_inputs_options
-def preview(lesson, cue_id, frame_at, out, image, model, weights, voice):
+def preview(lesson, cue_id, frame_at, out, image, model, weights, voice, lang):
     """A fast low-quality render of LESSON, or of one of its cues, and optionally one frame as PNG."""
     from render.mux import frame_png
     from render.runner import preview_cue, render_lessons
 
     if cue_id is not None:
-        video = preview_cue(lesson, cue_id, out=out, image=image, model=model, weights=weights, voice=voice)
+        video = preview_cue(lesson, cue_id, out=out, image=image, model=model, weights=weights, voice=voice,
+                            lang=lang)
     else:
         videos = render_lessons([lesson], quality="low", jobs=1, force=False, out=out, image=image,
-                                model=model, weights=weights, voice=voice)
+                                model=model, weights=weights, voice=voice, lang=lang)
         video = videos[lesson]
     click.echo(str(video))
     if frame_at is not None:

@@ -21,12 +21,23 @@ from vitmath.errors import UserError
 console = Console(stderr=True)
 
 
-def _inputs(image, model, weights, voice) -> LessonInputs:
+def _inputs(image, model, weights, voice, lang="en") -> LessonInputs:
     for flag, path in (("--image", image), ("--weights", weights)):
         if path and not Path(path).is_file():
             raise UserError(f"{flag} {path}: no such file")
     abspath = lambda p: str(Path(p).resolve()) if p else None  # noqa: E731 - workers run elsewhere
-    return LessonInputs(model=model, weights=abspath(weights), image=abspath(image), voice=voice)
+    from scenes.common.inputs import default_voice
+    from scenes.common.words import use_language
+
+    use_language(lang)  # a language without its words or titles is one clear line, before anything runs
+    from narration.voices import get_voice
+
+    voice = voice or default_voice(lang)
+    spoken = get_voice(voice)
+    if spoken.audible and spoken.lang != lang and not voice.startswith("recorded:"):
+        raise UserError(f"--voice {voice} speaks '{spoken.lang}', not '{lang}': leave --voice out for the "
+                        f"language's own voice ({default_voice(lang)})")
+    return LessonInputs(model=model, weights=abspath(weights), image=abspath(image), voice=voice, lang=lang)
 
 
 def _voice_key(spec: str) -> str:
@@ -35,13 +46,14 @@ def _voice_key(spec: str) -> str:
     return get_voice(spec).settings_key()
 
 
-def course_states(quality, out, image, model, weights, voice):
+def course_states(quality, out, image, model, weights, voice, lang="en"):
     course.check_course()
-    inputs = _inputs(image, model, weights, voice)
-    folder = build.OutputFolder(out, quality)
-    voice_key = _voice_key(voice)
+    inputs = _inputs(image, model, weights, voice, lang)
+    folder = build.OutputFolder(out, quality, lang)
+    voice_key = _voice_key(inputs.voice)
     for lesson in course.LESSONS:
-        parts = build.key_parts(lesson, quality, inputs, voice_key) if lesson.written else None
+        ready = lesson.written and lesson.script_file(lang).is_file()
+        parts = build.key_parts(lesson, quality, inputs, voice_key) if ready else None
         yield lesson, build.staleness(lesson, folder, parts)
 
 
@@ -52,7 +64,8 @@ def _check_tools() -> None:
                         "install texlive-latex-base texlive-latex-extra texlive-fonts-recommended dvisvgm")
 
 
-def render_lessons(lesson_ids, *, quality, jobs, force, out, image, model, weights, voice) -> dict[str, Path]:
+def render_lessons(lesson_ids, *, quality, jobs, force, out, image, model, weights, voice,
+                   lang="en") -> dict[str, Path]:
     """Render the stale lessons among `lesson_ids` (all when empty); returns each lesson's video path."""
     chosen = course.find(list(lesson_ids))
     course.check_course()
@@ -63,11 +76,18 @@ def render_lessons(lesson_ids, *, quality, jobs, force, out, image, model, weigh
     for lesson in unwritten:
         console.print(f"[dim]skip {lesson.id}: not written yet[/dim]")
     chosen = [lesson for lesson in chosen if lesson.written]
+    untranslated = [lesson for lesson in chosen if not lesson.script_file(lang).is_file()]
+    if lesson_ids and untranslated:
+        raise UserError(f"{untranslated[0].id} has no script in language '{lang}' "
+                        f"({untranslated[0].folder.name}/script.{lang}.toml is missing)")
+    for lesson in untranslated:
+        console.print(f"[dim]skip {lesson.id}: no script in '{lang}'[/dim]")
+    chosen = [lesson for lesson in chosen if lesson not in untranslated]
 
-    inputs = _inputs(image, model, weights, voice)
+    inputs = _inputs(image, model, weights, voice, lang)
     _check_tools()
-    voice_key = _voice_key(voice)
-    folder = build.OutputFolder(out, quality)
+    voice_key = _voice_key(inputs.voice)
+    folder = build.OutputFolder(out, quality, lang)
     folder.prepare()
     folder.lock()
     try:
@@ -163,15 +183,15 @@ def _show(item, progress, tasks, quality):
                     status=f"cue {cues_done}/{cues_total}, {int(seconds * fps)} frames")
 
 
-def preview_cue(lesson_id: str, cue_id: str, *, out, image, model, weights, voice) -> Path:
+def preview_cue(lesson_id: str, cue_id: str, *, out, image, model, weights, voice, lang="en") -> Path:
     """Render one cue of a lesson at low quality (the cues before it skipped) as a clip with its speech."""
     (lesson,) = course.find([lesson_id])
     course.check_course()
     if not lesson.written:
         raise UserError(f"{lesson.id} has no scene yet")
-    inputs = _inputs(image, model, weights, voice)
+    inputs = _inputs(image, model, weights, voice, lang)
     _check_tools()
-    folder = build.OutputFolder(out, "preview")
+    folder = build.OutputFolder(out, "preview", lang)
     folder.prepare()
     work = folder.work_dir(lesson)
     work.mkdir(parents=True, exist_ok=True)

@@ -52,9 +52,19 @@ class Lesson:
 
     @property
     def narration_file(self) -> Path:
+        return self.script_file("en")
+
+    def script_file(self, lang: str) -> Path:
+        """The lesson's script in `lang`: `script.toml` is the English source, `script.<lang>.toml` a
+        translation with the same cues, marks, placeholders, screen words and choice keys."""
         from narration.script import script_override
 
-        return script_override(self.id) or self.folder / "script.toml"
+        own = self.folder / ("script.toml" if lang == "en" else f"script.{lang}.toml")
+        return script_override(self.id, lang) or own
+
+    def languages(self) -> list[str]:
+        """The languages the lesson has a script in, English first."""
+        return ["en"] + sorted(p.suffixes[0][1:] for p in self.folder.glob("script.*.toml"))
 
     @property
     def written(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import tomllib
 from types import SimpleNamespace
 
 import pytest
@@ -159,3 +160,36 @@ def test_blocks_and_heads_count_from_one_in_speech_and_on_screen(lesson, media):
     for kind, n, text in named:
         top = b.depth if kind == "block" else b.heads
         assert 1 <= n <= top, f"{kind} {n} outside 1..{top}: {text!r}"
+
+
+TRANSLATED = [(lesson, lang) for lesson in WRITTEN for lang in lesson.languages() if lang != "en"]
+
+
+@pytest.mark.parametrize("lesson, lang", TRANSLATED, ids=[f"{l.id}.{lang}" for l, lang in TRANSLATED])
+def test_a_translated_lesson_builds_in_its_language(lesson, lang, media, monkeypatch):
+    """`--lang es`: the same scene, every cue played, its words from script.es.toml, numbers written the
+    language's way, the kit's cards in that language."""
+    from scenes.common import words
+
+    monkeypatch.setenv("VITLESSONS_LANG", lang)
+    try:
+        scene = build(lesson, media)
+    finally:
+        words.use_language("en")
+    assert [c.id for c in scene.timeline.cues] == [c.id for c in scene.script.cues]
+    spoken = " ".join(c.text for c in scene.script.cues)
+    assert not re.search(r"\{[A-Za-z_]\w*\}", spoken)
+    english = _BUILT.get(lesson.id)  # the English build, when this session made one
+    if english is not None:
+        same = [cue for (cue, theirs), ours in zip(english.cues, scene.script.cues) if theirs == ours.text]
+        assert not same, f"cues left in English: {same}"
+    table = tomllib.loads(words.words_file(lang).read_text(encoding="utf-8"))
+    drawn = " ".join(w for _, w in scene.screen_words)
+    point = table["numbers"]["decimal_point"]
+    if point != ".":
+        # 0,53 and 50.176 in Spanish: no English decimal (a point followed by other than three digits) is left.
+        # Section numbers of a citation ("Sec. 3.1") are not decimals.
+        text = re.sub(r"\b(Sec|Secc|Fig|Eq|Ec|App|Table|Tabla)\.?\s*[\d.]+", "", spoken + " " + drawn)
+        english_decimal = re.search(r"\d\.(\d{1,2}|\d{4,})(?!\d)", text)
+        assert english_decimal is None, english_decimal
+        assert re.search(rf"\d{re.escape(point)}\d", spoken + " " + drawn), "no decimal written the language's way"

@@ -12,6 +12,7 @@ MODEL = "VITLESSONS_MODEL"              # a timm model name
 WEIGHTS = "VITLESSONS_WEIGHTS"          # a local weights file for MODEL
 IMAGE = "VITLESSONS_IMAGE"              # the photo to explain
 VOICE = "VITLESSONS_VOICE"              # a narration voice spec
+LANG = "VITLESSONS_LANG"                # the language a lesson is narrated and drawn in ("en", "es")
 TIMELINE = "VITLESSONS_TIMELINE"        # where a scene writes its cue timeline (set by the render CLI)
 ONLY_CUE = "VITLESSONS_ONLY_CUE"        # render only this cue (preview); the cues before it are skipped
 PICTURE_KEY = "VITLESSONS_PICTURE_KEY"  # hash of all a cue's picture depends on but its own words (set by the CLI)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from manim import DOWN, LEFT, RIGHT, UP, Rectangle, RoundedRectangle, VGroup
 
-from scenes.common.words import kit_text
+from scenes.common.words import kit_text, lesson_phase, lesson_title
 from scenes.course import BY_ID, LESSONS, Lesson
 from scenes.common import layout
 from scenes.common import style as S
@@ -149,9 +149,9 @@ class TitleCard(VGroup):
         row = lesson_row(lesson)
         width = width or 0.9 * layout.FULL.width
         self.lesson = row
-        self.phase = S.text(row.phase.upper(), S.SMALL, S.MUTED)
+        self.phase = S.text(lesson_phase(row).upper(), S.SMALL, S.MUTED)
         self.number = S.text(kit_text("lesson_of", number=row.number, total=len(LESSONS)), S.SMALL, S.ACCENT)
-        self.title = title_lines(row.title, S.TITLE, width)
+        self.title = title_lines(lesson_title(row), S.TITLE, width)
         super().__init__(self.phase, self.title, self.number)
         self.arrange(DOWN, buff=0.35)
         if self.width > layout.FULL.width or self.height > layout.FULL.height:
@@ -264,7 +264,7 @@ class NextLessonFooter(VGroup):
             self.headline = S.text(kit_text("course_end"), S.SMALL, S.ACCENT)
         else:
             self.headline = S.text(kit_text("next_lesson", number=self.next_lesson.number,
-                                             title=self.next_lesson.title), S.SMALL, S.ACCENT)
+                                             title=lesson_title(self.next_lesson)), S.SMALL, S.ACCENT)
         parts = [self.headline]
         if teaser:
             parts.append(S.text(teaser, MIN_SIZE, S.MUTED))

@@ -185,7 +185,7 @@ def tick_numbers(values: Sequence[float]) -> list[numbers.Number]:
         return [numbers.scientific(v, 2) for v in values]
     for places in range(0, 7):
         out = [numbers.decimal(v, places) for v in values]
-        close = all(abs(float(n.screen) - v) <= 0.01 * span for n, v in zip(out, values))
+        close = all(abs(round(v, places) - v) <= 0.01 * span for v in values)
         if close and len({n.screen for n in out}) == len(out):
             return out
     return out

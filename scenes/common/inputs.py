@@ -15,24 +15,34 @@ from vitmath import env
 DEFAULT_VOICE = "kokoro"
 
 
+# The voice a language is narrated in unless one is chosen: Kokoro's voices for that language.
+LANGUAGE_VOICES = {"en": DEFAULT_VOICE, "es": "kokoro:ef_dora"}
+
+
+def default_voice(lang: str) -> str:
+    return LANGUAGE_VOICES.get(lang, DEFAULT_VOICE)
+
+
 @dataclass(frozen=True)
 class LessonInputs:
     model: str | None = None     # a timm model name; None = the embedded default
     weights: str | None = None   # a local weights file
     image: str | None = None     # a photo; None = the course photo
     voice: str = DEFAULT_VOICE   # a narration voice spec, see narration.voices
+    lang: str = "en"             # the language: its script (script.<lang>.toml), words and voice
     timeline: str | None = None  # where the scene writes its cue timeline (set by the render CLI)
     only_cue: str | None = None  # preview: render this cue alone, skipping the ones before it
     picture_key: str | None = None  # set by the render CLI: unchanged cues of the last render are re-used
 
-    _NAMES = {"model": env.MODEL, "weights": env.WEIGHTS, "image": env.IMAGE, "voice": env.VOICE,
+    _NAMES = {"model": env.MODEL, "weights": env.WEIGHTS, "image": env.IMAGE, "voice": env.VOICE, "lang": env.LANG,
               "timeline": env.TIMELINE, "only_cue": env.ONLY_CUE,
               "picture_key": env.PICTURE_KEY}
 
     @classmethod
     def from_env(cls) -> "LessonInputs":
         values = {field: env.get(name) for field, name in cls._NAMES.items()}
-        return cls(**{**values, "voice": values["voice"] or DEFAULT_VOICE})
+        lang = values["lang"] or "en"
+        return cls(**{**values, "lang": lang, "voice": values["voice"] or default_voice(lang)})
 
     def to_env(self) -> dict[str, str]:
         return {name: str(getattr(self, field)) for field, name in self._NAMES.items() if getattr(self, field)}

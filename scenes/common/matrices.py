@@ -187,8 +187,8 @@ class NumericPreview(VGroup):
         self.row_indices = _pick(rows, R)
         self.col_indices = _pick(cols, C)
         self.numbers = {(r, c): numbers.signed(v[r, c], places) for r in self.row_indices for c in self.col_indices}
-        self.shown_values = np.array([[float(self.numbers[r, c].screen) for c in self.col_indices]
-                                      for r in self.row_indices])
+        self.shown_values = np.array([[round(float(v[r, c]), places) for c in self.col_indices]
+                                      for r in self.row_indices])  # the values as written, in any language
         row_slots, col_slots = _with_gaps(self.row_indices), _with_gaps(self.col_indices)
         self.entries = {}
         grid = []  # grid[a][b]: the mobject in display row a, display column b

@@ -46,6 +46,7 @@ from scenes.common.inputs import LessonInputs
 from scenes.common.pixel_image import FastMovingCameraScene
 from scenes.common.style import BACKGROUND
 from scenes.common.values import narration_values
+from scenes.common.words import use_language
 
 
 @dataclass
@@ -97,9 +98,14 @@ class NarratedScene(FastMovingCameraScene):
         self.camera.background_color = BACKGROUND
         self.lesson = lesson_of(type(self))
         self.inputs = LessonInputs.from_env()
+        use_language(self.inputs.lang)  # before anything is drawn or a number is written
         self.trace = vitmath.cached_trace(self.inputs.model, self.inputs.weights, self.inputs.image)
         self.values = narration_values(self.trace) | self.extra_values()
-        self.script = load_script(self.lesson.narration_file).fill(self.values)
+        script_file = self.lesson.script_file(self.inputs.lang)
+        if not script_file.is_file():
+            raise UserError(f"{self.lesson.id} has no script in language '{self.inputs.lang}' "
+                            f"({script_file.relative_to(script_file.parents[2])} is missing)")
+        self.script = load_script(script_file).fill(self.values)
         self.voice = get_voice(self.inputs.voice)
         if self.inputs.only_cue is not None:
             self.script.cue(self.inputs.only_cue)  # an unknown id is one clear error, before any rendering

@@ -1,12 +1,15 @@
 """One value, three forms: how it is written on screen, in LaTeX, and how the narrator says it.
 
 A lesson computes a number once (from a tensor) and hands the same `Number` to the picture and to the
-script's placeholders, so the screen and the voice can never disagree.
+script's placeholders, so the screen and the voice can never disagree. Separators and the words numbers are
+said with ("percent", "by", "minus") are the lesson language's (`scenes/common/words.toml`, `[numbers]`).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+from scenes.common.words import number_text, number_words
 
 
 @dataclass(frozen=True)
@@ -23,14 +26,13 @@ class Number:
 def integer(n: int) -> Number:
     """Thousands separated: 50176 -> "50,176" (TTS reads the separated form as one number)."""
     n = int(n)
-    s = f"{n:,}"
-    return Number(n, s, s.replace(",", "{,}"), s)
+    s = _written(f"{n:,}")
+    return Number(n, s, _tex(s), s)
 
 
 def decimal(x: float, places: int = 2) -> Number:
-    s = f"{x:.{places}f}"
-    spoken = s.replace("-", "minus ")
-    return Number(float(x), s, s, spoken)
+    s = _written(f"{x:.{places}f}")
+    return Number(float(x), s, _tex(s), _spoken_sign(s))
 
 
 def scientific(x: float, digits: int = 1) -> Number:
@@ -39,27 +41,53 @@ def scientific(x: float, digits: int = 1) -> Number:
         return decimal(x, digits)
     mantissa, exponent = f"{x:.{digits}e}".split("e")
     e = int(exponent)
-    sign = "minus " if e < 0 else ""
-    return Number(float(x), f"{mantissa}e{e}", rf"{mantissa} \times 10^{{{e}}}",
-                  f"{mantissa} times ten to the {sign}{abs(e)}")
+    m = _written(mantissa)
+    return Number(float(x), f"{m}e{e}", rf"{_tex(m)} \times 10^{{{e}}}",
+                  number_text("scientific", mantissa=_spoken_sign(m), exponent=_spoken_sign(str(e))))
+
+
+def count(n: int) -> Number:
+    """A count said for its size: "2.5 billion" from a billion on (ten digits read aloud mean nothing), the
+    exact integer on screen."""
+    if n < 1e9:
+        return integer(n)
+    exact = integer(n)
+    return Number(int(n), exact.screen, exact.tex, number_text("billion", n=decimal(n / 1e9, 1).spoken))
 
 
 def percent(p: float, places: int = 0) -> Number:
     """A probability in [0, 1] as a percentage."""
-    s = f"{100 * p:.{places}f}"
-    return Number(float(p), f"{s}%", rf"{s}\%", f"{s} percent")
+    s = _written(f"{100 * p:.{places}f}")
+    return Number(float(p), f"{s}%", rf"{_tex(s)}\%", number_text("percent", n=_spoken_sign(s)))
 
 
 def shape(*dims: int) -> Number:
     """A tensor shape: (197, 192) on screen, "197 by 192" spoken."""
     dims = tuple(int(d) for d in dims)
-    inner = ", ".join(f"{d:,}" for d in dims)
+    # The shape's own commas are Python's tuple, written the same in every language; its sizes are numbers.
+    inner = ", ".join(_written(f"{d:,}") for d in dims)
     screen = f"({inner})" if len(dims) > 1 else f"({inner},)"
-    tex = screen.replace(",", ",\\ ").replace("\\ \\ ", "\\ ")
-    return Number(math.prod(dims), screen, tex, " by ".join(f"{d:,}" for d in dims))
+    tex = "(" + ",\\ ".join(_tex(_written(f"{d:,}")) for d in dims) + (")" if len(dims) > 1 else ",)")
+    by = f" {number_words()['by']} "
+    return Number(math.prod(dims), screen, tex, by.join(_written(f"{d:,}") for d in dims))
 
 
 def signed(x: float, places: int = 2) -> Number:
     """A tensor entry as shown in a numeric preview: fixed width with its sign, "+0.12" / "-1.05"."""
-    s = f"{x:+.{places}f}"
-    return Number(float(x), s, s, s.replace("-", "minus ").replace("+", ""))
+    s = _written(f"{x:+.{places}f}")
+    return Number(float(x), s, _tex(s), _spoken_sign(s.replace("+", "")))
+
+
+def _written(s: str) -> str:
+    """Python's "1,234.5" with the language's thousands separator and decimal point."""
+    words = number_words()
+    return "".join(words["thousands"] if c == "," else words["decimal_point"] if c == "." else c for c in s)
+
+
+def _tex(s: str) -> str:
+    """A written number for MathTex: a comma in braces, so TeX does not space it as punctuation."""
+    return s.replace(",", "{,}")
+
+
+def _spoken_sign(s: str) -> str:
+    return number_text("minus", n=s[1:]) if s.startswith("-") else s

@@ -1,4 +1,10 @@
-"""The kit's own words (scenes/common/words.toml), so a writer or translator edits TOML, not Python."""
+"""The kit's own words (scenes/common/words.toml), so a writer or translator edits TOML, not Python.
+
+A lesson is drawn in one language: the scene sets it once (`use_language`) before it builds anything, and
+every piece of the kit then draws that language's words (`words.<lang>.toml`, and the course's titles from
+`scenes/course.<lang>.toml`); numbers are written the language's way (`number_words`). English is the
+source: `words.toml` and `scenes/course.toml`.
+"""
 from __future__ import annotations
 
 import tomllib
@@ -9,25 +15,97 @@ from narration.script import PLACEHOLDER
 from vitmath.errors import UserError
 
 WORDS_FILE = Path(__file__).with_name("words.toml")
+COURSE_DIR = Path(__file__).parent.parent
+SOURCE_LANGUAGE = "en"
+
+_language = SOURCE_LANGUAGE
+
+
+def use_language(lang: str) -> None:
+    """Draw and write numbers in `lang` from now on, in this process (one lesson renders in one language)."""
+    global _language
+    _table(lang)  # a language without its words is one clear error, before anything is drawn
+    _course_table(lang)
+    _language = lang
+
+
+def language() -> str:
+    return _language
+
+
+def words_file(lang: str) -> Path:
+    return WORDS_FILE if lang == SOURCE_LANGUAGE else WORDS_FILE.with_name(f"words.{lang}.toml")
+
+
+def _read(path: Path, what: str) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"no {what} for language '{path.suffixes[0][1:] if len(path.suffixes) > 1 else '?'}' "
+                        f"({path} is missing)") from None
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise UserError(f"{what} {path} cannot be read: {e}") from None
 
 
 @cache
-def _table() -> dict[str, str]:
-    try:
-        return tomllib.loads(WORDS_FILE.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise UserError(f"the kit's words {WORDS_FILE} cannot be read: {e}") from None
+def _table(lang: str = SOURCE_LANGUAGE) -> dict:
+    return _read(words_file(lang), "kit words")
 
 
-def kit_text(name: str, /, **values) -> str:
-    """The words `name`, with their {placeholders} filled from `values`."""
-    text = _table().get(name)
-    if text is None:
-        raise UserError(f"{WORDS_FILE}: no words '{name}'")
+@cache
+def _course_table(lang: str) -> dict:
+    if lang == SOURCE_LANGUAGE:
+        return {}
+    return _read(COURSE_DIR / f"course.{lang}.toml", "course titles")
 
+
+def _fill(name: str, text: str, values: dict) -> str:
     def fill(m):
         if m.group(1) not in values:
-            raise UserError(f"{WORDS_FILE}: '{name}' uses {{{m.group(1)}}}, which its piece does not give")
+            raise UserError(f"{words_file(_language)}: '{name}' uses {{{m.group(1)}}}, which its piece does not give")
         return str(values[m.group(1)])
 
     return PLACEHOLDER.sub(fill, text)
+
+
+def kit_text(name: str, /, **values) -> str:
+    """The words `name` in the lesson's language, with their {placeholders} filled from `values`."""
+    text = _table(_language).get(name)
+    if not isinstance(text, str):
+        raise UserError(f"{words_file(_language)}: no words '{name}'")
+    return _fill(name, text, values)
+
+
+def number_words() -> dict[str, str]:
+    """How the lesson's language writes and says numbers: the `[numbers]` table."""
+    table = _table(_language).get("numbers")
+    if not isinstance(table, dict):
+        raise UserError(f"{words_file(_language)}: no [numbers] table")
+    return table
+
+
+def number_text(name: str, /, **values) -> str:
+    text = number_words().get(name)
+    if text is None:
+        raise UserError(f"{words_file(_language)}: [numbers] has no '{name}'")
+    return _fill(name, text, values)
+
+
+def lesson_title(row, lang: str | None = None) -> str:
+    """A registry row's title in `lang` (default: the lesson's language)."""
+    lang = lang or _language
+    if lang == SOURCE_LANGUAGE:
+        return row.title
+    title = _course_table(lang).get("titles", {}).get(row.id)
+    if title is None:
+        raise UserError(f"scenes/course.{lang}.toml: no title for '{row.id}' under [titles]")
+    return title
+
+
+def lesson_phase(row) -> str:
+    if _language == SOURCE_LANGUAGE:
+        return row.phase
+    phase = _course_table(_language).get("phases", {}).get(row.phase)
+    if phase is None:
+        raise UserError(f"scenes/course.{_language}.toml: no translation of the phase '{row.phase}' under [phases]")
+    return phase

@@ -65,9 +65,15 @@ def channel_tinted(rows: np.ndarray) -> np.ndarray:
     return rgb
 
 
+def _places(v: float, most: int = 3) -> int:
+    """The fewest decimals (up to `most`) that write `v` as it is rounded to `most`: 0.5, not 0.500."""
+    text = f"{v:.{most}f}".rstrip("0")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
 def channel_stat(stat) -> Choice:
     """A per-channel statistic of the preprocessing: one value when all channels share it, else all three."""
-    values = [f"{v:.3f}".rstrip("0").rstrip(".") for v in stat]
+    values = [num.decimal(v, _places(v)) for v in stat]
     if len(set(values)) == 1:
         return Choice("same", value=values[0])
     return Choice("per_channel", r=values[0], g=values[1], b=values[2])
@@ -94,7 +100,7 @@ class ContactSheet(NarratedScene):
             "resize_side": self.resize_side(),
             "crop_percent": num.percent(f.crop_pct),
             "pixel_tokens": num.integer(pixels),
-            "pixel_pairs": f"{pixel_pairs / 1e9:.1f} billion" if pixel_pairs >= 1e9 else num.integer(pixel_pairs),
+            "pixel_pairs": num.count(pixel_pairs),
             "patch_pairs": num.integer(patch_pairs),
             "pair_ratio": num.integer(round(pixel_pairs / patch_pairs)),
             "norm_mean": channel_stat(f.mean),

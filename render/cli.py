@@ -130,12 +130,13 @@ def preview(lesson, cue_id, frame_at, out, image, model, weights, voice, lang):
 @click.option("--playlist", default=None, help="An existing playlist id to add to (default: create one).")
 @click.option("--client-secrets", type=click.Path(dir_okay=False), default=None,
               help="OAuth client JSON for the first sign-in (env VITLESSONS_YOUTUBE_CLIENT_SECRETS).")
-def publish(lessons, quality, out, upload, privacy, playlist, client_secrets):
+@click.option("--lang", default="en", show_default=True, help="Publish the lessons rendered in this language.")
+def publish(lessons, quality, out, upload, privacy, playlist, client_secrets, lang):
     """Platform-ready MP4, chapters, thumbnail and metadata per rendered lesson; --upload to YouTube."""
     from render.publish import publish_command
 
     publish_command(lessons, quality=quality, out=out, upload=upload, privacy=privacy, playlist=playlist,
-                    client_secrets=client_secrets, echo=click.echo)
+                    client_secrets=client_secrets, echo=click.echo, lang=lang)
 
 
 @main.command()

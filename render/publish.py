@@ -20,6 +20,7 @@ from pathlib import Path
 from render import chapters as chapters_mod
 from render import metadata
 from scenes import course
+from scenes.common.words import lesson_phase, lesson_title
 from render.build import OutputFolder
 from vitmath.errors import UserError
 
@@ -93,6 +94,10 @@ def lesson_metadata(lesson, entry: dict, lessons, video_ids: dict | None = None)
     next_ = lessons[i + 1] if i + 1 < len(lessons) else None
     voice = (entry.get("inputs") or {}).get("voice")
     meta = metadata.build(lesson, script, chapters, previous, next_, voice, len(lessons), video_ids)
+    lang = entry.get("lang", "en")
+    if lang != "en":  # a translation: its own title, audio and caption language, as the render recorded
+        meta["language"] = lang
+        meta["title"] = f"{entry['title']} | ViT {lesson.number:02d}"[:metadata.MAX_TITLE]
     meta["_chapters"] = chapters
     return meta
 
@@ -128,8 +133,9 @@ def prepare(folder: OutputFolder, lesson_ids=(), lessons=None, echo=print, video
         else:
             echo(f"preparing {lesson.id}: checking {source.name} against YouTube's settings")
             conformed = platform.conform(source, out / files["video"])
+            lang = entry.get("lang", "en")
             thumb = thumbnail.write_thumbnail(out / files["video"], out / files["thumbnail"], lesson.number,
-                                              lesson.phase, lesson.title)
+                                              lesson_phase(lesson, lang), lesson_title(lesson, lang))
         for kind, suffix in (("captions_srt", ".srt"), ("captions_vtt", ".vtt")):
             _copy_atomic(source.with_suffix(suffix), out / files[kind])
         write_atomic(out / files["chapters_vtt"], chapters_mod.webvtt(chapters))
@@ -158,12 +164,12 @@ def _read_json(path: Path) -> dict:
 
 
 def publish_command(lesson_ids, *, quality: str, out: Path, upload: bool, privacy: str, playlist: str | None,
-                    client_secrets: str | None, echo=print, lessons=None) -> list[Published]:
+                    client_secrets: str | None, echo=print, lessons=None, lang: str = "en") -> list[Published]:
     """Prepare the files; then either show the upload plan (dry run) or carry it out."""
     from render import youtube
 
     lessons = list(lessons if lessons is not None else course.LESSONS)
-    folder = OutputFolder(out, quality)
+    folder = OutputFolder(out, quality, lang)
     state = youtube.State(folder.dir / "publish" / "youtube.json", save=upload)
     published = prepare(folder, lesson_ids, lessons, echo=echo, video_ids=state.video_ids())
 

@@ -21,6 +21,7 @@ from render import chapters as chapters_mod
 from render import metadata
 from scenes import course
 from render.build import OutputFolder
+from scenes.common.words import language_name
 from vitmath.errors import UserError
 
 FILES = Path(__file__).resolve().parent / "site_files"
@@ -103,6 +104,31 @@ def _cues(vtt: Path) -> list:
         raise UserError(f"{vtt}: not valid WebVTT ({e})") from None
 
 
+def _translations(lesson, out: Path, quality: str, media: Path) -> list[dict]:
+    """The lesson's renders in other languages (OUT/<quality>/<lang>/), copied beside the English one."""
+    found = []
+    for lang in lesson.languages()[1:]:
+        folder = OutputFolder(out, quality, lang)
+        entry = folder.manifest().get(lesson.id)
+        if entry is None or not (folder.dir / entry["video"]).is_file():
+            continue
+        (media / lang).mkdir(exist_ok=True)
+        video, vtt = folder.dir / entry["video"], (folder.dir / entry["video"]).with_suffix(".vtt")
+        _link_or_copy(video, media / lang / video.name)
+        _link_or_copy(vtt, media / lang / vtt.name)
+        found.append({"lang": lang, "name": language_name(lang), "title": entry["title"],
+                      "video": f"media/{lang}/{video.name}", "captions": f"media/{lang}/{vtt.name}"})
+    return found
+
+
+def _translation_html(t: dict) -> str:
+    e = html.escape
+    return (f'<details class="translation" lang="{e(t["lang"])}"><summary>{e(t["name"])}: {e(t["title"])}</summary>'
+            f'<video controls preload="none" playsinline><source src="{e(t["video"])}" type="video/mp4">'
+            f'<track kind="captions" src="{e(t["captions"])}" srclang="{e(t["lang"])}" label="{e(t["name"])}">'
+            '</video></details>')
+
+
 def _lesson_html(lesson, item: dict | None) -> str:
     e = html.escape
     head = (f'<h3><span class="num">{lesson.number:02d}</span> {e(lesson.title)}'
@@ -121,6 +147,7 @@ def _lesson_html(lesson, item: dict | None) -> str:
 <track kind="captions" src="{e(item['captions'])}" srclang="en" label="English">{chapters_track}
 </video>
 {f'<ol class="chapters" aria-label="Chapters">{chapter_buttons}</ol>' if chapter_buttons else ''}
+{"".join(_translation_html(t) for t in item.get("translations", []))}
 <details><summary>Description</summary><p class="description">{e(item['description'])}</p></details>
 <label class="watched"><input type="checkbox" class="watched-box"> Watched</label>
 </article>"""
@@ -165,6 +192,9 @@ def build_site(out: Path, quality: str, dest: Path | None = None, echo=print, le
 
         items = {lesson.id: _lesson_entry(lesson, rendered[lesson.id], folder, lessons, media, echo)
                  for lesson in lessons if lesson.id in rendered}
+        for lesson in lessons:
+            if lesson.id in items:
+                items[lesson.id]["translations"] = _translations(lesson, Path(out), quality, media)
         sections = []
         for phase in dict.fromkeys(lesson.phase for lesson in lessons):
             body = "\n".join(_lesson_html(lesson, items.get(lesson.id)) for lesson in lessons

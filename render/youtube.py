@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from render import metadata
+from scenes.common.words import language_name
 from scenes.course import ROOT
 from vitmath.errors import UserError
 from vitmath.sources import file_digest
@@ -333,7 +334,8 @@ def run_steps(published, state: State, api, refresh, privacy: str = "private", p
             rec["thumbnail_sha"] = thumb_sha
             state.save()
         if "caption_id" not in rec:
-            body = {"snippet": {"videoId": video_id, "language": metadata.LANGUAGE, "name": "English",
+            lang = p.meta.get("language", metadata.LANGUAGE)
+            body = {"snippet": {"videoId": video_id, "language": lang, "name": language_name(lang),
                                 "isDraft": False}}
             rec["caption_id"] = api.insert_caption(body, p.path("captions_srt"))
             state.save()

@@ -102,10 +102,16 @@ def lesson_title(row, lang: str | None = None) -> str:
     return title
 
 
-def lesson_phase(row) -> str:
-    if _language == SOURCE_LANGUAGE:
+def lesson_phase(row, lang: str | None = None) -> str:
+    lang = lang or _language
+    if lang == SOURCE_LANGUAGE:
         return row.phase
-    phase = _course_table(_language).get("phases", {}).get(row.phase)
+    phase = _course_table(lang).get("phases", {}).get(row.phase)
     if phase is None:
-        raise UserError(f"scenes/course.{_language}.toml: no translation of the phase '{row.phase}' under [phases]")
+        raise UserError(f"scenes/course.{lang}.toml: no translation of the phase '{row.phase}' under [phases]")
     return phase
+
+
+def language_name(lang: str) -> str:
+    """The language's own name ("English", "Español"): a caption track's and the course page's label."""
+    return _table(lang)["language_name"]

@@ -11,6 +11,8 @@ import soundfile as sf
 from click.testing import CliRunner
 
 from listening import transcribe, word_error_rate
+from narration.lexicon import speakable
+from scenes.common.inputs import default_voice
 from narration import kokoro, synth
 from narration.script import Cue
 from narration.synth import synthesize_cue
@@ -50,7 +52,22 @@ def heard(audio) -> tuple[str, float]:
 def test_kokoro_is_the_default_voice():
     assert DEFAULT_SPEC == DEFAULT_VOICE == "kokoro"
     assert isinstance(get_voice(None), KokoroTTS)
-    assert {p.name: p.default for p in main.commands["render"].params}["voice"] == "kokoro"
+    # --voice left out: the language's own voice, Kokoro's af_heart for English.
+    assert {p.name: p.default for p in main.commands["render"].params}["voice"] is None
+    assert default_voice("en") == "kokoro" and default_voice("es") == "kokoro:ef_dora"
+
+
+def test_a_spanish_cue_is_spanish_speech(cache):
+    """`--lang es`: Kokoro's ef_dora on espeak-ng's Spanish phonemes, the Spanish pronunciation table first."""
+    voice = get_voice(default_voice("es"))
+    assert voice.lang == "es" and voice.language == "es"
+    text = "El modelo corta la foto en parches de 16x16, y el 36 % de la atención va al token CLS."
+    said = speakable(text, "es")
+    assert "16 por 16" in said and "36 por ciento" in said and "CLS" not in said
+    assert "ɹ" not in kokoro.phonemize("la fila roja", "es")  # Spanish keeps its trill: no English fixes
+    audio = synthesize_cue(Cue("es", text), voice, cache)
+    samples, rate = sf.read(str(audio.wav_path), dtype="float32")
+    assert_speech(samples, rate, len(said.split()))
 
 
 def test_a_listener_understands_kokoro_far_better_than_espeak(voice, cache):

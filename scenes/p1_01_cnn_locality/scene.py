@@ -41,6 +41,7 @@ CHOICES = {
     "region_a_label": ("course", "yours"),
     "region_b_label": ("course", "yours"),
     "region_a_quarter": ("course", "yours"),
+    "locality": ("mostly", "partly"),
 }
 
 
@@ -121,6 +122,7 @@ class CnnLocality(NarratedScene):
             "link_distance_px": f"{link.distance_px:.0f}",
             "link_far": link.distance_patches,
             "self_weight": num.decimal(float(link.row.reshape(-1)[link.query]), 3),
+            **self.query_shares(link),
             "min_half": d.grid // 2,
             "attn_pairs": num.integer(link.pairs),
             "attn_min": num.scientific(link.min_weight, 1),
@@ -130,6 +132,18 @@ class CnnLocality(NarratedScene):
             "reach_block_index": f.first_reach + 1,
             "global_pool": Choice(f.global_pool),
         }
+
+    def query_shares(self, link) -> dict:
+        """Where the query patch's weight goes in the shown head: its 3x3 neighbourhood (itself included) and
+        the CLS token, which the map over the patches does not draw."""
+        g = self.dims.grid
+        row = self.trace.blocks[link.block].attn[link.head, 1 + link.query]      # (T,) this query's weights
+        r, c = divmod(link.query, g)
+        near = [1 + rr * g + cc for rr in range(max(r - 1, 0), min(r + 2, g))
+                for cc in range(max(c - 1, 0), min(c + 2, g))]
+        neighbourhood = float(row[near].sum())
+        return {"neighbour_share": num.percent(neighbourhood), "cls_share": num.percent(float(row[0])),
+                "locality": Choice("mostly" if neighbourhood > 0.5 else "partly")}
 
     # ------------------------------------------------------------------ shared pieces
     def stage_ends(self) -> list[int]:

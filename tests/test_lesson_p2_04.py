@@ -217,7 +217,7 @@ def test_the_spoken_values_and_choices_follow_the_facts(facts, cached_tr):
     script = load_script(lesson.narration_file)
     filled = script.fill({**narration_values(cached_tr), **values})
     read = filled.cue("maps-read").text
-    assert read.startswith(f"Judged by its entropy, a head's map in block 1 spreads over {early:.0f} of the")
+    assert f"By that count, a head's map in block 1 spreads over {early:.0f} of the" in read
     assert "{" not in read and "{" not in filled.cue("similarity").text
     # the spoken words follow the course model's tensors on the course photo
     if set(facts.high_norm) == {0, d.grid - 1, d.N - d.grid, d.N - 1}:

@@ -154,6 +154,22 @@ def test_jobs_2_renders_two_lessons_in_two_processes_at_once(course):
             assert c.duration / av.time_base > 3
 
 
+def test_the_silent_voice_renders_every_cue_in_order_with_captions_and_no_audio(course):
+    """--voice silent (the course above is rendered with it): the script's cues in order, timed at reading
+    speed, captions written, and no audio stream."""
+    from narration.script import load_script
+
+    manifest = json.loads((course.folder / "manifest.json").read_text())
+    for lesson in (A, B):
+        script_file = Path(course.out).parent / "narration" / f"{lesson.id}.toml"
+        expected = [c.id for c in load_script(script_file).cues]
+        assert [c["id"] for c in manifest[lesson.id]["cues"]] == expected
+        video = video_of(course.folder, lesson)
+        with av.open(str(video)) as c:
+            assert not c.streams.audio and c.streams.video
+        assert list(srt.parse(video.with_suffix(".srt").read_text()))
+
+
 def test_a_second_render_on_the_same_folder_is_refused_with_one_line(course):
     assert course.second is not None, "the first render ended before the second could try"
     assert_one_line_error(course.second, "is writing to", str(course.out))

@@ -93,23 +93,20 @@ def number_text(name: str, /, **values) -> str:
 
 def lesson_title(row, lang: str | None = None) -> str:
     """A registry row's title in `lang` (default: the lesson's language)."""
-    lang = lang or _language
-    if lang == SOURCE_LANGUAGE:
-        return row.title
-    title = _course_table(lang).get("titles", {}).get(row.id)
-    if title is None:
-        raise UserError(f"scenes/course.{lang}.toml: no title for '{row.id}' under [titles]")
-    return title
+    return _translated(row.title, "titles", row.id, lang or _language)
 
 
 def lesson_phase(row, lang: str | None = None) -> str:
-    lang = lang or _language
+    return _translated(row.phase, "phases", row.phase, lang or _language)
+
+
+def _translated(english: str, table: str, key: str, lang: str) -> str:
     if lang == SOURCE_LANGUAGE:
-        return row.phase
-    phase = _course_table(lang).get("phases", {}).get(row.phase)
-    if phase is None:
-        raise UserError(f"scenes/course.{lang}.toml: no translation of the phase '{row.phase}' under [phases]")
-    return phase
+        return english
+    words = _course_table(lang).get(table, {}).get(key)
+    if words is None:
+        raise UserError(f"scenes/course.{lang}.toml: no entry for '{key}' under [{table}]")
+    return words
 
 
 def language_name(lang: str) -> str:

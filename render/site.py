@@ -107,7 +107,9 @@ def _cues(vtt: Path) -> list:
 def _translations(lesson, out: Path, quality: str, media: Path) -> list[dict]:
     """The lesson's renders in other languages (OUT/<quality>/<lang>/), copied beside the English one."""
     found = []
-    for lang in lesson.languages()[1:]:
+    rendered = Path(out) / quality
+    languages = sorted(d.name for d in rendered.iterdir() if (d / "manifest.json").is_file()) if rendered.is_dir() else []
+    for lang in languages:
         folder = OutputFolder(out, quality, lang)
         entry = folder.manifest().get(lesson.id)
         if entry is None or not (folder.dir / entry["video"]).is_file():

@@ -109,7 +109,8 @@ def test_no_term_is_heard_before_its_lesson_unexplained(lesson, media):
 
 
 # "block 3", "blocks 9 to 12", "head-2", "heads 1 and 2": every number a block or a head is called by.
-NUMBERED = re.compile(r"\b(block|head)s?[- ]((?:\d+(?: and | to | or |–|-)?)+)", re.I)
+# A number followed by a decimal part ("block 1 to 19.4 after block 12") is a measurement, not a block.
+NUMBERED = re.compile(r"\b(block|head)s?[- ](\d+(?![.,]?\d)(?:(?: and | to | or |–|-)\d+(?![.,]?\d))*)", re.I)
 
 
 @pytest.mark.parametrize("lesson", WRITTEN, ids=[lesson.id for lesson in WRITTEN])

@@ -199,13 +199,15 @@ class OutputFolder:
 
 @dataclass
 class Staleness:
-    state: str           # "rendered", "out of date", "never", "not written"
+    state: str           # "rendered", "out of date", "never", "not written", "not translated"
     why: str = ""
 
 
 def staleness(lesson: Lesson, folder: OutputFolder, parts: dict[str, str] | None) -> Staleness:
     if not lesson.written:
         return Staleness("not written", "its scene is not written yet")
+    if not lesson.script_file(folder.lang).is_file():
+        return Staleness("not translated", f"no script.{folder.lang}.toml")
     entry = folder.manifest().get(lesson.id)
     if entry is None or not folder.video(lesson).exists():
         return Staleness("never")

@@ -13,6 +13,7 @@ import click
 
 from render.build import QUALITIES
 from scenes.common.inputs import DEFAULT_VOICE
+from scenes.common.words import lesson_title
 from vitmath import env
 from vitmath.errors import UserError
 
@@ -74,7 +75,7 @@ def list_cmd(quality, out, image, model, weights, voice, lang):
         minutes = f"{lesson.minutes} min" if lesson.minutes else "  -   "
         why = f" ({state.why})" if state.why else ""
         click.echo(f"{lesson.number:2d}  {lesson.id:28s} {minutes:>6s}  {state.state}{why}")
-        click.echo(f"    {lesson.title}")
+        click.echo(f"    {lesson_title(lesson, lang)}")
 
 
 @main.command()

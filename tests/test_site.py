@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -169,3 +170,19 @@ def test_watched_lessons_are_remembered(page):
     assert page.locator("#progress").inner_text() == "2 of 3 lessons watched"
     assert page.is_checked("#p2-01-lesson-2 .watched-box") and page.is_visible("#p1-01-lesson-1 .done")
     assert page.problems == []
+
+
+def test_blocks_and_heads_count_from_one_on_the_page(page):
+    """The lessons' numbering: the game's choosers and every label the page shows count blocks and heads from 1."""
+    d = vitmath.cached_trace().dims
+    blocks = page.eval_on_selector_all("#block option", "els => els.map(e => e.textContent)")
+    heads = page.eval_on_selector_all("#head option", "els => els.map(e => e.textContent)")
+    assert blocks[:d.depth] == [f"Block {b}" for b in range(1, d.depth + 1)]
+    assert heads == [f"Head {h}" for h in range(1, d.H + 1)]
+    text = page.locator("body").inner_text()
+    assert not re.search(r"\b(block|head) 0\b", text, re.I)
+    page.select_option("#block", "0")
+    page.select_option("#head", "0")
+    page.locator("#patches button").first.click()
+    page.locator("#reveal").click()
+    assert re.search(r"\bblock 1, head 1\b", page.locator("#score").inner_text())

@@ -47,30 +47,34 @@ _BY = re.compile(r"(?<=\d)\s*[x×]\s*(?=\d)")
 
 def speakable(text: str, lang: str = "en") -> str:
     """The form of `text` handed to the speech engine of language `lang`."""
-    words, by, percent = _lexicon(lang)
+    words, pattern, by, percent = _lexicon(lang)
     text = _SHAPE.sub(lambda m: f" {by} ".join(re.findall(_NUMBER, m.group(0))), text)
     text = _BY.sub(f" {by} ", text)
     # Another language may write 0,5 where English writes 0.5.
     text = re.sub(r"(\d+(?:[.,]\d+)*)\s*%", rf"\1 {percent}", text)
     if words:
-        # Longest first, so "ViTs" wins over "ViT"; lookarounds make it whole-word even for keys with
-        # punctuation such as "[CLS]" or "e.g.".
-        pattern = re.compile("|".join(rf"(?<![\w\[]){re.escape(k)}(?![\w\]])"
-                                      for k in sorted(words, key=len, reverse=True)))
         text = pattern.sub(lambda m: words[m.group(0)], text)
     return text
 
 
 @cache
-def _lexicon(lang: str) -> tuple[dict[str, str], str, str]:
-    """(words, the word for "x" between numbers, the word for "%") of a language."""
+def _lexicon(lang: str) -> tuple[dict[str, str], re.Pattern, str, str]:
+    """(words, the pattern that finds them, the word for "x" between numbers, the word for "%") of a language."""
     if lang == "en":
-        return LEXICON, "by", "percent"
+        return LEXICON, _words_pattern(LEXICON), "by", "percent"
     path = Path(__file__).with_name(f"lexicon_{lang}.toml")
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
-        return dict(table.get("words", {})), table["by"], table["percent"]
+        words = dict(table.get("words", {}))
+        return words, _words_pattern(words), table["by"], table["percent"]
     except FileNotFoundError:
         raise UserError(f"no pronunciation table for language '{lang}' ({path} is missing)") from None
     except (KeyError, tomllib.TOMLDecodeError) as e:
         raise UserError(f"{path}: {e} (it needs [words], by and percent)") from None
+
+
+def _words_pattern(words: dict[str, str]) -> re.Pattern:
+    # Longest first, so "ViTs" wins over "ViT"; lookarounds make it whole-word even for keys with
+    # punctuation such as "[CLS]" or "e.g.". An empty table matches nothing.
+    return re.compile("|".join(rf"(?<![\w\[]){re.escape(k)}(?![\w\]])"
+                               for k in sorted(words, key=len, reverse=True)) or r"(?!)")

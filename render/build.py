@@ -22,7 +22,7 @@ from pathlib import Path
 
 from scenes.course import ROOT, Lesson
 from scenes.common.inputs import LessonInputs
-from scenes.common.words import lesson_title
+from scenes.common.words import course_table, lesson_title
 from vitmath.errors import UserError
 from vitmath.files import atomic_path, write_text
 
@@ -87,9 +87,8 @@ def course_rows(lesson: Lesson, lang: str = "en") -> list:
     named = [row for row in course.LESSONS if row == lesson or row == lesson.next or row.id in text]
     rows = [len(course.LESSONS), *[dataclasses.astuple(row) for row in named]]
     if lang != "en":
-        table = course.SCENES_DIR / f"course.{lang}.toml"
-        text = table.read_text(encoding="utf-8") if table.is_file() else ""
-        rows.append([line for line in text.splitlines() if any(row.id in line or row.phase in line for row in named)])
+        table = course_table(lang)
+        rows.append([(table.get("titles", {}).get(row.id), table.get("phases", {}).get(row.phase)) for row in named])
     return rows
 
 

@@ -30,27 +30,27 @@ def _inputs(image, model, weights, voice, lang="en") -> LessonInputs:
     from scenes.common.words import use_language
 
     use_language(lang)  # a language without its words or titles is one clear line, before anything runs
+    return LessonInputs(model=model, weights=abspath(weights), image=abspath(image),
+                        voice=voice or default_voice(lang), lang=lang)
+
+
+def _voice_key(inputs: LessonInputs) -> str:
+    """The voice's part of the render key, once it is known to speak the lesson's language."""
+    from scenes.common.inputs import default_voice
     from narration.voices import get_voice
 
-    voice = voice or default_voice(lang)
-    spoken = get_voice(voice)
-    if spoken.audible and spoken.lang != lang and not voice.startswith("recorded:"):
-        raise UserError(f"--voice {voice} speaks '{spoken.lang}', not '{lang}': leave --voice out for the "
-                        f"language's own voice ({default_voice(lang)})")
-    return LessonInputs(model=model, weights=abspath(weights), image=abspath(image), voice=voice, lang=lang)
-
-
-def _voice_key(spec: str) -> str:
-    from narration.voices import get_voice
-
-    return get_voice(spec).settings_key()
+    spoken = get_voice(inputs.voice)
+    if spoken.audible and spoken.lang != inputs.lang and not inputs.voice.startswith("recorded:"):
+        raise UserError(f"--voice {inputs.voice} speaks '{spoken.lang}', not '{inputs.lang}': leave --voice out "
+                        f"for the language's own voice ({default_voice(inputs.lang)})")
+    return spoken.settings_key()
 
 
 def course_states(quality, out, image, model, weights, voice, lang="en"):
     course.check_course()
     inputs = _inputs(image, model, weights, voice, lang)
     folder = build.OutputFolder(out, quality, lang)
-    voice_key = _voice_key(inputs.voice)
+    voice_key = _voice_key(inputs)
     for lesson in course.LESSONS:
         ready = lesson.written and lesson.script_file(lang).is_file()
         parts = build.key_parts(lesson, quality, inputs, voice_key) if ready else None
@@ -86,7 +86,7 @@ def render_lessons(lesson_ids, *, quality, jobs, force, out, image, model, weigh
 
     inputs = _inputs(image, model, weights, voice, lang)
     _check_tools()
-    voice_key = _voice_key(inputs.voice)
+    voice_key = _voice_key(inputs)
     folder = build.OutputFolder(out, quality, lang)
     folder.prepare()
     folder.lock()
@@ -191,6 +191,7 @@ def preview_cue(lesson_id: str, cue_id: str, *, out, image, model, weights, voic
         raise UserError(f"{lesson.id} has no scene yet")
     inputs = _inputs(image, model, weights, voice, lang)
     _check_tools()
+    _voice_key(inputs)  # a voice of another language is refused here too
     folder = build.OutputFolder(out, "preview", lang)
     folder.prepare()
     work = folder.work_dir(lesson)

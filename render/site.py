@@ -104,14 +104,19 @@ def _cues(vtt: Path) -> list:
         raise UserError(f"{vtt}: not valid WebVTT ({e})") from None
 
 
-def _translations(lesson, out: Path, quality: str, media: Path) -> list[dict]:
-    """The lesson's renders in other languages (OUT/<quality>/<lang>/), copied beside the English one."""
-    found = []
+def _translated_folders(out: Path, quality: str) -> dict[str, tuple[OutputFolder, dict]]:
+    """Each language rendered beside the English lessons (OUT/<quality>/<lang>/): its folder and manifest."""
     rendered = Path(out) / quality
     languages = sorted(d.name for d in rendered.iterdir() if (d / "manifest.json").is_file()) if rendered.is_dir() else []
-    for lang in languages:
-        folder = OutputFolder(out, quality, lang)
-        entry = folder.manifest().get(lesson.id)
+    folders = {lang: OutputFolder(out, quality, lang) for lang in languages}
+    return {lang: (folder, folder.manifest()) for lang, folder in folders.items()}
+
+
+def _translations(lesson, translated: dict[str, tuple[OutputFolder, dict]], media: Path) -> list[dict]:
+    """The lesson's renders in other languages, copied beside the English one."""
+    found = []
+    for lang, (folder, manifest) in translated.items():
+        entry = manifest.get(lesson.id)
         if entry is None or not (folder.dir / entry["video"]).is_file():
             continue
         (media / lang).mkdir(exist_ok=True)
@@ -194,9 +199,10 @@ def build_site(out: Path, quality: str, dest: Path | None = None, echo=print, le
 
         items = {lesson.id: _lesson_entry(lesson, rendered[lesson.id], folder, lessons, media, echo)
                  for lesson in lessons if lesson.id in rendered}
+        translated = _translated_folders(Path(out), quality)
         for lesson in lessons:
             if lesson.id in items:
-                items[lesson.id]["translations"] = _translations(lesson, Path(out), quality, media)
+                items[lesson.id]["translations"] = _translations(lesson, translated, media)
         sections = []
         for phase in dict.fromkeys(lesson.phase for lesson in lessons):
             body = "\n".join(_lesson_html(lesson, items.get(lesson.id)) for lesson in lessons

@@ -65,11 +65,11 @@ def shape(*dims: int) -> Number:
     """A tensor shape: (197, 192) on screen, "197 by 192" spoken."""
     dims = tuple(int(d) for d in dims)
     # The shape's own commas are Python's tuple, written the same in every language; its sizes are numbers.
-    inner = ", ".join(_written(f"{d:,}") for d in dims)
-    screen = f"({inner})" if len(dims) > 1 else f"({inner},)"
-    tex = "(" + ",\\ ".join(_tex(_written(f"{d:,}")) for d in dims) + (")" if len(dims) > 1 else ",)")
-    by = f" {number_words()['by']} "
-    return Number(math.prod(dims), screen, tex, by.join(_written(f"{d:,}") for d in dims))
+    sizes = [_written(f"{d:,}") for d in dims]
+    end = ")" if len(dims) > 1 else ",)"
+    screen = "(" + ", ".join(sizes) + end
+    tex = "(" + ",\\ ".join(_tex(size) for size in sizes) + end
+    return Number(math.prod(dims), screen, tex, f" {number_words()['by']} ".join(sizes))
 
 
 def signed(x: float, places: int = 2) -> Number:

@@ -25,7 +25,7 @@ def use_language(lang: str) -> None:
     """Draw and write numbers in `lang` from now on, in this process (one lesson renders in one language)."""
     global _language
     _table(lang)  # a language without its words is one clear error, before anything is drawn
-    _course_table(lang)
+    course_table(lang)
     _language = lang
 
 
@@ -37,26 +37,27 @@ def words_file(lang: str) -> Path:
     return WORDS_FILE if lang == SOURCE_LANGUAGE else WORDS_FILE.with_name(f"words.{lang}.toml")
 
 
-def _read(path: Path, what: str) -> dict:
+def _read(path: Path, what: str, lang: str) -> dict:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UserError(f"no {what} for language '{path.suffixes[0][1:] if len(path.suffixes) > 1 else '?'}' "
-                        f"({path} is missing)") from None
+        raise UserError(f"no {what} for language '{lang}' ({path} is missing)") from None
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise UserError(f"{what} {path} cannot be read: {e}") from None
 
 
 @cache
 def _table(lang: str = SOURCE_LANGUAGE) -> dict:
-    return _read(words_file(lang), "kit words")
+    return _read(words_file(lang), "kit words", lang)
 
 
 @cache
-def _course_table(lang: str) -> dict:
+def course_table(lang: str) -> dict:
+    """`scenes/course.<lang>.toml`: the course's titles ([titles], by lesson id) and phases ([phases], by
+    English phase) in `lang`; empty for English, whose titles are the registry's own."""
     if lang == SOURCE_LANGUAGE:
         return {}
-    return _read(COURSE_DIR / f"course.{lang}.toml", "course titles")
+    return _read(COURSE_DIR / f"course.{lang}.toml", "course titles", lang)
 
 
 def _fill(name: str, text: str, values: dict) -> str:
@@ -103,7 +104,7 @@ def lesson_phase(row, lang: str | None = None) -> str:
 def _translated(english: str, table: str, key: str, lang: str) -> str:
     if lang == SOURCE_LANGUAGE:
         return english
-    words = _course_table(lang).get(table, {}).get(key)
+    words = course_table(lang).get(table, {}).get(key)
     if words is None:
         raise UserError(f"scenes/course.{lang}.toml: no entry for '{key}' under [{table}]")
     return words

@@ -4,7 +4,9 @@ Layout of an output folder:
 
     OUT/<quality>/<NN>-<slug>.mp4 (.srt, .vtt)   the finished lesson, replaced only by a finished one
     OUT/<quality>/manifest.json                  what each file was rendered from
-    OUT/.work/<quality>/<lesson-id>/             Manim's media dir (its partial-movie cache lives here)
+    OUT/.work/<quality>/<lesson-id>/             Manim's media dir (its partial-movie cache lives here), the
+                                                 pieces of a render (render/graph.py) and its timeline;
+                                                 `--store` puts these where every worker can reach them
     OUT/.vitlessons.lock                         held while a render runs
 """
 from __future__ import annotations
@@ -188,12 +190,17 @@ class OutputFolder:
         return self.dir / f"{lesson.output_stem}.mp4"
 
     def work_dir(self, lesson: Lesson) -> Path:
-        return self.root / ".work" / self.quality / (lesson.id if self.lang == "en" else f"{lesson.id}.{self.lang}")
+        return work_dir(self.root / ".work", self.quality, lesson, self.lang)
 
     def sweep_temporaries(self) -> None:
         """Leftovers of an interrupted run; the finished files beside them were never touched."""
         for p in self.dir.glob(".*.part*"):
             p.unlink(missing_ok=True)
+
+
+def work_dir(store: Path, quality: str, lesson: Lesson, lang: str = "en") -> Path:
+    """A lesson's folder in the store: Manim's media folder (its partial movies), its pieces and timeline."""
+    return Path(store) / quality / (lesson.id if lang == "en" else f"{lesson.id}.{lang}")
 
 
 @dataclass
@@ -227,7 +234,13 @@ def staleness(lesson: Lesson, folder: OutputFolder, parts: dict[str, str] | None
 
 def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: str, progress=None,
                  force: bool = False) -> dict:
-    """Run the lesson's Manim scene; returns the silent video path and the narration timeline."""
+    """Run the lesson's Manim scene; returns the silent video path and the narration timeline.
+
+    With `inputs.segments` it is one task of a render: it draws those cue methods only and writes their
+    pieces (timeline and partial movies) for the task that joins them, so it makes no video of its own."""
+    # A worker runs many tasks: inputs a task leaves out must not linger from the one before.
+    for name in LessonInputs._NAMES.values():
+        os.environ.pop(name, None)
     os.environ.update(inputs.to_env())
     import importlib
 
@@ -255,7 +268,11 @@ def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
         with tempconfig(settings):
             module = importlib.import_module(lesson.scene_module)
             scene = getattr(module, lesson.scene_class)()
+            if inputs.segments is not None:
+                scene.renderer.file_writer.combine_to_movie = lambda: None  # the join task makes the video
             scene.render()
+            if inputs.segments is not None:
+                return {"video": None, "timeline": inputs.timeline, "extras": []}
             video = Path(scene.renderer.file_writer.movie_file_path)
             extras = _write_extras(scene, Path(work_dir) / "extras")
     except UserError:
@@ -266,6 +283,34 @@ def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
         log.write_text(traceback.format_exc())
         raise UserError(f"{lesson.id} failed while rendering ({type(e).__name__}: {e}); details in {log}") from None
     return {"video": str(video), "timeline": inputs.timeline, "extras": extras}
+
+
+def segment_keys(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: str) -> list[str] | None:
+    """The keys of the lesson's cue methods, in order: the pieces a render splits it into. The scene is set
+    up (trace, facts, script) but nothing is drawn. None for a scene with a `construct` of its own, which
+    may carry state from cue to cue: it is drawn in one piece."""
+    for name in LessonInputs._NAMES.values():
+        os.environ.pop(name, None)
+    os.environ.update(inputs.to_env())
+    import importlib
+
+    from manim import tempconfig
+
+    with tempconfig({"quality": QUALITIES[quality][0], "media_dir": work_dir, "verbosity": "ERROR",
+                     "write_to_movie": False, "preview": False}):
+        try:
+            from scenes.common.narrated import NarratedScene
+
+            cls = getattr(importlib.import_module(lesson.scene_module), lesson.scene_class)
+            if cls.construct is not NarratedScene.construct:
+                return None
+            scene = cls()
+            scene.setup()
+            return scene.segment_keys()
+        except UserError:
+            raise
+        except Exception as e:
+            raise UserError(f"{lesson.id} failed while planning its cues ({type(e).__name__}: {e})") from None
 
 
 def _write_extras(scene, folder: Path) -> list[str]:
@@ -279,24 +324,37 @@ def _write_extras(scene, folder: Path) -> list[str]:
 
 # ---------------------------------------------------------------- main side
 
-def finish(lesson: Lesson, folder: OutputFolder, scene_result: dict, parts: dict[str, str],
-           inputs: LessonInputs) -> dict:
-    """Mix the narration, mux it with the picture and captions, and move everything into place."""
+def assemble(lesson: Lesson, scene_result: dict, work: Path) -> dict:
+    """Mix the narration and mux it with the picture, and write the captions, into the lesson's work folder
+    (a task on a worker); `place` then puts the files where the user looks."""
     from narration.captions import write_captions
     from narration.timeline import Timeline
-    from render.mux import probe
 
     timeline = Timeline.read(scene_result["timeline"])
-    work = folder.work_dir(lesson)
-
-    final = folder.video(lesson)
-    with atomic_path(final, ".mp4") as video_part, \
-            atomic_path(final.with_suffix(".srt")) as srt_part, atomic_path(final.with_suffix(".vtt")) as vtt_part:
+    made = {name: work / f"lesson.{name}" for name in ("mp4", "srt", "vtt")}
+    with atomic_path(made["mp4"], ".mp4") as video_part, \
+            atomic_path(made["srt"]) as srt_part, atomic_path(made["vtt"]) as vtt_part:
         loudness = _mix_and_mux(timeline.placements(), timeline.duration, Path(scene_result["video"]),
                                 work / "narration-mix.wav", video_part)
         write_captions(timeline.captions(), srt_part, vtt_part)
-        extras = [_publish_extra(Path(p), folder.dir / f"{final.stem}-{Path(p).name}")
-                  for p in scene_result.get("extras", [])]
+    return {"files": {k: str(v) for k, v in made.items()}, "loudness": loudness,
+            "timeline": scene_result["timeline"], "extras": scene_result.get("extras", [])}
+
+
+def place(lesson: Lesson, folder: OutputFolder, made: dict, parts: dict[str, str], inputs: LessonInputs) -> dict:
+    """Copy an assembled lesson into the output folder and record it in the manifest (the client's side:
+    one process writes the manifest)."""
+    from narration.timeline import Timeline
+    from render.mux import probe
+
+    timeline = Timeline.read(made["timeline"])
+    final = folder.video(lesson)
+    with atomic_path(final, ".mp4") as video_part, \
+            atomic_path(final.with_suffix(".srt")) as srt_part, atomic_path(final.with_suffix(".vtt")) as vtt_part:
+        for src, dest in ((made["files"]["mp4"], video_part), (made["files"]["srt"], srt_part),
+                          (made["files"]["vtt"], vtt_part)):
+            shutil.copyfile(src, dest)
+        extras = [_publish_extra(Path(p), folder.dir / f"{final.stem}-{Path(p).name}") for p in made["extras"]]
     # The three renames happen in the order the context managers close: captions first, the video last, so a
     # lesson counts as rendered only once its picture, sound and captions are all in.
     info = probe(final)
@@ -314,7 +372,7 @@ def finish(lesson: Lesson, folder: OutputFolder, scene_result: dict, parts: dict
         # What was said, as rendered: publish and the site read these, never a script edited since.
         "cues": [{"id": c.id, "start": c.start, "duration": c.duration, "text": c.text, "chapter": c.chapter}
                  for c in timeline.cues],
-        "loudness": loudness,
+        "loudness": made["loudness"],
         "rendered_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         **info,
     }

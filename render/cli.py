@@ -6,6 +6,7 @@ unwritable folder) ends in one line on stderr and a non-zero exit.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -29,13 +30,25 @@ class _Group(click.Group):
     """Turns a UserError from any command into one line and exit status 1."""
 
     def invoke(self, ctx):
+        # SIGTERM (a supervisor, `timeout`, a CI runner) stops a render as Ctrl-C does: the workers are shut
+        # down on the way out, and the exit status says which signal it was.
+        signal.signal(signal.SIGTERM, _terminated)
         try:
             return super().invoke(ctx)
         except UserError as e:
             _fail(str(e))
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as e:
             click.echo("interrupted: finished videos were left as they were; run again to resume", err=True)
-            sys.exit(130)
+            sys.exit(143 if isinstance(e, _Terminated) else 130)
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the main process is, so every `finally` on the way out runs."""
+
+
+def _terminated(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the shutdown itself is not interrupted again
+    raise _Terminated()
 
 
 @click.group(cls=_Group)
@@ -82,15 +95,22 @@ def list_cmd(quality, out, image, model, weights, voice, lang):
 @click.argument("lessons", nargs=-1)
 @click.option("--quality", type=QUALITY, default="high", show_default=True,
               help=", ".join(f"{name} {h}p{fps}" for name, (_, h, fps) in QUALITIES.items()))
-@click.option("--jobs", type=click.IntRange(min=1), default=None, help="Lessons rendered in parallel [cores].")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes of the local Dask cluster that draws the cues [cores].")
+@click.option("--cluster", default=None, metavar="ADDRESS",
+              help="Draw on this Dask scheduler (tcp://host:8786) instead of a local cluster; see --store.")
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The folder of pieces, partial movies, traces and speech, which every worker can read and "
+                   "write (a shared mount with --cluster) [OUT/.work].")
 @click.option("--force", is_flag=True, help="Render even lessons that are up to date.")
 @_inputs_options
-def render(lessons, quality, jobs, force, out, image, model, weights, voice, lang):
+def render(lessons, quality, jobs, cluster, store, force, out, image, model, weights, voice, lang):
     """Render LESSONS (default: the whole course) to OUT/<quality>/NN-slug.mp4 with captions."""
     from render.runner import render_lessons
 
     render_lessons(lessons, quality=quality, jobs=jobs or os.cpu_count() or 1, force=force, out=out,
-                   image=image, model=model, weights=weights, voice=voice, lang=lang)
+                   image=image, model=model, weights=weights, voice=voice, lang=lang, cluster=cluster,
+                   store=store)
 
 
 @main.command()

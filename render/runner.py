@@ -1,12 +1,8 @@
-"""Batch rendering: which lessons are stale, render those in parallel processes, show progress."""
+"""Batch rendering: which lessons are stale, render those as a graph of cue tasks, show progress."""
 from __future__ import annotations
 
-import multiprocessing
-import queue as queue_mod
+import os
 import shutil
-import signal
-import sys
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from render import build
 from scenes import course
 from scenes.common.inputs import LessonInputs
+from vitmath import env
 from vitmath.errors import UserError
 
 console = Console(stderr=True)
@@ -65,8 +62,11 @@ def _check_tools() -> None:
 
 
 def render_lessons(lesson_ids, *, quality, jobs, force, out, image, model, weights, voice,
-                   lang="en") -> dict[str, Path]:
-    """Render the stale lessons among `lesson_ids` (all when empty); returns each lesson's video path."""
+                   lang="en", cluster=None, store=None) -> dict[str, Path]:
+    """Render the stale lessons among `lesson_ids` (all when empty); returns each lesson's video path.
+
+    The drawing runs as a graph of cue tasks (render/graph.py) on a local Dask cluster of `jobs` workers,
+    or on the scheduler at `cluster`, with its artifacts in `store` (default OUT/.work)."""
     chosen = course.find(list(lesson_ids))
     course.check_course()
     unwritten = [lesson for lesson in chosen if not lesson.written]
@@ -106,81 +106,25 @@ def render_lessons(lesson_ids, *, quality, jobs, force, out, image, model, weigh
             # worker starts, and the workers all find the trace cached.
             import vitmath
 
+            own = folder.root.resolve() / ".work"
+            store = Path(store).resolve() if store else own
+            cache = None
+            if store != own:  # traces and speech where every worker finds them
+                cache = os.environ[env.CACHE] = str(store / "cache")
             vitmath.cached_trace(inputs.model, inputs.weights, inputs.image)
-            _render_parallel(todo, folder, inputs, quality, jobs, force)
+            _render_graph(todo, folder, inputs, quality, jobs, cluster, store, cache, force)
         return videos
     finally:
         folder.unlock()
 
 
-def _render_parallel(todo, folder, inputs, quality, jobs, force=False) -> None:
-    ctx = multiprocessing.get_context("spawn")
-    manager = ctx.Manager()
-    progress_q = manager.Queue()
-    failures = []
+def _render_graph(todo, folder, inputs, quality, jobs, cluster, store, cache, force) -> None:
+    from render import graph
+
     columns = (TextColumn("{task.description:28s}"), BarColumn(), TextColumn("{task.fields[status]}"),
                TimeElapsedColumn())
-    with Progress(*columns, console=console) as progress, \
-            ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=ctx,
-                                initializer=_quiet_on_ctrl_c) as pool:
-        tasks, futures = {}, {}
-        for lesson, parts in todo:
-            work = folder.work_dir(lesson)
-            work.mkdir(parents=True, exist_ok=True)
-            # --force: no cue of the last render is spliced in and Manim's cache is off, so every cue is drawn anew.
-            lesson_inputs = replace(inputs, timeline=str(work / "timeline.json"),
-                                    picture_key=None if force else build.picture_key(parts))
-            tasks[lesson.id] = progress.add_task(lesson.id, total=None, status="queued")
-            fut = pool.submit(build.render_scene, lesson, quality, lesson_inputs, str(work), progress_q, force)
-            futures[fut] = (lesson, parts, lesson_inputs)
-        pending = set(futures)
-        while pending:
-            try:
-                _show(progress_q.get(timeout=0.5), progress, tasks, quality)
-            except queue_mod.Empty:
-                pass
-            _drain(progress_q, progress, tasks, quality)  # so no late update overwrites "done" below
-            for fut in [f for f in pending if f.done()]:
-                pending.discard(fut)
-                lesson, parts, lesson_inputs = futures[fut]
-                task = tasks[lesson.id]
-                try:
-                    result = fut.result()
-                    progress.update(task, status="mixing narration and muxing")
-                    entry = build.finish(lesson, folder, result, parts, lesson_inputs)
-                    progress.update(task, total=1, completed=1,
-                                    status=f"done {entry['duration']:.0f} s -> {folder.video(lesson)}")
-                except UserError as e:
-                    progress.update(task, status="[red]failed[/red]")
-                    failures.append(str(e))
-    manager.shutdown()
-    if failures:
-        raise UserError(failures[0] if len(failures) == 1 else f"{len(failures)} lessons failed: "
-                        + "; ".join(failures))
-
-
-def _quiet_on_ctrl_c():
-    """In each worker: Ctrl-C reaches every process of the terminal, and the main process reports it.
-
-    A worker waiting for its next lesson would print a KeyboardInterrupt traceback from inside the pool;
-    SystemExit stops it just the same, silently.
-    """
-    signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
-
-
-def _drain(q, progress, tasks, quality):
-    while True:
-        try:
-            _show(q.get_nowait(), progress, tasks, quality)
-        except queue_mod.Empty:
-            return
-
-
-def _show(item, progress, tasks, quality):
-    lesson_id, seconds, cues_done, cues_total = item
-    fps = build.QUALITIES[quality][2]
-    progress.update(tasks[lesson_id], total=cues_total, completed=cues_done,
-                    status=f"cue {cues_done}/{cues_total}, {int(seconds * fps)} frames")
+    with Progress(*columns, console=console) as progress, graph.cluster_client(jobs, cluster) as client:
+        graph.render(todo, folder, inputs, quality, client, store, cache, force, progress)
 
 
 def preview_cue(lesson_id: str, cue_id: str, *, out, image, model, weights, voice, lang="en") -> Path:

@@ -244,7 +244,7 @@ def test_interrupted_render_keeps_the_previous_video_and_the_next_run_resumes(co
         wait_for(lambda: muxed.exists() or p.poll() is not None, 300, "the temporary .part file")
         assert p.poll() is None, "the render ended before its .part file was written: " + p.stderr.read()[-2000:]
         part = Path(muxed.read_text())
-        assert part.parent == folder and part.name.startswith(f".{A.output_stem}.mp4.") and ".part" in part.name
+        assert ".part" in part.name  # the lesson's video, muxed in the store, not yet copied into place
         assert part.exists()
         os.killpg(p.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
         _, err = p.communicate(timeout=300)  # a loaded 2-core CI machine has once needed more than 120 s

@@ -9,10 +9,15 @@ the narrator speaks (about a third of a lesson) went through all of that again s
   stock settings' ("medium", CRF 23): tests/test_encoding.py compares the two frame by frame.
 - A held frame is converted to YUV once and the same picture is handed to x264 as often as it is shown.
 - Two segment encoders run at once, so drawing the next animation overlaps encoding the last.
+- A segment is written under a temporary name and renamed when complete: Manim trusts any file with the
+  animation's hash as cached, and a render task killed mid-animation (a worker lost, Ctrl-C) must not leave
+  a truncated one for the next run, or another task of the same render, to splice in.
 """
 from __future__ import annotations
 
+import os
 from fractions import Fraction
+from pathlib import Path
 
 import av
 from manim.scene.video_segment_encoder import VideoSegmentEncoder
@@ -25,7 +30,23 @@ MANIM_SETTINGS = {
 
 
 class HeldFrameEncoder(VideoSegmentEncoder):
-    """Manim's segment encoder, converting a repeated frame once instead of once per repeat."""
+    """Manim's segment encoder, converting a repeated frame once instead of once per repeat, and putting the
+    finished segment in place by a rename."""
+
+    def __init__(self, *, target: Path, spec) -> None:
+        final = Path(target)
+        super().__init__(target=final.with_name(f".{final.stem}.part-{os.getpid()}{final.suffix}"), spec=spec)
+        self._part, self.target = self.target, final
+
+    def finish(self) -> None:
+        if self._closed:
+            return
+        super().finish()
+        os.replace(self._part, self.target)
+
+    def abort(self) -> None:
+        self.target = self._part  # Manim's abort deletes its target: the incomplete file, never a finished one
+        super().abort()
 
     def write_frame(self, pixels, *, repeat: int = 1) -> None:
         if repeat == 1:

@@ -33,10 +33,12 @@ class LessonInputs:
     timeline: str | None = None  # where the scene writes its cue timeline (set by the render CLI)
     only_cue: str | None = None  # preview: render this cue alone, skipping the ones before it
     picture_key: str | None = None  # set by the render CLI: unchanged cues of the last render are re-used
+    segments: str | None = None  # a render task: draw only these cue methods (JSON list of their keys)
+    kept: str | None = None      # timelines to splice unchanged cues from (os.pathsep); default: `timeline`
 
     _NAMES = {"model": env.MODEL, "weights": env.WEIGHTS, "image": env.IMAGE, "voice": env.VOICE, "lang": env.LANG,
               "timeline": env.TIMELINE, "only_cue": env.ONLY_CUE,
-              "picture_key": env.PICTURE_KEY}
+              "picture_key": env.PICTURE_KEY, "segments": env.SEGMENTS, "kept": env.KEPT}
 
     @classmethod
     def from_env(cls) -> "LessonInputs":

@@ -149,16 +149,26 @@ class NarratedScene(FastMovingCameraScene):
         where write(path) writes the file. `vitlessons render` puts them next to the video as NN-slug-NAME."""
         return {}
 
-    def construct(self):
+    def segment_keys(self) -> list[str]:
+        """A stable key per cue method, in order: its name (and the cues it declares it narrates), and which
+        occurrence. Keyed by name, not by place, so inserting a cue leaves every other cue's key, and so its
+        reuse, as it was. A render task draws the methods it is given by these keys."""
         seen: dict[str, int] = {}
+        keys = []
         for cue in self.cues():
-            # Keyed by the method's name (and, for methods listed twice or lambdas, which occurrence), not by
-            # its place: inserting a cue leaves every other cue's key, and so its reuse, as it was.
-            name = getattr(cue, "__qualname__", "") + "".join(map(str, getattr(cue, "args", ())))
+            name = getattr(getattr(cue, "func", cue), "__qualname__", "") + "".join(getattr(cue, "narrates", ()))
             seen[name] = seen.get(name, 0) + 1
-            method = f"{name} #{seen[name]}"
+            keys.append(f"{name} #{seen[name]}")
+        return keys
+
+    def construct(self):
+        only = set(json.loads(self.inputs.segments)) if self.inputs.segments is not None else None
+        for method, cue in zip(self.segment_keys(), self.cues()):
+            if only is not None and method not in only:
+                continue  # another task draws it: cues start from a clear screen, so nothing here needs it
             if self._reuse(method):
                 continue
+            self._segment_cues = getattr(cue, "narrates", None)
             began = (self.frames, self.renderer.num_plays, len(self.timeline.cues))
             try:
                 cue()
@@ -212,9 +222,9 @@ class NarratedScene(FastMovingCameraScene):
     def narrate(self, cue_id: str):
         only = self.inputs.only_cue
         if only is not None and cue_id != only:
-            if type(self).construct is NarratedScene.construct:
+            if only not in (getattr(self, "_segment_cues", None) or ()):
                 raise _SkipCue(cue_id)
-            # A scene with its own construct may carry state between cues: build them, skip their frames.
+            # A method that narrates several cues keeps what it drew between them: build them, skip their frames.
             self.next_section(cue_id, skip_animations=True)
         elif only is not None:
             self.next_section(cue_id)
@@ -241,19 +251,24 @@ class NarratedScene(FastMovingCameraScene):
             raise EndSceneEarlyException()
 
     # ------------------------------------------------------------------ re-using the last render's cues
-    def _last_render_cues(self) -> dict[str, CueTiming]:
-        """The cues of the last render of this lesson that a re-render may splice in, by cue method."""
-        path = self.inputs.timeline
-        if (not path or not self.inputs.picture_key or self.inputs.only_cue is not None
-                or type(self).construct is not NarratedScene.construct or not os.path.isfile(path)):
-            return {}  # a scene with its own construct may carry state between cues: Manim's cache serves it
-        try:
-            last = Timeline.read(path)
-        except (ValueError, TypeError, KeyError):
+    def _last_render_cues(self) -> dict[str, list[CueTiming]]:
+        """The cues a render may splice in, by cue method: the last render's (its timeline), or the pieces
+        other tasks of this render drew (`kept`)."""
+        paths = (self.inputs.kept or self.inputs.timeline or "").split(os.pathsep)
+        if not self.inputs.picture_key or self.inputs.only_cue is not None:
             return {}
-        if last.picture_key != self.inputs.picture_key or last.fps != config.frame_rate:
-            return {}
-        return {c.method: c for c in last.cues if c.method and c.files}
+        kept: dict[str, list[CueTiming]] = {}
+        for path in filter(os.path.isfile, paths):
+            try:
+                last = Timeline.read(path)
+            except (ValueError, TypeError, KeyError):
+                continue
+            if last.picture_key != self.inputs.picture_key or last.fps != config.frame_rate:
+                continue
+            for c in last.cues:
+                if c.method and (c.files or c.method in kept):
+                    kept.setdefault(c.method, []).append(c)
+        return kept
 
     def _signature(self, cue_id: str, audio) -> str:
         """The cue's words, spoken and drawn, its speech and the camera it starts from: with the picture key,
@@ -267,43 +282,52 @@ class NarratedScene(FastMovingCameraScene):
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
     def _reuse(self, method: str) -> bool:
-        """Splice in the last render's picture of this cue, if it is unchanged and its files are all there."""
+        """Splice in a kept picture of this cue method, if its cues are unchanged and its files are all there."""
         kept = self.kept.get(method)
-        if kept is None or kept.id not in {c.id for c in self.script.cues} or self.mobjects:
+        ids = {c.id for c in self.script.cues}
+        if not kept or self.mobjects or any(c.id not in ids for c in kept):
             return False
-        audio = synthesize_cue(self.script.cue(kept.id), self.voice)
-        if kept.signature != self._signature(kept.id, audio) or not all(os.path.isfile(f) for f in kept.files):
+        for c in kept:
+            if c.signature != self._signature(c.id, synthesize_cue(self.script.cue(c.id), self.voice)):
+                return False
+        files = [f for c in kept for f in c.files]
+        if not all(os.path.isfile(f) for f in files):
             return False
         writer = self.renderer.file_writer
-        writer.partial_movie_files.extend(kept.files)
-        writer.sections[-1].partial_movie_files.extend(kept.files)
-        self.renderer.num_plays += len(kept.files)  # the writer's list stays indexed by play number
-        self.renderer.animations_hashes.extend([None] * len(kept.files))
-        self.timeline.cues.append(replace(kept, start=self.clock))
-        self.frames += kept.frames
+        writer.partial_movie_files.extend(files)
+        writer.sections[-1].partial_movie_files.extend(files)
+        self.renderer.num_plays += len(files)  # the writer's list stays indexed by play number
+        self.renderer.animations_hashes.extend([None] * len(files))
+        first = kept[0].start
+        for c in kept:
+            self.timeline.cues.append(replace(c, start=self.clock + (c.start - first)))
+        self.frames += kept[0].frames
         self.renderer.time = self.clock
         self._report_progress()
         return True
 
     def _close_segment(self, method: str, began: tuple[int, int, int]):
-        """Record the frames and partial movies of a cue method that narrated one cue from its first frame,
-        up to the end of its clear_screen: what `_reuse` splices in next time."""
+        """Record the frames and partial movies of a cue method that narrated its cues from its first frame,
+        up to the end of its clear_screen: what `_reuse` splices in next time. The first of its cues holds
+        the method's frames and files; the others name the method, so they are spliced in with it."""
         frame, play, n_cues = began
-        if len(self.timeline.cues) != n_cues + 1 or self.inputs.only_cue is not None:
+        cues = self.timeline.cues[n_cues:]
+        if not cues or self.inputs.only_cue is not None:
             return
-        cue = self.timeline.cues[-1]
         files = self.renderer.file_writer.partial_movie_files[play:]
         # Files Manim named by play number rather than by content ("uncached_…") may be another play's next time.
         named_by_content = all(f is not None and not os.path.basename(f).startswith("uncached_") for f in files)
-        if frame == round(cue.start * config.frame_rate) and files and named_by_content:
-            cue.method, cue.frames, cue.files = method, self.frames - frame, list(files)
+        if frame == round(cues[0].start * config.frame_rate) and files and named_by_content:
+            cues[0].frames, cues[0].files = self.frames - frame, list(files)
+            for c in cues:
+                c.method = method
 
     def _report_progress(self):
         if PROGRESS_HOOK is not None:
             PROGRESS_HOOK(self.lesson.id, self.clock, len(self.timeline.cues), len(self.script.cues))
 
     def tear_down(self):
-        if self.inputs.only_cue is None:
+        if self.inputs.only_cue is None and self.inputs.segments is None:
             self.script.check_all_used([c.id for c in self.timeline.cues])
         if self.inputs.timeline:
             self.timeline.duration = self.clock

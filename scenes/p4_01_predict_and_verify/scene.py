@@ -22,6 +22,8 @@ astronaut's part, a face box); on any other photo the lesson speaks of patches a
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 from typing import Callable
 
@@ -526,16 +528,14 @@ class PredictAndVerify(NarratedScene):
         ]
 
     def cues(self):
-        steps = [self.hook, self.rules, self.photo]
-        steps += [lambda r=r: self.play_round(r) for r in self.rounds()]
-        return steps + [self.closing, self.recap]
-
-    def construct(self):
-        # Our own loop (not NarratedScene's): a round spans three cues and keeps the photo between them, so a
-        # preview of one cue builds the others with their frames skipped.
-        for step in self.cues():
-            step()
-            self.clear_screen()
+        rounds = []
+        for r in self.rounds():
+            # A round narrates three cues and keeps the photo between them: it is one piece of the render, and
+            # a preview of one of its cues builds the other two with their frames skipped.
+            step = functools.partial(self.play_round, r)
+            step.narrates = (r.ask, r.reveal, r.notice)
+            rounds.append(step)
+        return [self.hook, self.rules, self.photo, *rounds, self.closing, self.recap]
 
     # ------------------------------------------------------------------ one round, the reusable piece
     def play_round(self, r: Round):

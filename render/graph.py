@@ -1,0 +1,193 @@
+"""A render as a graph of tasks on Dask: each lesson's cue methods drawn in parallel, then joined.
+
+    plan(lesson)         the keys of its cue methods                    (the scene set up, nothing drawn)
+    piece(lesson, key)   one cue method's cues, frames and partial movies  (one task per cue method)
+    join(lesson)         the lesson's video: every piece spliced in, mixed with its voice and muxed
+    place (here)         the files copied into OUT and recorded in its manifest (one writer)
+
+A cue method starts from a clear screen and builds what it shows from the trace, so the pieces are
+independent; the join splices them in exactly as a re-render splices in unchanged cues
+(scenes/common/narrated.py), so a lesson drawn in pieces is frame for frame the lesson drawn in one go.
+
+Every artifact is a file named by what made it, in the store (`OUT/.work`, or `--store`): partial movies by
+Manim's hash of the animation (renamed into place when complete), a piece by its lesson and cue method,
+checked against the lesson's picture key and the cue's words and speech before it is used; speech and
+traces by their inputs in the cache. An interrupted render resumes from them. The scheduler runs a task
+again elsewhere when its worker dies; a task failing for the user's reason (UserError) stops the render
+with its one line.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import shutil
+import signal
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from distributed import WorkerPlugin
+
+from render import build
+from vitmath import env
+from vitmath.errors import UserError
+
+
+# ---------------------------------------------------------------- tasks (run on the workers)
+
+def _with_cache(cache: str | None):
+    if cache:
+        os.environ[env.CACHE] = cache
+
+
+def plan(lesson, quality, inputs, work, cache=None) -> list[str]:
+    _with_cache(cache)
+    return build.segment_keys(lesson, quality, inputs, str(work))
+
+
+def piece(lesson, quality, inputs, work, key, cache=None) -> str:
+    """Draw one cue method; its piece (timeline with its partial movies) is the returned path."""
+    _with_cache(cache)
+    path = piece_path(work, key)
+    # Its own piece from an interrupted run, or the last render's cue: spliced in, not drawn again.
+    kept = os.pathsep.join(str(p) for p in (path, Path(work) / "timeline.json"))
+    task_inputs = replace(inputs, segments=_json([key]), timeline=str(path), kept=kept)
+    build.render_scene(lesson, quality, task_inputs, str(work))
+    return str(path)
+
+
+def join(lesson, quality, inputs, work, pieces, cache=None) -> dict:
+    _with_cache(cache)
+    task_inputs = replace(inputs, timeline=str(Path(work) / "timeline.json"), kept=os.pathsep.join(pieces))
+    result = build.render_scene(lesson, quality, task_inputs, str(work))
+    return build.assemble(lesson, result, Path(work))
+
+
+def piece_path(work, key: str) -> Path:
+    return Path(work) / "pieces" / (hashlib.sha256(key.encode()).hexdigest()[:20] + ".json")
+
+
+def _json(value) -> str:
+    import json
+
+    return json.dumps(value)
+
+
+# ---------------------------------------------------------------- the client
+
+@contextlib.contextmanager
+def cluster_client(jobs: int, address: str | None):
+    """A Dask client: on the scheduler at `address`, or on a local cluster of `jobs` worker processes (one
+    thread each: Manim's config is global to a process)."""
+    from distributed import Client, LocalCluster
+
+    if address:
+        try:
+            client = Client(address, timeout="10s")
+        except (OSError, TimeoutError) as e:
+            raise UserError(f"--cluster {address}: no Dask scheduler answers there ({e})") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    # Ctrl-C reaches every process of the terminal; only this one acts on it (it shuts the cluster down).
+    # Workers spawned now inherit "ignore"; the plugin keeps it so for any the cluster starts later.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.CRITICAL)
+        client = Client(cluster)
+        client.register_plugin(_IgnoreCtrlC())
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    try:
+        yield client
+    finally:
+        with contextlib.suppress(Exception):
+            client.close(timeout=5)
+        with contextlib.suppress(Exception):
+            cluster.close(timeout=10)
+
+
+class _IgnoreCtrlC(WorkerPlugin):
+    """The worker leaves Ctrl-C to the render's main process."""
+
+    def setup(self, worker):
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def render(todo, folder, inputs, quality, client, store: Path, cache: str | None, force: bool, progress) -> None:
+    """Run the graph for the lessons in `todo` [(lesson, key parts)] and place each finished lesson; the
+    tasks read traces and speech from `cache` (None: each worker's own)."""
+    from distributed import as_completed
+
+    state, rows, meta = {}, {}, {}
+    queue = as_completed()
+    for order, (lesson, parts) in enumerate(todo):
+        work = build.work_dir(store, quality, lesson, inputs.lang)
+        if force:  # draw every cue anew: no piece, timeline or partial movie of an earlier render is kept
+            shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True, exist_ok=True)
+        lesson_inputs = replace(inputs, picture_key=build.picture_key(parts) + (f"-{time.time_ns()}" if force else ""))
+        state[lesson.id] = {"lesson": lesson, "parts": parts, "inputs": lesson_inputs, "work": work,
+                            "order": order, "pieces": {}, "keys": None}
+        rows[lesson.id] = progress.add_task(lesson.id, total=None, status="planning")
+        fut = client.submit(plan, lesson, quality, lesson_inputs, work, cache, pure=False, priority=-order)
+        meta[fut] = ("plan", lesson.id, None)
+        queue.add(fut)
+    workers = progress.add_task("workers", total=None, status="")
+    try:
+        for fut in queue:
+            kind, lesson_id, key = meta.pop(fut)
+            s = state[lesson_id]
+            result = _result(fut, s["lesson"])
+            if kind == "plan":
+                s["keys"] = result or []  # None: a scene of its own construct, drawn whole by the join
+                for key in s["keys"]:
+                    f = client.submit(piece, s["lesson"], quality, s["inputs"], s["work"], key, cache,
+                                      pure=False, priority=-s["order"])
+                    meta[f] = ("piece", lesson_id, key)
+                    queue.add(f)
+            elif kind == "piece":
+                s["pieces"][key] = result
+            if kind in ("plan", "piece"):
+                if len(s["pieces"]) == len(s["keys"]):
+                    pieces = [s["pieces"][k] for k in s["keys"]]
+                    f = client.submit(join, s["lesson"], quality, s["inputs"], s["work"], pieces, cache,
+                                      pure=False, priority=100 - s["order"])
+                    meta[f] = ("join", lesson_id, None)
+                    queue.add(f)
+            else:
+                progress.update(rows[lesson_id], status="placing")
+                entry = build.place(s["lesson"], folder, result, s["parts"], s["inputs"])
+                progress.update(rows[lesson_id], total=1, completed=1,
+                                status=f"done {entry['duration']:.0f} s -> {folder.video(s['lesson'])}")
+                continue
+            done, total = len(s["pieces"]), len(s["keys"])
+            progress.update(rows[lesson_id], total=total + 1, completed=done,
+                            status=f"cues {done}/{total}" + (", joining" if done == total else ""))
+            busy = sum(1 for tasks in client.processing().values() if tasks)
+            progress.update(workers, status=f"{busy} of {len(client.scheduler_info()['workers'])} busy")
+    finally:
+        for f in list(meta):
+            f.cancel()
+
+
+def _result(fut, lesson):
+    """A task's result, or the render stopped with one line: the user's error as it was raised, a bug or a
+    lost worker named with its lesson."""
+    from distributed import KilledWorker
+
+    try:
+        return fut.result()
+    except UserError:
+        raise
+    except KilledWorker:
+        raise UserError(f"{lesson.id}: its workers died while drawing it, three times (out of memory?)") from None
+    except Exception as e:
+        raise UserError(f"{lesson.id} failed ({type(e).__name__}: {e})") from None

@@ -39,25 +39,7 @@ from narration.script import Cue
 from narration.synth import synthesize_cue
 from narration.voices import get_voice
 
-ROOT = Path(__file__).resolve().parent.parent
-TINY = ROOT / "tests" / "fixtures" / "tiny_course"
-
-
-def _load_tiny_course():
-    """The fixture's lesson list, without installing it: this test process keeps the real registry."""
-    spec = importlib.util.spec_from_file_location("tiny_course", TINY / "tiny_course.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tiny_course = _load_tiny_course()
-A, B = tiny_course.LESSONS
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
+from tiny_cli import A, B, ROOT, TINY, sha, tiny, tiny_cli, tiny_command, tiny_course, wait_for  # noqa: F401
 
 def assert_one_line_error(result, *fragments):
     assert result.returncode == 1, (result.returncode, result.stderr[-2000:])
@@ -68,45 +50,12 @@ def assert_one_line_error(result, *fragments):
         assert fragment in err, err
 
 
-def wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.02)
-
-
 def first_name(index: int) -> str:
     """An ImageNet class's everyday name, the first of its WordNet synonyms: "tiger cat" for class 282."""
     return timm.data.ImageNetInfo().index_to_description(index).split(",")[0]
 
 
 # --- the tiny course through the real CLI ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    base = tmp_path_factory.mktemp("tiny")
-    narration = base / "narration"
-    shutil.copytree(tiny_course.NARRATION_DIR, narration)
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-        "VITLESSONS_CACHE": str(base / "cache"),
-        "VITLESSONS_NARRATION_DIR": str(narration),
-    }
-    for name in ("VITLESSONS_WEIGHTS", "VITLESSONS_IMAGE", "TINY_RENDEZVOUS", "TINY_PAUSE_AFTER_MUX"):
-        env.pop(name, None)
-    return SimpleNamespace(base=base, narration=narration, env=env)
-
-
-def tiny_command(*args):
-    return [sys.executable, str(TINY / "run_cli.py"), *map(str, args)]
-
-
-def tiny_cli(tiny, *args, env=None, timeout=600):
-    return subprocess.run(tiny_command(*args), cwd=ROOT, env=env or tiny.env, capture_output=True, text=True,
-                          timeout=timeout)
 
 
 @pytest.fixture(scope="module")

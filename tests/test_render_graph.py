@@ -1,0 +1,153 @@
+"""A render as a graph of cue tasks on a real local Dask cluster of two workers (render/graph.py).
+
+Tiny lesson B has two cue methods, so a render draws it as two pieces on two workers and joins them. Each
+test compares with the same lesson drawn in one process, in one go, without Dask: frame for frame, and
+caption for caption. The cues hold half-way when asked (TINY_HOLD, see tests/fixtures/tiny_course), so a
+test can kill a worker, or stop the render, while a cue is being drawn.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from tiny_cli import B, ROOT, TINY, tiny, tiny_cli, tiny_command, wait_for  # noqa: F401
+
+ONE_PROCESS = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import tiny_course
+tiny_course.install()
+from pathlib import Path
+from render import build
+from scenes import course
+from scenes.common.inputs import LessonInputs
+(lesson,) = course.find([sys.argv[2]])
+work = Path(sys.argv[3])
+inputs = LessonInputs(voice="silent", timeline=str(work / "timeline.json"), picture_key="one process")
+made = build.assemble(lesson, build.render_scene(lesson, "low", inputs, str(work)), work)
+print(made["files"]["mp4"])
+"""
+
+
+def frames(video: Path) -> list[np.ndarray]:
+    with av.open(str(video)) as c:
+        return [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie is dead: it only waits for its parent to read its status
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def held_pids(folder: Path) -> set[int]:
+    return {int(p.stem.rsplit("-", 1)[1]) for p in folder.glob("*.held")}
+
+
+@pytest.fixture(scope="module")
+def one_process(tiny):
+    """Lesson B drawn in one process, in one go: what every render through the cluster must equal."""
+    work = tiny.base / "one-process"
+    done = subprocess.run([sys.executable, "-c", ONE_PROCESS, str(TINY), B.id, str(work)], cwd=ROOT, env=tiny.env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    video = Path(done.stdout.strip().splitlines()[-1])
+    return {"frames": frames(video), "srt": video.with_suffix(".srt").read_text()}
+
+
+def assert_same_lesson(video: Path, reference: dict) -> None:
+    got = frames(video)
+    assert len(got) == len(reference["frames"]) > 30
+    for i in np.linspace(0, len(got) - 1, 12).astype(int):  # sampled through both cues
+        assert np.array_equal(got[i], reference["frames"][i]), f"frame {i} differs"
+    assert video.with_suffix(".srt").read_text() == reference["srt"]
+
+
+def render_b(tiny, out: Path, hold: Path | None = None, **popen):
+    env = {**tiny.env, **({"TINY_HOLD": str(hold)} if hold else {})}
+    return subprocess.Popen(tiny_command("render", B.id, "--quality", "low", "--voice", "silent", "--jobs", 2,
+                                         "--out", out), cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, **popen)
+
+
+def test_a_lesson_drawn_in_pieces_on_two_workers_equals_it_drawn_in_one_go(tiny, one_process):
+    out, hold = tiny.base / "out-graph", tiny.base / "hold-graph"
+    hold.mkdir()
+    p = render_b(tiny, out, hold)
+    try:
+        # Both cues are being drawn at the same moment, by two different worker processes.
+        wait_for(lambda: len(held_pids(hold)) == 2 or p.poll() is not None, 300, "both cues to be drawn at once")
+        assert p.poll() is None, p.stderr.read()[-3000:]
+        assert p.pid not in held_pids(hold)
+        (hold / "release").touch()
+        _, err = p.communicate(timeout=300)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+    assert p.returncode == 0, err[-3000:]
+    assert_same_lesson(out / "low" / f"{B.output_stem}.mp4", one_process)
+
+
+def test_a_worker_killed_mid_cue_is_replaced_and_the_lesson_is_the_same(tiny, one_process):
+    out, hold = tiny.base / "out-killed", tiny.base / "hold-killed"
+    hold.mkdir()
+    p = render_b(tiny, out, hold)
+    try:
+        wait_for(lambda: held_pids(hold) or p.poll() is not None, 300, "a cue to be half drawn")
+        victim = min(held_pids(hold))
+        os.kill(victim, signal.SIGKILL)  # a worker lost half-way through a cue: its task runs again elsewhere
+        wait_for(lambda: not alive(victim), 30, "the killed worker to go")
+        (hold / "release").touch()
+        _, err = p.communicate(timeout=300)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+    assert p.returncode == 0, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]
+    assert_same_lesson(out / "low" / f"{B.output_stem}.mp4", one_process)
+
+
+@pytest.mark.parametrize("sig, status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_to_the_main_process_alone_stops_every_worker_and_the_next_run_resumes(tiny, one_process, sig,
+                                                                                         status):
+    out, hold = tiny.base / f"out-{sig.name}", tiny.base / f"hold-{sig.name}"
+    hold.mkdir()
+    # A supervisor's signal, to the render's process alone (not to its group, as a terminal's Ctrl-C would).
+    p = render_b(tiny, out, hold, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        wait_for(lambda: len(held_pids(hold)) == 2 or p.poll() is not None, 300, "both cues to be drawn at once")
+        workers = held_pids(hold)
+        os.kill(p.pid, sig)
+        _, err = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+    assert p.returncode == status, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]
+    assert "interrupted" in err
+    wait_for(lambda: not any(alive(pid) for pid in workers), 30, "the workers to stop")
+    video = out / "low" / f"{B.output_stem}.mp4"
+    assert not video.exists() and not [f for f in (out / "low").iterdir() if ".part" in f.name]
+    # What the workers were writing when they stopped is under temporary names, never a finished segment's.
+    for segment in (out / ".work").rglob("*.mp4"):
+        if not segment.name.startswith("."):
+            with av.open(str(segment)) as c:
+                assert sum(1 for _ in c.decode(video=0)) > 0
+
+    (hold / "release").touch()
+    resumed = tiny_cli(tiny, "render", B.id, "--quality", "low", "--voice", "silent", "--jobs", 2, "--out", out,
+                       env={**tiny.env, "TINY_HOLD": str(hold)})
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert_same_lesson(video, one_process)

@@ -222,6 +222,19 @@ def test_the_spoken_values_are_the_facts(facts):
     for cue in filled.cues:
         assert "{" not in cue.text, cue.id
     assert filled.cue("matrix").text.startswith("Every token asks the same question")
+    # the question is one-way, and the matrix says so with the mirror pair from the tensors
+    assert "how much should I read from you?" in filled.cue("hook").text
+    assert values["mirror"].key == ("differ" if max(f.gives_cls, f.cls_gives) > 1.5 * min(f.gives_cls, f.cls_gives)
+                                    else "close")
+    assert values["mirror"].extra["gives_cls"] == num.decimal(f.gives_cls, 2).spoken
+    # Vaswani et al.'s reason is their conjecture, and the spread is the root of the variance
+    scaling = filled.cue("scaling").text
+    assert "suspected" in scaling and "the square root of the variance" in scaling
+    # the last block: all its heads, said to be unrelated to block 1's
+    assert values["last"].key == ("gone" if np.abs(f.last_block_pixel_correlations).max() < 0.3 else "kept")
+    assert "nothing to do with block 1's" in filled.cue("not-pixels").text
+    # the verdict reads the rank correlation
+    assert values["pixel"].key == pixel_key(f.pixel_rank_correlation)
 
 
 def test_attention_is_not_symmetric_rows_sum_to_1_columns_do_not(facts, timm_run):
@@ -269,3 +282,12 @@ def test_the_sum_arrows_end_on_z(facts):
     # parallel parts: the plane still has two orthonormal directions
     b = sum_plane(np.outer([1.0, 2.0, 3.0], [1.0, 0.0, 0.0]), np.array([6.0, 0, 0]))
     assert np.allclose(b @ b.T, np.eye(2), atol=1e-6)
+
+
+def test_along_z_shares_add_up_to_1(facts):
+    from scenes.p2_03_every_patch_asks.scene import along_z
+    cls, patches = along_z(facts)
+    z = facts.new_vector.astype(np.float64)
+    patch_parts = (facts.weights[1:, None] * facts.v[1:]).sum(0)
+    assert cls + patches == pytest.approx(1.0)
+    assert patches == pytest.approx(float(patch_parts @ z / (z @ z)), abs=1e-5)

@@ -364,16 +364,18 @@ class EveryPatchAsks(NarratedScene):
             for n, m in zip(names, (mx, mw, mq)):
                 n.next_to(m.image, DOWN, buff=0.6)
             mats = Group(row, *names)
-            left, right = L.MAIN.split(0.62)
-            mats_region = L.Region(left.left, left.right, left.bottom, top.get_bottom()[1] - 0.3)
-            mats_region.place(mats)
+            # The three matrices across the width (with their colour bars they are wide), q and the note below.
+            body_top = top.get_bottom()[1] - 0.3
+            split_y = L.MAIN.bottom + 0.3 * (body_top - L.MAIN.bottom)
+            L.Region(L.MAIN.left, L.MAIN.right, split_y + 0.2, body_top).place(mats)
+            below = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, split_y)
+            left, right = below.split(0.4)
             qrow = mq.highlight_row(f.token)
             prev = NumericPreview(f.q[None, :], rows=(0,), cols=(0, 1, 2, -1), places=2, index_labels=True)
             cap = S.text(self.words("q_caption"), S.SMALL, S.ACCENT)
+            left.place(VGroup(cap, prev).arrange(DOWN, aligned_edge=LEFT, buff=0.25), aligned=LEFT)
             note = wrapped(self.words("note"), S.TINY, right.width, S.MUTED)
-            panel = VGroup(cap, prev, note).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
-            r_region = L.Region(right.left, right.right, right.bottom, top.get_bottom()[1] - 0.3)
-            r_region.place(panel, aligned=LEFT)
+            right.place(note, aligned=LEFT)
             self.play(Write(eqs), run_time=cue.clause())
             self.play(FadeIn(mats), run_time=cue.until("query"))
             self.play(FadeIn(dh), run_time=cue.until("dims"))
@@ -392,10 +394,10 @@ class EveryPatchAsks(NarratedScene):
             maps_region, table_region = body_region.split(0.62)
             # The sweep: the photo with our patch and a key cursor on the left, the scores filling in, key by
             # key, on the right (on one scale with CLS's, which has no place on the photo).
-            photo = PhotoGrid(self.trace.picture, d.grid, height=3.4, patch_pixels=self.trace.patch_pixels)
+            photo = PhotoGrid(self.trace.picture, d.grid, height=4.0, patch_pixels=self.trace.patch_pixels)
             m = float(np.abs(f.scores).max())
             smap = Heatmap(f.scores[1:].reshape(d.grid, d.grid), "coolwarm", -m, m, label=self.words("score"),
-                           height=3.4)
+                           height=4.0)
             smap_l = S.text(self.words("map_label"), S.TINY, S.MUTED)
             cls_cell = Square(smap.image.height / d.grid * 1.6).set_stroke(S.ACCENT, 2)
             cls_cell.set_fill(rgb_to_hex(cmap_rgb(np.array([f.scores[0]]), "coolwarm", -m, m)[0]), 1)
@@ -404,14 +406,14 @@ class EveryPatchAsks(NarratedScene):
             right_col = Group(cls_row, smap_l, smap).arrange(DOWN, buff=0.15, aligned_edge=LEFT)
             maps = Group(photo, right_col).arrange(RIGHT, buff=0.5, aligned_edge=DOWN)
             maps_region.place(maps)
-            qsq = self.query_square(photo)
+            qsq = VGroup(self.query_square(photo), self.query_square(smap))
             side = smap.image.height / d.grid
             # Covers over the score map: the sweep lifts them one key at a time.
             covers = VGroup(*[Square(side * 1.02).set_fill(S.BACKGROUND, 1).set_stroke(width=0)
                               .move_to(smap.cell_center(i)) for i in range(d.N)])
-            key = Square(photo.cell_side, color=S.BLUE, stroke_width=3)
-            key_on_map = Square(side, color=S.BLUE, stroke_width=2)
-            reach = Line(photo.cell_center(f.query), photo.cell_center(0), color=S.BLUE, stroke_width=2)
+            key = Square(photo.cell_side, color=S.BLUE, stroke_width=5).set_fill(S.BLUE, 0.35)
+            key_on_map = Square(side, color=S.BLUE, stroke_width=4)
+            reach = Line(photo.cell_center(f.query), photo.cell_center(0), color=S.BLUE, stroke_width=4)
             picks = [0, f.token, 1 + f.strongest_other_patch(), 1 + f.weakest_patch()]
             header = [self.words("col_token"), self.words("col_dot"), self.words("col_score")]
             cells = [header] + [[self.token_name(t), num.decimal(f.raw_scores[t], 2).screen,
@@ -440,6 +442,7 @@ class EveryPatchAsks(NarratedScene):
 
             self.play(Write(formula), FadeIn(photo), FadeIn(qsq), run_time=cue.clause())
             self.add(smap, smap_l, covers)
+            self.bring_to_front(qsq)
             self.play(FadeIn(table[0]), FadeIn(cls_row), run_time=cue.until("dot"))
             cue.until("sweep")
             self.add(reach, key, key_on_map)
@@ -555,7 +558,7 @@ class EveryPatchAsks(NarratedScene):
             ], S.SMALL, 0.22)
             right.place(items, aligned=LEFT)
             # Cells are a few pixels wide: rings around the two mirror entries, in the colours of their lines.
-            ring = max(0.09, am.image.height / T)
+            ring = max(0.07, am.image.height / T)
             ij = Circle(ring, color=S.GREEN, stroke_width=3).move_to(am.cell_center(f.token, 0))
             ji = Circle(ring, color=S.BLUE, stroke_width=3).move_to(am.cell_center(0, f.token))
             col = am.col_marker(0, S.BLUE)
@@ -573,7 +576,7 @@ class EveryPatchAsks(NarratedScene):
         with self.narrate("not-pixels") as cue:
             self.add(Heading(self.words("heading")))
             keep = np.arange(d.N) != f.query
-            left, right = L.MAIN.split(0.55)
+            left, right = L.MAIN.split(0.5)
             plot = ScatterPlot(f.pixel_similarity[keep], f.patch_weights[keep],
                                x_label=self.words("x_label"),
                                y_label=self.words("attention_weight"), width=5.2, height=3.6,
@@ -587,14 +590,14 @@ class EveryPatchAsks(NarratedScene):
                                  vmin=-1.0, vmax=1.0, label=self.words("similarity"), height=2.6)
             r = f.pixel_correlation
             last_rs = ", ".join(num.decimal(x, 2).screen for x in f.last_block_pixel_correlations)
-            stats = self.lines([
-                (self.words("pearson", r=num.decimal(r, 2).screen, r2=num.percent(r * r).screen), S.ACCENT),
-                (self.words("spearman", r=num.decimal(f.pixel_rank_correlation, 2).screen), S.ACCENT),
-                (self.words("alike"), S.ACCENT),
-                self.words("last", r=last_rs),
-                (self.words("last_note"), S.MUTED),
-                (self.words("others"), S.MUTED),
-            ], S.TINY, 0.15)
+            lines = [(self.words("pearson", r=num.decimal(r, 2).screen, r2=num.percent(r * r).screen), S.ACCENT),
+                     (self.words("spearman", r=num.decimal(f.pixel_rank_correlation, 2).screen), S.ACCENT),
+                     (self.words("alike"), S.ACCENT),
+                     (self.words("last", r=last_rs), S.INK),
+                     (self.words("last_note"), S.MUTED),
+                     (self.words("others"), S.MUTED)]
+            stats = VGroup(*[wrapped(t, S.SMALL, right.width, c) for t, c in lines]).arrange(
+                DOWN, aligned_edge=LEFT, buff=0.15)
             rp = Group(sim, stats).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
             right.place(rp, aligned=LEFT)
             self.play(FadeIn(plot.axes), FadeIn(plot.ticks), FadeIn(plot.labels), FadeIn(sim),
@@ -623,7 +626,7 @@ class EveryPatchAsks(NarratedScene):
         arrows = VGroup()
         for k in range(named):
             color = S.ACCENT if k == 0 else S.GREEN
-            arrows.add(Arrow(pts[k], pts[k + 1], buff=0, color=color, stroke_width=4,
+            arrows.add(Arrow(pts[k], pts[k + 1], buff=0, color=color, stroke_width=4 if k == 0 else 6,
                              max_tip_length_to_length_ratio=0.25, max_stroke_width_to_length_ratio=20))
         rest = VGroup(*[Line(pts[k], pts[k + 1], color=S.BLUE, stroke_width=2) for k in range(named, len(order))])
         z = Arrow(pts[0], pts[-1], buff=0, color=S.INK, stroke_width=5, max_tip_length_to_length_ratio=0.08)

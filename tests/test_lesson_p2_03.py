@@ -154,9 +154,16 @@ def test_pixel_similarity_and_its_correlation_with_attention(image, facts, tr):
     keep = np.arange(g * g) != facts.query
     r = np.corrcoef(sim.numpy()[keep], facts.weights[1:][keep])[0, 1]
     assert facts.pixel_correlation == pytest.approx(r, abs=1e-6)
-    last = tr.blocks[-1].attn[facts.head, facts.token, 1:].numpy()
-    assert facts.last_block_pixel_correlation == pytest.approx(np.corrcoef(sim.numpy()[keep], last[keep])[0, 1],
-                                                               abs=1e-6)
+    # on ranks (Spearman's rho, from scipy, against our own ranking)
+    from scipy.stats import spearmanr
+    assert facts.pixel_rank_correlation == pytest.approx(spearmanr(sim.numpy()[keep], facts.weights[1:][keep])[0],
+                                                         abs=1e-6)
+    # the last block: every head, since head h there has nothing to do with head h of block 1
+    last = tr.blocks[-1].attn[:, facts.token, 1:].numpy()  # (H, N)
+    assert facts.last_block_pixel_correlations.shape == (tr.dims.H,)
+    for h in range(tr.dims.H):
+        assert facts.last_block_pixel_correlations[h] == pytest.approx(
+            np.corrcoef(sim.numpy()[keep], last[h][keep])[0, 1], abs=1e-6)
 
 
 def test_alike_patches_get_different_weights(facts):
@@ -190,8 +197,8 @@ def test_the_spoken_values_are_the_facts(facts):
     assert values["query"] == f.query and values["head_no"] == f.head + 1
     assert values["cls_weight"] == num.decimal(f.weights[0], 3)
     assert values["self_weight"] == num.decimal(f.weights[f.token], 3)
-    assert values["score_cls"] == num.decimal(f.scores[0], 2)
-    assert values["raw_cls"] == num.decimal(f.raw_scores[0], 1)
+    assert values["score_cls"] == num.decimal(f.scores[0], 1)  # spoken rounded; the table shows 2 places
+    assert values["cls_rank"].key == ("top" if f.scores.argmax() == 0 else values["cls_rank"].key)
     assert values["top_other"] == f.strongest_other_patch()
     assert values["pixel_r"] == num.decimal(f.pixel_correlation, 2)
     assert values["x_shape"].screen == f"({d.T}, {d.D})"
@@ -215,3 +222,72 @@ def test_the_spoken_values_are_the_facts(facts):
     for cue in filled.cues:
         assert "{" not in cue.text, cue.id
     assert filled.cue("matrix").text.startswith("Every token asks the same question")
+    # the question is one-way, and the matrix says so with the mirror pair from the tensors
+    assert "how much should I read from you?" in filled.cue("hook").text
+    assert values["mirror"].key == ("differ" if max(f.gives_cls, f.cls_gives) > 1.5 * min(f.gives_cls, f.cls_gives)
+                                    else "close")
+    assert values["mirror"].extra["gives_cls"] == num.decimal(f.gives_cls, 2).spoken
+    # Vaswani et al.'s reason is their conjecture, and the spread is the root of the variance
+    scaling = filled.cue("scaling").text
+    assert "suspected" in scaling and "the square root of the variance" in scaling
+    # the last block: all its heads, said to be unrelated to block 1's
+    assert values["last"].key == ("gone" if np.abs(f.last_block_pixel_correlations).max() < 0.3 else "kept")
+    assert "nothing to do with block 1's" in filled.cue("not-pixels").text
+    # the verdict reads the rank correlation
+    assert values["pixel"].key == pixel_key(f.pixel_rank_correlation)
+
+
+def test_attention_is_not_symmetric_rows_sum_to_1_columns_do_not(facts, timm_run):
+    """The lesson's question is one-way: a(i, j), what i reads from j, is a row of i's own softmax."""
+    attn = timm_run.attn[facts.head].double()  # (T, T) timm's own probabilities
+    i = facts.token
+    assert facts.gives_cls == pytest.approx(attn[i, 0].item(), abs=1e-6)
+    assert facts.cls_gives == pytest.approx(attn[0, i].item(), abs=1e-6)
+    assert np.allclose(facts.column_sums, attn.sum(0).numpy(), atol=1e-5)
+    assert np.allclose(attn.sum(1).numpy(), 1.0, atol=1e-5)
+    # on the course photo the mirror pair is far apart, and the CLS column holds far more than one row's worth
+    assert facts.gives_cls > 10 * facts.cls_gives
+    assert facts.column_sums[0] > 10
+
+
+def test_score_ranks(facts):
+    order = np.argsort(-facts.scores, kind="stable")
+    assert facts.score_rank(int(order[0])) == 1 and facts.score_rank(int(order[1])) == 2
+    assert facts.score_rank(int(order[-1])) == len(facts.scores)
+
+
+def test_cls_enters_block_1_the_same_for_every_photo(model, facts, tr):
+    """The learned CLS vector plus its position, whatever the patches: so its value in block 1 is fixed too."""
+    assert facts.cls_input_fixed
+    expected = model.cls_token[0, 0] + model.pos_embed[0, 0]  # timm: CLS gets position slot 0
+    assert torch.allclose(tr.x0[0], expected.detach(), atol=1e-5)
+    # and the rule itself says no for a token that does depend on the photo
+    from scenes.p2_03_every_patch_asks.facts import cls_input_is_fixed
+    moved = SimpleNamespace(dims=tr.dims, x0=tr.x0.clone())
+    moved.x0[0] += 1.0
+    assert not cls_input_is_fixed(model, moved)
+
+
+def test_the_sum_arrows_end_on_z(facts):
+    """The arrows are drawn in the plane of z and CLS's part: their shadows add up to z exactly."""
+    from scenes.p2_03_every_patch_asks.facts import sum_plane
+    parts = facts.weights[:, None].astype(np.float64) * facts.v
+    z = parts.sum(0)
+    basis = sum_plane(parts, z)
+    assert np.allclose(basis @ basis.T, np.eye(2), atol=1e-6)
+    assert np.allclose((parts @ basis.T).sum(0), basis @ z, atol=1e-6)
+    assert np.linalg.norm(basis @ z) == pytest.approx(np.linalg.norm(z), rel=1e-6)  # z lies in the plane whole
+    top = parts[np.linalg.norm(parts, axis=1).argmax()]
+    assert np.linalg.norm(basis @ top) == pytest.approx(np.linalg.norm(top), rel=1e-5)  # so does the top part
+    # parallel parts: the plane still has two orthonormal directions
+    b = sum_plane(np.outer([1.0, 2.0, 3.0], [1.0, 0.0, 0.0]), np.array([6.0, 0, 0]))
+    assert np.allclose(b @ b.T, np.eye(2), atol=1e-6)
+
+
+def test_along_z_shares_add_up_to_1(facts):
+    from scenes.p2_03_every_patch_asks.scene import along_z
+    cls, patches = along_z(facts)
+    z = facts.new_vector.astype(np.float64)
+    patch_parts = (facts.weights[1:, None] * facts.v[1:]).sum(0)
+    assert cls + patches == pytest.approx(1.0)
+    assert patches == pytest.approx(float(patch_parts @ z / (z @ z)), abs=1e-5)

@@ -1,1 +1,1 @@
-"""Lesson 7: Every patch asks every patch: 'how related are we?'. Its scene, facts and script live here."""
+"""Lesson 7: Every patch asks every patch: 'how much should I read from you?'. Its scene, facts and script live here."""

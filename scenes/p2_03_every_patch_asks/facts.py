@@ -63,12 +63,19 @@ class OneHeadFacts:
     # not pixels
     pixel_similarity: np.ndarray  # (N,) cosine similarity of the query's normalised pixels to each patch's
     pixel_correlation: float  # Pearson r of pixel similarity and weight over the other N - 1 patches
-    last_block_pixel_correlation: float  # the same, for the same query and head in the last block
+    pixel_rank_correlation: float  # Spearman's: the same on ranks, blind to the curve's shape
+    # (H,) Pearson r for the same query in each head of the last block. Heads are numbered in each block on
+    # its own: head h of the last block has nothing to do with head h of block 1, so all are reported.
+    last_block_pixel_correlations: np.ndarray
     wq: np.ndarray  # (D, d) the head's query matrix: q = LN(x) @ wq + bq
     neighbourhood_share: float  # share of the query's patch weight within NEAR patches (Chebyshev) of it
     neighbourhood_area: float  # share of the patches lying there
     similar_count: int  # the quarter of the other patches whose pixels are most like the query's
     similar_weight_ratio: float  # largest / smallest weight among them: same pixel likeness, different weight
+    # asymmetry: row i is where token i looks, column j who reads token j; each row is softmaxed on its own
+    column_sums: np.ndarray  # (T,) what each key receives over all queries (rows sum to 1, columns need not)
+    # CLS's input to the block does not depend on the photo (block 1: the learned CLS vector plus its position)
+    cls_input_fixed: bool
 
     @property
     def token(self) -> int:
@@ -99,6 +106,20 @@ class OneHeadFacts:
     def top_weight_token(self) -> int:
         return int(self.weights.argmax())
 
+    @property
+    def gives_cls(self) -> float:
+        """a_(query, CLS): how much our patch reads from CLS."""
+        return float(self.attn[self.token, 0])
+
+    @property
+    def cls_gives(self) -> float:
+        """a_(CLS, query): how much CLS reads from our patch, the mirror entry."""
+        return float(self.attn[0, self.token])
+
+    def score_rank(self, token: int) -> int:
+        """1 for the highest score of the query's row, T for the lowest."""
+        return 1 + int((self.scores > self.scores[token]).sum())
+
 
 def patch_class_scores(model, trace, cls_index: int) -> torch.Tensor:
     """(N,) the score of class `cls_index` when the classifier head reads each patch's final token (already
@@ -126,6 +147,47 @@ def similar_patches(similarity: np.ndarray, query: int) -> np.ndarray:
     """The quarter of the other patches whose pixels are most like the query's (highest similarity)."""
     others = np.array([i for i in np.argsort(-similarity, kind="stable") if i != query])
     return others[:max(len(others) // 4, 2)]
+
+
+def ranks(x: np.ndarray) -> np.ndarray:
+    """0 for the smallest value, n - 1 for the largest (ties broken by position)."""
+    out = np.empty(len(x))
+    out[np.argsort(x, kind="stable")] = np.arange(len(x))
+    return out
+
+
+def pixel_rank_correlation(similarity: np.ndarray, weights: np.ndarray, query: int) -> float:
+    """Spearman's rank correlation of pixel similarity and weight over the other patches: does a more alike
+    patch get more weight, whatever the shape of the curve (the weights rise steeply, not on a line)."""
+    keep = np.arange(len(similarity)) != query
+    return float(np.corrcoef(ranks(similarity[keep]), ranks(weights[keep]))[0, 1])
+
+
+def cls_input_is_fixed(model, trace) -> bool:
+    """Whether CLS enters block 1 as the same vector whatever the photo: the embedding stage run on random
+    patch vectors in place of the photo's gives the trace's CLS row."""
+    if not hasattr(model, "_pos_embed"):
+        return False
+    with torch.no_grad():
+        fake = torch.randn(1, trace.dims.N, trace.dims.D, generator=torch.Generator().manual_seed(0))
+        x = model.norm_pre(model._pos_embed(fake))
+    return bool(torch.allclose(x[0, 0], trace.x0[0], atol=1e-5))
+
+
+def sum_plane(parts: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """(2, d) an orthonormal basis of the plane that holds the sum z and the largest of its parts (rows of
+    `parts`); if those two are parallel, the part's direction with the most spread orthogonal to z. Projecting
+    onto a plane is linear, so the parts' shadows still add up to z's, which lies in the plane whole."""
+    z, parts = np.asarray(z, dtype=np.float64), np.asarray(parts, dtype=np.float64)
+    e1 = z / np.linalg.norm(z)
+    rest = parts - np.outer(parts @ e1, e1)  # every part with its component along z taken out
+    top = rest[int(np.linalg.norm(parts, axis=1).argmax())]
+    if np.linalg.norm(top) < 1e-6 * np.linalg.norm(parts, axis=1).max():
+        top = np.linalg.svd(rest, full_matrices=False)[2][0]
+        if abs(top @ e1) > 0.5:  # every part along z: any direction orthogonal to it will do
+            top = np.eye(len(z))[int(np.abs(e1).argmin())]
+        top = top - (top @ e1) * e1
+    return np.stack([e1, top / np.linalg.norm(top)])
 
 
 def pixel_correlation(similarity: np.ndarray, weights: np.ndarray, query: int) -> float:
@@ -165,7 +227,7 @@ def one_head_facts(model, trace, block: int = BLOCK) -> OneHeadFacts:
     pix = trace.patches  # (N, 3 P P) the normalised pixels the model reads
     sim = torch.nn.functional.cosine_similarity(pix, pix[query][None], dim=-1)  # (N,)
     wn = weights.numpy()
-    last_row = trace.blocks[-1].attn[head, token, 1:].numpy()
+    last_rows = trace.blocks[-1].attn[:, token, 1:].numpy()  # (H, N)
     qkv_weight = model.blocks[block].attn.qkv.weight  # (3D, D): rows [q of all heads; k ...; v ...]
     wq = qkv_weight[head * d.head_dim:(head + 1) * d.head_dim].T  # (D, d)
     near = neighbourhood(d.grid, query)
@@ -191,12 +253,15 @@ def one_head_facts(model, trace, block: int = BLOCK) -> OneHeadFacts:
         contribution_norms=(weights[:, None] * v).norm(dim=-1).numpy().copy(),
         pixel_similarity=sim.numpy().copy(),
         pixel_correlation=pixel_correlation(sim.numpy(), wn[1:], query),
-        last_block_pixel_correlation=pixel_correlation(sim.numpy(), last_row, query),
+        pixel_rank_correlation=pixel_rank_correlation(sim.numpy(), wn[1:], query),
+        last_block_pixel_correlations=np.array([pixel_correlation(sim.numpy(), r, query) for r in last_rows]),
         wq=wq.numpy().copy(),
         neighbourhood_share=float(patch_w[near].sum() / patch_w.sum()),
         neighbourhood_area=float(near.mean()),
         similar_count=len(similar),
         similar_weight_ratio=float(patch_w[similar].max() / patch_w[similar].min()),
+        column_sums=attn.double().sum(0).numpy(),
+        cls_input_fixed=block == 0 and cls_input_is_fixed(model, trace),
     )
 
 

@@ -1,8 +1,9 @@
-"""Phase 2, lesson 7: Every patch asks every patch: 'how related are we?'
+"""Phase 2, lesson 7: Every patch asks every patch: 'how much should I read from you?'
 
-One head of self-attention, by hand, for one query patch: LayerNorm first (pre-norm), Q = X Wq, K = X Wk,
-V = X Wv, the scores q . k / sqrt(d_head) against all T keys, the softmax row (on the photo, CLS apart),
-the whole T x T matrix of the head, and the weighted sum of the values. The patch, block and head are picked
+One head of self-attention, by hand, for one query patch: LayerNorm first (pre-norm), Q = LN(X) Wq + bq (and
+K, V alike), the scores q . k / sqrt(d_head) swept over all T keys, the softmax row (on the photo, CLS apart),
+the whole T x T matrix of the head (not symmetric: a row is a softmax of its own), and the weighted sum of the
+values drawn as arrows added tip to tail. The patch, block and head are picked
 by the rules in facts.py; every number comes from those facts or from the trace. The words, spoken and drawn,
 are in script.toml: where they depend on a measured number, the scene picks a key of a [choice.*] table.
 
@@ -13,8 +14,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, Group, GrowFromCenter, LaggedStart,
-                   VGroup, Write)
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Create, Dot, FadeIn, Group, GrowArrow, GrowFromCenter,
+                   Indicate, LaggedStart, Line, Square, UpdateFromAlphaFunc, VGroup, Write, rgb_to_hex)
 
 from narration.script import Choice
 
@@ -24,7 +25,7 @@ from scenes.common import style as S
 from scenes.common.style import tex
 from scenes.common.attention import LOG_DECADES, AttentionMatrix
 from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, wrapped
-from scenes.common.heatmaps import ColorBar, HeatmapOnPhoto, heatmap_image
+from scenes.common.heatmaps import ColorBar, Heatmap, HeatmapOnPhoto, cmap_rgb, heatmap_image
 from scenes.common.matrices import MatrixImage, NumericPreview
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
@@ -32,7 +33,7 @@ from scenes.common.scatter import ScatterPlot
 from scenes.common.values import is_course_photo, spoken_list
 from scenes.common.vectors import ScaleKey, VectorBar
 from vitmath.locality import region_a
-from scenes.p2_03_every_patch_asks.facts import NEAR, cached_one_head_facts, similar_patches
+from scenes.p2_03_every_patch_asks.facts import NEAR, cached_one_head_facts, similar_patches, sum_plane
 
 WEIGHT_CMAP = "inferno"
 STANDS_OUT = 3.0  # a mean weight this many times the even share 1/T "stands out"
@@ -50,7 +51,15 @@ CHOICES = {
     "weight_token": ("cls", "itself", "patch"),
     "cls_value": ("only", "plain"),
     "cls_length": ("shorter", "longer"),
+    "last": ("gone", "kept"),
+    "cls_rank": ("top", "second", "rank"),
+    "self_rank": ("top", "second", "rank"),
+    "mirror": ("differ", "close"),
+    "cls_arrow": ("fixed", "plain"),
+    "along": ("split", "beyond"),
 }
+LINK_GONE = 0.3  # |r| under this in every head of the last block: "the link is gone"
+MIRROR = 1.5  # a(i, j) and a(j, i) "differ" when one is over 1.5 times the other
 
 
 def root(n: int) -> num.Number:
@@ -100,6 +109,23 @@ def map_key(f, T: int) -> str:
     return "about"
 
 
+def rank_choice(rank: int) -> Choice:
+    return Choice("top" if rank == 1 else "second" if rank == 2 else "rank", rank=rank)
+
+
+def sum_or_count(x: float) -> str:
+    """A column sum as said: whole when large (46), one decimal when small (0.8)."""
+    return f"{x:.0f}" if x >= 10 else f"{x:.1f}"
+
+
+def along_z(f) -> tuple[float, float]:
+    """The shares of z's length, measured along z, that CLS's part and the patches' parts give (they add up
+    to 1): the projection of each part onto z over |z|^2."""
+    z = f.new_vector
+    cls = float((f.weights[0] * f.v[0]) @ z / (z @ z))
+    return cls, 1.0 - cls
+
+
 def pixel_key(r: float) -> str:
     return "strong" if r >= 0.7 else "partial" if r >= 0.3 else "none" if r > -0.3 else "negative"
 
@@ -131,7 +157,9 @@ class EveryPatchAsks(NarratedScene):
         places = 2 if f.cls_weight_per_head.min() >= 0.05 else 3
         cls_parts = [num.decimal(w, places).spoken for w in f.cls_weight_per_head]
         top_other = f.strongest_other_patch()
-        r, last_r = f.pixel_correlation, f.last_block_pixel_correlation
+        r, rank_r, last_rs = f.pixel_correlation, f.pixel_rank_correlation, f.last_block_pixel_correlations
+        mirror_places = lambda w: weight_number(w).spoken  # noqa: E731
+        cls_along, patches_along = along_z(f)
         return {
             "num_tokens": T,
             "head_dim": d.head_dim,
@@ -147,10 +175,14 @@ class EveryPatchAsks(NarratedScene):
             "x_mean": num.decimal(f.x_mean, 3),
             "x_std": num.decimal(f.x_std, 2),
             "sqrt_head_dim": root(d.head_dim),
-            "raw_cls": num.decimal(f.raw_scores[0], 1),
-            "score_cls": num.decimal(f.scores[0], 2),
-            "raw_self": num.decimal(f.raw_scores[f.token], 1),
-            "score_self": num.decimal(f.scores[f.token], 2),
+            # spoken rounded, with the row's rank and mean as the baseline; the table shows them exact
+            "score_cls": num.decimal(f.scores[0], 1),
+            "score_self": num.decimal(f.scores[f.token], 1),
+            "cls_rank": rank_choice(f.score_rank(0)),
+            "self_rank": rank_choice(f.score_rank(f.token)),
+            "mean_score": num.decimal(f.scores.mean(), 1),
+            "raw_spread": num.decimal(f.raw_score_std, 0 if f.raw_score_std >= 10 else 1),
+            "scaled_spread": num.decimal(f.scaled_score_std, 1),
             "unscaled_max": num.decimal(f.unscaled_max_weight, 3),
             "scaled_max": num.decimal(f.weights.max(), 3),
             "weight_sum": six_places(f.weight_sum),
@@ -165,10 +197,19 @@ class EveryPatchAsks(NarratedScene):
                                  cls_ratio=f"{f.mean_cls_column * T:.0f}"),
             "diagonal": Choice("bright" if f.mean_diagonal * T > STANDS_OUT else "dim",
                                mean_diag=num.decimal(f.mean_diagonal, 3).spoken),
+            "mirror": Choice("differ" if max(f.gives_cls, f.cls_gives) > MIRROR * min(f.gives_cls, f.cls_gives)
+                             else "close", gives_cls=mirror_places(f.gives_cls), cls_gives=mirror_places(f.cls_gives)),
+            "cls_column_sum": sum_or_count(f.column_sums[0]),
             "pixel_r": num.decimal(r, 2),
-            "pixel": Choice(pixel_key(r)),
+            "pixel_rank_r": num.decimal(rank_r, 2),
+            # the verdict reads the ranks: the weights rise steeply with likeness, not on a line
+            "pixel": Choice(pixel_key(rank_r)),
             "similar": Choice("wide" if f.similar_weight_ratio >= 3 else "narrow"),
-            "last_r": num.decimal(last_r, 2),
+            "last": Choice("gone" if np.abs(last_rs).max() < LINK_GONE else "kept", mixes=d.depth - 1,
+                           last_rs=spoken_list([num.decimal(x, 2).spoken for x in last_rs])),
+            "cls_arrow": Choice("fixed" if f.cls_input_fixed else "plain", cls_weight_share=share(f.weights[0]).spoken),
+            "along": Choice("split" if 0.0 <= cls_along <= 1.0 else "beyond", cls_along=share(cls_along).spoken,
+                            patches_along=share(patches_along).spoken),
             "contrib": contrib_choice(f),
             "blocks_after": d.depth - 1 - f.block,
             "cls_value": cls_value_choice(f),
@@ -254,23 +295,14 @@ class EveryPatchAsks(NarratedScene):
             sq = self.query_square(m)
             rule = wrapped(self.words("rule"), S.SMALL, right.width)
             blk = wrapped(self.words("block"), S.SMALL, right.width)
-            head_title = S.text(self.words("heads_title"), S.SMALL, S.MUTED)
-            rows = VGroup()
-            places = 2 if f.cls_weight_per_head.min() >= 0.05 else 3
-            for h, w in enumerate(f.cls_weight_per_head):
-                chosen = h == f.head
-                t = S.text(self.words("our_head_row" if chosen else "head_row", head=h + 1,
-                                      weight=num.decimal(w, places).screen),
-                           S.SMALL, S.ACCENT if chosen else S.INK, mono=True)
-                rows.add(t)
-            rows.arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-            panel = VGroup(rule, blk, head_title, rows).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
+            # Which head, and only the promise of why: the rule reads attention weights, not yet explained.
+            head = wrapped(self.words("head"), S.SMALL, right.width, S.ACCENT)
+            panel = VGroup(rule, blk, head).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
             right.place(panel, aligned=LEFT)
             self.play(FadeIn(m), run_time=cue.clause())
             self.play(Create(sq), FadeIn(rule), run_time=cue.until("take"))
             self.play(FadeIn(blk), run_time=cue.until("block"))
-            self.play(FadeIn(head_title), LaggedStart(*[FadeIn(r) for r in rows], lag_ratio=0.3),
-                      run_time=cue.until("heads"))
+            self.play(FadeIn(head), run_time=cue.until("heads"))
 
     def layernorm(self):
         f = self.facts
@@ -311,7 +343,9 @@ class EveryPatchAsks(NarratedScene):
         d, f = self.dims, self.facts
         with self.narrate("qkv") as cue:
             self.add(Heading(self.words("heading")))
-            eqs = tex(r"Q = X W_q \qquad K = X W_k \qquad V = X W_v", S.BODY)
+            # X here is already LN(X), as in the matrix drawn; each projection has its own bias.
+            eqs = tex(r"Q = \mathrm{LN}(X)\, W_q + b_q \qquad K = \mathrm{LN}(X)\, W_k + b_k"
+                      r"\qquad V = \mathrm{LN}(X)\, W_v + b_v", S.SMALL)
             dh = tex(rf"d_{{\text{{head}}}} = D / H = {d.D} / {d.H} = {d.head_dim}", S.SMALL, S.ACCENT)
             top = VGroup(eqs, dh).arrange(RIGHT, buff=0.8)
             L.MAIN.place(top, aligned=UP)
@@ -319,25 +353,29 @@ class EveryPatchAsks(NarratedScene):
             Q = self.trace.blocks[f.block].q[f.head]
             h = 3.0
             # {n}: the kit writes each matrix's size there
-            mx = MatrixImage(X, height=h, row_label=self.words("tokens", n="{n}"), col_label=self.words("width", n="{n}"))
-            mw = MatrixImage(f.wq, height=h * d.D / d.T, col_label="{n}")
-            mq = MatrixImage(Q, height=h, col_label="{n}")
+            value = self.words("value")
+            mx = MatrixImage(X, height=h, row_label=self.words("tokens", n="{n}"), col_label=self.words("width", n="{n}"),
+                             colorbar=True, colorbar_label=value)
+            mw = MatrixImage(f.wq, height=h * d.D / d.T, col_label="{n}", colorbar=True, colorbar_label=value)
+            mq = MatrixImage(Q, height=h, col_label="{n}", colorbar=True, colorbar_label=value)
             names = [S.text(s, S.SMALL, S.INK) for s in ("LN(X)", "W_q", "Q")]
-            times, eq = S.text("×", S.HEADING, S.MUTED), S.text("=", S.HEADING, S.MUTED)
-            row = Group(mx, times, mw, eq, mq).arrange(RIGHT, buff=0.4)
+            times, eq = S.text("×", S.HEADING, S.MUTED), S.text("+ b_q =", S.BODY, S.MUTED)
+            row = Group(mx, times, mw, eq, mq).arrange(RIGHT, buff=0.3)
             for n, m in zip(names, (mx, mw, mq)):
                 n.next_to(m.image, DOWN, buff=0.6)
             mats = Group(row, *names)
-            left, right = L.MAIN.split(0.62)
-            mats_region = L.Region(left.left, left.right, left.bottom, top.get_bottom()[1] - 0.3)
-            mats_region.place(mats)
+            # The three matrices across the width (with their colour bars they are wide), q and the note below.
+            body_top = top.get_bottom()[1] - 0.3
+            split_y = L.MAIN.bottom + 0.3 * (body_top - L.MAIN.bottom)
+            L.Region(L.MAIN.left, L.MAIN.right, split_y + 0.2, body_top).place(mats)
+            below = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, split_y)
+            left, right = below.split(0.4)
             qrow = mq.highlight_row(f.token)
             prev = NumericPreview(f.q[None, :], rows=(0,), cols=(0, 1, 2, -1), places=2, index_labels=True)
             cap = S.text(self.words("q_caption"), S.SMALL, S.ACCENT)
+            left.place(VGroup(cap, prev).arrange(DOWN, aligned_edge=LEFT, buff=0.25), aligned=LEFT)
             note = wrapped(self.words("note"), S.TINY, right.width, S.MUTED)
-            panel = VGroup(cap, prev, note).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
-            r_region = L.Region(right.left, right.right, right.bottom, top.get_bottom()[1] - 0.3)
-            r_region.place(panel, aligned=LEFT)
+            right.place(note, aligned=LEFT)
             self.play(Write(eqs), run_time=cue.clause())
             self.play(FadeIn(mats), run_time=cue.until("query"))
             self.play(FadeIn(dh), run_time=cue.until("dims"))
@@ -352,6 +390,30 @@ class EveryPatchAsks(NarratedScene):
                           rf"= \frac{{q \cdot k_j}}{{{root(d.head_dim).tex}}}\qquad j = 0, \dots, {d.T - 1}",
                           S.BODY)
             L.MAIN.place(formula, aligned=UP)
+            body_region = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, formula.get_bottom()[1] - 0.3)
+            maps_region, table_region = body_region.split(0.62)
+            # The sweep: the photo with our patch and a key cursor on the left, the scores filling in, key by
+            # key, on the right (on one scale with CLS's, which has no place on the photo).
+            photo = PhotoGrid(self.trace.picture, d.grid, height=4.0, patch_pixels=self.trace.patch_pixels)
+            m = float(np.abs(f.scores).max())
+            smap = Heatmap(f.scores[1:].reshape(d.grid, d.grid), "coolwarm", -m, m, label=self.words("score"),
+                           height=4.0)
+            smap_l = S.text(self.words("map_label"), S.TINY, S.MUTED)
+            cls_cell = Square(smap.image.height / d.grid * 1.6).set_stroke(S.ACCENT, 2)
+            cls_cell.set_fill(rgb_to_hex(cmap_rgb(np.array([f.scores[0]]), "coolwarm", -m, m)[0]), 1)
+            cls_l = S.text(self.words("cls_cell", score=num.decimal(f.scores[0], 2).screen), S.TINY, S.ACCENT)
+            cls_row = Group(cls_cell, cls_l).arrange(RIGHT, buff=0.15)
+            right_col = Group(cls_row, smap_l, smap).arrange(DOWN, buff=0.15, aligned_edge=LEFT)
+            maps = Group(photo, right_col).arrange(RIGHT, buff=0.5, aligned_edge=DOWN)
+            maps_region.place(maps)
+            qsq = VGroup(self.query_square(photo), self.query_square(smap))
+            side = smap.image.height / d.grid
+            # Covers over the score map: the sweep lifts them one key at a time.
+            covers = VGroup(*[Square(side * 1.02).set_fill(S.BACKGROUND, 1).set_stroke(width=0)
+                              .move_to(smap.cell_center(i)) for i in range(d.N)])
+            key = Square(photo.cell_side, color=S.BLUE, stroke_width=5).set_fill(S.BLUE, 0.35)
+            key_on_map = Square(side, color=S.BLUE, stroke_width=4)
+            reach = Line(photo.cell_center(f.query), photo.cell_center(0), color=S.BLUE, stroke_width=4)
             picks = [0, f.token, 1 + f.strongest_other_patch(), 1 + f.weakest_patch()]
             header = [self.words("col_token"), self.words("col_dot"), self.words("col_score")]
             cells = [header] + [[self.token_name(t), num.decimal(f.raw_scores[t], 2).screen,
@@ -363,24 +425,33 @@ class EveryPatchAsks(NarratedScene):
             widths = [max(table[r][k].width for r in range(len(cells))) for k in range(3)]
             for r, line in enumerate(table):
                 x = 0.0
-                for k, m in enumerate(line):
-                    m.move_to([x + widths[k], -0.55 * r, 0], aligned_edge=RIGHT if k else LEFT)
-                    if k == 0:
-                        m.move_to([x, -0.55 * r, 0], aligned_edge=LEFT)
-                    x += widths[k] + 0.8
-            bar = VectorBar(f.scores, width=9.0, label=None, length_name="T", cmap="coolwarm")
-            bar_cap = S.text(self.words("bar_caption"), S.SMALL, S.MUTED)
-            bar_cap.next_to(bar.strip, UP, buff=0.15, aligned_edge=LEFT)
-            body = Group(table, Group(bar, bar_cap)).arrange(DOWN, buff=0.7)
-            region = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, formula.get_bottom()[1] - 0.3)
-            region.place(body)
-            self.play(Write(formula), run_time=cue.clause())
-            self.play(FadeIn(table[0]), run_time=cue.until("dot"))
-            # The CLS and the self rows as the voice reads them; the strongest and weakest other patch after.
-            self.play(FadeIn(table[1]), run_time=cue.until("cls"))
+                for k, mob in enumerate(line):
+                    mob.move_to([x + (widths[k] if k else 0), -0.5 * r, 0], aligned_edge=RIGHT if k else LEFT)
+                    x += widths[k] + 0.5
+            mean = S.text(self.words("mean_line", mean=num.decimal(f.scores.mean(), 2).screen), S.SMALL, S.MUTED)
+            tbl = VGroup(table, mean).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+            table_region.place(tbl, aligned=LEFT)
+
+            def sweep(_, alpha):
+                n = min(int(alpha * d.N), d.N - 1)  # the key being scored now
+                for i, c in enumerate(covers):
+                    c.set_fill(opacity=0.0 if i <= n else 1.0)
+                key.move_to(photo.cell_center(n))
+                key_on_map.move_to(smap.cell_center(n))
+                reach.put_start_and_end_on(photo.cell_center(f.query), photo.cell_center(n))
+
+            self.play(Write(formula), FadeIn(photo), FadeIn(qsq), run_time=cue.clause())
+            self.add(smap, smap_l, covers)
+            self.bring_to_front(qsq)
+            self.play(FadeIn(table[0]), FadeIn(cls_row), run_time=cue.until("dot"))
+            cue.until("sweep")
+            self.add(reach, key, key_on_map)
+            self.play(UpdateFromAlphaFunc(VGroup(covers, key, key_on_map, reach), sweep),
+                      run_time=cue.time_to("cls"))
+            self.remove(key, key_on_map, reach)
+            self.play(FadeIn(table[1]), Indicate(cls_row), run_time=cue.until("cls"))
             self.play(FadeIn(table[2]), run_time=cue.until("self"))
-            self.play(FadeIn(table[3]), FadeIn(table[4]), run_time=cue.clause())
-            self.play(FadeIn(bar), FadeIn(bar_cap), run_time=cue.clause())
+            self.play(FadeIn(table[3]), FadeIn(table[4]), FadeIn(mean), run_time=cue.clause())
 
     def scaling(self):
         d, f = self.dims, self.facts
@@ -388,9 +459,10 @@ class EveryPatchAsks(NarratedScene):
             self.add(Heading(self.words("heading")))
             left, right = L.MAIN.split(0.46)
             dot = tex(rf"q \cdot k = \sum_{{m=1}}^{{{d.head_dim}}} q_m\, k_m", S.BODY)
+            # The variance grows with d_head, the spread with its square root: that root is what is divided out.
             var = VGroup(tex(self.words("assumption"), S.SMALL),
-                         tex(r"\Rightarrow\ \mathrm{Var}(q\cdot k) = d_\text{head}", S.BODY)).arrange(
-                DOWN, aligned_edge=LEFT, buff=0.2)
+                         tex(r"\Rightarrow\ \mathrm{Var}(q\cdot k) = d_\text{head}", S.BODY),
+                         tex(self.words("std"), S.BODY, S.ACCENT)).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             why = wrapped(self.words("why"), S.SMALL, left.width, S.ACCENT)
             lp = VGroup(dot, var, why).arrange(DOWN, aligned_edge=LEFT, buff=0.45)
             left.place(lp, aligned=LEFT)
@@ -418,7 +490,7 @@ class EveryPatchAsks(NarratedScene):
             self.play(Write(dot), FadeIn(cite), run_time=cue.clause())
             self.play(FadeIn(var), run_time=cue.until("sum"))
             self.play(FadeIn(why), run_time=cue.until("size"))
-            self.play(FadeIn(spread), run_time=cue.clause())
+            self.play(FadeIn(spread), run_time=cue.until("measured"))
             self.play(FadeIn(strips), FadeIn(bar), run_time=cue.until("without"))
 
     def softmax(self):
@@ -442,7 +514,13 @@ class EveryPatchAsks(NarratedScene):
                 (self.words("near", near=NEAR, share=num.percent(f.neighbourhood_share).screen,
                             area=num.percent(f.neighbourhood_area).screen), S.MUTED),
             ], S.SMALL, 0.22)
-            panel = VGroup(formula, items).arrange(DOWN, aligned_edge=LEFT, buff=0.45)
+            # The head rule, now that a weight means something: the query's weight on CLS in each head.
+            places = 2 if f.cls_weight_per_head.min() >= 0.05 else 3
+            heads = self.lines([(self.words("heads_title"), S.MUTED)] + [
+                (self.words("our_head_row" if h == f.head else "head_row", head=h + 1,
+                            weight=num.decimal(w, places).screen), S.ACCENT if h == f.head else S.INK)
+                for h, w in enumerate(f.cls_weight_per_head)], S.SMALL, 0.12)
+            panel = VGroup(formula, items, heads).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
             right.place(panel, aligned=LEFT)
             self.play(Write(formula), run_time=cue.clause())
             self.play(FadeIn(items[0]), run_time=cue.clause())
@@ -450,6 +528,7 @@ class EveryPatchAsks(NarratedScene):
             self.play(Create(sq), FadeIn(items[3]), run_time=cue.until("self"))
             self.play(Create(osq), FadeIn(items[4]), run_time=cue.until("other"))
             self.play(FadeIn(items[5]), run_time=cue.until("map"))
+            self.play(LaggedStart(*[FadeIn(r) for r in heads], lag_ratio=0.3), run_time=cue.until("why"))
 
     def matrix(self):
         d, f = self.dims, self.facts
@@ -470,20 +549,34 @@ class EveryPatchAsks(NarratedScene):
                             ratio=f"{f.mean_cls_column * T:.0f}"), S.ACCENT),
                 (self.words("on_self", weight=num.decimal(f.mean_diagonal, 3).screen,
                             ratio=f"{f.mean_diagonal * T:.0f}"), S.ACCENT),
-            ], S.SMALL, 0.3)
+                # the mirror pair: a(i, 0) and a(0, i) are two different rows' softmaxes
+                (self.words("pair_ij", weight=num.decimal(f.gives_cls, 4).screen), S.GREEN),
+                (self.words("pair_ji", weight=num.decimal(f.cls_gives, 4).screen), S.BLUE),
+                self.words("col_sums", low=num.decimal(f.column_sums.min(), 2).screen,
+                           high=num.decimal(f.column_sums.max(), 1).screen,
+                           cls=num.decimal(f.column_sums[0], 1).screen),
+            ], S.SMALL, 0.22)
             right.place(items, aligned=LEFT)
+            # Cells are a few pixels wide: rings around the two mirror entries, in the colours of their lines.
+            ring = max(0.07, am.image.height / T)
+            ij = Circle(ring, color=S.GREEN, stroke_width=3).move_to(am.cell_center(f.token, 0))
+            ji = Circle(ring, color=S.BLUE, stroke_width=3).move_to(am.cell_center(0, f.token))
+            col = am.col_marker(0, S.BLUE)
             self.play(FadeIn(am), run_time=cue.clause())
             self.play(FadeIn(items[1]), FadeIn(items[2]), run_time=cue.until("matrix"))
             self.play(Create(row), FadeIn(items[0]), run_time=cue.clause())
             self.play(FadeIn(items[3]), run_time=cue.clause())
             self.play(FadeIn(items[4]), FadeIn(items[5]), run_time=cue.until("column"))
+            self.play(Create(ij), FadeIn(items[6]), run_time=cue.until("mirror"))
+            self.play(Create(ji), FadeIn(items[7]), run_time=cue.clause())
+            self.play(Create(col), FadeIn(items[8]), run_time=cue.until("rows"))
 
     def not_pixels(self):
         d, f = self.dims, self.facts
         with self.narrate("not-pixels") as cue:
             self.add(Heading(self.words("heading")))
             keep = np.arange(d.N) != f.query
-            left, right = L.MAIN.split(0.55)
+            left, right = L.MAIN.split(0.5)
             plot = ScatterPlot(f.pixel_similarity[keep], f.patch_weights[keep],
                                x_label=self.words("x_label"),
                                y_label=self.words("attention_weight"), width=5.2, height=3.6,
@@ -496,21 +589,57 @@ class EveryPatchAsks(NarratedScene):
             sim = HeatmapOnPhoto(self.trace.picture, f.pixel_similarity.reshape(d.grid, d.grid), "viridis",
                                  vmin=-1.0, vmax=1.0, label=self.words("similarity"), height=2.6)
             r = f.pixel_correlation
-            stats = self.lines([
-                (self.words("pearson", r=num.decimal(r, 2).screen, r2=num.percent(r * r).screen), S.ACCENT),
-                (self.words("alike"), S.ACCENT),
-                self.words("last", r=num.decimal(f.last_block_pixel_correlation, 2).screen),
-                (self.words("others"), S.MUTED),
-            ], S.SMALL, 0.2)
+            last_rs = ", ".join(num.decimal(x, 2).screen for x in f.last_block_pixel_correlations)
+            lines = [(self.words("pearson", r=num.decimal(r, 2).screen, r2=num.percent(r * r).screen), S.ACCENT),
+                     (self.words("spearman", r=num.decimal(f.pixel_rank_correlation, 2).screen), S.ACCENT),
+                     (self.words("alike"), S.ACCENT),
+                     (self.words("last", r=last_rs), S.INK),
+                     (self.words("last_note"), S.MUTED),
+                     (self.words("others"), S.MUTED)]
+            stats = VGroup(*[wrapped(t, S.SMALL, right.width, c) for t, c in lines]).arrange(
+                DOWN, aligned_edge=LEFT, buff=0.15)
             rp = Group(sim, stats).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
             right.place(rp, aligned=LEFT)
             self.play(FadeIn(plot.axes), FadeIn(plot.ticks), FadeIn(plot.labels), FadeIn(sim),
                       run_time=cue.until("corr"))
             self.play(LaggedStart(*[GrowFromCenter(p) for p in plot.dots], lag_ratio=0.01),
                       run_time=cue.time_to("verdict"))
-            self.play(FadeIn(stats[0]), FadeIn(stats[3]), run_time=cue.until("verdict"))
-            self.play(FadeIn(stats[1]), run_time=cue.until("similar"))
-            self.play(FadeIn(stats[2]), run_time=cue.until("last"))
+            self.play(FadeIn(stats[0]), FadeIn(stats[1]), FadeIn(stats[5]), run_time=cue.until("verdict"))
+            self.play(FadeIn(stats[2]), run_time=cue.until("similar"))
+            self.play(FadeIn(stats[3]), FadeIn(stats[4]), run_time=cue.until("last"))
+
+    def sum_arrows(self, region: L.Region) -> tuple[Group, dict]:
+        """The new vector z built on screen: every weighted value a_j v_j as an arrow, added tip to tail (CLS
+        first, then the patches from the longest part down), and z from the start to the last tip. Drawn in the
+        plane of z and CLS's part (`sum_plane`): the arrows are the parts' shadows on it, and because the
+        shadow of a sum is the sum of the shadows, the chain ends exactly on z."""
+        f = self.facts
+        parts = f.weights[:, None] * f.v  # (T, d)
+        basis = sum_plane(parts, f.new_vector)
+        flat = parts @ basis.T  # (T, 2)
+        order = [0] + [int(t) for t in np.argsort(-f.contribution_norms, kind="stable") if t != 0]
+        tips = np.vstack([[0.0, 0.0], np.cumsum(flat[order], axis=0)])  # (T + 1, 2)
+        lo, hi = tips.min(0), tips.max(0)
+        scale = min(region.width * 0.9 / max(hi[0] - lo[0], 1e-9), region.height * 0.8 / max(hi[1] - lo[1], 1e-9))
+        pts = [np.array([x, y, 0.0]) * scale for x, y in tips - (lo + hi) / 2]
+        named = 4  # CLS and the three longest parts of patches get their own arrow and colour
+        arrows = VGroup()
+        for k in range(named):
+            color = S.ACCENT if k == 0 else S.GREEN
+            arrows.add(Arrow(pts[k], pts[k + 1], buff=0, color=color, stroke_width=4 if k == 0 else 6,
+                             max_tip_length_to_length_ratio=0.25, max_stroke_width_to_length_ratio=20))
+        rest = VGroup(*[Line(pts[k], pts[k + 1], color=S.BLUE, stroke_width=2) for k in range(named, len(order))])
+        z = Arrow(pts[0], pts[-1], buff=0, color=S.INK, stroke_width=5, max_tip_length_to_length_ratio=0.08)
+        start = Dot(pts[0], radius=0.05, color=S.INK)
+        labels = VGroup(
+            S.text(self.token_name(0), S.SMALL, S.ACCENT).next_to(arrows[0], LEFT, buff=0.1),
+            S.text(self.words("rest", n=len(order) - named), S.TINY, S.BLUE).next_to(rest, RIGHT, buff=0.1),
+            S.text(self.words("z_name"), S.BODY, S.INK).next_to(z.get_center(), DOWN, buff=0.15),
+        )
+        pic = Group(start, arrows, rest, z, labels)
+        region.place(pic)
+        return pic, {"arrows": arrows, "rest": rest, "z": z, "start": start, "labels": labels,
+                     "named": order[:named]}
 
     def weighted_sum(self):
         d, f = self.dims, self.facts
@@ -522,32 +651,47 @@ class EveryPatchAsks(NarratedScene):
             top = VGroup(formula, VGroup(cap, prev).arrange(DOWN, aligned_edge=LEFT, buff=0.2)).arrange(
                 RIGHT, buff=0.8)
             L.MAIN.place(top, aligned=UP)
-            order = np.argsort(-f.contribution_norms, kind="stable")[:4]
-            head = [self.words("col_token"), self.words("col_weight"), self.words("col_length")]
+            below = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, top.get_bottom()[1] - 0.3)
+            left, right = below.split(0.5)
+            pic_region = L.Region(left.left, left.right, left.bottom + 0.6, left.top)
+            pic, parts = self.sum_arrows(pic_region)
+            plane = wrapped(self.words("plane"), S.TINY, left.width, S.MUTED)
+            plane.next_to(pic, DOWN, buff=0.2)
+            order = parts["named"]  # the table's tokens are the arrows with a colour of their own
+            head = [self.words("col_token"), self.words("col_weight"), self.words("col_value"),
+                    self.words("col_length")]
+            lengths = np.linalg.norm(f.v, axis=1)
             cells = [head] + [[self.token_name(int(t)), num.decimal(f.weights[t], 3).screen,
-                               num.decimal(f.contribution_norms[t], 3).screen] for t in order]
-            table = VGroup()
-            widths = None
-            rows = [[S.text(c, S.SMALL, S.MUTED if r == 0 else S.INK, mono=r > 0 and k > 0)
+                               num.decimal(lengths[t], 2).screen, num.decimal(f.contribution_norms[t], 3).screen]
+                              for t in order]
+            colours = [S.MUTED, S.ACCENT] + [S.GREEN] * (len(order) - 1)
+            rows = [[S.text(c, S.SMALL, colours[r] if k == 0 or r == 0 else S.INK, mono=r > 0 and k > 0)
                      for k, c in enumerate(row)] for r, row in enumerate(cells)]
-            widths = [max(rows[r][k].width for r in range(len(rows))) for k in range(3)]
+            widths = [max(rows[r][k].width for r in range(len(rows))) for k in range(len(head))]
+            table = VGroup()
             for r, line in enumerate(rows):
                 x = 0.0
-                for k, m in enumerate(line):
-                    m.move_to([x + (widths[k] if k else 0), -0.5 * r, 0], aligned_edge=RIGHT if k else LEFT)
-                    x += widths[k] + 0.6
+                for k, mob in enumerate(line):
+                    mob.move_to([x + (widths[k] if k else 0), -0.45 * r, 0], aligned_edge=RIGHT if k else LEFT)
+                    x += widths[k] + 0.4
                 table.add(VGroup(*line))
             proj = tex(r"x + \big[\, z^{(1)} \,\|\, \cdots \,\|\, z^{(" + str(d.H) + r")} \,\big]\, W_o",
                        S.BODY)
             proj_l = self.lines([self.words("side_by_side"), self.words("projection"), self.words("residual"),
                                  (self.words("next"), S.MUTED)], S.SMALL, 0.15)
-            bottom = Group(table, VGroup(proj, proj_l).arrange(DOWN, aligned_edge=LEFT, buff=0.3)).arrange(
-                RIGHT, buff=1.0, aligned_edge=UP)
-            region = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, top.get_bottom()[1] - 0.4)
-            region.place(bottom)
+            side = VGroup(table, VGroup(proj, proj_l).arrange(DOWN, aligned_edge=LEFT, buff=0.25)).arrange(
+                DOWN, aligned_edge=LEFT, buff=0.5)
+            right.place(side, aligned=LEFT)
             self.play(Write(formula), run_time=cue.clause())
-            self.play(FadeIn(cap), FadeIn(prev), run_time=cue.clause())
-            self.play(FadeIn(table), run_time=cue.until("contrib"))
+            self.play(FadeIn(cap), FadeIn(prev), FadeIn(table[0]), run_time=cue.until("arrows"))
+            self.add(parts["start"])
+            self.play(GrowArrow(parts["arrows"][0]), FadeIn(parts["labels"][0]), FadeIn(table[1:]),
+                      run_time=cue.share(0.06))
+            self.play(LaggedStart(*[GrowArrow(a) for a in parts["arrows"][1:]],
+                                  *[Create(line) for line in parts["rest"]], lag_ratio=0.02),
+                      FadeIn(parts["labels"][1]), FadeIn(plane), run_time=cue.time_to("cls"))
+            self.play(Indicate(parts["arrows"][0]), run_time=cue.until("cls"))
+            self.play(GrowArrow(parts["z"]), FadeIn(parts["labels"][2]), run_time=cue.until("contrib"))
             self.play(Write(proj), FadeIn(proj_l), run_time=cue.until("heads"))
 
     def not_explanation(self):
@@ -565,10 +709,13 @@ class EveryPatchAsks(NarratedScene):
             L.MAIN.place(body, aligned=UP)
             c1 = CitationCard(self.words("kobayashi"), self.words("kobayashi_where"))
             c2 = CitationCard(self.words("jain"), self.words("jain_where")).next_to(c1, UP, buff=0.1, aligned_edge=RIGHT)
+            c3 = CitationCard(self.words("wiegreffe"), self.words("wiegreffe_where")).next_to(
+                c2, UP, buff=0.1, aligned_edge=RIGHT)
             self.play(FadeIn(note), run_time=cue.clause())
             self.play(FadeIn(chain), run_time=cue.until("chain"))
-            self.play(FadeIn(cls), run_time=cue.until("half"))
-            self.play(FadeIn(c2), FadeIn(c1), run_time=cue.until("jain"))
+            self.play(FadeIn(cls), FadeIn(c1), run_time=cue.until("half"))
+            self.play(FadeIn(c2), run_time=cue.until("jain"))
+            self.play(FadeIn(c3), run_time=cue.until("reply"))
 
     def recap(self):
         with self.narrate("recap") as cue:

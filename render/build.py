@@ -233,7 +233,7 @@ def staleness(lesson: Lesson, folder: OutputFolder, parts: dict[str, str] | None
 # ---------------------------------------------------------------- worker side (a separate process)
 
 def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: str, progress=None,
-                 force: bool = False) -> dict:
+                 force: bool = False, store: str | None = None) -> dict:
     """Run the lesson's Manim scene; returns the silent video path and the narration timeline.
 
     With `inputs.segments` it is one task of a render: it draws those cue methods only and writes their
@@ -266,6 +266,8 @@ def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
     }
     try:
         with tempconfig(settings):
+            if store is not None:
+                _share_tex(Path(store) / "tex")
             module = importlib.import_module(lesson.scene_module)
             scene = getattr(module, lesson.scene_class)()
             if inputs.segments is not None:
@@ -283,6 +285,34 @@ def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
         log.write_text(traceback.format_exc())
         raise UserError(f"{lesson.id} failed while rendering ({type(e).__name__}: {e}); details in {log}") from None
     return {"video": str(video), "timeline": inputs.timeline, "extras": extras}
+
+
+def _share_tex(shared: Path) -> None:
+    """Typeset each formula once for every lesson, quality and worker, in the store's TeX folder.
+
+    Manim compiles in `config.tex_dir` and then deletes every file there but the .tex and .svg ones, so two
+    processes compiling in one folder would delete each other's work or read a half-written SVG. Each
+    process compiles in a folder of its own, and renames each finished SVG into the shared one."""
+    from manim import config
+    from manim.mobject.text import tex_mobject
+    from manim.utils import tex_file_writing as tex
+
+    private = shared / f".compiling-{os.getpid()}"
+
+    def svg_file(expression, environment=None, tex_template=None):
+        template = tex_template or config["tex_template"]
+        code = (template.get_texcode_for_expression_in_env(expression, environment) if environment is not None
+                else template.get_texcode_for_expression(expression))
+        done = shared / (tex.tex_hash(code) + ".svg")
+        if not done.exists():
+            outer, config.tex_dir = config.tex_dir, str(private)
+            try:
+                os.replace(tex.tex_to_svg_file(expression, environment, template), done)
+            finally:
+                config.tex_dir = outer
+        return done
+
+    tex_mobject.tex_to_svg_file = svg_file
 
 
 def segment_keys(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: str) -> list[str] | None:

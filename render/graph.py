@@ -43,7 +43,7 @@ def _with_cache(cache: str | None):
         os.environ[env.CACHE] = cache
 
 
-def plan(lesson, quality, inputs, work, cache=None) -> list[str]:
+def plan(lesson, quality, inputs, work, cache=None) -> list[str] | None:
     _with_cache(cache)
     return build.segment_keys(lesson, quality, inputs, str(work))
 
@@ -55,15 +55,19 @@ def piece(lesson, quality, inputs, work, key, cache=None) -> str:
     # Its own piece from an interrupted run, or the last render's cue: spliced in, not drawn again.
     kept = os.pathsep.join(str(p) for p in (path, Path(work) / "timeline.json"))
     task_inputs = replace(inputs, segments=_json([key]), timeline=str(path), kept=kept)
-    build.render_scene(lesson, quality, task_inputs, str(work))
+    build.render_scene(lesson, quality, task_inputs, str(work), store=str(_store_of(work)))
     return str(path)
 
 
 def join(lesson, quality, inputs, work, pieces, cache=None) -> dict:
     _with_cache(cache)
     task_inputs = replace(inputs, timeline=str(Path(work) / "timeline.json"), kept=os.pathsep.join(pieces))
-    result = build.render_scene(lesson, quality, task_inputs, str(work))
+    result = build.render_scene(lesson, quality, task_inputs, str(work), store=str(_store_of(work)))
     return build.assemble(lesson, result, Path(work))
+
+
+def _store_of(work) -> Path:
+    return Path(work).parents[1]  # build.work_dir: STORE/<quality>/<lesson>
 
 
 def piece_path(work, key: str) -> Path:

@@ -142,5 +142,5 @@ def preview_cue(lesson_id: str, cue_id: str, *, out, image, model, weights, voic
     work.mkdir(parents=True, exist_ok=True)
     inputs = replace(inputs, timeline=str(work / "timeline.json"), only_cue=cue_id)
     # In this process: one cue needs no pool, and a bad cue id surfaces as the scene's own one-line error.
-    result = build.render_scene(lesson, "low", inputs, str(work))
+    result = build.render_scene(lesson, "low", inputs, str(work), store=str(folder.root / ".work"))
     return build.finish_preview(lesson, cue_id, result, folder.dir / f"{lesson.output_stem}-{cue_id}.mp4")

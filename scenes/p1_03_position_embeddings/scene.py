@@ -28,8 +28,7 @@ from scenes.common.tokens import TokenStrip
 from scenes.common.values import photo_description
 from scenes.common.error_bar_chart import ErrorBarChart, Series
 from scenes.common.heatmaps import HeatmapOnPhoto
-from scenes.p1_03_position_embeddings.facts import (SHUFFLE_SEED, cached_shuffle_facts, rearranged_picture,
-                                                    tile_patch)
+from scenes.p1_03_position_embeddings.facts import SHUFFLE_SEED, cached_shuffle_facts, rearranged_picture
 
 SIM_CMAP = "viridis"
 ATTN_CMAP = "inferno"
@@ -61,6 +60,12 @@ def top1_change(before, after) -> Choice:
         return Choice("becomes", **words)
     reordered = [i for i, _, _ in before] != [i for i, _, _ in after]
     return Choice("stays_reordered" if reordered else "stays", **words)
+
+
+def tile_patch(grid: int) -> int:
+    """The patch whose similarity map the lesson enlarges: a fixed place off-centre (a third down, a quarter
+    across), read from the grid, so its row and column both cross the map away from the edges."""
+    return (grid // 3) * grid + grid // 4
 
 
 def grid_verdict(profile) -> Choice:
@@ -148,6 +153,8 @@ class PositionEmbeddings(NarratedScene):
         with_d, without_d = a.distance_with[a.head], a.distance_without[a.head]
         return {
             "attn_head": a.head + 1,
+            "attn_row": a.query // self.trace.dims.grid,
+            "attn_col": a.query % self.trace.dims.grid,
             "dist_with": num.decimal(with_d, 1),
             "dist_without": num.decimal(without_d, 1),
             "dist_with_all": num.decimal(float(np.mean(a.distance_with)), 1),
@@ -561,12 +568,12 @@ class PositionEmbeddings(NarratedScene):
         choice = v["grid_verdict"]
         with self.narrate("matched") as cue:
             self.add(Heading(self.words(f"heading_{choice.key}")))
-            chart = self.distance_chart(8.0, 3.6)
+            chart = self.distance_chart(9.5, 3.7)
             bars = S.text(self.words("bars"), S.TINY, S.MUTED)
             pooled = wrapped(self.words("pooled", same_line_sim=v["same_line_sim"].screen,
                                         other_sim=v["other_sim"].screen,
                                         same_line_distance=v["same_line_distance"].screen,
-                                        other_distance=v["other_distance"].screen), S.TINY, 9.0, S.MUTED)
+                                        other_distance=v["other_distance"].screen), S.TINY, 12.0, S.MUTED)
             block = VGroup(chart, bars, pooled).arrange(DOWN, buff=0.2)
             L.MAIN.place(block)
             k = self.facts.by_distance.distances.index(v["matched_distance"])
@@ -578,7 +585,7 @@ class PositionEmbeddings(NarratedScene):
                       run_time=cue.clause())
             self.play(Create(ring), run_time=cue.until("example"))
             self.play(FadeIn(pooled), run_time=cue.until("verdict"))
-            self.play(FadeIn(CitationCard(self.words("vit_paper"), self.words("source"), self.words("detail"))),
+            self.play(FadeIn(CitationCard(self.words("vit_paper"), self.words("source"))),
                       run_time=cue.until("paper"))
 
     def attention(self):
@@ -597,7 +604,7 @@ class PositionEmbeddings(NarratedScene):
             shown = []
             for col, m, name in zip(cols, maps, ("with_pos", "without_pos")):
                 h = HeatmapOnPhoto(self.trace.picture, m, ATTN_CMAP, vmin=0.0, vmax=top,
-                                   label=self.words("scale"), height=3.6, alpha=0.75)
+                                   label=self.words("scale"), height=4.0, alpha=0.75)
                 ring = Circle(radius=0.6 * h.image.height / d.grid, color=S.GREEN, stroke_width=3)
                 ring.move_to(h.cell_center(a.query))
                 cap = S.text(self.words(name), S.BODY, S.ACCENT if name == "with_pos" else S.INK)

@@ -91,6 +91,52 @@ def tile_contrast(row: np.ndarray, grid: int, patch: int) -> tuple[float, float]
     return float(row[on].mean()), float(row[off].mean())
 
 
+def distance_values(p) -> dict:
+    """The spoken numbers and choices of the matched-distance comparison (a facts.DistanceProfile)."""
+    k = p.distances.index(matched_distance(p))
+    return {
+        "near_sim": num.decimal(p.all_pairs[0], 2),
+        "far_sim": num.decimal(p.all_pairs[-1], 2),
+        "far_distance": p.distances[-1],
+        "near_verdict": Choice("closer" if p.all_pairs[0] > p.all_pairs[-1] else "not_closer"),
+        "same_line_distance": num.decimal(p.same_line_mean_distance, 1),
+        "other_distance": num.decimal(p.other_mean_distance, 1),
+        "matched_distance": p.distances[k],
+        "matched_same": num.decimal(p.same_line[k], 2),
+        "matched_other": num.decimal(p.other[k], 2),
+        "grid_verdict": grid_verdict(p),
+    }
+
+
+def attention_values(a, grid: int) -> dict:
+    """The spoken numbers and choice of block 1's attention with and without positions (facts.FirstBlockAttention)."""
+    with_d, without_d = a.distance_with[a.head], a.distance_without[a.head]
+    return {
+        "attn_head": a.head + 1,
+        "attn_row": a.query // grid,
+        "attn_col": a.query % grid,
+        "dist_with": num.decimal(with_d, 1),
+        "dist_without": num.decimal(without_d, 1),
+        "dist_with_all": num.decimal(float(np.mean(a.distance_with)), 1),
+        "dist_without_all": num.decimal(float(np.mean(a.distance_without)), 1),
+        "attention_verdict": Choice("nearer" if with_d < without_d else "not_nearer"),
+    }
+
+
+def paper_values() -> dict:
+    """Table 8's accuracies as the voice says them, and the gap between none and the best kind."""
+    acc = dict(TABLE_8)
+    return {
+        "none_acc": num.percent(acc["none"], 1),
+        "oned_acc": num.percent(acc["oned"], 1),
+        "twod_acc": num.percent(acc["twod"], 1),
+        "rel_acc": num.percent(acc["relative"], 1),
+        # In percentage points, from the rounded values the voice says, so the gap is their difference.
+        "gap": num.decimal(round(100 * max(acc.values()), 1) - round(100 * acc["none"], 1), 1),
+        "paper_grid": PAPER_GRID,
+    }
+
+
 class PositionEmbeddings(NarratedScene):
 
     def extra_values(self):
@@ -129,49 +175,7 @@ class PositionEmbeddings(NarratedScene):
             "seed": SHUFFLE_SEED,
             "last_block": d.depth,
             "last_row": d.grid - 1,
-            **self.distance_values(), **self.attention_values(), **self.paper_values(),
-        }
-
-    def distance_values(self) -> dict:
-        p = self.facts.by_distance
-        k = p.distances.index(matched_distance(p))
-        return {
-            "near_sim": num.decimal(p.all_pairs[0], 2),
-            "far_sim": num.decimal(p.all_pairs[-1], 2),
-            "far_distance": p.distances[-1],
-            "near_verdict": Choice("closer" if p.all_pairs[0] > p.all_pairs[-1] else "not_closer"),
-            "same_line_distance": num.decimal(p.same_line_mean_distance, 1),
-            "other_distance": num.decimal(p.other_mean_distance, 1),
-            "matched_distance": p.distances[k],
-            "matched_same": num.decimal(p.same_line[k], 2),
-            "matched_other": num.decimal(p.other[k], 2),
-            "grid_verdict": grid_verdict(p),
-        }
-
-    def attention_values(self) -> dict:
-        a = self.facts.attention
-        with_d, without_d = a.distance_with[a.head], a.distance_without[a.head]
-        return {
-            "attn_head": a.head + 1,
-            "attn_row": a.query // self.trace.dims.grid,
-            "attn_col": a.query % self.trace.dims.grid,
-            "dist_with": num.decimal(with_d, 1),
-            "dist_without": num.decimal(without_d, 1),
-            "dist_with_all": num.decimal(float(np.mean(a.distance_with)), 1),
-            "dist_without_all": num.decimal(float(np.mean(a.distance_without)), 1),
-            "attention_verdict": Choice("nearer" if with_d < without_d else "not_nearer"),
-        }
-
-    def paper_values(self) -> dict:
-        acc = dict(TABLE_8)
-        return {
-            "none_acc": num.percent(acc["none"], 1),
-            "oned_acc": num.percent(acc["oned"], 1),
-            "twod_acc": num.percent(acc["twod"], 1),
-            "rel_acc": num.percent(acc["relative"], 1),
-            # Percentage points between the best kind of embedding and none, from the rounded values said.
-            "gap": num.decimal(round(100 * max(acc.values()), 1) - round(100 * acc["none"], 1), 1),
-            "paper_grid": PAPER_GRID,
+            **distance_values(f.by_distance), **attention_values(f.attention, d.grid), **paper_values(),
         }
 
     # ------------------------------------------------------------------ what the cues share

@@ -137,6 +137,14 @@ def test_the_spoken_values_are_the_facts():
     assert values["shuffled_top1"].extra["label"] == f.shuffle.pos_top5[0][1]
     assert values["flipped_top1"].extra["label"] == f.flip.pos_top5[0][1]
     assert values["nopos_label"] == f.nopos_top5[0][1]
+    # the matched comparison is read at the distance nearest the same-line pairs' mean, from the profile
+    p = f.by_distance
+    k = p.distances.index(values["matched_distance"])
+    assert abs(values["matched_distance"] - p.same_line_mean_distance) <= 0.5
+    assert values["matched_same"].value == p.same_line[k] and values["matched_other"].value == p.other[k]
+    assert values["grid_verdict"].key == "every" and values["near_verdict"].key == "closer"
+    assert values["attn_head"] == f.attention.head + 1 and values["attention_verdict"].key == "nearer"
+    assert values["last_block"] == tr.dims.depth  # blocks count from 1 on screen
     same = [(1, "a", 0.5)]
     stays = top1_change(same, [(1, "a", 0.25)])
     assert stays.key == "stays" and stays.extra == {"label": "a", "before": "50 percent", "after": "25 percent"}
@@ -151,3 +159,87 @@ def test_the_spoken_values_are_the_facts():
     assert script.choices["shuffled_top1"] == script.choices["flipped_top1"]
     assert script.choices["shuffled_top1"]["stays"] == ("its top guess stays {label}, but its probability moves "
                                                         "from {before} to {after}.")
+
+
+def test_the_distance_profile_compares_same_line_pairs_with_the_rest_at_the_same_distance(facts):
+    g = facts.grid
+    sim = facts.similarity.double().numpy()
+    rows, cols = np.divmod(np.arange(g * g), g)
+    same_d, other_d = {}, {}
+    same_all, other_all = [], []
+    for i in range(g * g):
+        for j in range(g * g):
+            if i == j:
+                continue
+            dist = float(np.hypot(rows[i] - rows[j], cols[i] - cols[j]))
+            shares = rows[i] == rows[j] or cols[i] == cols[j]
+            (same_all if shares else other_all).append(dist)
+            (same_d if shares else other_d).setdefault(round(dist), []).append(sim[i, j])
+    p = facts.by_distance
+    assert p.distances == list(range(1, g))
+    for k, d in enumerate(p.distances):
+        assert p.same_line[k] == pytest.approx(np.mean(same_d[d]), abs=1e-6)
+        assert p.other[k] == pytest.approx(np.mean(other_d[d]), abs=1e-6)
+        assert p.all_pairs[k] == pytest.approx(np.mean(same_d[d] + other_d[d]), abs=1e-6)
+        assert p.same_line_quartiles[k] == pytest.approx(tuple(np.quantile(same_d[d], [0.25, 0.75])), abs=1e-6)
+        assert p.other_quartiles[k] == pytest.approx(tuple(np.quantile(other_d[d], [0.25, 0.75])), abs=1e-6)
+    # The confound the lesson names: same-line pairs are closer on average.
+    assert p.same_line_mean_distance == pytest.approx(np.mean(same_all))
+    assert p.other_mean_distance == pytest.approx(np.mean(other_all))
+    assert p.same_line_mean_distance < p.other_mean_distance
+    # On this model the row/column structure survives the matching, at every distance (what the lesson says).
+    assert all(s > o for s, o in zip(p.same_line, p.other))
+    # and near slots are more alike than far ones (the paper's first finding)
+    assert p.all_pairs[0] > p.all_pairs[-1]
+
+
+def test_the_distance_verdicts_follow_the_counts():
+    from scenes.p1_03_position_embeddings.scene import grid_verdict, matched_distance
+
+    def profile(same, other, mean_distance=2.2):
+        return SimpleNamespace(distances=list(range(1, len(same) + 1)), same_line=same, other=other,
+                               same_line_mean_distance=mean_distance)
+
+    assert grid_verdict(profile([0.5, 0.4, 0.3], [0.1, 0.0, 0.2])).key == "every"
+    most = grid_verdict(profile([0.5, 0.4, 0.1], [0.1, 0.0, 0.2]))
+    assert most.key == "most" and most.extra["wins"] == 2 and most.extra["compared"] == 3
+    assert grid_verdict(profile([0.5, 0.0, 0.1], [0.1, 0.1, 0.2])).key == "few"
+    assert matched_distance(profile([0.5, 0.4, 0.3], [0.1, 0.0, 0.2])) == 2
+
+
+def test_block_one_attention_with_and_without_positions(model, image, facts, plain_nopos):
+    plain = vitmath.trace(model, image)
+    a = facts.attention
+    g = facts.grid
+    rows, cols = np.divmod(np.arange(g * g), g)
+    dist = np.hypot(rows[:, None] - rows[None], cols[:, None] - cols[None])
+
+    def per_query(tr, h):
+        w = tr.blocks[0].attn[h, 1:, 1:].double().numpy()
+        w = w / w.sum(-1, keepdims=True)
+        return (w * dist).sum(-1)
+
+    H = plain.dims.H
+    with_q = [per_query(plain, h) for h in range(H)]
+    without_q = [per_query(plain_nopos, h) for h in range(H)]
+    assert a.distance_with == pytest.approx([q.mean() for q in with_q], rel=1e-6)
+    assert a.distance_without == pytest.approx([q.mean() for q in without_q], rel=1e-6)
+    growth = [w.mean() - p.mean() for p, w in zip(with_q, without_q)]
+    assert a.head == int(np.argmax(growth))
+    own = without_q[a.head] - with_q[a.head]
+    assert a.query == int(np.argmin(np.abs(own - own.mean())))
+    assert torch.equal(a.with_pos, plain.blocks[0].attn[a.head, 1 + a.query, 1:])
+    assert torch.equal(a.without_pos, plain_nopos.blocks[0].attn[a.head, 1 + a.query, 1:])
+    # The lesson's claim on this model: with positions, this head looks nearer, by a margin.
+    assert a.distance_with[a.head] < 0.5 * a.distance_without[a.head]
+
+
+def test_the_fair_cue_speaks_table_8():
+    from scenes.p1_03_position_embeddings.scene import TABLE_8, paper_values
+
+    values = paper_values()
+    # ViT paper, App. D.4, Table 8 (ViT-B/16, ImageNet 5-shot linear): none 0.61382, 1-D 0.64206, 2-D 0.64001,
+    # relative 0.64032
+    assert dict(TABLE_8) == {"none": 0.61382, "oned": 0.64206, "twod": 0.64001, "relative": 0.64032}
+    assert values["none_acc"].spoken == "61.4 percent" and values["oned_acc"].screen == "64.2%"
+    assert values["gap"].spoken == "2.8"

@@ -1,1 +1,1 @@
-"""Lesson 3: Without position embeddings, ViT can't tell top from bottom. Its scene, facts and script live here."""
+"""Lesson 3: Without position embeddings, ViT can't tell where each patch was. Its scene, facts and script live here."""

@@ -43,6 +43,39 @@ class ShuffleFacts:
     similarity: torch.Tensor         # (N, N) cosine similarity of the patch position embeddings
     same_line_similarity: float      # mean similarity of two different patches in the same row or column
     other_similarity: float          # mean similarity of two patches sharing neither row nor column
+    by_distance: "DistanceProfile"   # the same two means, at matched distances
+    attention: "FirstBlockAttention"  # block 1's attention, with and without the positions
+
+
+@dataclass
+class DistanceProfile:
+    """Mean position-embedding similarity against the distance between two patches, in patches (the
+    Euclidean distance between their grid places, rounded to a whole number): over all pairs, and split into
+    pairs in the same row or column against pairs sharing neither. Same-line pairs are closer on average, so
+    only a comparison at the same distance separates "rows and columns" from "near is similar"."""
+    distances: list                  # whole distances 1 .. grid - 1, where both kinds of pair exist
+    all_pairs: list                  # mean similarity of every pair at each distance
+    same_line: list                  # mean similarity of same-row-or-column pairs at each distance
+    same_line_quartiles: list        # (25th, 75th percentile) of them at each distance
+    other: list                      # mean similarity of pairs sharing neither, at each distance
+    other_quartiles: list
+    same_line_mean_distance: float   # mean distance of all same-line pairs (patches)
+    other_mean_distance: float       # mean distance of all pairs sharing neither (patches)
+
+
+@dataclass
+class FirstBlockAttention:
+    """Block 1's attention on the photo, run with the position embeddings and without them (same weights).
+
+    Distances are in patches: for each query patch, the attention-weighted mean distance to the patches it
+    attends to (its weights renormalised over the patches, as `analyses.mean_attention_distance` does, so
+    weight parked on CLS does not count), averaged over the query patches."""
+    head: int                        # 0-based: the head whose mean distance grows most without positions
+    query: int                       # raster index of the query patch drawn: the head's typical patch
+    with_pos: torch.Tensor           # (N,) head `head`'s weights from the query patch to every patch
+    without_pos: torch.Tensor        # (N,) the same, positions dropped
+    distance_with: list              # (H,) mean attention distance per head, with positions
+    distance_without: list           # (H,) the same, positions dropped
 
 
 def random_permutation(n: int, seed: int = SHUFFLE_SEED) -> torch.Tensor:
@@ -70,6 +103,62 @@ def same_line_masks(grid: int) -> tuple[torch.Tensor, torch.Tensor]:
     r, c = torch.arange(n) // grid, torch.arange(n) % grid
     same_r, same_c = r[:, None] == r[None], c[:, None] == c[None]
     return (same_r | same_c) & ~torch.eye(n, dtype=torch.bool), ~(same_r | same_c)
+
+
+def grid_distances(grid: int) -> torch.Tensor:
+    """(N, N) Euclidean distance between two patches' places on the grid, in patches."""
+    n = grid * grid
+    r, c = (torch.arange(n) // grid).double(), (torch.arange(n) % grid).double()
+    return torch.sqrt((r[:, None] - r[None]) ** 2 + (c[:, None] - c[None]) ** 2)
+
+
+def distance_profile(sim: torch.Tensor, grid: int) -> DistanceProfile:
+    sim = sim.double()
+    dist = grid_distances(grid)
+    same, other = same_line_masks(grid)
+    whole = dist.round()
+    off = ~torch.eye(grid * grid, dtype=torch.bool)
+    quartiles = torch.tensor([0.25, 0.75], dtype=torch.float64)
+    out = DistanceProfile([], [], [], [], [], [], float(dist[same].mean()), float(dist[other].mean()))
+    # Same-line pairs lie 1 .. grid - 1 apart; pairs sharing neither start at the diagonal neighbour (1.4,
+    # counted as 1), so every one of those distances has both kinds (from a grid of 2 on).
+    for d in range(1, grid):
+        s, o = same & (whole == d), other & (whole == d)
+        if not (s.any() and o.any()):
+            continue
+        out.distances.append(d)
+        out.all_pairs.append(float(sim[off & (whole == d)].mean()))
+        out.same_line.append(float(sim[s].mean()))
+        out.same_line_quartiles.append(tuple(float(q) for q in torch.quantile(sim[s], quartiles)))
+        out.other.append(float(sim[o].mean()))
+        out.other_quartiles.append(tuple(float(q) for q in torch.quantile(sim[o], quartiles)))
+    return out
+
+
+def patch_attention_distance(attn: torch.Tensor, grid: int) -> torch.Tensor:
+    """(H, N) distance, in patches, from each query patch to where it attends, for one block's (H, T, T)
+    weights; the weights are renormalised over the patches (weight on CLS has no place on the grid)."""
+    a = attn[:, 1:, 1:].double()
+    a = a / a.sum(-1, keepdim=True)
+    return (a * grid_distances(grid)).sum(-1)
+
+
+def first_block_attention(plain, plain_nopos) -> FirstBlockAttention:
+    """Block 1 with and without positions. The head and the patch drawn are chosen by rule, not by eye: the
+    head whose mean attention distance grows most when the positions are removed, and the patch whose own
+    growth is nearest that head's average, so the two maps show what the head typically does."""
+    grid = plain.dims.grid
+    with_q = patch_attention_distance(plain.blocks[0].attn, grid)
+    without_q = patch_attention_distance(plain_nopos.blocks[0].attn, grid)
+    with_d, without_d = with_q.mean(-1), without_q.mean(-1)
+    head = int((without_d - with_d).argmax())
+    growth = without_q[head] - with_q[head]
+    query = int((growth - growth.mean()).abs().argmin())
+    return FirstBlockAttention(
+        head=head, query=query,
+        with_pos=plain.blocks[0].attn[head, 1 + query, 1:].clone(),
+        without_pos=plain_nopos.blocks[0].attn[head, 1 + query, 1:].clone(),
+        distance_with=[float(x) for x in with_d], distance_without=[float(x) for x in without_d])
 
 
 def _compare(model, image, permutation, plain, plain_nopos) -> Comparison:
@@ -118,6 +207,8 @@ def shuffle_facts(model, image) -> ShuffleFacts:
         similarity=sim,
         same_line_similarity=float(sim[same].mean()),
         other_similarity=float(sim[other].mean()),
+        by_distance=distance_profile(sim, d.grid),
+        attention=first_block_attention(plain, plain_nopos),
     )
 
 

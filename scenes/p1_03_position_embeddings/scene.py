@@ -1,8 +1,8 @@
-"""Phase 1, lesson 3: Without position embeddings, ViT can't tell top from bottom.
+"""Phase 1, lesson 3: Without position embeddings, ViT can't tell where each patch was.
 
 The patches are shuffled for real and their rows reversed; the same trained weights run with and without
 their position embeddings; the learned position embeddings are compared slot by slot (ViT paper Fig. 7,
-centre). Every picture and number comes from the trace and from scenes.p1_03_position_embeddings.facts's experiments; each cue
+centre), at matched distances, and block 1's attention is drawn with and without them. Every picture and number comes from the trace and from scenes.p1_03_position_embeddings.facts's experiments; each cue
 builds what it shows from them, so any cue can be previewed on its own.
 
     manim -ql scenes/p1_03_position_embeddings/scene.py PositionEmbeddings
@@ -26,9 +26,18 @@ from scenes.common.photo_grid import PhotoGrid
 from scenes.common.pixel_image import PixelImage
 from scenes.common.tokens import TokenStrip
 from scenes.common.values import photo_description
+from scenes.common.error_bar_chart import ErrorBarChart, Series
+from scenes.common.heatmaps import HeatmapOnPhoto
 from scenes.p1_03_position_embeddings.facts import SHUFFLE_SEED, cached_shuffle_facts, rearranged_picture
 
 SIM_CMAP = "viridis"
+ATTN_CMAP = "inferno"
+
+# The paper's numbers, each shown with its citation (its words are the script's). ViT paper, Appendix D.4,
+# Table 8: ViT-B/16 trained with each kind of position embedding (added once, at the input), ImageNet 5-shot
+# linear accuracy; and D.4's patch grid for ViT-B/16 at 224 px.
+TABLE_8 = (("none", 0.61382), ("oned", 0.64206), ("twod", 0.64001), ("relative", 0.64032))
+PAPER_GRID = 14
 
 # The keys this lesson may give each [choice.*] table of its script (`vitlessons list` checks they match).
 CHOICES = {
@@ -36,7 +45,9 @@ CHOICES = {
     "shuffled_top1": ("becomes", "stays", "stays_reordered"),
     "flipped_top1": ("becomes", "stays", "stays_reordered"),
     "tile_sentence": ("brighter", "not_brighter"),
-    "grid_verdict": ("emerged", "not_emerged"),
+    "near_verdict": ("closer", "not_closer"),
+    "grid_verdict": ("every", "most", "few"),
+    "attention_verdict": ("nearer", "not_nearer"),
 }
 
 
@@ -57,6 +68,20 @@ def tile_patch(grid: int) -> int:
     return (grid // 3) * grid + grid // 4
 
 
+def grid_verdict(profile) -> Choice:
+    """At how many matched distances same-line pairs are the more alike: all, most, or at most half."""
+    wins = sum(s > o for s, o in zip(profile.same_line, profile.other))
+    compared = len(profile.distances)
+    key = "every" if wins == compared else "most" if 2 * wins > compared else "few"
+    return Choice(key, wins=wins, compared=compared, last_distance=profile.distances[-1] if compared else 0)
+
+
+def matched_distance(profile) -> int:
+    """The distance the voice reads out: the one nearest the mean distance of the same-line pairs, a typical
+    distance for two patches of one row (a rule, so no distance is picked by eye)."""
+    return min(profile.distances, key=lambda d: abs(d - profile.same_line_mean_distance))
+
+
 def tile_contrast(row: np.ndarray, grid: int, patch: int) -> tuple[float, float]:
     """Mean similarity of `patch` to the other patches in its row or column, and to all the rest."""
     r, c = divmod(patch, grid)
@@ -64,6 +89,52 @@ def tile_contrast(row: np.ndarray, grid: int, patch: int) -> tuple[float, float]
     on = ((rows == r) | (cols == c)) & (np.arange(grid * grid) != patch)
     off = (rows != r) & (cols != c)
     return float(row[on].mean()), float(row[off].mean())
+
+
+def distance_values(p) -> dict:
+    """The spoken numbers and choices of the matched-distance comparison (a facts.DistanceProfile)."""
+    k = p.distances.index(matched_distance(p))
+    return {
+        "near_sim": num.decimal(p.all_pairs[0], 2),
+        "far_sim": num.decimal(p.all_pairs[-1], 2),
+        "far_distance": p.distances[-1],
+        "near_verdict": Choice("closer" if p.all_pairs[0] > p.all_pairs[-1] else "not_closer"),
+        "same_line_distance": num.decimal(p.same_line_mean_distance, 1),
+        "other_distance": num.decimal(p.other_mean_distance, 1),
+        "matched_distance": p.distances[k],
+        "matched_same": num.decimal(p.same_line[k], 2),
+        "matched_other": num.decimal(p.other[k], 2),
+        "grid_verdict": grid_verdict(p),
+    }
+
+
+def attention_values(a, grid: int) -> dict:
+    """The spoken numbers and choice of block 1's attention with and without positions (facts.FirstBlockAttention)."""
+    with_d, without_d = a.distance_with[a.head], a.distance_without[a.head]
+    return {
+        "attn_head": a.head + 1,
+        "attn_row": a.query // grid,
+        "attn_col": a.query % grid,
+        "dist_with": num.decimal(with_d, 1),
+        "dist_without": num.decimal(without_d, 1),
+        "dist_with_all": num.decimal(float(np.mean(a.distance_with)), 1),
+        "dist_without_all": num.decimal(float(np.mean(a.distance_without)), 1),
+        "attention_verdict": Choice("nearer" if with_d < without_d else "not_nearer"),
+    }
+
+
+def paper_values() -> dict:
+    """Table 8's accuracies as the voice says them, and the gap between none and the best kind."""
+    acc = dict(TABLE_8)
+    return {
+        "none_acc": num.percent(acc["none"], 1),
+        "oned_acc": num.percent(acc["oned"], 1),
+        "twod_acc": num.percent(acc["twod"], 1),
+        "rel_acc": num.percent(acc["relative"], 1),
+        # In percentage points, from the rounded values the voice says, so the gap is their difference.
+        "gap": num.decimal(round(100 * max(acc.values()), 1) - round(100 * acc["none"], 1), 1),
+        "paper_grid": PAPER_GRID,
+    }
 
 
 class PositionEmbeddings(NarratedScene):
@@ -97,14 +168,14 @@ class PositionEmbeddings(NarratedScene):
             "pos_shape": num.shape(*t.pos[1:].shape),
             "below_position": d.grid + 1,
             "tile_sentence": Choice("brighter" if on_line > off_line else "not_brighter"),
-            "grid_verdict": Choice("emerged" if f.same_line_similarity > f.other_similarity else "not_emerged"),
             "tile_row": tile // d.grid,
             "tile_col": tile % d.grid,
             "same_line_sim": num.decimal(f.same_line_similarity, 2),
             "other_sim": num.decimal(f.other_similarity, 2),
             "seed": SHUFFLE_SEED,
-            "last_block": d.depth - 1,
+            "last_block": d.depth,
             "last_row": d.grid - 1,
+            **distance_values(f.by_distance), **attention_values(f.attention, d.grid), **paper_values(),
         }
 
     # ------------------------------------------------------------------ what the cues share
@@ -150,7 +221,7 @@ class PositionEmbeddings(NarratedScene):
     def cues(self):
         return [self.hook, self.shuffle, self.no_pos, self.no_pos_answer, self.why, self.with_pos,
                 self.flip, self.flip_real, self.inner, self.table, self.similarity, self.emerged,
-                self.fair, self.recap]
+                self.matched, self.attention, self.fair, self.recap]
 
     # ------------------------------------------------------------------ cues
     def hook(self):
@@ -445,13 +516,12 @@ class PositionEmbeddings(NarratedScene):
             self.play(FadeIn(how), Create(box), run_time=cue.until("all"))
 
     def emerged(self):
-        d, f = self.dims, self.facts
+        d, v = self.dims, self.values
         k = tile_patch(d.grid)
         r, c = divmod(k, d.grid)
         with self.narrate("emerged") as cue:
-            emerged = f.same_line_similarity > f.other_similarity
-            self.add(Heading(self.words("heading_emerged" if emerged else "heading_not_emerged")))
-            left, right = L.MAIN.split(0.5)
+            self.add(Heading(self.words("heading")))
+            left, right = L.MAIN.split(0.45)
             tile = Heatmap(self.sim_maps()[r, c], SIM_CMAP, vmin=-1.0, vmax=1.0, label=self.words("scale"),
                            height=left.height - 0.9)
             title = S.text(self.words("title"), S.SMALL).next_to(tile.image, UP, buff=0.15)
@@ -466,44 +536,115 @@ class PositionEmbeddings(NarratedScene):
                                                    for i in (0, d.grid - 1)]), color=S.ACCENT, buff=0,
                                          stroke_width=2)
             self.play(Create(row_box), Create(col_box), run_time=cue.until("bright"))
-            v = self.values
-            stats = VGroup(S.text(self.words("stats"), S.SMALL, S.MUTED),
-                           S.text(self.words("same_line", same_line_sim=v["same_line_sim"].screen), S.BODY, S.ACCENT),
-                           S.text(self.words("other", other_sim=v["other_sim"].screen), S.BODY),
-                           ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-            built = S.text(self.words("built"), S.SMALL, S.GREEN)
-            panel = VGroup(stats, built).arrange(DOWN, aligned_edge=LEFT, buff=0.6)
-            right.place(panel)
-            self.play(FadeIn(stats), run_time=cue.until("stats"))
-            self.play(FadeIn(built), run_time=cue.until("verdict"))
-            self.add(CitationCard(self.words("vit_paper"), self.words("source"), self.words("detail")))
+            w = right.width
+            near = VGroup(wrapped(self.words("paper_near"), S.SMALL, w),
+                          S.text(self.words("near_label"), S.TINY, S.MUTED),
+                          S.text(self.words("near", near_sim=v["near_sim"].screen, far_sim=v["far_sim"].screen,
+                                            far_distance=v["far_distance"]), S.SMALL, S.GREEN)
+                          ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+            rows = VGroup(wrapped(self.words("paper_rows"), S.SMALL, w),
+                          wrapped(self.words("confound", same_line_distance=v["same_line_distance"].screen,
+                                             other_distance=v["other_distance"].screen), S.SMALL, w, S.ACCENT)
+                          ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+            panel = VGroup(near, rows).arrange(DOWN, aligned_edge=LEFT, buff=0.6)
+            right.place(panel, aligned=LEFT)
+            cite = CitationCard(self.words("vit_paper"), self.words("source"))
+            self.play(FadeIn(near[0]), FadeIn(cite), run_time=cue.until("near"))
+            self.play(FadeIn(near[1:]), run_time=cue.clause())
+            self.play(FadeIn(rows[0]), run_time=cue.until("rows"))
+            self.play(FadeIn(rows[1]), run_time=cue.until("confound"))
+
+    def distance_chart(self, width: float, height: float) -> ErrorBarChart:
+        """Mean similarity against distance, same-line pairs against the rest; bars span the middle half."""
+        p = self.facts.by_distance
+        series = [Series(self.words(name), color, means, [q[0] for q in qs], [q[1] for q in qs])
+                  for name, color, means, qs in (("same_line", S.ACCENT, p.same_line, p.same_line_quartiles),
+                                                 ("other", S.BLUE, p.other, p.other_quartiles))]
+        chart = ErrorBarChart(p.distances, series, x_label=self.words("x_label"), y_label=self.words("y_label"),
+                              width=width, height=height, log_x=False, y_step=0.25,
+                              y_format=lambda y: num.decimal(y, 2).screen)
+        # Similarities fall with distance, so the lower right is where the curves are: the legend goes up.
+        chart.legend.move_to(chart.to_point(p.distances[-1], chart.y1) + 0.15 * DOWN, aligned_edge=UP + RIGHT)
+        return chart
+
+    def matched(self):
+        v = self.values
+        choice = v["grid_verdict"]
+        with self.narrate("matched") as cue:
+            self.add(Heading(self.words(f"heading_{choice.key}")))
+            chart = self.distance_chart(9.5, 3.7)
+            bars = S.text(self.words("bars"), S.TINY, S.MUTED)
+            pooled = wrapped(self.words("pooled", same_line_sim=v["same_line_sim"].screen,
+                                        other_sim=v["other_sim"].screen,
+                                        same_line_distance=v["same_line_distance"].screen,
+                                        other_distance=v["other_distance"].screen), S.TINY, 12.0, S.MUTED)
+            block = VGroup(chart, bars, pooled).arrange(DOWN, buff=0.2)
+            L.MAIN.place(block)
+            k = self.facts.by_distance.distances.index(v["matched_distance"])
+            ring = VGroup(*[Circle(radius=0.16, color=S.INK, stroke_width=2).move_to(chart.point(name, k))
+                            for name in (self.words("same_line"), self.words("other"))])
+            self.play(FadeIn(chart.axes), FadeIn(chart.x_ticks), FadeIn(chart.y_ticks), FadeIn(chart.grid),
+                      FadeIn(chart.x_label), FadeIn(chart.y_label), run_time=cue.until("chart"))
+            self.play(*[FadeIn(g) for g in chart.series.values()], FadeIn(chart.legend), FadeIn(bars),
+                      run_time=cue.clause())
+            self.play(Create(ring), run_time=cue.until("example"))
+            self.play(FadeIn(pooled), run_time=cue.until("verdict"))
+            self.play(FadeIn(CitationCard(self.words("vit_paper"), self.words("source"))),
+                      run_time=cue.until("paper"))
+
+    def attention(self):
+        d, v, a = self.dims, self.values, self.facts.attention
+        r, c = divmod(a.query, d.grid)
+
+        def on_patches(weights):  # the share of the query's attention on each patch, CLS left out
+            w = np.asarray(weights, dtype=np.float64)
+            return (w / w.sum()).reshape(d.grid, d.grid)
+
+        maps = [on_patches(a.with_pos), on_patches(a.without_pos)]
+        top = float(max(m.max() for m in maps))
+        with self.narrate("attention") as cue:
+            self.add(Heading(self.words("heading")))
+            cols = L.MAIN.columns(2, gutter=0.8)
+            shown = []
+            for col, m, name in zip(cols, maps, ("with_pos", "without_pos")):
+                h = HeatmapOnPhoto(self.trace.picture, m, ATTN_CMAP, vmin=0.0, vmax=top,
+                                   label=self.words("scale"), height=4.0, alpha=0.75)
+                ring = Circle(radius=0.6 * h.image.height / d.grid, color=S.GREEN, stroke_width=3)
+                ring.move_to(h.cell_center(a.query))
+                cap = S.text(self.words(name), S.BODY, S.ACCENT if name == "with_pos" else S.INK)
+                grp = Group(cap, Group(h, ring)).arrange(DOWN, buff=0.2)
+                col.place(grp, aligned=UP)
+                shown.append(grp)
+            notes = VGroup(
+                S.text(self.words("query", head=v["attn_head"], row=r, col=c), S.SMALL),
+                S.text(self.words("distance", head=v["attn_head"], with_d=v["dist_with"].screen,
+                                  without_d=v["dist_without"].screen), S.SMALL, S.ACCENT),
+                S.text(self.words("all_heads", heads=d.H, with_d=v["dist_with_all"].screen,
+                                  without_d=v["dist_without_all"].screen), S.SMALL, S.MUTED),
+                S.text(self.words("note"), S.TINY, S.MUTED)).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+            notes.next_to(Group(*shown), DOWN, buff=0.3)
+            L.MAIN.place(Group(*shown, notes))
+            self.play(FadeIn(notes[0]), run_time=cue.until("block"))
+            self.play(FadeIn(shown[0]), run_time=cue.until("maps"))
+            self.play(FadeIn(shown[1]), FadeIn(notes[3]), run_time=cue.clause())
+            self.play(FadeIn(notes[1:3]), run_time=cue.until("distance"))
 
     def fair(self):
         with self.narrate("fair") as cue:
             self.add(Heading(self.words("heading")))
-            cols = L.MAIN.columns(2, gutter=0.9)
-            w = cols[0].width - 0.5
-
-            def panel(title, lines):
-                body = VGroup(S.text(self.words(title), S.BODY, S.ACCENT),
-                              *[wrapped(self.words(line), S.SMALL, w, color) for line, color in lines])
-                body.arrange(DOWN, aligned_edge=LEFT, buff=0.35)
-                box = RoundedRectangle(corner_radius=0.12, width=cols[0].width, height=body.height + 0.6)
-                box.set_stroke(S.MUTED, 1.5).move_to(body)
-                return VGroup(box, body)
-
-            here = panel("here", [("here_1", S.INK), ("here_2", S.INK), ("here_3", S.MUTED)])
-            paper = panel("paper", [("paper_1", S.INK), ("paper_2", S.INK), ("paper_3", S.GREEN)])
-            height = max(here[0].height, paper[0].height)
-            for p_, col in zip((here, paper), cols):
-                p_[0].stretch_to_fit_height(height)
-                p_[1].align_to(p_[0], UP + LEFT).shift(0.3 * DOWN + 0.25 * RIGHT)
-                col.place(p_)
+            here = CaveatNote(self.words("here"), width=L.MAIN.width - 1.0, size=S.SMALL)
+            top = [(i, self.words(name), p) for i, (name, p) in enumerate(TABLE_8)]
+            bars = TopKBars(top, height=2.6, width=L.MAIN.width * 0.75, highlight=0, places=1)
+            chart_l = S.text(self.words("chart"), S.SMALL, S.MUTED)
+            why = S.text(self.words("why", paper_grid=PAPER_GRID), S.SMALL, S.GREEN)
+            block = VGroup(here, chart_l, bars, why).arrange(DOWN, buff=0.35)
+            L.MAIN.place(block)
             self.play(FadeIn(here), run_time=cue.clause())
-            self.play(FadeIn(paper[0]), FadeIn(paper[1][:3]),
-                      FadeIn(CitationCard(self.words("vit_paper"), self.words("source"))),
+            self.play(FadeIn(chart_l), FadeIn(CitationCard(self.words("vit_paper"), self.words("source"))),
                       run_time=cue.until("paper"))
-            self.play(FadeIn(paper[1][3]), run_time=cue.until("kinds"))
+            self.play(FadeIn(bars.rows[0]), run_time=cue.until("none"))
+            self.play(LaggedStart(*[FadeIn(row) for row in bars.rows[1:]], lag_ratio=0.3), run_time=cue.until("kinds"))
+            self.play(FadeIn(why), run_time=cue.until("why"))
 
     def recap(self):
         f = self.facts

@@ -7,6 +7,7 @@ test can kill a worker, or stop the render, while a cue is being drawn.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -75,27 +76,30 @@ def assert_same_lesson(video: Path, reference: dict) -> None:
     assert video.with_suffix(".srt").read_text() == reference["srt"]
 
 
-def render_b(tiny, out: Path, hold: Path | None = None, **popen):
-    env = {**tiny.env, **({"TINY_HOLD": str(hold)} if hold else {})}
-    return subprocess.Popen(tiny_command("render", B.id, "--quality", "low", "--voice", "silent", "--jobs", 2,
-                                         "--out", out), cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True, **popen)
+@contextlib.contextmanager
+def rendering_b(tiny, out: Path, hold: Path, **popen):
+    """`vitlessons render` of lesson B on two workers, its cues held half-way until `hold`/release exists;
+    killed with its whole group if a test leaves it running."""
+    p = subprocess.Popen(tiny_command("render", B.id, "--quality", "low", "--voice", "silent", "--jobs", 2,
+                                      "--out", out), cwd=ROOT, env={**tiny.env, "TINY_HOLD": str(hold)},
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, **popen)
+    try:
+        yield p
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
 
 
 def test_a_lesson_drawn_in_pieces_on_two_workers_equals_it_drawn_in_one_go(tiny, one_process):
     out, hold = tiny.base / "out-graph", tiny.base / "hold-graph"
     hold.mkdir()
-    p = render_b(tiny, out, hold)
-    try:
+    with rendering_b(tiny, out, hold) as p:
         # Both cues are being drawn at the same moment, by two different worker processes.
         wait_for(lambda: len(held_pids(hold)) == 2 or p.poll() is not None, 300, "both cues to be drawn at once")
         assert p.poll() is None, p.stderr.read()[-3000:]
         assert p.pid not in held_pids(hold)
         (hold / "release").touch()
         _, err = p.communicate(timeout=300)
-    finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
     assert p.returncode == 0, err[-3000:]
     assert_same_lesson(out / "low" / f"{B.output_stem}.mp4", one_process)
 
@@ -103,17 +107,13 @@ def test_a_lesson_drawn_in_pieces_on_two_workers_equals_it_drawn_in_one_go(tiny,
 def test_a_worker_killed_mid_cue_is_replaced_and_the_lesson_is_the_same(tiny, one_process):
     out, hold = tiny.base / "out-killed", tiny.base / "hold-killed"
     hold.mkdir()
-    p = render_b(tiny, out, hold)
-    try:
+    with rendering_b(tiny, out, hold) as p:
         wait_for(lambda: held_pids(hold) or p.poll() is not None, 300, "a cue to be half drawn")
         victim = min(held_pids(hold))
         os.kill(victim, signal.SIGKILL)  # a worker lost half-way through a cue: its task runs again elsewhere
         wait_for(lambda: not alive(victim), 30, "the killed worker to go")
         (hold / "release").touch()
         _, err = p.communicate(timeout=300)
-    finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
     assert p.returncode == 0, err[-3000:]
     assert "Traceback" not in err, err[-3000:]
     assert_same_lesson(out / "low" / f"{B.output_stem}.mp4", one_process)
@@ -125,15 +125,11 @@ def test_a_signal_to_the_main_process_alone_stops_every_worker_and_the_next_run_
     out, hold = tiny.base / f"out-{sig.name}", tiny.base / f"hold-{sig.name}"
     hold.mkdir()
     # A supervisor's signal, to the render's process alone (not to its group, as a terminal's Ctrl-C would).
-    p = render_b(tiny, out, hold, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    try:
+    with rendering_b(tiny, out, hold, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)) as p:
         wait_for(lambda: len(held_pids(hold)) == 2 or p.poll() is not None, 300, "both cues to be drawn at once")
         workers = held_pids(hold)
         os.kill(p.pid, sig)
         _, err = p.communicate(timeout=120)
-    finally:
-        if p.poll() is None:
-            os.killpg(p.pid, signal.SIGKILL)
     assert p.returncode == status, err[-3000:]
     assert "Traceback" not in err, err[-3000:]
     assert "interrupted" in err

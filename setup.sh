@@ -11,6 +11,9 @@ APT_PACKAGES=(
   fonts-dejavu-core                                                          # the course typeface
   chromium                                                                   # the course page's browser tests
 )
+# The course page's explorer runs the model in the browser with onnxruntime-web, an npm package pinned in
+# render/explorer/package-lock.json; Node 18+ (Debian's nodejs) only installs it, the page never needs Node.
+command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 # Exact pins for this machine live here, not in pyproject.toml: CPU-safe torch/torchvision pair, and
 # Pillow below 12 because manim 0.22 fails on Pillow 13.
 PINS=(torch==2.14.1 torchvision==0.29.1 "pillow>=11,<12")
@@ -36,6 +39,15 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q "${PINS[@]}"
   .venv/bin/python -m pip install -q "${PINS[@]}" -e ".[test]"
   echo "$want" > "$stamp"
+fi
+# npm ci only when the lockfile changed since the last install: a re-run stays quick. --ignore-scripts:
+# onnxruntime-web needs no install step (its one dependency's postinstall only warns about versions).
+explorer=render/explorer
+lock_sum=$(sha256sum "$explorer/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$explorer/node_modules/.vitlessons-lock" 2>/dev/null)" != "$lock_sum" ]; then
+  echo "setup: installing the explorer's onnxruntime-web (npm ci in $explorer)"
+  (cd "$explorer" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$lock_sum" > "$explorer/node_modules/.vitlessons-lock"
 fi
 .venv/bin/vitlessons doctor --quiet || true
 echo "setup: done. Activate with: source .venv/bin/activate"

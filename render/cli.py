@@ -165,12 +165,20 @@ def publish(lessons, quality, out, upload, privacy, playlist, client_secrets, la
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_OUT, show_default=True)
 @click.option("--dest", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write the page [OUT/site].")
-def site(quality, out, dest):
-    """A static course page: the lessons with players, and the Predict-then-check attention game."""
+@click.option("--serve", is_flag=True, help="Then serve it on http://127.0.0.1 (byte ranges for the videos, "
+              "WebAssembly for the explorer) until Ctrl-C.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="The port --serve uses.")
+def site(quality, out, dest, serve, port):
+    """A static course page: the lessons with players, the explorer and the Predict-then-check attention game."""
     from render.site import build_site
 
     index = build_site(out=out, quality=quality, dest=dest, echo=click.echo)
-    click.echo(f"open {index}  (or: python -m http.server -d {index.parent})")
+    if serve:
+        from render.serve import serve as serve_folder
+
+        serve_folder(index.parent, port, echo=click.echo)
+    else:
+        click.echo(f"open {index}  (the explorer runs the model only when served: vitlessons site --serve)")
 
 
 @main.command("new")

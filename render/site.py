@@ -3,6 +3,7 @@
     OUT/site/index.html, style.css, app.js    the page (templates in render/site_files/)
     OUT/site/data.js                          the course and the attention maps, as a script (works from file://)
     OUT/site/media/                           videos, captions and chapters tracks, the photo
+    OUT/site/explorer/                        the explorer's ONNX model and onnxruntime-web (explorer_model.py)
 
 The attention maps are exported from the vitmath trace of the photo and model the course was rendered with,
 so the game reveals the real model's attention. `score` is the rule the page's JavaScript follows, sum for
@@ -214,13 +215,20 @@ def build_site(out: Path, quality: str, dest: Path | None = None, echo=print, le
         game = {"model": d.model_name, "image_size": d.grid * d.P, "patch": d.P, "grid": d.grid,
                 "depth": d.depth, "heads": d.H, "photo": "media/photo.png",
                 "top1": {"label": tr.top5[0][1], "p": tr.top5[0][2]}, **attention_maps(tr)}
-        data = {"lessons": [lesson.id for lesson in lessons], "game": game,
+        from render.explorer_model import write_explorer
+        from vitmath.sources import resolve_image
+
+        course_photo = resolve_image(inputs.get("image"))
+        shutil.copyfile(course_photo, media / f"course-photo{course_photo.suffix.lower()}")
+        explorer = write_explorer(part, inputs, lessons, items, echo)
+        explorer["course_photo"] = f"media/course-photo{course_photo.suffix.lower()}"
+        data = {"lessons": [lesson.id for lesson in lessons], "game": game, "explorer": explorer,
                 "tracks": {lesson_id: item["cues"] for lesson_id, item in items.items()}}
         (part / "data.js").write_text("window.VITLESSONS = " + json.dumps(data) + ";\n", encoding="utf-8")
         page = Template((FILES / "index.html").read_text(encoding="utf-8")).substitute(
             title=html.escape(metadata.COURSE_TITLE), phases="\n".join(sections), total=len(lessons))
         (part / "index.html").write_text(page, encoding="utf-8")
-        for name in ("style.css", "app.js"):
+        for name in ("style.css", "app.js", "explorer.js"):
             shutil.copyfile(FILES / name, part / name)
 
         old = dest.with_name(f".{dest.name}.old{os.getpid()}")

@@ -72,6 +72,7 @@
 
   // ---------------------------------------------------------------- the game
   var g = data.game;
+  var coursePhoto = {photo: g.photo, blocks: g.blocks, rollout: g.rollout, top1: g.top1, yours: false};
   var blockSel = document.getElementById("block");
   var headSel = document.getElementById("head");
   var board = document.getElementById("patches");
@@ -95,7 +96,6 @@
   blockSel.value = String(g.depth - 1);
 
   board.style.gridTemplateColumns = "repeat(" + g.grid + ", 1fr)";
-  board.style.backgroundImage = "url(" + g.photo + ")";
   for (var i = 0; i < g.grid * g.grid; i++) {
     var cell = document.createElement("button");
     cell.type = "button";
@@ -107,9 +107,14 @@
     board.appendChild(cell);
     cells.push(cell);
   }
-  document.getElementById("model").textContent = "Model " + g.model + ", " + g.depth + " blocks of " + g.heads +
-    " heads, " + g.grid + "x" + g.grid + " patches of " + g.patch + " px. Its top guess on this photo: " +
-    g.top1.label + " (" + (100 * g.top1.p).toFixed(0) + "%).";
+  function describe() {
+    board.style.backgroundImage = "url(" + g.photo + ")";
+      document.getElementById("model").textContent = "Model " + g.model + ", " + g.depth + " blocks of " + g.heads +
+      " heads, " + g.grid + "x" + g.grid + " patches of " + g.patch + " px. Its top guess on " +
+      (g.yours ? "your" : "this") + " photo: " + g.top1.label + " (" + (100 * g.top1.p).toFixed(0) + "%).";
+    document.getElementById("game-course").hidden = !g.yours;
+  }
+  describe();
 
   function currentMap() {
     if (blockSel.value === "rollout") return g.rollout;
@@ -203,4 +208,16 @@
     paintPicks();
   });
   paintPicks();
+
+  // The explorer (explorer.js) hands over the learner's photo with the maps it computed in the page:
+  // {photo: URL, blocks: [block][head][patch], rollout: [patch], top1: {label, p}}; null = the course photo.
+  function usePhoto(photo) {
+    Object.assign(g, photo ? Object.assign({yours: true}, photo) : coursePhoto);
+    picks.clear();
+    hide();
+    paintPicks();
+    describe();
+  }
+  document.getElementById("game-course").addEventListener("click", function () { usePhoto(null); });
+  window.VITLESSONS_GAME = {usePhoto: usePhoto, score: score};
 })();

@@ -56,7 +56,7 @@ def profile(lesson_id: str, quality: str, voice: str) -> None:
         inputs = LessonInputs(voice=voice, timeline=str(work / "timeline.json"), picture_key="profile")
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         yappi.set_clock_type("cpu")
-        yappi.start(builtins=True)
+        yappi.start()  # builtins off: profiling every builtin call slows a render many times over
         wall = time.perf_counter()
         result = build.render_scene(lesson, quality, inputs, str(work), store=str(Path(tmp) / "store"))
         made = build.assemble(lesson, result, work)

@@ -147,3 +147,32 @@ def test_a_signal_to_the_main_process_alone_stops_every_worker_and_the_next_run_
                        env={**tiny.env, "TINY_HOLD": str(hold)})
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert_same_lesson(video, one_process)
+
+
+def test_after_an_edit_only_the_edited_cue_is_drawn_again_and_the_lesson_stays_whole(tiny, one_process):
+    """The second render through the graph: each piece finds its own last piece and the last render's
+    timeline, and must splice one of them in, once."""
+    import json
+    import shutil
+
+    from narration.timeline import Timeline
+
+    out = tiny.base / "out-edited"
+    narration = tiny.base / "narration-edited-graph"
+    shutil.copytree(tiny.narration, narration)
+    env = {**tiny.env, "VITLESSONS_NARRATION_DIR": str(narration)}
+    args = ("render", B.id, "--quality", "low", "--voice", "silent", "--jobs", 2, "--out", out)
+    assert tiny_cli(tiny, *args, env=env).returncode == 0
+    work = out / ".work" / "low" / B.id
+    before = Timeline.read(work / "timeline.json")
+    script = narration / f"{B.id}.toml"
+    script.write_text(script.read_text().replace("It is", "In the end it is"))
+    again = tiny_cli(tiny, *args, env=env)
+    assert again.returncode == 0, again.stderr[-3000:]
+    after = Timeline.read(work / "timeline.json")
+    assert [c.id for c in after.cues] == ["depth", "label"]
+    assert after.cues[0].files == before.cues[0].files  # the unchanged cue spliced in, once
+    assert after.cues[1].duration > before.cues[1].duration
+    video = out / "low" / f"{B.output_stem}.mp4"
+    assert len(frames(video)) == round(after.duration * 15)
+    assert json.loads((out / "low" / "manifest.json").read_text())[B.id]["duration"] >= after.duration - 1 / 15

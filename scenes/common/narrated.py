@@ -265,9 +265,12 @@ class NarratedScene(FastMovingCameraScene):
                 continue
             if last.picture_key != self.inputs.picture_key or last.fps != config.frame_rate:
                 continue
+            found: dict[str, list[CueTiming]] = {}
             for c in last.cues:
-                if c.method and (c.files or c.method in kept):
-                    kept.setdefault(c.method, []).append(c)
+                if c.method and (c.files or c.method in found):
+                    found.setdefault(c.method, []).append(c)
+            for method, cues in found.items():  # the first file that holds a method is the one it comes from
+                kept.setdefault(method, cues)
         return kept
 
     def _signature(self, cue_id: str, audio) -> str:

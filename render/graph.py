@@ -26,6 +26,7 @@ import shutil
 import signal
 import threading
 import time
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -102,6 +103,8 @@ def cluster_client(jobs: int, address: str | None):
     # Workers spawned now inherit "ignore"; the plugin keeps it so for any the cluster starts later.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
+        # Two renders at once (or a test suite) share the HTTP port; the cluster takes another, and says so.
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
                                silence_logs=logging.CRITICAL)
         client = Client(cluster)

@@ -19,7 +19,7 @@ from publish_fixtures import FakeLesson, make_course
 from render.explorer_model import VIEW_LESSONS, lesson_links
 from render.serve import make_server
 from render.site import build_site, score
-from test_site import _chromium
+from test_site import browser  # noqa: F401  (the site tests' headless Chromium)
 
 ASSETS = Path(vitmath.__file__).parent / "assets"
 
@@ -41,16 +41,6 @@ def site(tmp_path_factory):
     yield {"base": f"http://127.0.0.1:{server.server_port}/", "dir": index.parent, "root": root}
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=_chromium(), args=["--no-sandbox", "--mute-audio"])
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

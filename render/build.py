@@ -232,33 +232,34 @@ def staleness(lesson: Lesson, folder: OutputFolder, parts: dict[str, str] | None
 
 # ---------------------------------------------------------------- worker side (a separate process)
 
-def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: str, progress=None,
-                 force: bool = False, store: str | None = None) -> dict:
+def _use_inputs(inputs: LessonInputs) -> None:
+    """Hand a task's inputs to the scene through the environment. A worker runs many tasks: inputs a task
+    leaves out must not linger from the one before."""
+    for name in LessonInputs._NAMES.values():
+        os.environ.pop(name, None)
+    os.environ.update(inputs.to_env())
+
+
+def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: str,
+                 store: str | None = None) -> dict:
     """Run the lesson's Manim scene; returns the silent video path and the narration timeline.
 
     With `inputs.segments` it is one task of a render: it draws those cue methods only and writes their
     pieces (timeline and partial movies) for the task that joins them, so it makes no video of its own."""
-    # A worker runs many tasks: inputs a task leaves out must not linger from the one before.
-    for name in LessonInputs._NAMES.values():
-        os.environ.pop(name, None)
-    os.environ.update(inputs.to_env())
+    _use_inputs(inputs)
     import importlib
 
     from manim import tempconfig
 
-    import scenes.common.narrated as narrated
     from scenes.common.encoding import MANIM_SETTINGS
     from scenes.common.style import BACKGROUND
 
-    if progress is not None:
-        narrated.PROGRESS_HOOK = lambda *a: progress.put(a)
     settings = {
         "quality": QUALITIES[quality][0],
         "media_dir": work_dir,
         "progress_bar": "none",
         "verbosity": "ERROR",
         "background_color": BACKGROUND,
-        "disable_caching": force,
         "max_files_cached": 10_000,  # keep every animation of a long lesson for the next re-render
         "write_to_movie": True,
         "preview": False,
@@ -319,9 +320,7 @@ def segment_keys(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
     """The keys of the lesson's cue methods, in order: the pieces a render splits it into. The scene is set
     up (trace, facts, script) but nothing is drawn. None for a scene with a `construct` of its own, which
     may carry state from cue to cue: it is drawn in one piece."""
-    for name in LessonInputs._NAMES.values():
-        os.environ.pop(name, None)
-    os.environ.update(inputs.to_env())
+    _use_inputs(inputs)
     import importlib
 
     from manim import tempconfig

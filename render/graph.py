@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import shutil
@@ -55,7 +56,7 @@ def piece(lesson, quality, inputs, work, key, cache=None) -> str:
     path = piece_path(work, key)
     # Its own piece from an interrupted run, or the last render's cue: spliced in, not drawn again.
     kept = os.pathsep.join(str(p) for p in (path, Path(work) / "timeline.json"))
-    task_inputs = replace(inputs, segments=_json([key]), timeline=str(path), kept=kept)
+    task_inputs = replace(inputs, segments=json.dumps([key]), timeline=str(path), kept=kept)
     build.render_scene(lesson, quality, task_inputs, str(work), store=str(_store_of(work)))
     return str(path)
 
@@ -73,12 +74,6 @@ def _store_of(work) -> Path:
 
 def piece_path(work, key: str) -> Path:
     return Path(work) / "pieces" / (hashlib.sha256(key.encode()).hexdigest()[:20] + ".json")
-
-
-def _json(value) -> str:
-    import json
-
-    return json.dumps(value)
 
 
 # ---------------------------------------------------------------- the client

@@ -246,7 +246,6 @@ class NarratedScene(FastMovingCameraScene):
             str(audio.wav_path) if audio.wav_path else None, [tuple(s) for s in audio.segments],
             self.renderer.animations_hashes[first_play:], signature, text=script_cue.text,
             chapter=script_cue.chapter))
-        self._report_progress()
         if cue_id == only:
             raise EndSceneEarlyException()
 
@@ -306,7 +305,6 @@ class NarratedScene(FastMovingCameraScene):
             self.timeline.cues.append(replace(c, start=self.clock + (c.start - first)))
         self.frames += kept[0].frames
         self.renderer.time = self.clock
-        self._report_progress()
         return True
 
     def _close_segment(self, method: str, began: tuple[int, int, int]):
@@ -325,10 +323,6 @@ class NarratedScene(FastMovingCameraScene):
             for c in cues:
                 c.method = method
 
-    def _report_progress(self):
-        if PROGRESS_HOOK is not None:
-            PROGRESS_HOOK(self.lesson.id, self.clock, len(self.timeline.cues), len(self.script.cues))
-
     def tear_down(self):
         if self.inputs.only_cue is None and self.inputs.segments is None:
             self.script.check_all_used([c.id for c in self.timeline.cues])
@@ -340,6 +334,3 @@ class NarratedScene(FastMovingCameraScene):
 class _SkipCue(Exception):
     """Raised at `narrate` for a cue that a preview of another cue does not need."""
 
-
-# Set by the render CLI's worker to receive (lesson_id, seconds rendered, cues done, cues total).
-PROGRESS_HOOK = None

@@ -24,21 +24,25 @@ from vitmath.files import atomic_path
 
 RATE = 48_000
 FRAME = 1024          # samples per AAC frame
-BIT_RATE = 192_000    # mono speech; YouTube asks for 128 kb/s or more
+# The platform's upload settings (render/platform.py) ask for stereo at 384 kb/s: the narration is one
+# voice on both channels, so the rendered file is already what publish uploads and is copied, not re-encoded.
+LAYOUT = "stereo"
+BIT_RATE = 384_000
 WARM_UP = 4           # silent frames encoded before a piece and dropped
 
 
 def _encoder() -> av.CodecContext:
     ctx = av.CodecContext.create("aac", "w")
-    ctx.sample_rate, ctx.layout, ctx.format, ctx.bit_rate = RATE, "mono", "fltp", BIT_RATE
+    ctx.sample_rate, ctx.layout, ctx.format, ctx.bit_rate = RATE, LAYOUT, "fltp", BIT_RATE
     ctx.time_base = Fraction(1, RATE)
     ctx.open()
     return ctx
 
 
 def encode(samples: np.ndarray) -> list[bytes]:
-    """Mono float samples, zero-padded to whole frames, as AAC packets: one per frame, after one packet for
-    the silent frame before them (the encoder's delay)."""
+    """Mono float samples on both channels, zero-padded to whole frames, as AAC packets: one per frame, after
+    one packet for the silent frame before them (the encoder's delay). Loudness adds the channels' powers, so
+    a clip for a -14 LUFS track comes levelled to -17 (narration/mix.py)."""
     frames = -(-len(samples) // FRAME)
     # The encoder is warmed up on a few frames of silence whose packets are dropped: its first frames after
     # starting cold come out 20 dB noisier than the same speech after silence in a long encode.
@@ -46,7 +50,8 @@ def encode(samples: np.ndarray) -> list[bytes]:
     padded[WARM_UP * FRAME: WARM_UP * FRAME + len(samples)] = samples
     ctx, packets = _encoder(), []
     for i in range(WARM_UP + frames):
-        frame = av.AudioFrame.from_ndarray(padded[None, i * FRAME:(i + 1) * FRAME], format="fltp", layout="mono")
+        block = padded[None, i * FRAME:(i + 1) * FRAME]
+        frame = av.AudioFrame.from_ndarray(np.repeat(block, 2, axis=0), format="fltp", layout=LAYOUT)
         frame.sample_rate, frame.pts = RATE, i * FRAME
         packets += [bytes(p) for p in ctx.encode(frame)]
     packets += [bytes(p) for p in ctx.encode(None)]
@@ -55,9 +60,10 @@ def encode(samples: np.ndarray) -> list[bytes]:
 
 
 def decode(packets: list[bytes]) -> np.ndarray:
-    """The samples a player hears from these packets (as a stream's first packet, the first is dropped)."""
+    """The samples a player hears from these packets, left channel (the right carries the same voice); as a
+    stream's first packet, the first is dropped."""
     ctx = av.CodecContext.create("aac", "r")
-    ctx.sample_rate, ctx.layout, ctx.extradata = RATE, "mono", _extradata()
+    ctx.sample_rate, ctx.layout, ctx.extradata = RATE, LAYOUT, _extradata()
     out = [frame.to_ndarray()[0] for data in packets for frame in ctx.decode(av.Packet(data))]
     return np.concatenate(out)[FRAME:] if out else np.zeros(0, np.float32)
 

@@ -45,16 +45,19 @@ HOLD = 0.010
 @dataclass
 class Mix:
     report: dict             # measured_lufs and true_peak_db of the WAV, the most headroom a cue needed
-    aac: AacTrack | None     # the track in AAC, when asked for (mono only)
+    aac: AacTrack | None     # the track in AAC (stereo, narration/aac.py), when asked for
 
 
 def mix_track(placements, total_duration: float, out_path, target_lufs: float = -14.0,
-              true_peak_db: float = -1.0, channels: int = 1, aac: bool = False) -> Mix:
+              true_peak_db: float = -1.0, channels: int = 2, aac: bool = False) -> Mix:
     """Place each (start_seconds, audio_path), each cue levelled to target_lufs with true peak at most
-    true_peak_db, and write a 48 kHz WAV. Starts fall on the AAC frame grid (narration/aac.py)."""
+    true_peak_db, and write a 48 kHz WAV, the one voice on every channel (stereo: what the platform asks
+    for). Starts fall on the AAC frame grid (narration/aac.py)."""
     # BS.1770 sums channel powers, so the same mono signal on two channels reads 3 dB louder.
     mono_target = target_lufs - 10 * np.log10(channels)
-    clips = LevelledClips(Path(out_path).parent / "levelled", mono_target, true_peak_db, aac and channels == 1)
+    if aac and channels != 2:
+        raise ValueError("the AAC track is stereo (narration/aac.py): mix it with channels=2")
+    clips = LevelledClips(Path(out_path).parent / "levelled", mono_target, true_peak_db, aac)
     track = np.zeros(round(total_duration * MIX_RATE), np.float32)
     pieces = []
     for start, path in placements:

@@ -251,6 +251,7 @@ def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
 
     from manim import tempconfig
 
+    from render import platform
     from scenes.common.encoding import MANIM_SETTINGS
     from scenes.common.style import BACKGROUND
 
@@ -264,6 +265,7 @@ def render_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
         "write_to_movie": True,
         "preview": False,
         **MANIM_SETTINGS,
+        "video_encoder_options": platform.x264_options(*QUALITIES[quality][1:]),
     }
     try:
         with tempconfig(settings):

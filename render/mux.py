@@ -11,7 +11,7 @@ from pathlib import Path
 
 import av
 
-from narration.aac import BIT_RATE, RATE, AacTrack
+from narration.aac import BIT_RATE, LAYOUT, RATE, AacTrack
 from vitmath.files import atomic_path
 
 
@@ -21,7 +21,7 @@ def mux(video_in: Path, aac: AacTrack | None, out_path: Path) -> None:
         v_in = src.streams.video[0]
         v_out = dst.add_stream_from_template(v_in)
         if aac is not None:
-            a_out = dst.add_stream("aac", rate=RATE, layout="mono")
+            a_out = dst.add_stream("aac", rate=RATE, layout=LAYOUT)
             a_out.bit_rate = BIT_RATE
         for packet in src.demux(v_in):
             if packet.dts is None:  # the demuxer's flush packet

@@ -54,9 +54,11 @@ class FakeLesson:
 
 
 def make_video(path: Path, seconds: float = DURATION, fps: int = 15, size=(320, 180), mono: bool = True) -> None:
-    """Moving colour bars over the course background, and a quiet 220 Hz tone: like Manim's output, an
-    H.264 file with libx264's default GOP and B-frames, and mono AAC."""
+    """Moving colour bars over the course background, with a strip of noise (bits enough for a resumable
+    upload of several chunks), and a quiet 220 Hz tone: a file from elsewhere, H.264 with libx264's default
+    GOP and B-frames, and mono AAC, which publish must conform."""
     w, h = size
+    rng = np.random.default_rng(0)
     with av.open(str(path), "w", format="mp4") as c:
         v = c.add_stream("libx264", rate=fps)
         v.width, v.height, v.pix_fmt = w, h, "yuv420p"
@@ -72,6 +74,7 @@ def make_video(path: Path, seconds: float = DURATION, fps: int = 15, size=(320, 
             x = (i * 4) % w
             img[h // 4: 3 * h // 4, x: x + w // 4] = (242, 165, 65)
             img[h // 3: 2 * h // 3, (w - x) % w: (w - x) % w + w // 5] = (93, 169, 233)
+            img[-12:] = rng.integers(0, 255, (12, w, 3), dtype=np.uint8)
             for packet in v.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
                 c.mux(packet)
         for packet in v.encode(None):

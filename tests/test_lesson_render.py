@@ -92,6 +92,19 @@ def test_frames_really_show_the_lesson(rendered):
     assert m["cues"][0]["id"] == "hook" and m["cues"][-1]["id"] == "recap"
 
 
+def test_the_render_is_the_upload_publish_copies_it(rendered, tmp_path):
+    """Encoded once: the rendered MP4 already meets the platform's settings (H.264 High, the GOP, two
+    B-frames, moov first, AAC-LC stereo 48 kHz), so publish copies it byte for byte."""
+    from render import platform
+
+    info = platform.probe(rendered)
+    assert platform.problems(info) == []
+    assert info["audio_channels"] == 2 and info["video_bitrate"] <= platform.target_bitrate(480, 15)
+    done = platform.conform(rendered, tmp_path / "upload.mp4")
+    assert done == {"video": "copied", "audio": "copied", "because": []}
+    assert sha(tmp_path / "upload.mp4") == sha(rendered)
+
+
 def test_loudness_is_normalised_in_the_published_file(rendered):
     lufs, peak = measure(rendered)
     assert abs(lufs + 14) <= 1.0

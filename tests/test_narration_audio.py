@@ -117,10 +117,11 @@ def test_captions_cover_real_piper_timings(piper, tmp_path):
 def encode_aac(wav_path, out_path):
     samples, rate = sf.read(wav_path, dtype="float32", always_2d=True)
     with av.open(str(out_path), "w", format="mp4") as container:
-        stream = container.add_stream("aac", rate=rate, layout="mono")
+        layout = "stereo" if samples.shape[1] == 2 else "mono"
+        stream = container.add_stream("aac", rate=rate, layout=layout)
         stream.bit_rate = 160_000
         for i in range(0, len(samples), 1024):
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[i : i + 1024].T), format="fltp", layout="mono")
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples[i : i + 1024].T), format="fltp", layout=layout)
             frame.sample_rate = rate
             frame.pts = i
             for packet in stream.encode(frame):
@@ -162,7 +163,7 @@ def test_aac_track_joined_from_cues_plays_like_one_encode_and_re_encodes_only_an
     assert len(now) == 2 and len(set(now.items()) & set(kept.items())) == 1
     assert first.aac.packets[:20] == mixed.aac.packets[:20]
 
-    wav, _ = sf.read(out, dtype="float32")
+    wav = sf.read(out, dtype="float32", always_2d=True)[0][:, 0]  # one voice on both channels
     joined = aac.decode(mixed.aac.packets)[: len(wav)]
     whole = aac.decode(aac.encode(wav))[: len(wav)]
     assert len(joined) == len(wav)
@@ -186,7 +187,7 @@ def test_cues_too_close_to_join_are_encoded_together(tmp_path):
     total = 0.5 + a.duration + b.duration + 0.5
     out = tmp_path / "mix.wav"
     mixed = mix_track([(0.5, a.wav_path), (0.5 + a.duration, b.wav_path)], total, out, aac=True)
-    wav, _ = sf.read(out, dtype="float32")
+    wav = sf.read(out, dtype="float32", always_2d=True)[0][:, 0]  # one voice on both channels
     joined = aac.decode(mixed.aac.packets)[: len(wav)]
     whole = aac.decode(aac.encode(wav))[: len(wav)]
     assert len(joined) == len(wav) and np.max(np.abs(joined - whole)) < 1e-3
@@ -242,6 +243,9 @@ def test_missing_named_piper_voice_file_is_a_user_error(tmp_path):
 def test_stereo_mix_is_normalised_as_stereo(tmp_path):
     a = synthesize_cue(Cue("a", "Two channels must not read three decibels too loud."), get_voice("espeak"), tmp_path)
     out = tmp_path / "stereo.wav"
-    mix_track([(0.5, a.wav_path)], a.duration + 1.0, out, channels=2)
+    mix_track([(0.5, a.wav_path)], a.duration + 1.0, out, channels=1)
+    mono_lufs, _ = measure(out)
+    mix_track([(0.5, a.wav_path)], a.duration + 1.0, out)
     lufs, peak = measure(out)
+    assert abs(mono_lufs + 14) <= 1.0
     assert sf.info(out).channels == 2 and abs(lufs + 14) <= 1.0 and peak <= -1.0

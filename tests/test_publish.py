@@ -246,9 +246,10 @@ def test_upload_retries_a_503_with_backoff(course, tmp_path, no_sleep):
 
 
 def test_upload_resumes_after_a_dropped_connection(course, tmp_path, no_sleep):
-    chunk = 256 * 1024
     size = course["published"][0].path("video").stat().st_size
-    assert size > 2 * chunk
+    # Three chunks, the last one partial; a resumable chunk is a multiple of 256 KiB.
+    chunk = 256 * 1024 * -(-size // (3 * 256 * 1024))
+    assert 2 * chunk < size <= 3 * chunk
     responses = [START,
                  ({"status": "308", "range": f"bytes=0-{chunk - 1}"}, ""),
                  ConnectionResetError("connection reset by peer"),

@@ -4,9 +4,10 @@ Encoding was the limit of a 1080p60 render on two cores (profile in issue 9): ev
 PyAV as RGBA, converted to YUV and compressed by x264 at its "medium" preset, and a frame held still while
 the narrator speaks (about a third of a lesson) went through all of that again sixty times a second.
 
-- Segments are intermediate files: `vitlessons publish` encodes the upload again to the platform's
-  settings. So they use x264's "veryfast" preset, with a lower CRF so the picture is no worse than the
-  stock settings' ("medium", CRF 23): tests/test_encoding.py compares the two frame by frame.
+- Segments are encoded once, to the platform's upload settings (render/platform.py `x264_options`, passed in
+  by render/build.py): joined and muxed, they are the file `vitlessons publish` uploads, copied, not encoded
+  again. x264's "veryfast" preset with a lower CRF keeps the picture no worse than the stock settings'
+  ("medium", CRF 23): tests/test_encoding.py compares the two frame by frame.
 - A held frame is converted to YUV once and the same picture is handed to x264 as often as it is shown.
 - Two segment encoders run at once, so drawing the next animation overlaps encoding the last.
 - A segment is written under a temporary name and renamed when complete: Manim trusts any file with the
@@ -22,9 +23,9 @@ from pathlib import Path
 import av
 from manim.scene.video_segment_encoder import VideoSegmentEncoder
 
-# Manim's config keys for the segment files; set by render/build.py for every render and preview.
+# Manim's config keys for the segment files; set by render/build.py for every render and preview, with the
+# encoder's options for the quality's size and frame rate.
 MANIM_SETTINGS = {
-    "video_encoder_options": {"preset": "veryfast", "crf": "18"},
     "max_inflight_encoders": 2,
 }
 

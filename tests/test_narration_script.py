@@ -1,6 +1,7 @@
 """Scripts, placeholders, lexicon, captions and voice specs: no speech engine needed."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,41 @@ def test_caption_files_are_readable_by_others(tmp_path):
     finally:
         os.umask(old)
     assert [p.stat().st_mode & 0o777 for p in (srt_path, vtt_path)] == [0o644, 0o644]
+
+
+def _sentence_ends_inside(text: str) -> bool:
+    """A sentence ends somewhere before the caption's last word."""
+    return re.search(r"[.?!][\"')”’]*\s+\S", text) is not None
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_captions_break_at_sentences_and_clauses_in_every_script(lang):
+    """Every lesson's own words, timed by their length: no caption ends one sentence and starts the next
+    ("exactly. After its first step,"), and no part of a sentence is a lone word."""
+    from narration.captions import build_captions
+    from narration.script import MARK
+    from scenes.course import LESSONS
+
+    checked = 0
+    for lesson in LESSONS:
+        path = lesson.script_file(lang)
+        if not path.exists():
+            continue
+        timed, t = [], 0.0
+        for cue in load_script(path).cues:
+            # A placeholder stands for a few words of a measured value.
+            text = re.sub(r"\{\w+\}", "the measured value", MARK.sub("", cue.text))
+            timed.append((t, t + len(text) / 15, text))  # 15 characters a second, a pause between cues
+            t += len(text) / 15 + 1.5
+        subs = build_captions(timed)
+        assert [w for s in subs for w in s.content.split()] == [w for _, _, x in timed for w in x.split()]
+        for before, sub, after in zip([None] + subs, subs, subs[1:] + [None]):
+            text = " ".join(sub.content.split())
+            starts_sentence = before is None or re.search(r"[.?!][\"')”’]*$", before.content) or \
+                (sub.start - before.end).total_seconds() >= 1.0
+            if _sentence_ends_inside(text):
+                assert starts_sentence, f"{lesson.id}: caption {sub.index} starts mid-sentence: {text!r}"
+            assert len(text.split()) > 1 or (starts_sentence and re.search(r"[.?!]", text[-3:])), \
+                f"{lesson.id}: caption {sub.index} is a lone word of a sentence: {text!r}"
+        checked += 1
+    assert checked >= (15 if lang == "en" else 1)

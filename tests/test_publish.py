@@ -146,10 +146,21 @@ def test_thumbnail_is_a_real_frame_at_1280x720_under_2mb(course):
     assert 0.1 * DURATION <= t <= 0.9 * DURATION
     with av.open(str(p.path("video"))) as c:
         frame = next(f for f in c.decode(video=0) if f.time >= t - 1e-3)
-    real = np.asarray(frame.to_image().resize((1280, 720)), np.float64)
-    # Right of the title and its fade (x >= 930) the thumbnail is that very frame, scaled.
-    assert np.abs(thumb[:, 930:] - real[:, 930:]).mean() < 4
-    assert real[:, 930:].std() > 20  # and that part of the frame is not a blank background
+    from render.thumbnail import PANEL
+    from scenes.common.style import BACKGROUND
+
+    image = frame.to_image()
+    x0, y0, x1, y1 = PANEL
+    win = p.meta["thumbnail"]["window"]
+    box = (win[0] * image.width, win[1] * image.height, win[2] * image.width, win[3] * image.height)
+    real = np.asarray(image.resize((x1 - x0, y1 - y0), Image.LANCZOS, box=box), np.float64)
+    # The picture panel is that frame's chosen window, scaled (past the short fade at its left edge) ...
+    assert np.abs(thumb[:, x0 + 48:] - real[:, 48:]).mean() < 4
+    assert real.std() > 20  # and not a blank background
+    # ... and the title's side is the plain course background: no frame shows through the words.
+    bg = np.array(Image.new("RGB", (1, 1), BACKGROUND).getpixel((0, 0)), np.float64)
+    left = thumb[:, :x0 - 16].reshape(-1, 3)
+    assert (np.abs(left - bg).max(axis=1) < 6).mean() > 0.7
 
 
 def test_metadata_json_beside_the_video(course):

@@ -318,6 +318,30 @@ def _share_tex(shared: Path) -> None:
     tex_mobject.tex_to_svg_file = svg_file
 
 
+# A task's half-written files (a segment being encoded, a formula being typeset) stay behind only when its
+# worker was killed; a live one touches its files every few seconds. Older than this, they are litter.
+LEFTOVER_AGE_S = 30 * 60
+
+
+def sweep_leftovers(store: Path, older_than: float = LEFTOVER_AGE_S) -> int:
+    """Delete the store's abandoned partial files (`.NAME.part-PID.mp4`, `tex/.compiling-PID/`); returns
+    how many. Judged by age, not by PID: the workers of a shared store may run on other machines."""
+    store, now, swept = Path(store), time.time(), 0
+    if not store.is_dir():
+        return 0
+    leftovers = [p for p in store.rglob(".*.part-*") if p.is_file()] + list((store / "tex").glob(".compiling-*"))
+    for path in leftovers:
+        try:
+            inside = list(path.rglob("*")) if path.is_dir() else []
+            newest = max(f.stat().st_mtime for f in [path, *inside])
+        except FileNotFoundError:  # finished, or swept by another render, meanwhile
+            continue
+        if now - newest > older_than:
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+            swept += 1
+    return swept
+
+
 def segment_keys(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: str) -> list[str] | None:
     """The keys of the lesson's cue methods, in order: the pieces a render splits it into. The scene is set
     up (trace, facts, script) but nothing is drawn. None for a scene with a `construct` of its own, which
@@ -404,6 +428,9 @@ def place(lesson: Lesson, folder: OutputFolder, made: dict, parts: dict[str, str
         "cues": [{"id": c.id, "start": c.start, "duration": c.duration, "text": c.text, "chapter": c.chapter}
                  for c in timeline.cues],
         "loudness": made["loudness"],
+        # The most memory one worker process held while drawing or joining this lesson: what a cluster's
+        # workers must be given.
+        "peak_worker_mb": made.get("peak_worker_mb"),
         "rendered_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         **info,
     }

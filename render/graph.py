@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import os
+import resource
 import shutil
 import signal
 import threading
@@ -50,22 +51,28 @@ def plan(lesson, quality, inputs, work, cache=None) -> list[str] | None:
     return build.segment_keys(lesson, quality, inputs, str(work))
 
 
-def piece(lesson, quality, inputs, work, key, cache=None) -> str:
-    """Draw one cue method; its piece (timeline with its partial movies) is the returned path."""
+def _peak_mb() -> float:
+    """This worker process's peak resident memory so far (Linux reports kB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def piece(lesson, quality, inputs, work, key, cache=None) -> dict:
+    """Draw one cue method; returns its piece's path (timeline with its partial movies) and the worker's
+    peak memory."""
     _with_cache(cache)
     path = piece_path(work, key)
     # Its own piece from an interrupted run, or the last render's cue: spliced in, not drawn again.
     kept = os.pathsep.join(str(p) for p in (path, Path(work) / "timeline.json"))
     task_inputs = replace(inputs, segments=json.dumps([key]), timeline=str(path), kept=kept)
     build.render_scene(lesson, quality, task_inputs, str(work), store=str(_store_of(work)))
-    return str(path)
+    return {"path": str(path), "peak_mb": _peak_mb()}
 
 
 def join(lesson, quality, inputs, work, pieces, cache=None) -> dict:
     _with_cache(cache)
     task_inputs = replace(inputs, timeline=str(Path(work) / "timeline.json"), kept=os.pathsep.join(pieces))
     result = build.render_scene(lesson, quality, task_inputs, str(work), store=str(_store_of(work)))
-    return build.assemble(lesson, result, Path(work))
+    return {**build.assemble(lesson, result, Path(work)), "peak_mb": _peak_mb()}
 
 
 def _store_of(work) -> Path:
@@ -137,7 +144,7 @@ def render(todo, folder, inputs, quality, client, store: Path, cache: str | None
         work.mkdir(parents=True, exist_ok=True)
         lesson_inputs = replace(inputs, picture_key=build.picture_key(parts) + (f"-{time.time_ns()}" if force else ""))
         state[lesson.id] = {"lesson": lesson, "parts": parts, "inputs": lesson_inputs, "work": work,
-                            "order": order, "pieces": {}, "keys": None}
+                            "order": order, "pieces": {}, "keys": None, "peak_mb": 0.0}
         rows[lesson.id] = progress.add_task(lesson.id, total=None, status="planning")
         fut = client.submit(plan, lesson, quality, lesson_inputs, work, cache, pure=False, priority=-order)
         meta[fut] = ("plan", lesson.id, None)
@@ -156,7 +163,8 @@ def render(todo, folder, inputs, quality, client, store: Path, cache: str | None
                     meta[f] = ("piece", lesson_id, key)
                     queue.add(f)
             elif kind == "piece":
-                s["pieces"][key] = result
+                s["pieces"][key] = result["path"]
+                s["peak_mb"] = max(s["peak_mb"], result["peak_mb"])
             if kind in ("plan", "piece"):
                 if len(s["pieces"]) == len(s["keys"]):
                     pieces = [s["pieces"][k] for k in s["keys"]]
@@ -166,6 +174,7 @@ def render(todo, folder, inputs, quality, client, store: Path, cache: str | None
                     queue.add(f)
             else:
                 progress.update(rows[lesson_id], status="placing")
+                result["peak_worker_mb"] = max(s["peak_mb"], result.pop("peak_mb"))
                 entry = build.place(s["lesson"], folder, result, s["parts"], s["inputs"])
                 progress.update(rows[lesson_id], total=1, completed=1,
                                 status=f"done {entry['duration']:.0f} s -> {folder.video(s['lesson'])}")

@@ -112,6 +112,7 @@ def render_lessons(lesson_ids, *, quality, jobs, force, out, image, model, weigh
             if store != own:  # traces and speech where every worker finds them
                 cache = os.environ[env.CACHE] = str(store / "cache")
             vitmath.cached_trace(inputs.model, inputs.weights, inputs.image)
+            build.sweep_leftovers(store)
             _render_graph(todo, folder, inputs, quality, jobs, cluster, store, cache, force)
         return videos
     finally:

@@ -8,10 +8,12 @@ test can kill a worker, or stop the render, while a cue is being drawn.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import av
@@ -102,6 +104,9 @@ def test_a_lesson_drawn_in_pieces_on_two_workers_equals_it_drawn_in_one_go(tiny,
         _, err = p.communicate(timeout=300)
     assert p.returncode == 0, err[-3000:]
     assert_same_lesson(out / "low" / f"{B.output_stem}.mp4", one_process)
+    # The workers' peak memory is recorded: a Python with Manim and torch loaded holds well over 100 MB.
+    peak = json.loads((out / "low" / "manifest.json").read_text())[B.id]["peak_worker_mb"]
+    assert 100 < peak < 8000
 
 
 def test_a_worker_killed_mid_cue_is_replaced_and_the_lesson_is_the_same(tiny, one_process):
@@ -176,3 +181,24 @@ def test_after_an_edit_only_the_edited_cue_is_drawn_again_and_the_lesson_stays_w
     video = out / "low" / f"{B.output_stem}.mp4"
     assert len(frames(video)) == round(after.duration * 15)
     assert json.loads((out / "low" / "manifest.json").read_text())[B.id]["duration"] >= after.duration - 1 / 15
+
+
+def test_a_killed_tasks_half_written_files_are_swept_once_abandoned(tmp_path):
+    """What a SIGKILLed worker leaves (a segment being encoded, a formula being typeset) goes at the next
+    render once nothing has touched it for half an hour; a live task's files stay, as do finished ones."""
+    from render.build import LEFTOVER_AGE_S, sweep_leftovers
+
+    movies = tmp_path / "high" / "p1-01" / "videos" / "partial_movie_files" / "Lesson"
+    movies.mkdir(parents=True)
+    old_part, new_part, done = movies / ".abc.part-4242.mp4", movies / ".def.part-4343.mp4", movies / "abc.mp4"
+    compiling = tmp_path / "tex" / ".compiling-4242"
+    compiling.mkdir(parents=True)
+    (compiling / "x.tex").write_text("x")
+    for path in (old_part, new_part, done):
+        path.write_bytes(b"\0")
+    old = time.time() - LEFTOVER_AGE_S - 60
+    for path in (old_part, done, compiling / "x.tex", compiling):
+        os.utime(path, (old, old))
+    assert sweep_leftovers(tmp_path) == 2
+    assert not old_part.exists() and not compiling.exists()
+    assert new_part.exists() and done.exists()

@@ -7,7 +7,9 @@ two cores):
     2 workers        <= 0.45x the video's length
     2 vs 1 worker    >= 1.8x faster
 
-    .venv/bin/python benchmarks/render_graph.py [LESSON] [--quality high] [--voice kokoro]
+    .venv/bin/python benchmarks/render_graph.py [LESSON] [--quality high] [--voice kokoro] [--keep DIR]
+
+With --keep, the output folder stays in DIR: its manifest's task costs feed benchmarks/cluster_estimate.py.
 """
 import argparse
 import json
@@ -37,10 +39,11 @@ def main():
     ap.add_argument("lesson", nargs="?", default="p2-01-contact-sheet")
     ap.add_argument("--quality", default="high")
     ap.add_argument("--voice", default="kokoro")
+    ap.add_argument("--keep", type=Path, help="keep the output folder here")
     a = ap.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "out"
+        out = a.keep.resolve() if a.keep else Path(tmp) / "out"
         env = {**os.environ, "VITLESSONS_CACHE": os.environ.get("VITLESSONS_CACHE") or str(Path(tmp) / "cache")}
         common = [a.lesson, "--voice", a.voice, "--out", str(out)]
         timed(env, "render", *common, "--quality", "low", "--jobs", "2")  # warm-up: the shared caches
@@ -49,12 +52,18 @@ def main():
             runs[jobs] = timed(env, "render", *common, "--quality", a.quality, "--jobs", str(jobs), "--force")
         manifest = json.loads((out / a.quality / "manifest.json").read_text())
         length = manifest[a.lesson]["duration"]
+        costs = manifest[a.lesson]["task_costs"]  # of the last run, on 2 workers
 
     print(f"{a.lesson} at {a.quality}, {length:.1f} s of video, {os.cpu_count()} cores")
     for jobs, (wall, cpu) in runs.items():
         print(f"  {jobs} worker{'s' if jobs > 1 else ' '}  {wall:7.1f} s wall  {wall / length:5.2f}x real time  "
               f"{cpu:7.1f} CPU-s")
     print(f"  scaling 2 vs 1: {runs[1][0] / runs[2][0]:.2f}x")
+    pieces = sorted(c["cpu_s"] for c in costs["pieces"].values())
+    peak = max(c["peak_mb"] for c in [costs["plan"], costs["join"], *costs["pieces"].values()])
+    print(f"  tasks (2 workers): plan {costs['plan']['cpu_s']:.1f} CPU-s, {len(pieces)} pieces "
+          f"{pieces[0]:.1f}-{pieces[-1]:.1f} CPU-s (sum {sum(pieces):.0f}), join {costs['join']['cpu_s']:.1f} CPU-s; "
+          f"peak worker memory {peak:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -428,9 +428,9 @@ def place(lesson: Lesson, folder: OutputFolder, made: dict, parts: dict[str, str
         "cues": [{"id": c.id, "start": c.start, "duration": c.duration, "text": c.text, "chapter": c.chapter}
                  for c in timeline.cues],
         "loudness": made["loudness"],
-        # The most memory one worker process held while drawing or joining this lesson: what a cluster's
-        # workers must be given.
-        "peak_worker_mb": made.get("peak_worker_mb"),
+        # What each task of the render cost (wall and CPU seconds, the worker's peak memory): what a
+        # cluster's workers must be given, and where its time goes.
+        "task_costs": made.get("task_costs"),
         "rendered_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         **info,
     }

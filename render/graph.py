@@ -46,33 +46,48 @@ def _with_cache(cache: str | None):
         os.environ[env.CACHE] = cache
 
 
-def plan(lesson, quality, inputs, work, cache=None) -> list[str] | None:
+@contextlib.contextmanager
+def _costs():
+    """What a task cost: wall and CPU seconds (its own threads and the programs it ran: latex, espeak-ng)
+    and the worker's peak memory so far. Recorded per lesson, they size a cluster (benchmarks/)."""
+    def cpu():
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    out, wall, start = {}, time.perf_counter(), cpu()
+    yield out
+    out.update(wall_s=round(time.perf_counter() - wall, 2), cpu_s=round(cpu() - start, 2),
+               # Linux reports the peak resident set in kB.
+               peak_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
+
+
+def plan(lesson, quality, inputs, work, cache=None) -> dict:
+    """The keys of the lesson's cue methods (None: a scene drawn whole, by the join)."""
     _with_cache(cache)
-    return build.segment_keys(lesson, quality, inputs, str(work))
-
-
-def _peak_mb() -> float:
-    """This worker process's peak resident memory so far (Linux reports kB)."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    with _costs() as costs:
+        keys = build.segment_keys(lesson, quality, inputs, str(work))
+    return {"keys": keys, "costs": costs}
 
 
 def piece(lesson, quality, inputs, work, key, cache=None) -> dict:
-    """Draw one cue method; returns its piece's path (timeline with its partial movies) and the worker's
-    peak memory."""
+    """Draw one cue method; returns its piece's path (timeline with its partial movies) and its costs."""
     _with_cache(cache)
     path = piece_path(work, key)
     # Its own piece from an interrupted run, or the last render's cue: spliced in, not drawn again.
     kept = os.pathsep.join(str(p) for p in (path, Path(work) / "timeline.json"))
     task_inputs = replace(inputs, segments=json.dumps([key]), timeline=str(path), kept=kept)
-    build.render_scene(lesson, quality, task_inputs, str(work), store=str(_store_of(work)))
-    return {"path": str(path), "peak_mb": _peak_mb()}
+    with _costs() as costs:
+        build.render_scene(lesson, quality, task_inputs, str(work), store=str(_store_of(work)))
+    return {"path": str(path), "costs": costs}
 
 
 def join(lesson, quality, inputs, work, pieces, cache=None) -> dict:
     _with_cache(cache)
     task_inputs = replace(inputs, timeline=str(Path(work) / "timeline.json"), kept=os.pathsep.join(pieces))
-    result = build.render_scene(lesson, quality, task_inputs, str(work), store=str(_store_of(work)))
-    return {**build.assemble(lesson, result, Path(work)), "peak_mb": _peak_mb()}
+    with _costs() as costs:
+        result = build.render_scene(lesson, quality, task_inputs, str(work), store=str(_store_of(work)))
+        made = build.assemble(lesson, result, Path(work))
+    return {**made, "costs": costs}
 
 
 def _store_of(work) -> Path:
@@ -144,7 +159,7 @@ def render(todo, folder, inputs, quality, client, store: Path, cache: str | None
         work.mkdir(parents=True, exist_ok=True)
         lesson_inputs = replace(inputs, picture_key=build.picture_key(parts) + (f"-{time.time_ns()}" if force else ""))
         state[lesson.id] = {"lesson": lesson, "parts": parts, "inputs": lesson_inputs, "work": work,
-                            "order": order, "pieces": {}, "keys": None, "peak_mb": 0.0}
+                            "order": order, "pieces": {}, "keys": None, "costs": {"pieces": {}}}
         rows[lesson.id] = progress.add_task(lesson.id, total=None, status="planning")
         fut = client.submit(plan, lesson, quality, lesson_inputs, work, cache, pure=False, priority=-order)
         meta[fut] = ("plan", lesson.id, None)
@@ -156,7 +171,8 @@ def render(todo, folder, inputs, quality, client, store: Path, cache: str | None
             s = state[lesson_id]
             result = _result(fut, s["lesson"])
             if kind == "plan":
-                s["keys"] = result or []  # None: a scene of its own construct, drawn whole by the join
+                s["costs"]["plan"] = result["costs"]
+                s["keys"] = result["keys"] or []  # None: a scene of its own construct, drawn whole by the join
                 for key in s["keys"]:
                     f = client.submit(piece, s["lesson"], quality, s["inputs"], s["work"], key, cache,
                                       pure=False, priority=-s["order"])
@@ -164,7 +180,7 @@ def render(todo, folder, inputs, quality, client, store: Path, cache: str | None
                     queue.add(f)
             elif kind == "piece":
                 s["pieces"][key] = result["path"]
-                s["peak_mb"] = max(s["peak_mb"], result["peak_mb"])
+                s["costs"]["pieces"][key] = result["costs"]
             if kind in ("plan", "piece"):
                 if len(s["pieces"]) == len(s["keys"]):
                     pieces = [s["pieces"][k] for k in s["keys"]]
@@ -174,8 +190,9 @@ def render(todo, folder, inputs, quality, client, store: Path, cache: str | None
                     queue.add(f)
             else:
                 progress.update(rows[lesson_id], status="placing")
-                result["peak_worker_mb"] = max(s["peak_mb"], result.pop("peak_mb"))
-                entry = build.place(s["lesson"], folder, result, s["parts"], s["inputs"])
+                s["costs"]["join"] = result.pop("costs")
+                entry = build.place(s["lesson"], folder, {**result, "task_costs": s["costs"]}, s["parts"],
+                                    s["inputs"])
                 progress.update(rows[lesson_id], total=1, completed=1,
                                 status=f"done {entry['duration']:.0f} s -> {folder.video(s['lesson'])}")
                 continue

@@ -104,9 +104,11 @@ def test_a_lesson_drawn_in_pieces_on_two_workers_equals_it_drawn_in_one_go(tiny,
         _, err = p.communicate(timeout=300)
     assert p.returncode == 0, err[-3000:]
     assert_same_lesson(out / "low" / f"{B.output_stem}.mp4", one_process)
-    # The workers' peak memory is recorded: a Python with Manim and torch loaded holds well over 100 MB.
-    peak = json.loads((out / "low" / "manifest.json").read_text())[B.id]["peak_worker_mb"]
-    assert 100 < peak < 8000
+    # Each task's costs are recorded: both cue methods drawn, each costing CPU; a worker with Manim and
+    # torch loaded holds well over 100 MB.
+    costs = json.loads((out / "low" / "manifest.json").read_text())[B.id]["task_costs"]
+    assert len(costs["pieces"]) == 2 and all(c["cpu_s"] > 0 and c["wall_s"] > 0 for c in costs["pieces"].values())
+    assert all(100 < c["peak_mb"] < 8000 for c in [costs["plan"], costs["join"], *costs["pieces"].values()])
 
 
 def test_a_worker_killed_mid_cue_is_replaced_and_the_lesson_is_the_same(tiny, one_process):

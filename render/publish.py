@@ -93,11 +93,9 @@ def lesson_metadata(lesson, entry: dict, lessons, video_ids: dict | None = None)
     previous = lessons[i - 1] if i > 0 else None
     next_ = lessons[i + 1] if i + 1 < len(lessons) else None
     voice = (entry.get("inputs") or {}).get("voice")
-    meta = metadata.build(lesson, script, chapters, previous, next_, voice, len(lessons), video_ids)
-    lang = entry.get("lang", "en")
-    if lang != "en":  # a translation: its own title, audio and caption language, as the render recorded
-        meta["language"] = lang
-        meta["title"] = f"{entry['title']} | ViT {lesson.number:02d}"[:metadata.MAX_TITLE]
+    # A translation has its own title, description, audio and caption language, as the render recorded.
+    meta = metadata.build(lesson, script, chapters, previous, next_, voice, len(lessons), video_ids,
+                          lang=entry.get("lang", "en"))
     meta["_chapters"] = chapters
     return meta
 

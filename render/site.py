@@ -226,7 +226,7 @@ def build_site(out: Path, quality: str, dest: Path | None = None, echo=print, le
                 "tracks": {lesson_id: item["cues"] for lesson_id, item in items.items()}}
         (part / "data.js").write_text("window.VITLESSONS = " + json.dumps(data) + ";\n", encoding="utf-8")
         page = Template((FILES / "index.html").read_text(encoding="utf-8")).substitute(
-            title=html.escape(metadata.COURSE_TITLE), phases="\n".join(sections), total=len(lessons))
+            title=html.escape(metadata.course_title()), phases="\n".join(sections), total=len(lessons))
         (part / "index.html").write_text(page, encoding="utf-8")
         for name in ("style.css", "app.js", "explorer.js"):
             shutil.copyfile(FILES / name, part / name)

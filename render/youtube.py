@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from render import metadata
-from scenes.common.words import language_name
+from scenes.common.words import language_name, publish_text
 from scenes.course import ROOT
 from vitmath.errors import UserError
 from vitmath.sources import file_digest
@@ -334,17 +334,17 @@ def run_steps(published, state: State, api, refresh, privacy: str = "private", p
             rec["thumbnail_sha"] = thumb_sha
             state.save()
         if "caption_id" not in rec:
-            lang = p.meta.get("language", metadata.LANGUAGE)
+            lang = p.meta["language"]
             body = {"snippet": {"videoId": video_id, "language": lang, "name": language_name(lang),
                                 "isDraft": False}}
             rec["caption_id"] = api.insert_caption(body, p.path("captions_srt"))
             state.save()
         if "playlist_item_id" not in rec:
             if state.playlist_id is None:
+                lang = p.meta["language"]  # one playlist per language: each has its own publish folder
                 state.playlist_id = api.insert_playlist({
-                    "snippet": {"title": metadata.COURSE_TITLE, "defaultLanguage": metadata.LANGUAGE,
-                                "description": "Narrated lessons on Vision Transformers, computed from a real "
-                                               "pretrained ViT."},
+                    "snippet": {"title": metadata.course_title(lang), "defaultLanguage": lang,
+                                "description": publish_text("playlist_description", lang)},
                     "status": {"privacyStatus": privacy}})
                 state.save()
             # Inserting at the count of earlier lessons already listed keeps course order whatever the upload

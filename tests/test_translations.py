@@ -48,9 +48,32 @@ def test_a_language_has_the_kits_words_titles_and_pronunciations(lang):
     english = tomllib.loads(words.WORDS_FILE.read_text())
     theirs = tomllib.loads(words.words_file(lang).read_text(encoding="utf-8"))
     assert theirs.keys() == english.keys() and theirs["numbers"].keys() == english["numbers"].keys()
+    assert theirs["publish"].keys() == english["publish"].keys()
     titles = tomllib.loads((course.SCENES_DIR / f"course.{lang}.toml").read_text(encoding="utf-8"))
     assert set(titles["titles"]) == {row.id for row in course.LESSONS}
     assert set(titles["phases"]) == {row.phase for row in course.LESSONS}
     from narration.lexicon import speakable
 
     assert "%" not in speakable("36%", lang) and re.search(r"\bx\b", speakable("16x16", lang)) is None
+
+
+@pytest.mark.parametrize("lesson,lang", [(lesson, lang) for lesson, lang in TRANSLATIONS][:1])
+def test_a_translation_is_published_with_its_own_words(lesson, lang):
+    """The platform's title, description, tags and playlist of a translated lesson are that language's
+    ([publish] in words.<lang>.toml): not one English sentence of the description is left."""
+    from narration.script import load_script
+    from render import metadata
+
+    i = course.LESSONS.index(lesson)
+    previous, next_ = course.LESSONS[i - 1] if i else None, course.LESSONS[i + 1]
+    meta = metadata.build(lesson, load_script(lesson.script_file(lang)), [], previous, next_, "kokoro:ef_dora",
+                          len(course.LESSONS), lang=lang)
+    theirs = tomllib.loads(words.words_file(lang).read_text(encoding="utf-8"))["publish"]
+    english = tomllib.loads(words.WORDS_FILE.read_text())["publish"]
+    assert meta["language"] == lang and meta["title"].startswith(words.lesson_title(lesson, lang))
+    opening = theirs["opening"].format(course=theirs["course"], number=lesson.number, total=len(course.LESSONS),
+                                       phase=words.lesson_phase(lesson, lang))
+    assert meta["description"].startswith(opening)
+    assert words.lesson_title(next_, lang) in meta["description"]
+    assert theirs["computed"] in meta["description"] and english["computed"] not in meta["description"]
+    assert set(theirs["tags"]) <= set(meta["tags"]) and meta["playlist"]["title"] == theirs["course"]

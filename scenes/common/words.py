@@ -77,6 +77,15 @@ def kit_text(name: str, /, **values) -> str:
     return _fill(name, text, values)
 
 
+def publish_text(name: str, lang: str, /, **values):
+    """The platform's words `name` (the `[publish]` table) in `lang`: a string filled from `values`, or a
+    list (the tags) as it is."""
+    text = _table(lang).get("publish", {}).get(name)
+    if text is None:
+        raise UserError(f"{words_file(lang)}: [publish] has no '{name}'")
+    return text if isinstance(text, list) else _fill(name, text, values)
+
+
 def number_words() -> dict[str, str]:
     """How the lesson's language writes and says numbers: the `[numbers]` table."""
     table = _table(_language).get("numbers")

@@ -292,7 +292,8 @@ class ProjectThenAdd(NarratedScene):
             self.play(FadeIn(Group(*[m for m in E if m is not E.image])), FadeIn(name), run_time=cue.until("rows"))
             self.play(FadeIn(b_col), run_time=cue.until("bias"))
             count = L.FOOTER.place(tex(self.words("count_tex", count=self.values["param_count"].tex), S.BODY))
-            self.play(Write(count), run_time=cue.until("count"))
+            # Faded in, not written: Write draws a long formula's glyphs over one another mid-way.
+            self.play(FadeIn(count), run_time=cue.until("count"))
 
     def product(self):
         f, k = self.facts, self.k
@@ -557,7 +558,7 @@ class ProjectThenAdd(NarratedScene):
                                width=L.MAIN.width - 4.5)
             L.MAIN.place(vs, aligned=UP)
             vs.shift(0.2 * DOWN)
-            self.play(FadeIn(vs), run_time=cue.clause())
+            self.play(FadeIn(vs), run_time=min(cue.clause(), 0.6))  # quick: no near-empty frame while it fades
             flag = S.text(self.words("flag", flag=f.no_embed_class, rows=f.pos_rows), S.SMALL, S.ACCENT, mono=True)
             flag.next_to(vs, DOWN, buff=0.7)
             self.play(FadeIn(flag), run_time=cue.until("flag"))

@@ -41,7 +41,7 @@ class EmbeddingFacts:
     pca_components: torch.Tensor  # (PCA_SHOWN, 3, P, P) the components, unit vectors, signed (their sign arbitrary)
     random_pca_share: float       # the share the first PCA_SHOWN components would explain for random filters
     random_ratio: torch.Tensor    # (PCA_SHOWN,) those random filters' share along each of their components
-    photo_along: torch.Tensor     # (PCA_SHOWN,) the photo's patch variance along each component / its mean per direction
+    photo_along: torch.Tensor     # (PCA_SHOWN,) photo's patch variance along each component / mean per direction
     fine_share: torch.Tensor      # (PCA_SHOWN,) share of each component's energy at FINE_FREQUENCY or above
     token_norm: float             # |E p_i + b|
     pos_norm: float               # |pos[i + 1]|

@@ -381,10 +381,10 @@ class ProjectThenAdd(NarratedScene):
                 total.align_to(columns[2], RIGHT)
             hand = tex(self.words("hand_tex", row=self.k, dot=v["dot"].tex), S.SMALL, S.MUTED)
             L.FOOTER.place(hand, aligned=LEFT)
-            self.wait_frames(1)
-            self.play(FadeIn(columns[1]), FadeIn(ops[0]), run_time=cue.until("drawn"))
+            self.play(FadeIn(columns[1]), run_time=cue.until("drawn"))
             self.play(Indicate(columns[1].col_labels, color=S.ACCENT), run_time=cue.until("row"))
-            self.play(FadeIn(photo), FadeIn(photo_cap), FadeIn(columns[0]), run_time=cue.until("patch"))
+            self.play(FadeIn(photo), FadeIn(photo_cap), FadeIn(columns[0]), FadeIn(ops[0]),
+                      run_time=cue.until("patch"))
             self.play(FadeIn(ops[1]), FadeIn(columns[2]), run_time=cue.until("products"))
             self.play(Write(total), run_time=cue.until("sum"))
             if self.k != kp:

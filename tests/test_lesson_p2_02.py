@@ -91,23 +91,62 @@ def test_the_norms(model, tr, facts, timm_tokens):
 
 def test_the_principal_components_and_their_baseline(model, tr, facts):
     w = model.patch_embed.proj.weight.detach().double().reshape(tr.dims.D, -1).numpy()
-    eig = np.linalg.eigvalsh(np.cov(w, rowvar=False))[::-1]    # descending variances of the filters
+    eig, vec = np.linalg.eigh(np.cov(w, rowvar=False))
+    eig, vec = eig[::-1], vec[:, ::-1]                          # descending variances of the filters
     assert np.allclose(facts.pca_ratio.numpy(), eig[:PCA_SHOWN] / eig.sum(), atol=1e-6)
+    comps = facts.pca_components.double().reshape(PCA_SHOWN, -1).numpy()
+    assert facts.pca_components.shape == (PCA_SHOWN, 3, tr.dims.P, tr.dims.P)
+    # the same directions as numpy's eigenvectors, up to sign (the sign is arbitrary, as the screen says)
+    assert np.allclose(np.abs((comps * vec[:, :PCA_SHOWN].T).sum(1)), 1.0, atol=1e-4)
     g = torch.Generator().manual_seed(0)
     rand = torch.randn(tr.dims.D, w.shape[1], generator=g, dtype=torch.float64).numpy()
     reig = np.linalg.eigvalsh(np.cov(rand, rowvar=False))[::-1]
     assert facts.random_pca_share == pytest.approx(reig[:PCA_SHOWN].sum() / reig.sum(), abs=1e-6)
-    assert facts.pca_components.shape == (PCA_SHOWN, tr.dims.P, tr.dims.P, 3)
+    assert np.allclose(facts.random_ratio.numpy(), reig[:PCA_SHOWN] / reig.sum(), atol=1e-6)
+    assert facts.pca_ratio.sum() > facts.random_pca_share + 0.1     # what the script says training did
 
 
-def test_where_the_filters_put_their_weight(model, tr, facts):
-    P = tr.dims.P
-    w2 = model.patch_embed.proj.weight.detach().double().numpy() ** 2     # (D, 3, P, P)
-    per_pixel = w2.sum(axis=(0, 1)) / w2.sum()
-    assert np.allclose(facts.energy_map.numpy(), per_pixel, atol=1e-6)
-    a = P // 4
-    assert facts.centre_share == pytest.approx(per_pixel[a:a + P // 2, a:a + P // 2].sum(), abs=1e-6)
-    assert facts.centre_area == 0.25
+@pytest.mark.parametrize("init", ["pytorch", "lecun_normal"])
+def test_the_random_baseline_is_e_before_training(tr, facts, init):
+    """The script says the grey bars are E before training: a fresh patch projection, initialised as timm
+    initialises it (PyTorch's default, or the JAX original's lecun-normal), holds the same share."""
+    from timm.layers import lecun_normal_
+
+    torch.manual_seed(1)
+    conv = torch.nn.Conv2d(3, tr.dims.D, tr.dims.P, stride=tr.dims.P)
+    if init == "lecun_normal":
+        lecun_normal_(conv.weight)
+    w = conv.weight.detach().double().reshape(tr.dims.D, -1).numpy()
+    eig = np.linalg.eigvalsh(np.cov(w, rowvar=False))[::-1]
+    assert eig[:PCA_SHOWN].sum() / eig.sum() == pytest.approx(facts.random_pca_share, abs=0.01)
+
+
+def test_what_the_photo_holds_along_the_components(tr, facts):
+    P, g = tr.dims.P, tr.dims.grid
+    # the photo's patches, cut from the normalised input here, (channel, y, x)-flattened like the filters
+    x = tr.input.double().reshape(3, g, P, g, P).permute(1, 3, 0, 2, 4).reshape(tr.dims.N, -1).numpy()
+    x = x - x.mean(0)
+    comps = facts.pca_components.double().reshape(PCA_SHOWN, -1).numpy()
+    along = (x @ comps.T).var(0, ddof=1) / (x.var(0, ddof=1).sum() / x.shape[1])
+    assert np.allclose(facts.photo_along.numpy(), along, rtol=1e-4, atol=1e-6)
+    # the fine-detail share of each component, from numpy's FFT; a checkerboard is all fine, a flat patch none
+    power = np.abs(np.fft.fft2(comps.reshape(PCA_SHOWN, 3, P, P))) ** 2
+    f = np.abs(np.fft.fftfreq(P))
+    fine = np.maximum(f[:, None], f[None, :]) >= 0.25
+    assert np.allclose(facts.fine_share.numpy(), (power * fine).sum((1, 2, 3)) / power.sum((1, 2, 3)), atol=1e-5)
+    from scenes.p2_02_project_then_add.facts import fine_share
+    yy, xx = np.mgrid[:P, :P]
+    board = np.broadcast_to((-1.0) ** (yy + xx), (3, P, P)).reshape(1, -1)
+    flat = np.ones((1, 3 * P * P))
+    assert float(fine_share(torch.tensor(board), P)[0]) == pytest.approx(1.0)
+    assert float(fine_share(torch.tensor(flat), P)[0]) == pytest.approx(0.0)
+
+
+def test_the_row_drawn_gives_the_patch_its_largest_dot_product(model, facts, timm_tokens):
+    patches, _ = timm_tokens
+    dots = patches[facts.example_patch].double() - model.patch_embed.proj.bias.detach().double()
+    assert facts.plus_index == int(dots.argmax())
+    assert facts.plus_dot == pytest.approx(float(dots.max()), abs=1e-4) and facts.plus_dot > 0
 
 
 def test_the_spoken_values_are_the_facts(tr, facts, spoken):
@@ -124,25 +163,38 @@ def test_the_spoken_values_are_the_facts(tr, facts, spoken):
     assert values["pca_share"] == num.percent(float(facts.pca_ratio.sum()))
     assert values["random_share"] == num.percent(facts.random_pca_share)
     assert values["token_norm"].value == facts.token_norm
+    assert values["plus_index"] == facts.plus_index and values["plus_dot"].value == facts.plus_dot
+    assert values["filter_sign"].key == ("same" if k == facts.plus_index else
+                                         "negative" if facts.dot < 0 else "positive")
     assert values["cls_position"].key == ("none" if facts.no_embed_class else "own")
     assert values["cls_position"].extra["pos_rows"] == facts.pos_rows
 
 
 def test_the_choices_follow_the_measurements():
-    from scenes.p2_02_project_then_add.scene import (centre_spread, cls_pos_cosine, cls_position, filter_sign,
-                                                     norm_compare, pca_structure, sum_places, x0_match)
+    from scenes.p2_02_project_then_add.scene import (cls_pos_cosine, cls_position, filter_sign, first_components,
+                                                     norm_compare, pca_structure, signed_tile, sum_places,
+                                                     x0_match)
 
     assert pca_structure(0.42, 0.27, 0.05).key == "shared_spread"
     assert pca_structure(0.42, 0.27, 0.3).key == "shared_first"
     assert pca_structure(0.19, 0.18, 0.01).key == "random"
-    assert centre_spread(0.45, 0.25).key == "centred" and centre_spread(0.26, 0.25).key == "spread"
+    first = first_components([0.0065, 0.02, 0.13], [0.56, 0.93, 0.04])
+    assert first.key == "unseen_fine" and first.extra["faint_which"].key == "many"
+    assert first.extra["faint_which"].extra["faint"] == 2
+    first = first_components([0.05, 0.5], [0.2, 0.9])
+    assert first.key == "unseen" and first.extra["faint_which"].key == "one"
+    assert first_components([1.3, 0.05], [0.9, 0.9]).key == "seen"
+    # zero is mid-grey; a value and its negative sit either side of it
+    tile = signed_tile(np.array([[[1.0, -1.0], [0.0, 0.5]]] * 3)).astype(int)
+    assert tile.shape == (2, 2, 3) and (tile[1, 0] == 128).all() and (tile[0, 0] + tile[0, 1] == 255).all()
     assert norm_compare(10.4, 6.5, 157, 196).key == "same_order"
     assert norm_compare(10.4, 6.5, 157, 196).extra["bigger_count"].key == "some"
     nudge = norm_compare(12.0, 0.4, 196, 196)
     assert nudge.key == "nudge" and nudge.extra["ratio"] == "30" and nudge.extra["bigger_count"].key == "all"
     dominates = norm_compare(0.1, 5.0, 0, 196)
     assert dominates.key == "dominates" and dominates.extra["bigger_count"].key == "none"
-    assert filter_sign(3, -2.0).key == "negative" and filter_sign(3, 2.0).key == "positive"
+    assert filter_sign(3, 5, -2.0).key == "negative" and filter_sign(3, 5, 2.0).key == "positive"
+    assert filter_sign(5, 5, 2.0).key == "same"
     assert cls_pos_cosine(0.999).key == "alike" and cls_pos_cosine(0.01).key == "different"
     assert cls_position(True, 196).key == "none" and cls_position(False, 197).key == "own"
     assert x0_match(False, 0.0).key == "exact" and x0_match(True, 0.0).key == "pre_norm"
@@ -158,9 +210,12 @@ def test_the_script_says_what_each_choice_means():
 
     script = load_script(BY_ID["p2-02-project-then-add"].narration_file)
     words = script.choices
-    assert "beyond chance" in words["pca_structure"]["shared_spread"]
+    assert "training gave" in words["pca_structure"]["shared_spread"]
     assert "no more structured" in words["pca_structure"]["random"]
-    assert "opposite" in words["filter_sign"]["negative"] and "opposite" not in words["filter_sign"]["positive"]
+    assert "reversed" in words["filter_sign"]["negative"] and "reversed" not in words["filter_sign"]["positive"]
+    first = words["first_components"]
+    assert "hardly contain" in first["unseen_fine"] and "fine" in first["unseen_fine"]
+    assert "hardly contain" in first["unseen"] and "fine" not in first["unseen"] and "do contain" in first["seen"]
     assert "small nudge" in words["norm_compare"]["nudge"] and "dominates" in words["norm_compare"]["dominates"]
     assert "without a position" in words["cls_position"]["none"] and "too" in words["cls_position"]["own"]
     assert "bit for bit" in words["x0_match"]["exact"] and "LayerNorm" in words["x0_match"]["pre_norm"]

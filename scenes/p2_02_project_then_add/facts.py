@@ -7,7 +7,9 @@ The token for patch i is built in two steps (ViT paper, Eq. 1):
     x0[i + 1]       = patch_tokens[i] + pos[i + 1]   # added element-wise; slot 0 is CLS + pos[0]
 
 The example patch is the contact-sheet lesson's (vitmath.patchify: the patch whose pixels vary most), so the
-course follows one patch from the photo to the first block.
+course follows one patch from the photo to the first block. Two rows of E are followed: k, the output of the
+largest size (worked by hand), and k+, the row whose dot product with the patch is largest (drawn as a picture,
+so the "looks like" rule is shown on a positive example).
 
     facts = cached_embedding_facts(model_name, weights, image)
 """
@@ -19,6 +21,7 @@ import torch
 
 PCA_SHOWN = 28          # components drawn, as many as the ViT paper's Fig. 7 (left) shows
 RANDOM_SEED = 0         # the random-filter baseline's seed
+FINE_FREQUENCY = 0.25   # cycles per pixel: at or above it, light and dark alternate every one or two pixels
 
 
 @dataclass
@@ -32,12 +35,14 @@ class EmbeddingFacts:
     out_value: float              # patch_tokens[i, k] = dot + bias[k]
     pos_value: float              # pos[i + 1, k]: what the position embedding adds to that entry
     sum_value: float              # x0[i + 1, k] = out_value + pos_value (before any norm_pre)
+    plus_index: int               # k+: the row of E with the largest dot product with the example patch
+    plus_dot: float               # E[k+] . p_i
     pca_ratio: torch.Tensor       # (PCA_SHOWN,) share of the filters' variance along each principal component
-    pca_components: torch.Tensor  # (PCA_SHOWN, P, P, 3) the components, each scaled to [0, 1] for display
+    pca_components: torch.Tensor  # (PCA_SHOWN, 3, P, P) the components, unit vectors, signed (their sign arbitrary)
     random_pca_share: float       # the share the first PCA_SHOWN components would explain for random filters
-    centre_share: float           # share of E's squared weights in the central (P/2 x P/2) of the patch
-    centre_area: float            # that region's share of the patch's area (what evenly spread weights give)
-    energy_map: torch.Tensor      # (P, P) share of E's squared weights at each pixel place (sums to 1)
+    random_ratio: torch.Tensor    # (PCA_SHOWN,) those random filters' share along each of their components
+    photo_along: torch.Tensor     # (PCA_SHOWN,) photo's patch variance along each component / mean per direction
+    fine_share: torch.Tensor      # (PCA_SHOWN,) share of each component's energy at FINE_FREQUENCY or above
     token_norm: float             # |E p_i + b|
     pos_norm: float               # |pos[i + 1]|
     mean_token_norm: float        # mean |E p + b| over all N patches
@@ -52,32 +57,46 @@ class EmbeddingFacts:
     sum_vs_x0: float              # max |cat(CLS, tokens) + pos - trace.x0|: 0 when nothing else happens
 
 
-def principal_share(weight: torch.Tensor, k: int) -> float:
-    """Share of the variance of the rows of `weight` (D, F) along its first k principal components."""
-    centered = weight.double() - weight.double().mean(0)
+def random_ratios(rows: int, cols: int, k: int, seed: int = RANDOM_SEED) -> torch.Tensor:
+    """The variance share along each of the first k principal components of a (rows, cols) matrix of independent
+    Gaussian numbers. That is what E was before training: ViTs start the patch projection from independent
+    random entries (timm: PyTorch's uniform default, or lecun-normal in init_weights_vit_jax, which follows the
+    JAX original); for i.i.d. entries the shares hardly depend on the distribution (the test checks uniform)."""
+    w = torch.randn(rows, cols, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    centered = w - w.mean(0)
     variance = torch.linalg.svdvals(centered) ** 2
-    return float(variance[:k].sum() / variance.sum())
+    return (variance[:k] / variance.sum()).float()
 
 
 def random_baseline_share(rows: int, cols: int, k: int, seed: int = RANDOM_SEED) -> float:
-    """The same share for a (rows, cols) matrix of independent Gaussian numbers: what 'no structure' gives."""
-    w = torch.randn(rows, cols, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
-    return principal_share(w, k)
+    """The share of the first k components together, for the random matrix of `random_ratios`."""
+    return float(random_ratios(rows, cols, k, seed).double().sum())
 
 
-def centre_energy(weight: torch.Tensor, P: int) -> tuple[float, float]:
-    """Share of the squared weights that fall in the patch's central P/2 x P/2 square, and that square's area
-    share. Rows are flattened (channel, y, x), as timm's conv weight is."""
-    w2 = weight.double().reshape(-1, 3, P, P) ** 2
-    lo, hi = P // 4, P // 4 + P // 2
-    centre = w2[..., lo:hi, lo:hi].sum()
-    return float(centre / w2.sum()), (P // 2) ** 2 / P ** 2
+def principal_components(weight: torch.Tensor, k: int) -> torch.Tensor:
+    """(k, F) the first k principal directions of the rows of `weight` (D, F), unit vectors, signs as the SVD
+    gives them. vitmath's filter_pca rescales each to its own min..max for display, which moves zero; a signed
+    picture needs zero at mid-grey, so the raw directions are kept here."""
+    centered = weight.double() - weight.double().mean(0)
+    return torch.linalg.svd(centered, full_matrices=False)[2][:k]
 
 
-def energy_map(weight: torch.Tensor, P: int) -> torch.Tensor:
-    """(P, P): the share of all squared weights (every filter, every channel) at each pixel place."""
-    w2 = (weight.double().reshape(-1, 3, P, P) ** 2).sum(dim=(0, 1))
-    return (w2 / w2.sum()).float()
+def photo_along(patches: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
+    """(k,) how much the photo's patches (N, F) vary along each unit direction (k, F), relative to their mean
+    variance per direction (total variance / F): 1 is an average direction, near 0 one the photo hardly holds."""
+    x = patches.double() - patches.double().mean(0)
+    along = (x @ directions.double().T).var(0)
+    return (along / (x.var(0).sum() / x.shape[1])).float()
+
+
+def fine_share(components: torch.Tensor, P: int) -> torch.Tensor:
+    """(k,) the share of each (3 P^2) component's energy at spatial frequencies of FINE_FREQUENCY cycles per
+    pixel or more along either axis (the 2-D Fourier transform of each channel): checkerboard-like detail."""
+    c = components.double().reshape(-1, 3, P, P)
+    power = torch.fft.fft2(c).abs() ** 2
+    f = torch.fft.fftfreq(P, dtype=torch.float64).abs()
+    fine = (torch.maximum(f[:, None], f[None, :]) >= FINE_FREQUENCY).double()
+    return ((power * fine).sum(dim=(1, 2, 3)) / power.sum(dim=(1, 2, 3))).float()
 
 
 @torch.no_grad()
@@ -91,9 +110,11 @@ def embedding_facts(model, trace, example_patch: int) -> EmbeddingFacts:
     p = trace.patches[i]                                                       # (3 P^2,)
     y = trace.patch_tokens[i]                                                  # (D,)
     k = int(y.abs().argmax())
+    dots = weight.double() @ p.double()                                        # (D,) every row's dot product
+    plus = int(dots.argmax())
     pca = filter_pca(model, k=PCA_SHOWN)
     shown = len(pca.explained_ratio)
-    centre, area = centre_energy(weight, d.P)
+    components = principal_components(weight, shown)                           # (k, 3 P^2)
     token_norms = trace.patch_tokens.norm(dim=-1)                              # (N,)
     pos_norms = trace.pos[1:].norm(dim=-1)                                     # (N,) slots 1..N
     summed = torch.cat([trace.cls[None], trace.patch_tokens]) + trace.pos      # (T, D)
@@ -107,12 +128,14 @@ def embedding_facts(model, trace, example_patch: int) -> EmbeddingFacts:
         out_value=float(y[k]),
         pos_value=float(trace.pos[i + 1, k]),
         sum_value=float(summed[i + 1, k]),
+        plus_index=plus,
+        plus_dot=float(dots[plus]),
         pca_ratio=pca.explained_ratio.clone(),
-        pca_components=pca.components.clone(),
+        pca_components=components.reshape(shown, 3, d.P, d.P).float(),
         random_pca_share=random_baseline_share(d.D, weight.shape[1], shown),
-        centre_share=centre,
-        centre_area=area,
-        energy_map=energy_map(weight, d.P),
+        random_ratio=random_ratios(d.D, weight.shape[1], shown),
+        photo_along=photo_along(trace.patches, components),
+        fine_share=fine_share(components, d.P),
         token_norm=float(token_norms[i]),
         pos_norm=float(pos_norms[i]),
         mean_token_norm=float(token_norms.mean()),
@@ -138,4 +161,5 @@ def cached_embedding_facts(model_name=None, weights=None, image=None) -> Embeddi
         example = cached_patch_facts(model_name, weights, image).example_patch
         return embedding_facts(load_model(model_name, weights), cached_trace(model_name, weights, image), example)
 
-    return cached("embedding_facts", [input_key(model_name, weights, image), PCA_SHOWN, RANDOM_SEED], compute)
+    return cached("embedding_facts", [input_key(model_name, weights, image), PCA_SHOWN, RANDOM_SEED,
+                                       FINE_FREQUENCY], compute)

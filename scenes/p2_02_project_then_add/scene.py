@@ -2,8 +2,10 @@
 
 One real patch (the contact-sheet lesson's, the one whose pixels vary most) goes through the model's own
 projection E: its 3 P^2 inputs, the (D, 3 P^2) matrix, one output worked by hand, all D outputs. Then what E
-learned (the principal components of its filters, as in the ViT paper's Fig. 7, left), the position
-embedding of the patch's slot added element-wise (Eq. 1), CLS put in front, and the (T, D) input of block 1.
+learned: one row drawn as a signed picture and its dot product with the patch built as a map of products;
+the principal components of the filters (as in the ViT paper's Fig. 7, left), with what the photo holds along
+them, and their variance shares against E's random start. Then the position embedding of the patch's slot
+added element-wise (Eq. 1), CLS put in front, and the (T, D) input of block 1.
 Every picture and number comes from the trace and scenes.p2_02_project_then_add.facts; each cue builds what it shows from
 them, so any cue can be previewed on its own.
 
@@ -13,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, Dot, FadeIn, Group, LaggedStart, Line, Rectangle,
-                   RoundedRectangle, SurroundingRectangle, VGroup, Write)
+from manim import (DOWN, LEFT, PI, RIGHT, UP, Arrow, Create, FadeIn, Group, Indicate, LaggedStart, Line,
+                   Rectangle, RoundedRectangle, SurroundingRectangle, VGroup, Write)
 
 from narration.script import Choice
 from scenes.course import BY_ID
@@ -23,7 +25,7 @@ from scenes.common import numbers as num
 from scenes.common import style as S
 from scenes.common.style import tex
 from scenes.common.cards import CitationCard, Heading, NextLessonFooter, wrapped
-from scenes.common.heatmaps import Heatmap
+from scenes.common.heatmaps import SmallMultiples
 from scenes.common.matrices import MatrixImage, NumericPreview
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
@@ -35,9 +37,10 @@ VIT_L_WIDTH = 1024  # ViT-Large's hidden size D, ViT paper Table 1
 
 # The keys this lesson may give each [choice.*] table of its script (`vitlessons list` checks they match).
 CHOICES = {
-    "filter_sign": ("positive", "negative"),
+    "filter_sign": ("same", "negative", "positive"),
+    "first_components": ("unseen_fine", "unseen", "seen"),
+    "faint_which": ("one", "many"),
     "pca_structure": ("shared_spread", "shared_first", "random"),
-    "centre_spread": ("centred", "spread"),
     "norm_compare": ("nudge", "dominates", "same_order"),
     "bigger_count": ("all", "some", "none"),
     "cls_position": ("none", "own"),
@@ -68,17 +71,42 @@ def vector_preview(values, cols) -> NumericPreview:
     return preview
 
 
-def filter_picture(row: np.ndarray, P: int) -> np.ndarray:
-    """One row of E (3 P^2, flattened (channel, y, x)) as a (P, P, 3) uint8 picture on its own range:
-    its smallest weight black, its largest white in each channel's colour."""
-    img = np.asarray(row, dtype=np.float64).reshape(3, P, P).transpose(1, 2, 0)
-    lo, hi = img.min(), img.max()
-    return np.round(255 * (img - lo) / (hi - lo if hi > lo else 1.0)).astype(np.uint8)
+FAINT = 0.1   # a component the photo "hardly contains": its patches vary along it < 1/10 of an average direction
+FINE = 0.5    # a "fine pattern": over half its energy at fine detail (facts.FINE_FREQUENCY or above)
 
 
-def filter_sign(k: int, value: float) -> Choice:
-    """What the sign of output k says about the patch and row k of E."""
+def channel_maps(row: np.ndarray, P: int) -> np.ndarray:
+    """A (3 P^2,) vector flattened (channel, y, x), as timm's conv weight and the trace's patches are, as
+    (3, 1, P, P) maps: one row of small multiples per colour channel."""
+    return np.asarray(row, dtype=np.float64).reshape(3, 1, P, P)
+
+
+def signed_tile(component: np.ndarray) -> np.ndarray:
+    """A (3, P, P) signed vector as a (P, P, 3) uint8 RGB picture with zero at mid-grey: each channel is
+    0.5 + v / (2 max|v|), so a channel brighter than grey is positive there, darker negative."""
+    v = np.asarray(component, dtype=np.float64).transpose(1, 2, 0)
+    m = np.abs(v).max()
+    return np.round(255 * (0.5 + v / (2 * m if m > 0 else 1.0))).astype(np.uint8)
+
+
+def filter_sign(k: int, plus: int, value: float) -> Choice:
+    """Row k (worked by hand) against row k+ (drawn): the same row, or the sign of row k's dot product."""
+    if k == plus:
+        return Choice("same")
     return Choice("negative" if value < 0 else "positive")
+
+
+def first_components(along, fine) -> Choice:
+    """What the photo's patches hold along E's first principal components: the leading ones it hardly
+    contains (each < FAINT of an average direction), and whether those are all fine patterns."""
+    along, fine = np.asarray(along), np.asarray(fine)
+    faint = 0
+    while faint < len(along) and along[faint] < FAINT:
+        faint += 1
+    if faint == 0:
+        return Choice("seen", along=num.decimal(float(along[0]), 1))
+    which = Choice("one") if faint == 1 else Choice("many", faint=faint)
+    return Choice("unseen_fine" if (fine[:faint] > FINE).all() else "unseen", faint_which=which)
 
 
 def pca_structure(share: float, random_share: float, first: float) -> Choice:
@@ -86,12 +114,6 @@ def pca_structure(share: float, random_share: float, first: float) -> Choice:
     if share > 1.2 * random_share:
         return Choice("shared_spread" if first < 0.1 else "shared_first")
     return Choice("random")
-
-
-def centre_spread(share: float, area: float) -> Choice:
-    """Where in the patch the filters put their weight, against what an even spread gives."""
-    return Choice("centred" if share > 1.3 * area else "spread", centre=num.percent(share),
-                  even=num.percent(area))
 
 
 def norm_compare(mean_token: float, mean_pos: float, bigger: int, n: int) -> Choice:
@@ -146,13 +168,15 @@ class ProjectThenAdd(NarratedScene):
             "add_out_value": num.decimal(f.out_value, add_places),
             "pos_k": num.decimal(f.pos_value, add_places),
             "sum_k": num.decimal(f.sum_value, add_places),
-            "filter_sign": filter_sign(k, f.out_value),
+            "plus_index": f.plus_index,
+            "plus_dot": num.decimal(f.plus_dot, 2),
+            "filter_sign": filter_sign(k, f.plus_index, f.dot),
+            "first_components": first_components(f.photo_along, f.fine_share),
             "pca_shown": shown,
             "pca_first": num.percent(float(f.pca_ratio[0]), 1),
             "pca_share": num.percent(float(f.pca_ratio.sum())),
             "random_share": num.percent(f.random_pca_share),
             "pca_structure": pca_structure(float(f.pca_ratio.sum()), f.random_pca_share, float(f.pca_ratio[0])),
-            "centre_spread": centre_spread(f.centre_share, f.centre_area),
             "token_norm": num.decimal(f.token_norm, 1),
             "pos_norm": num.decimal(f.pos_norm, 1),
             "mean_token_norm": num.decimal(f.mean_token_norm, 1),
@@ -268,7 +292,8 @@ class ProjectThenAdd(NarratedScene):
             self.play(FadeIn(Group(*[m for m in E if m is not E.image])), FadeIn(name), run_time=cue.until("rows"))
             self.play(FadeIn(b_col), run_time=cue.until("bias"))
             count = L.FOOTER.place(tex(self.words("count_tex", count=self.values["param_count"].tex), S.BODY))
-            self.play(Write(count), run_time=cue.until("count"))
+            # Faded in, not written: Write draws a long formula's glyphs over one another mid-way.
+            self.play(FadeIn(count), run_time=cue.until("count"))
 
     def product(self):
         f, k = self.facts, self.k
@@ -321,86 +346,137 @@ class ProjectThenAdd(NarratedScene):
             self.play(Write(every), run_time=cue.until("every"))
 
     def filter(self):
-        f, d, k = self.facts, self.dims, self.k
+        f, d = self.facts, self.dims
         v = self.values
+        kp = f.plus_index
         with self.narrate("filter") as cue:
             self.add(Heading(self.words("heading")))
-            h = 3.4
-            patch = self.patch_picture(h)
-            row = PixelImage(filter_picture(f.weight[k].numpy(), d.P), height=h)
-            dot = Dot(radius=0.08, color=S.INK)
-            result = tex(rf"= {v['dot'].tex}", S.TITLE, S.ACCENT)
-            group = Group(patch, dot, row, result).arrange(RIGHT, buff=0.6)
-            L.MAIN.place(group)
-            group.shift(0.3 * UP)
-            caps = VGroup(S.text(self.words("patch"), S.SMALL).next_to(patch, DOWN, buff=0.25),
-                          S.text(self.words("row"), S.SMALL).next_to(row, DOWN, buff=0.25))
-            scale = S.text(self.words("scale"), S.TINY, S.MUTED)
-            scale.next_to(caps[1], DOWN, buff=0.15)
-            self.play(FadeIn(patch), FadeIn(caps[0]), run_time=cue.clause())
-            self.play(FadeIn(row), FadeIn(caps[1]), FadeIn(scale), FadeIn(dot), run_time=cue.until("drawn"))
-            self.play(Write(result), run_time=cue.until("dot"))
+            p = self.patch_vector()
+            w = f.weight[kp].numpy()
+            columns = []
+            # Each factor on its own signed scale, zero in the middle: sign is the point of this picture.
+            for values, title, label in ((p, self.words("patch"), self.words("pixel")),
+                                         (w, self.words("row", row=kp), self.words("weight")),
+                                         (p * w, self.words("products"), self.words("product"))):
+                m = float(np.abs(values).max())
+                grid = SmallMultiples(channel_maps(values, d.P),
+                                      [self.words(c) for c in ("red", "green", "blue")], [title],
+                                      cmap="coolwarm", vmin=-m, vmax=m, label=label,
+                                      height=L.MAIN.height - 1.0, width=6.0)
+                columns.append(grid)
+            for grid in columns[1:]:  # the channel names once, on the left
+                grid.remove(grid.row_labels)
+            photo = self.patch_picture(1.3)
+            photo_cap = S.text(self.words("photo"), S.TINY, S.MUTED).next_to(photo, DOWN, buff=0.12)
+            ops = [tex(r"\times", S.HEADING), tex("=", S.HEADING)]
+            row = Group(Group(photo, photo_cap), columns[0], ops[0], columns[1], ops[1], columns[2])
+            row.arrange(RIGHT, buff=0.3)
+            for op, grid in zip(ops, columns[1:]):
+                op.match_y(Group(*[c for r in grid.cells for c in r]))
+            area = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 0.7, L.MAIN.top)
+            area.place(row)
+            total = tex(self.words("sum_tex", row=kp, dot=v["plus_dot"].tex), S.BODY, S.ACCENT)
+            total.next_to(columns[2], DOWN, buff=0.25)
+            if total.get_right()[0] > L.MAIN.right:
+                total.align_to(columns[2], RIGHT)
+            hand = tex(self.words("hand_tex", row=self.k, dot=v["dot"].tex), S.SMALL, S.MUTED)
+            L.FOOTER.place(hand, aligned=LEFT)
+            self.play(FadeIn(columns[1]), run_time=cue.until("drawn"))
+            self.play(Indicate(columns[1].col_labels, color=S.ACCENT), run_time=cue.until("row"))
+            self.play(FadeIn(photo), FadeIn(photo_cap), FadeIn(columns[0]), FadeIn(ops[0]),
+                      run_time=cue.until("patch"))
+            self.play(FadeIn(ops[1]), FadeIn(columns[2]), run_time=cue.until("products"))
+            self.play(Write(total), run_time=cue.until("sum"))
+            if self.k != kp:
+                self.play(FadeIn(hand), run_time=cue.until("hand"))
 
     def pca(self):
         f = self.facts
+        v = self.values
         with self.narrate("pca") as cue:
             self.add(Heading(self.words("heading")))
-            comps = (np.asarray(f.pca_components) * 255).round().astype(np.uint8)   # (k, P, P, 3)
             cols = 7
-            tiles = Group(*[PixelImage(c, height=1.0) for c in comps])
+            tiles = Group(*[PixelImage(signed_tile(c), height=1.0) for c in np.asarray(f.pca_components)])
             tiles.arrange_in_grid(cols=cols, buff=0.18)
-            area = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 0.9, L.MAIN.top)
+            area = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 0.9, L.MAIN.top - 0.4)
             area.place(tiles)
             labels = VGroup(S.text("1", S.TINY, S.MUTED).next_to(tiles[0], LEFT, buff=0.12),
                             S.text(str(len(tiles)), S.TINY, S.MUTED).next_to(tiles[-1], RIGHT, buff=0.12))
             self.play(LaggedStart(*[FadeIn(t) for t in tiles], lag_ratio=0.05), FadeIn(labels),
                       run_time=cue.until("components"))
             card = CitationCard(self.words("vit_paper"), self.words("where"),
-                                self.words("there", vit_l_width=self.values["vit_l_width"].screen))
+                                self.words("there", vit_l_width=v["vit_l_width"].screen))
+            self.play(FadeIn(card), run_time=cue.until("figure"))
             note = S.text(self.words("note"), S.TINY, S.MUTED)
             note.next_to(tiles, DOWN, buff=0.25)
-            self.play(FadeIn(card), FadeIn(note), run_time=cue.until("figure"))
+            if note.width > L.MAIN.width:
+                note.scale_to_fit_width(L.MAIN.width)
+            self.play(FadeIn(note), run_time=cue.until("ours"))
+            # The leading components the photo hardly holds, each with its measured share under it.
+            choice = v["first_components"]
+            faint = choice.extra["faint_which"].extra.get("faint", 1) if choice.key != "seen" else 1
+            marks = VGroup()
+            for j in range(faint):
+                marks.add(SurroundingRectangle(tiles[j], color=S.ACCENT, buff=0.05))
+            caption = S.text(self.words("along", share=", ".join(num.percent(float(f.photo_along[j])).screen
+                                                                   for j in range(faint))), S.TINY, S.ACCENT)
+            caption.next_to(tiles[0], UP, buff=0.1, aligned_edge=LEFT)
+            self.play(Create(marks), FadeIn(caption), run_time=cue.until("first"))
 
     def pca_measured(self):
-        f, d = self.facts, self.dims
+        f = self.facts
         v = self.values
         with self.narrate("pca-measured") as cue:
             self.add(Heading(self.words("heading")))
-            left, right = L.MAIN.split(0.55)
-            ratios = np.asarray(f.pca_ratio)
-            # Bars: the variance share of each component, on a linear axis whose top is the first share.
-            chart_h, chart_w = 2.6, left.width - 0.6
+            ratios, random = np.asarray(f.pca_ratio), np.asarray(f.random_ratio)
+            # Bars on one linear axis for both matrices, its top the largest share drawn; the random
+            # matrix's bars are outlines drawn over the trained ones, so each trained bar reads against it.
+            chart_h, chart_w = 3.0, L.MAIN.width - 3.5
+            top = float(max(ratios.max(), random.max()))
             bw = chart_w / len(ratios)
-            bars = VGroup(*[Rectangle(width=0.8 * bw, height=max(chart_h * r / ratios[0], 0.01))
-                            .set_fill(S.BLUE, 1).set_stroke(width=0)
-                            .move_to([j * bw, 0, 0], aligned_edge=DOWN) for j, r in enumerate(ratios)])
+
+            def bars(values, fill):
+                out = VGroup()
+                for j, r in enumerate(values):
+                    bar = Rectangle(width=0.8 * bw, height=max(chart_h * r / top, 0.01))
+                    bar.set_fill(S.BLUE, 1 if fill else 0).set_stroke(S.BLUE if fill else S.INK, 0 if fill else 2)
+                    out.add(bar.move_to([j * bw, 0, 0], aligned_edge=DOWN))
+                return out
+
+            trained, untrained = bars(ratios, True), bars(random, False)
             axis = Line([-0.5 * bw, 0, 0], [chart_w, 0, 0], color=S.MUTED, stroke_width=2)
-            top_l = S.text(self.words("first", share=v["pca_first"].screen), S.TINY, S.INK)
-            top_l.next_to(bars[0], UP, buff=0.1, aligned_edge=LEFT)
+            y_axis = Line([-0.5 * bw, 0, 0], [-0.5 * bw, chart_h, 0], color=S.MUTED, stroke_width=2)
+            ticks = VGroup()
+            for value in (0.0, top):
+                y = chart_h * value / top
+                ticks.add(Line([-0.5 * bw - 0.08, y, 0], [-0.5 * bw, y, 0], color=S.MUTED, stroke_width=2))
+                ticks.add(S.text(num.percent(value, 1).screen, S.TINY, S.INK, mono=True)
+                          .next_to(ticks[-1], LEFT, buff=0.06))
+            y_l = S.text(self.words("share"), S.TINY, S.MUTED).rotate(PI / 2)
+            y_l.next_to(ticks, LEFT, buff=0.12).set_y(chart_h / 2)
             x_l = S.text(self.words("axis"), S.TINY, S.MUTED).next_to(axis, DOWN, buff=0.12)
-            chart = VGroup(bars, axis, top_l, x_l)
-            facts = VGroup(
-                S.text(self.words("together", share=v["pca_share"].screen), S.SMALL, S.ACCENT),
+            first_l = S.text(self.words("first", share=v["pca_first"].screen), S.TINY, S.INK)
+            first_l.next_to(trained[0], RIGHT, buff=0.15).align_to(trained[0], UP)
+            key = VGroup(
+                VGroup(Rectangle(width=0.3, height=0.2).set_fill(S.BLUE, 1).set_stroke(width=0),
+                       S.text(self.words("trained"), S.TINY, S.INK)).arrange(RIGHT, buff=0.12),
+                VGroup(Rectangle(width=0.3, height=0.2).set_fill(S.BLUE, 0).set_stroke(S.INK, 2),
+                       S.text(self.words("untrained"), S.TINY, S.INK)).arrange(RIGHT, buff=0.12),
+            ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+            key.move_to([chart_w, chart_h, 0], aligned_edge=UP + RIGHT)
+            chart = VGroup(trained, untrained, axis, y_axis, ticks, y_l, x_l, first_l, key)
+            totals = VGroup(
+                S.text(self.words("together", share=v["pca_share"].screen), S.BODY, S.BLUE),
                 S.text(self.words("random", share=v["random_share"].screen), S.SMALL, S.MUTED),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
-            panel = VGroup(chart, facts).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
-            left.place(panel, aligned=LEFT)
-            self.play(Create(axis), LaggedStart(*[FadeIn(b, shift=0.1 * UP) for b in bars], lag_ratio=0.05),
-                      FadeIn(top_l), FadeIn(x_l), run_time=cue.clause())
-            self.play(FadeIn(facts[0]), run_time=cue.until("together"))
-            self.play(FadeIn(facts[1]), run_time=cue.until("random"))
-            heat = Heatmap(np.asarray(f.energy_map), "magma", vmin=0.0, label=self.words("energy"), height=3.2)
-            lo, side = d.P // 4, d.P // 2
-            cell = heat.image.height / d.P
-            centre = Rectangle(width=side * cell, height=side * cell, color=S.ACCENT, stroke_width=3)
-            centre.move_to(heat.image.get_corner(UP + LEFT) + (lo + side / 2) * cell * (RIGHT + DOWN))
-            cap = VGroup(S.text(self.words("where"), S.SMALL),
-                         S.text(self.words("centre", share=num.percent(f.centre_share).screen), S.SMALL, S.ACCENT))
-            cap.arrange(DOWN, buff=0.12)
-            hgroup = Group(heat, centre, cap)
-            cap.next_to(heat, DOWN, buff=0.25)
-            right.place(hgroup)
-            self.play(FadeIn(heat), Create(centre), FadeIn(cap), run_time=cue.until("centre"))
+            panel = VGroup(chart, totals).arrange(DOWN, aligned_edge=LEFT, buff=0.45)
+            L.MAIN.place(panel)
+            self.play(Create(axis), Create(y_axis), FadeIn(ticks), FadeIn(y_l), FadeIn(x_l), run_time=cue.clause())
+            self.play(LaggedStart(*[FadeIn(b, shift=0.1 * UP) for b in trained], lag_ratio=0.05),
+                      FadeIn(first_l), FadeIn(key[0]), run_time=cue.until("bars"))
+            self.play(FadeIn(totals[0]), run_time=cue.until("together"))
+            self.play(LaggedStart(*[Create(b) for b in untrained], lag_ratio=0.03), FadeIn(key[1]),
+                      FadeIn(totals[1]), run_time=cue.until("random"))
 
     def position(self):
         slot = self.i + 1
@@ -482,7 +558,7 @@ class ProjectThenAdd(NarratedScene):
                                width=L.MAIN.width - 4.5)
             L.MAIN.place(vs, aligned=UP)
             vs.shift(0.2 * DOWN)
-            self.play(FadeIn(vs), run_time=cue.clause())
+            self.play(FadeIn(vs), run_time=min(cue.clause(), 0.6))  # quick: no near-empty frame while it fades
             flag = S.text(self.words("flag", flag=f.no_embed_class, rows=f.pos_rows), S.SMALL, S.ACCENT, mono=True)
             flag.next_to(vs, DOWN, buff=0.7)
             self.play(FadeIn(flag), run_time=cue.until("flag"))

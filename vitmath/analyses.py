@@ -106,7 +106,8 @@ def position_similarity(model) -> torch.Tensor:
 
 @dataclass
 class FilterPCA:
-    components: torch.Tensor  # (k, P, P, 3), each scaled to [0, 1] for display
+    components: torch.Tensor  # (k, 3 P^2) unit directions in the filters' own (RGB, row, column) order;
+    #                          each one's sign is arbitrary, so a picture of one puts zero at mid-grey
     explained_variance: torch.Tensor  # (k,) variance along each component, descending
     explained_ratio: torch.Tensor  # (k,) share of the total variance
 
@@ -119,11 +120,8 @@ def filter_pca(model, k: int = 28) -> FilterPCA:
     _, s, vt = torch.linalg.svd(centered, full_matrices=False)  # singular values come sorted descending
     variance = s**2 / (dims.D - 1)
     k = min(k, vt.shape[0])
-    comps = vt[:k].reshape(k, 3, dims.P, dims.P).permute(0, 2, 3, 1)
-    lo = comps.amin(dim=(1, 2, 3), keepdim=True)
-    hi = comps.amax(dim=(1, 2, 3), keepdim=True)
     return FilterPCA(
-        components=((comps - lo) / (hi - lo)).float(),
+        components=vt[:k].float(),
         explained_variance=variance[:k].float(),
         explained_ratio=(variance[:k] / variance.sum()).float(),
     )

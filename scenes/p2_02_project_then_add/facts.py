@@ -73,14 +73,6 @@ def random_baseline_share(rows: int, cols: int, k: int, seed: int = RANDOM_SEED)
     return float(random_ratios(rows, cols, k, seed).double().sum())
 
 
-def principal_components(weight: torch.Tensor, k: int) -> torch.Tensor:
-    """(k, F) the first k principal directions of the rows of `weight` (D, F), unit vectors, signs as the SVD
-    gives them. vitmath's filter_pca rescales each to its own min..max for display, which moves zero; a signed
-    picture needs zero at mid-grey, so the raw directions are kept here."""
-    centered = weight.double() - weight.double().mean(0)
-    return torch.linalg.svd(centered, full_matrices=False)[2][:k]
-
-
 def photo_along(patches: torch.Tensor, directions: torch.Tensor) -> torch.Tensor:
     """(k,) how much the photo's patches (N, F) vary along each unit direction (k, F), relative to their mean
     variance per direction (total variance / F): 1 is an average direction, near 0 one the photo hardly holds."""
@@ -114,7 +106,7 @@ def embedding_facts(model, trace, example_patch: int) -> EmbeddingFacts:
     plus = int(dots.argmax())
     pca = filter_pca(model, k=PCA_SHOWN)
     shown = len(pca.explained_ratio)
-    components = principal_components(weight, shown)                           # (k, 3 P^2)
+    components = pca.components.double()                                       # (k, 3 P^2), signed
     token_norms = trace.patch_tokens.norm(dim=-1)                              # (N,)
     pos_norms = trace.pos[1:].norm(dim=-1)                                     # (N,) slots 1..N
     summed = torch.cat([trace.cls[None], trace.patch_tokens]) + trace.pos      # (T, D)

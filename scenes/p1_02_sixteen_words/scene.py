@@ -455,13 +455,14 @@ class SixteenWords(NarratedScene):
             clipped = S.text(self.words("clipped"), S.TINY, S.MUTED).next_to(bars[3].key, DOWN, buff=0.08)
             bars.add(clipped)
             check = tex(self.words("check_tex", diff=self.values["blend_diff"].tex), S.BODY, S.GREEN)
-            body = Group(head, bars, check).arrange(DOWN, buff=0.4)
+            note = S.text(self.words("linear_note"), S.TINY, S.MUTED)
+            body = Group(head, bars, VGroup(check, note).arrange(DOWN, buff=0.12)).arrange(DOWN, buff=0.4)
             L.MAIN.place(body)
             self.play(FadeIn(pa), FadeIn(pb), FadeIn(caps[:2]), run_time=cue.until("take"))
             self.play(FadeIn(plus), FadeIn(eq), FadeIn(pm), FadeIn(caps[2]), run_time=cue.until("mix"))
             self.play(FadeIn(bars[:2]), run_time=cue.until("product"))
             self.play(FadeIn(bars[2:]), run_time=cue.until("lands"))
-            self.play(Write(check), run_time=cue.until("largest"))
+            self.play(Write(check), FadeIn(note), run_time=cue.until("largest"))
 
     def order(self):
         d = self.dims
@@ -549,7 +550,9 @@ class SixteenWords(NarratedScene):
                                    log_scale=True)
             left.place(attn)
             note = S.text(self.words("note"), S.TINY, S.MUTED).next_to(attn, DOWN, buff=0.1)
-            self.play(FadeIn(attn), FadeIn(note), run_time=cue.until("map"))
+            # The map is on screen from the first sentence: it is the square of pairs the sentence describes.
+            self.play(FadeIn(attn), run_time=cue.clause())
+            self.play(FadeIn(note), run_time=cue.until("map"))
             # The pairs as squares to one scale, side = tokens: the area is what attention pays for. The
             # largest drawable case sets the scale; one token per pixel cannot be drawn and is stated instead.
             drawn = self.cases[:3]
@@ -561,10 +564,10 @@ class SixteenWords(NarratedScene):
                 sq = Square(side_length=unit * n).set_stroke(color, 2).set_fill(color, 0.18)
                 squares.append(sq)
                 size_l, patch_l = self.case_labels(size, patch)
-                cap = VGroup(S.text(self.words("case", size=size_l, patch=patch_l), S.TINY, S.MUTED),
+                cap = VGroup(S.text(size_l, S.TINY, S.MUTED), S.text(patch_l, S.TINY, S.MUTED),
                              S.text(self.words("pairs", pairs=num.integer(n * n).screen), S.TINY, color))
                 caps.append(cap.arrange(DOWN, buff=0.06))
-            row = VGroup(*squares).arrange(RIGHT, buff=0.9, aligned_edge=DOWN)
+            row = VGroup(*squares).arrange(RIGHT, buff=1.1, aligned_edge=DOWN)
             for sq, cap in zip(squares, caps):
                 cap.next_to(sq, DOWN, buff=0.12)
             # The same ratios the voice says: the second case grows, the third shrinks.

@@ -148,7 +148,7 @@ def test_pairs_are_spoken_for_meaning(scene):
     assert "2.5 billion pairs" in said and "2,517,630,976" not in said
     assert "the side shrinks 4 times and the pairs 16 times" in said
     assert "side 256 times longer" in said
-    assert "naive implementation" in said and "gigabytes" in said
+    assert "Stored naively" in said and "gigabytes" in said
     assert v["pixel_side"] == "256" and v["big_side"] == "4"
 
 

@@ -120,3 +120,42 @@ def test_the_spoken_blend_numbers_are_the_facts(scene):
     assert v["blend_diff"].value == f.blend_max_diff
     assert v["num_tokens"] == 197
     assert v["centre"] == 7 * 14 + 6  # the middle of the 14 x 14 grid, its right and lower neighbours exist
+
+
+def test_the_token_worked_by_hand_is_the_models(scene, model, trace):
+    """The projection cue's sum, recomputed from the model's own convolution on the raw pixels."""
+    f = cached_token_facts()
+    proj = model.patch_embed.proj
+    a = f.detail_patch
+    P = proj.kernel_size[0]
+    with torch.no_grad():
+        x = trace.patches[a].reshape(1, 3, P, P)
+        token = F.conv2d(x, proj.weight, proj.bias, stride=P).flatten()
+    k = int(token.abs().argmax())
+    assert f.proj_row == k  # the rule: the entry largest in size
+    assert math.isclose(f.proj_value, float(token[k]), abs_tol=1e-4)
+    w_row = proj.weight.detach()[k].flatten().double()
+    assert math.isclose(f.proj_dot, float((w_row * x.flatten().double()).sum()), abs_tol=1e-6)
+    assert math.isclose(f.proj_bias_k, float(proj.bias.detach()[k]), abs_tol=1e-7)
+    assert math.isclose(f.proj_dot + f.proj_bias_k, f.proj_value, abs_tol=1e-4)
+    # The entry is far from the token's typical size, so the sum drawn on screen is not a near-zero blur.
+    assert abs(f.proj_value) > 5 * float(token.abs().median())
+
+
+def test_pairs_are_spoken_for_meaning(scene):
+    v = scene.values
+    said = scene.script.cue("pairs").text
+    assert "2.5 billion pairs" in said and "2,517,630,976" not in said
+    assert "the side shrinks 4 times and the pairs 16 times" in said
+    assert "side 256 times longer" in said
+    assert "Stored naively" in said and "gigabytes" in said
+    assert v["pixel_side"] == "256" and v["big_side"] == "4"
+
+
+def test_the_words_that_the_review_corrected(scene):
+    said = {c.id: c.text for c in scene.script.cues}
+    assert "a picture is worth a thousand words" in said["hook"]
+    assert "BERT" in said["holds"] and "normalises its input first" in said["holds"]
+    assert "essentially the same design" not in said["holds"]
+    assert "No word lies halfway" not in said["continuous"]
+    assert "not a discovery" in said["continuous"]

@@ -2,6 +2,8 @@
 beyond the trace.
 
 - The patch embedding as a matrix: the model's Conv2d(3, D, P, stride P) weights reshaped to (D, 3 P^2).
+- One entry of one token worked by hand: the most detailed patch's flattened pixels times one row of that
+  matrix, plus the bias, against the token the model itself made.
 - The same layer on the same photo preprocessed at another resolution (timm's own transform with only the
   input size changed): the weights do not care how many patches there are, the sequence just gets longer.
 - Linearity, measured: the token of a 50/50 blend of two real patches against the average of their two
@@ -49,6 +51,10 @@ class TokenFacts:
     blend_max_diff: float         # max |token_blend - (token_a + token_b) / 2|
     blend_nearest_gap: float      # the blend token's distance to the nearest of the N real tokens
     distinct_patches: int         # how many of the N patches differ in at least one pixel value
+    proj_row: int                 # the entry of the detail patch's token that is largest in size
+    proj_dot: float               # sum_j W[proj_row, j] * p_j over the detail patch's flattened pixels p
+    proj_bias_k: float            # the bias of that entry (0 without a bias)
+    proj_value: float             # the model's own token entry, trace.patch_tokens[detail_patch, proj_row]
     bytes_per_weight: int         # the element size of the model's attention weights (float32: 4)
 
     @property
@@ -93,6 +99,10 @@ def token_facts(model, trace, image_path) -> TokenFacts:
                      + np.asarray(trace.patch_pixels[b], dtype=np.float64)) / 2).round().astype(np.uint8)
     gaps = (trace.patch_tokens - token_blend).norm(dim=1)
     distinct = int(np.unique(np.asarray(trace.patch_pixels).reshape(d.N, -1), axis=0).shape[0])
+    # The entry worked by hand: the one where the token is largest in size, so its sum is far from zero and
+    # the products that make it are visible (a rule, not a choice tuned to this photo).
+    k = int(ta.abs().argmax())
+    dot = float((W[k].double() * trace.patches[a].double()).sum())
     return TokenFacts(
         size=size,
         proj_weight=W.numpy().astype(np.float32).copy(),
@@ -109,6 +119,10 @@ def token_facts(model, trace, image_path) -> TokenFacts:
         blend_max_diff=float((token_blend - (ta + tb) / 2).abs().max()),
         blend_nearest_gap=float(gaps.min()),
         distinct_patches=distinct,
+        proj_row=k,
+        proj_dot=dot,
+        proj_bias_k=float(proj.bias[k]) if proj.bias is not None else 0.0,
+        proj_value=float(ta[k]),
         bytes_per_weight=int(trace.blocks[0].attn.element_size()),
     )
 

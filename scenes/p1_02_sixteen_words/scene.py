@@ -16,8 +16,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Brace, Create, Cross, FadeIn, Group, LaggedStart, Line,
-                   Rectangle, RoundedRectangle, SurroundingRectangle, VGroup, Write)
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Brace, Create, Cross, FadeIn, FadeTransform, Group, GrowFromEdge,
+                   LaggedStart, Line, Rectangle, RoundedRectangle, Square, SurroundingRectangle, TransformFromCopy,
+                   VGroup, Write)
 
 from narration.script import Choice
 from scenes.common import layout as L
@@ -25,7 +26,8 @@ from scenes.common import numbers as num
 from scenes.common import style as S
 from scenes.common.style import tex
 from scenes.common.attention import AttentionMatrix
-from scenes.common.cards import CitationCard, Heading, NextLessonFooter, TitleCard, wrapped
+from scenes.common.cards import CitationCard, Heading, NextLessonFooter, TitleCard, center_on_baseline, wrapped
+from scenes.common.heatmaps import ColorBar, heatmap_image
 from scenes.common.diagrams import BlockStack
 from scenes.common.matrices import MatrixImage
 from scenes.common.narrated import NarratedScene
@@ -82,6 +84,8 @@ class SixteenWords(NarratedScene):
             "patch_a": f.detail_patch,
             "patch_b": f.flat_patch,
             "blend_diff": num.scientific(f.blend_max_diff),
+            "proj_row": f.proj_row,
+            "proj_value": num.decimal(f.proj_value, 2),
             "distinct_sentence": Choice("all") if f.distinct_patches == d.N else
             Choice("repeats", distinct=f.distinct_patches),
             "centre": centre,
@@ -99,8 +103,11 @@ class SixteenWords(NarratedScene):
             "alt_pair_ratio": ratio(alt_n ** 2 / n ** 2),
             "big_pairs": num.integer(big_n * big_n),
             "big_ratio": ratio(n ** 2 / big_n ** 2),
-            "pixel_pairs": num.integer(pixel_tokens ** 2),
+            "pixel_pairs": num.count(pixel_tokens ** 2),  # "2.5 billion": ten digits read aloud mean nothing
             "pixel_ratio": num.integer(round(pixel_tokens ** 2 / n ** 2)),
+            "big_side": ratio(n / big_n),
+            "pixel_side": ratio(pixel_tokens / n),
+            "pixel_count": num.count(pixel_tokens ** 2),
             "pixel_gigabytes": f"{gigabytes:.0f}" if gigabytes >= 10 else f"{gigabytes:.1f}",
             "title_side": TITLE_SIDE,
             "title_words": TITLE_SIDE * TITLE_SIDE,
@@ -123,7 +130,10 @@ class SixteenWords(NarratedScene):
         t = S.text(word, S.BODY, S.INK)
         box = RoundedRectangle(corner_radius=0.08, width=max(t.width + 0.35, 0.9), height=0.7)
         box.set_stroke(color, 2).set_fill(color, 0.15)
-        return VGroup(box, t.move_to(box))
+        # On one baseline, not centred by bounding box: "on" (no tall letters) would float above "the".
+        t.move_to(box)
+        center_on_baseline(t, box.get_y(), S.text("x", S.BODY).height)
+        return VGroup(box, t)
 
     def sentence(self) -> VGroup:
         return VGroup(*[self.word_box(w) for w in self.sentence_list]).arrange(RIGHT, buff=0.18)
@@ -175,8 +185,8 @@ class SixteenWords(NarratedScene):
                 self.words("case_patch", p=patch) if patch else self.words("case_pixel"))
 
     def cues(self):
-        return [self.hook, self.sentence_cue, self.image, self.holds, self.no_vocabulary, self.continuous,
-                self.order, self.lengths, self.pairs, self.title, self.takeaway]
+        return [self.hook, self.sentence_cue, self.image, self.holds, self.no_vocabulary, self.project,
+                self.continuous, self.order, self.lengths, self.pairs, self.title, self.takeaway]
 
     # ------------------------------------------------------------------ cues
     def hook(self):
@@ -192,8 +202,10 @@ class SixteenWords(NarratedScene):
             L.MAIN.place(rows)
             question = S.text(self.words("question"), S.HEADING, S.ACCENT).next_to(rows, DOWN, buff=0.7)
             cite = self.vit_citation()
+            saying = S.text(self.words("saying"), S.BODY, S.MUTED).next_to(card, DOWN, buff=0.5)
+            self.play(FadeIn(saying), run_time=cue.until("saying"))
             run = cue.until("sentences")
-            self.remove(card)
+            self.remove(card, saying)
             self.play(LaggedStart(*[FadeIn(w, shift=0.2 * RIGHT) for w in words], lag_ratio=0.15), FadeIn(words_l),
                       FadeIn(cite), run_time=run)
             self.play(FadeIn(image_l), LaggedStart(*[FadeIn(m, shift=0.2 * RIGHT) for m in strip], lag_ratio=0.05),
@@ -247,35 +259,53 @@ class SixteenWords(NarratedScene):
 
     def holds(self):
         d = self.dims
+        i = self.facts.detail_patch  # the patch the next cues work by hand, met here as one row
         with self.narrate("holds") as cue:
             self.add(Heading(self.words("heading")))
-            left, right = L.MAIN.split(0.6, gutter=1.0)
+            # Three columns, left to right as the data flows: the patches, their token matrix, the stack.
+            M = L.MAIN
+            photo_r = L.Region(M.left, M.left + 3.6, M.bottom, M.top)
+            mat_r = L.Region(M.left + 4.0, M.left + 8.7, M.bottom, M.top)
+            stack_r = L.Region(M.left + 9.1, M.right, M.bottom, M.top)
+            g = self.photo_grid(height=min(photo_r.width, photo_r.height - 1.2))
+            photo_r.place(g)
             tokens = np.asarray(self.trace.patch_tokens)
             clip = float(np.percentile(np.abs(tokens), 99.5))  # a few large entries would wash the rest out
-            mat = MatrixImage(tokens, height=left.height - 2.6, width=2.2, vmin=-clip, vmax=clip,
+            mat = MatrixImage(tokens, height=mat_r.height - 2.0, width=2.0, vmin=-clip, vmax=clip,
                               row_label=self.words("rows", n="{n}"), col_label=self.words("columns", n="{n}"),
                               colorbar=True, colorbar_label=self.words("scale"))
             text_l = S.text(self.words("text_rows"), S.SMALL, S.MUTED)
             img_l = S.text(self.words("image_rows"), S.SMALL, S.ACCENT)
-            notes = VGroup(img_l, text_l).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-            notes.next_to(mat, DOWN, buff=0.25)
-            left.place(Group(mat, notes), aligned=UP)
-            stack = BlockStack(d, height=right.height - 0.2)
-            right.place(stack)
-            self.play(FadeIn(mat), run_time=cue.until("matrix"))
-            self.play(FadeIn(notes), run_time=cue.until("row"))
-            arrow = Arrow(mat.get_right() + 0.1 * RIGHT, stack.get_left(), buff=0.1, color=S.ACCENT)
-            extra = S.text(self.words("extra"), S.TINY, S.ACCENT).next_to(arrow, UP, buff=0.1)
-            self.play(Create(arrow), FadeIn(extra), FadeIn(stack), run_time=cue.until("stack"))
+            notes = VGroup(img_l, text_l).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+            notes.next_to(mat, DOWN, buff=0.2)
+            mat_r.place(Group(mat, notes))
+            stack = BlockStack(d, height=stack_r.height - 0.3)
+            stack_r.place(stack)
+            self.play(FadeIn(g), FadeIn(mat), FadeIn(stack.blocks, stack.brace, stack.count, lag_ratio=0.0),
+                      run_time=cue.until("matrix"))
+            # One patch, one row: the window on the photo and its row of the matrix, in reading order.
+            me = g.window(i, S.ACCENT)
+            row = mat.highlight_row(i)
+            link = Arrow(g.cell_center(i), row.get_left(), buff=0.1, color=S.ACCENT, stroke_width=3,
+                         max_tip_length_to_length_ratio=0.06)
+            patch_l = S.text(self.words("patch", patch=i), S.TINY, S.ACCENT).next_to(g, DOWN, buff=0.15)
+            self.play(Create(me), Create(row), Create(link), FadeIn(patch_l), FadeIn(notes),
+                      run_time=cue.until("row"))
+            # The extra token goes in front, then all T rows enter the stack at its input, at the bottom.
+            y_in = stack.input.get_y()
+            arrow = Arrow([mat_r.right - 1.6, y_in, 0], stack.input.get_left(), buff=0.1, color=S.ACCENT,
+                          stroke_width=4, max_tip_length_to_length_ratio=0.15)
+            extra = S.text(self.words("extra"), S.TINY, S.ACCENT).next_to(arrow, DOWN, buff=0.06)
+            self.play(Create(arrow), FadeIn(extra), FadeIn(stack.input), FadeIn(stack.output),
+                      run_time=cue.until("stack"))
             self.play(Create(stack.highlight(0)), FadeIn(self.vit_citation("source", "detail")),
                       run_time=cue.until("closely"))
 
     def no_vocabulary(self):
-        f = self.facts
         v = self.values
         with self.narrate("no-vocabulary") as cue:
             self.add(Heading(self.words("heading")))
-            left, right = L.MAIN.split(0.5, gutter=0.8)
+            left, right = L.MAIN.split(0.42, gutter=0.6)
             vocab = v["text_vocab"].screen
             rows = VGroup(
                 S.text(self.words("word"), S.BODY, S.BLUE),
@@ -284,26 +314,117 @@ class SixteenWords(NarratedScene):
                 S.text(self.words("levels"), S.SMALL, S.MUTED),
                 tex(self.words("possible_tex"), S.BODY),
                 S.text(self.words("digits", digits=v["possible_digits"].screen), S.SMALL, S.RED),
-                tex(self.words("token_tex"), S.HEADING, S.GREEN),
-                S.text(self.words("learned", params=v["proj_params"].screen), S.SMALL, S.GREEN),
+                S.text(self.words("instead"), S.BODY, S.GREEN),
             ).arrange(DOWN, aligned_edge=LEFT, buff=0.16)
             for k in (2, 4, 6):
-                rows[k].shift(0.25 * DOWN)
+                rows[k].shift(0.3 * DOWN)
                 for later in rows[k + 1:]:
-                    later.shift(0.25 * DOWN)
+                    later.shift(0.3 * DOWN)
             left.place(rows, aligned=LEFT)
-            mat = MatrixImage(f.proj_weight, height=right.height - 1.9, width=right.width - 2.6,
-                              row_label=self.words("rows", n="{n}"), col_label=self.words("columns", n="{n}"),
-                              colorbar=True, colorbar_label=self.words("scale"))
-            w_l = S.text(self.words("matrix"), S.SMALL, S.INK).next_to(mat, DOWN, buff=0.2)
-            right.place(Group(mat, w_l))
+            # The number of possible patches, every digit of it: exact integer arithmetic, wrapped in lines.
+            digits = str(v["levels"] ** v["patch_dim"])
+            per_line = max(1, math.ceil(math.sqrt(len(digits) * 2.6)))  # a block a bit wider than tall
+            lines = [digits[k:k + per_line] for k in range(0, len(digits), per_line)]
+            wall = S.text("\n".join(lines), 10, S.RED, mono=True, line_spacing=0.6)
+            right.place(wall)
             self.play(FadeIn(rows[0]), FadeIn(rows[1]), run_time=cue.clause())
             self.play(FadeIn(rows[2]), FadeIn(rows[3]), run_time=cue.until("patch"))
-            self.play(Write(rows[4]), FadeIn(rows[5]), run_time=cue.until("table"))
-            self.play(FadeIn(mat), FadeIn(w_l), Write(rows[6]), run_time=cue.until("multiply"))
-            self.play(FadeIn(rows[7]), FadeIn(CitationCard(self.words("transformer_paper"), self.words("source"),
+            self.play(Write(rows[4]), run_time=cue.until("table"))
+            self.play(FadeIn(rows[5]), LaggedStart(*[FadeIn(line) for line in wall.submobjects], lag_ratio=0.002),
+                      run_time=cue.until("digits"))
+            self.play(FadeIn(rows[6]), FadeIn(CitationCard(self.words("transformer_paper"), self.words("source"),
                                                            self.words("detail", vocab=vocab))),
-                      run_time=cue.until("replace"))
+                      run_time=cue.until("instead"))
+
+    def project(self):
+        """One token built from one patch: its pixels in a line, one row of W multiplied in pair by pair and
+        summed with the bias (checked against the model's own token), then every row of W at once."""
+        f, d = self.facts, self.dims
+        a, k = f.detail_patch, f.proj_row
+        W = f.proj_weight
+        p = np.asarray(self.trace.patches[a], dtype=np.float64)
+        token = np.asarray(self.trace.patch_tokens[a], dtype=np.float64)
+        with self.narrate("project") as cue:
+            self.add(Heading(self.words("heading")))
+            # Columns line up: entry j of p sits above column j of W, row k of W above its products.
+            strip_w, left_x = 6.0, L.MAIN.left + 2.7
+            patch = PixelImage(self.trace.patch_pixels[a], height=1.0)
+            patch.move_to([L.MAIN.left + 0.6, L.MAIN.top - 0.6, 0])
+            patch_l = S.text(self.words("patch", patch=a), S.TINY, S.ACCENT).next_to(patch, DOWN, buff=0.08)
+            pbar = VectorBar(p, width=strip_w, height=0.32, length_name=None)
+            pbar.shift((left_x - pbar.strip.get_left()[0]) * RIGHT + (L.MAIN.top - 0.45 - pbar.strip.get_y()) * UP)
+            p_l = S.text(self.words("flat", n=num.integer(p.size).screen), S.TINY, S.INK)
+            p_l.next_to(pbar.strip, UP, buff=0.08, aligned_edge=LEFT)
+            pbar.key.next_to(p_l, RIGHT, buff=0.4)  # above the strip: the right side is the token's
+            clip = float(np.percentile(np.abs(W), 99))  # most weights are tiny; a few large ones would grey the rest
+            w_img = heatmap_image(W, "coolwarm", -clip, clip, height=1.9, width=strip_w)
+            w_img.next_to(pbar.strip, DOWN, buff=0.35).align_to(pbar.strip, LEFT)
+            w_frame = Rectangle(width=w_img.width, height=w_img.height).set_stroke(S.MUTED, 1).move_to(w_img)
+            w_bar = ColorBar("coolwarm", -clip, clip, self.words("weight_scale"), height=w_img.height)
+            label_w = w_img.get_left()[0] - L.MAIN.left - 0.25  # the column left of the strips, for their names
+            w_name = wrapped(self.words("matrix"), S.TINY, label_w, S.INK).next_to(w_img, LEFT, buff=0.2)
+            w_shape = S.text(num.shape(*W.shape).screen, S.TINY, S.ACCENT, mono=True)
+            w_shape.next_to(w_name, DOWN, buff=0.1)
+            w_group = Group(w_img, w_frame, w_name, w_shape)
+            row_h = w_img.height / W.shape[0]
+            row_y = w_img.get_top()[1] - (k + 0.5) * row_h
+            row_box = Rectangle(width=w_img.width + 0.1, height=max(row_h, 0.05)).set_stroke(S.ACCENT, 3)
+            row_box.move_to([w_img.get_x(), row_y, 0])
+            # Row k, on the weights' own clipped scale, and the products on a symmetric scale of their own.
+            wk = VectorBar(W[k], vmin=-clip, vmax=clip, width=strip_w, height=0.32, length_name=None, scale=False)
+            wk.next_to(w_img, DOWN, buff=0.3).align_to(pbar.strip, LEFT)
+            wk_l = wrapped(self.words("row_why", row=k), S.TINY, label_w, S.ACCENT).next_to(wk.strip, LEFT, buff=0.2)
+            prod = W[k].astype(np.float64) * p
+            pr = VectorBar(prod, width=strip_w, height=0.32, length_name=None)
+            pr.next_to(wk, DOWN, buff=0.3).align_to(pbar.strip, LEFT)
+            pr_l = wrapped(self.words("product"), S.TINY, label_w, S.INK).next_to(pr.strip, LEFT, buff=0.2)
+            pr.key.next_to(pr.strip, DOWN, buff=0.1, aligned_edge=RIGHT)
+            s_tex = tex(self.words("sum_tex", row=k, dot=num.decimal(f.proj_dot, 2).tex,
+                                  op="+" if f.proj_bias_k >= 0 else "-", bias=num.decimal(abs(f.proj_bias_k), 2).tex,
+                                  value=num.decimal(f.proj_dot + f.proj_bias_k, 2).tex), S.SMALL, S.INK)
+            s_tex.next_to(pr, DOWN, buff=0.3).align_to(pbar.strip, LEFT)
+            # The token: one column beside W, its entry r level with W's row r.
+            # Clipped: one entry (the one worked above) is many times the others and would grey them all out.
+            tok_vmax = float(np.percentile(np.abs(token), 98))
+            tok_img = heatmap_image(token[:, None], "coolwarm", -tok_vmax, tok_vmax, height=w_img.height, width=0.3)
+            w_bar.next_to(w_img, RIGHT, buff=0.2)
+            tok_img.next_to(w_bar, RIGHT, buff=0.45)
+            tok_frame = Rectangle(width=0.3, height=w_img.height).set_stroke(S.MUTED, 1).move_to(tok_img)
+            tok_l = S.text(self.words("token"), S.TINY, S.INK).next_to(tok_img, UP, buff=0.1)
+            tok_bar = ColorBar("coolwarm", -tok_vmax, tok_vmax, self.words("token_scale"), height=w_img.height)
+            tok_bar.next_to(tok_img, RIGHT, buff=0.15)
+            w_group.add(w_bar)
+            entry = Rectangle(width=0.42, height=max(row_h, 0.06)).set_stroke(S.ACCENT, 3)
+            entry.move_to([tok_img.get_x(), row_y, 0])
+            tok_dim = S.text(num.shape(token.size).screen, S.TINY, S.ACCENT, mono=True)
+            tok_dim.next_to(tok_img, DOWN, buff=0.1)
+            check = S.text(self.words("check", patch=a, row=k, value=num.decimal(f.proj_value, 2).screen), S.TINY,
+                           S.GREEN)
+            check.next_to(s_tex, DOWN, buff=0.15, aligned_edge=LEFT)
+            formula = tex(self.words("token_tex"), S.BODY, S.GREEN)
+            F_ = W.shape[1]
+            learned = wrapped(self.words("learned", D=num.integer(d.D).screen, F=num.integer(F_).screen,
+                                         params=self.values["proj_params"].screen), S.SMALL,
+                              L.MAIN.right - pr.strip.get_right()[0] - 0.4, S.GREEN)
+            out = VGroup(formula, learned).arrange(DOWN, buff=0.15)
+            out.next_to(w_img, DOWN, buff=0.35).align_to(w_bar, LEFT)
+            self.play(FadeIn(patch), FadeIn(patch_l), run_time=cue.until("take"))
+            self.play(FadeTransform(patch.copy(), pbar.strip), FadeIn(pbar[1:]), FadeIn(p_l),
+                      run_time=cue.until("flatten"))
+            self.play(FadeIn(w_group), run_time=cue.until("row"))
+            row_img = heatmap_image(W[k:k + 1], "coolwarm", -clip, clip, height=max(row_h, 0.05), width=strip_w)
+            row_img.move_to([w_img.get_x(), row_y, 0])
+            self.play(Create(row_box), FadeTransform(row_img, wk), FadeIn(wk_l), run_time=cue.clause())
+            self.play(FadeIn(pr, shift=0.15 * DOWN), FadeIn(pr_l), run_time=cue.until("times"))
+            self.play(Write(s_tex), run_time=cue.until("sum"))
+            self.play(FadeIn(tok_frame), Create(entry), FadeIn(check), run_time=cue.clause())
+            # Every row at once: the row box sweeps down W while the token's entries appear beside it.
+            sweep = row_box.copy().set_stroke(S.ACCENT, 2)
+            sweep.move_to([w_img.get_x(), w_img.get_top()[1] - row_h / 2, 0])
+            self.play(sweep.animate.move_to([w_img.get_x(), w_img.get_bottom()[1] + row_h / 2, 0]),
+                      GrowFromEdge(tok_img, UP), FadeIn(tok_l), FadeIn(tok_bar), FadeIn(tok_dim),
+                      run_time=cue.until("all"))
+            self.play(Write(formula), FadeIn(learned), run_time=cue.until("replace"))
 
     def continuous(self):
         f = self.facts
@@ -334,13 +455,14 @@ class SixteenWords(NarratedScene):
             clipped = S.text(self.words("clipped"), S.TINY, S.MUTED).next_to(bars[3].key, DOWN, buff=0.08)
             bars.add(clipped)
             check = tex(self.words("check_tex", diff=self.values["blend_diff"].tex), S.BODY, S.GREEN)
-            body = Group(head, bars, check).arrange(DOWN, buff=0.4)
+            note = S.text(self.words("linear_note"), S.TINY, S.MUTED)
+            body = Group(head, bars, VGroup(check, note).arrange(DOWN, buff=0.12)).arrange(DOWN, buff=0.4)
             L.MAIN.place(body)
             self.play(FadeIn(pa), FadeIn(pb), FadeIn(caps[:2]), run_time=cue.until("take"))
             self.play(FadeIn(plus), FadeIn(eq), FadeIn(pm), FadeIn(caps[2]), run_time=cue.until("mix"))
             self.play(FadeIn(bars[:2]), run_time=cue.until("product"))
             self.play(FadeIn(bars[2:]), run_time=cue.until("lands"))
-            self.play(Write(check), run_time=cue.until("largest"))
+            self.play(Write(check), FadeIn(note), run_time=cue.until("largest"))
 
     def order(self):
         d = self.dims
@@ -420,47 +542,64 @@ class SixteenWords(NarratedScene):
                 self.play(FadeIn(panels[k]), FadeIn(caps[k]), FadeIn(maths[k]), run_time=cue.until(mark))
 
     def pairs(self):
-        v = self.values
+        v, f = self.values, self.facts
         with self.narrate("pairs") as cue:
             self.add(Heading(self.words("heading")))
-            left, right = L.MAIN.split(0.42, gutter=0.6)
+            left, right = L.MAIN.split(0.38, gutter=0.6)
             attn = AttentionMatrix(self.trace.blocks[0].attn[0], height=left.height - 1.6, label=self.words("map"),
                                    log_scale=True)
             left.place(attn)
             note = S.text(self.words("note"), S.TINY, S.MUTED).next_to(attn, DOWN, buff=0.1)
-            self.play(FadeIn(attn), FadeIn(note), run_time=cue.until("map"))
-            header = [self.words("case_header"), self.words("tokens_header"), self.words("pairs_header")]
-            cells = [header] + [[self.words("case", **dict(zip(("size", "patch"), self.case_labels(size, patch)))),
-                                 num.integer(n).screen, num.integer(n * n).screen] for size, patch, n in self.cases]
-            texts = [[S.text(c, S.SMALL if r else S.TINY, S.MUTED if r == 0 else (S.RED if r == 4 else S.INK),
-                             mono=r > 0 and k > 0) for k, c in enumerate(line)] for r, line in enumerate(cells)]
-            widths = [max(texts[r][k].width for r in range(len(texts))) for k in range(3)]
-            row_h, gap = 0.55, 0.4
-            table = VGroup()
-            for r, line in enumerate(texts):
-                x = 0.0
-                for k, t in enumerate(line):
-                    if k == 0:
-                        t.move_to([x, -r * row_h, 0], aligned_edge=LEFT)
-                    else:
-                        t.move_to([x + widths[k], -r * row_h, 0], aligned_edge=RIGHT)
-                    x += widths[k] + gap
-                    table.add(t)
-            rule = Line([0, -0.5 * row_h, 0], [sum(widths) + 2 * gap, -0.5 * row_h, 0]).set_stroke(S.MUTED, 1)
-            table.add(rule)
-            growth = VGroup(
-                S.text(self.words("alt_growth"), S.SMALL, S.ACCENT),
-                S.text(self.words("pixel_growth", ratio=v["pixel_ratio"].screen, bytes=self.facts.bytes_per_weight),
+            # The map is on screen from the first sentence: it is the square of pairs the sentence describes.
+            self.play(FadeIn(attn), run_time=cue.clause())
+            self.play(FadeIn(note), run_time=cue.until("map"))
+            # The pairs as squares to one scale, side = tokens: the area is what attention pays for. The
+            # largest drawable case sets the scale; one token per pixel cannot be drawn and is stated instead.
+            drawn = self.cases[:3]
+            biggest = max(n for _, _, n in drawn)
+            unit = min(right.height - 2.6, 0.5 * right.width) / biggest  # scene units per token
+            squares, caps = [], []
+            colors = (S.ACCENT, S.BLUE, S.GREEN)
+            for (size, patch, n), color in zip(drawn, colors):
+                sq = Square(side_length=unit * n).set_stroke(color, 2).set_fill(color, 0.18)
+                squares.append(sq)
+                size_l, patch_l = self.case_labels(size, patch)
+                cap = VGroup(S.text(size_l, S.TINY, S.MUTED), S.text(patch_l, S.TINY, S.MUTED),
+                             S.text(self.words("pairs", pairs=num.integer(n * n).screen), S.TINY, color))
+                caps.append(cap.arrange(DOWN, buff=0.06))
+            row = VGroup(*squares).arrange(RIGHT, buff=1.1, aligned_edge=DOWN)
+            for sq, cap in zip(squares, caps):
+                cap.next_to(sq, DOWN, buff=0.12)
+            # The same ratios the voice says: the second case grows, the third shrinks.
+            growth = [S.text(self.words("growth", side=v["alt_token_ratio"], pairs=v["alt_pair_ratio"]), S.TINY,
+                             colors[1]),
+                      S.text(self.words("shrink", side=v["big_side"], pairs=v["big_ratio"]), S.TINY, colors[2])]
+            for g_, sq in zip(growth, squares[1:]):
+                g_.next_to(sq, UP, buff=0.12)
+            px_tokens = self.cases[3][2]
+            screens = unit * px_tokens / S.FRAME_W
+            pixel = VGroup(
+                S.text(self.words("pixel", side=v["pixel_side"], screens=num.integer(round(screens)).screen),
                        S.SMALL, S.RED),
-            ).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
-            panel = VGroup(table, growth).arrange(DOWN, aligned_edge=LEFT, buff=0.6)
+                S.text(self.words("pixel_pairs", tokens=num.integer(px_tokens).screen,
+                                  pairs=num.integer(px_tokens ** 2).screen), S.SMALL, S.RED),
+                S.text(self.words("memory", bytes=f.bytes_per_weight, pairs=num.integer(px_tokens ** 2).screen),
+                       S.SMALL, S.RED),
+            ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+            scale_l = S.text(self.words("to_scale"), S.TINY, S.MUTED)
+            panel = Group(Group(row, *caps, *growth), scale_l, pixel).arrange(DOWN, buff=0.3, aligned_edge=LEFT)
             right.place(panel)
-            lines = [VGroup(*table[3 * r:3 * r + 3]) for r in range(5)]
-            self.play(FadeIn(lines[0]), Create(rule), FadeIn(lines[1]), run_time=cue.until("patches"))
-            self.play(FadeIn(lines[2]), FadeIn(growth[0]), run_time=cue.until("alt"))
-            self.play(FadeIn(lines[3]), run_time=cue.until("big"))
-            self.play(FadeIn(lines[4]), run_time=cue.until("pixel"))
-            self.play(FadeIn(growth[1]), run_time=cue.until("heads"))
+            flash = CitationCard(self.words("flash_paper"), self.words("flash_where"), self.words("flash_detail"))
+            # The first square is the map's own: a copy of the map shrinks into it.
+            self.play(FadeTransform(attn.image.copy(), squares[0]), FadeIn(caps[0]), FadeIn(scale_l),
+                      run_time=cue.until("patches"))
+            self.play(TransformFromCopy(squares[0], squares[1]), FadeIn(caps[1]), FadeIn(growth[0]),
+                      run_time=cue.until("alt"))
+            self.play(TransformFromCopy(squares[0], squares[2]), FadeIn(caps[2]), FadeIn(growth[1]),
+                      run_time=cue.until("big"))
+            self.play(FadeIn(pixel[0]), FadeIn(pixel[1]), run_time=cue.until("pixel"))
+            self.play(FadeIn(pixel[2]), run_time=cue.until("heads"))
+            self.play(FadeIn(flash), run_time=cue.until("flash"))
 
     def title(self):
         d = self.dims

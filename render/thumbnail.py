@@ -1,9 +1,8 @@
 """A lesson's thumbnail: the lesson's number and title in the course style beside a clean picture from it.
 
-YouTube wants 1280x720 (16:9) and at most 2 MB. The picture is a window of a real frame, the most colourful
-window among a dozen evenly spaced frames: in these lessons that is the photo or a heatmap, not a text
-slide. The title sits on the plain background, never over the frame, so no text of the lesson shows
-through it.
+YouTube wants 1280x720 (16:9) and at most 2 MB. The picture is the largest colourful picture (the photo or a
+heatmap, not a text slide) found in a dozen evenly spaced frames, cut out of its frame with nothing around
+it. The title sits on the plain background, never over the frame, so no text of the lesson shows through.
 """
 from __future__ import annotations
 
@@ -30,41 +29,69 @@ def colourfulness(rgb: np.ndarray) -> float:
 PANEL = (640, 0, 1280, 720)
 
 
-def best_window(rgb: np.ndarray, aspect: float) -> tuple[float, tuple[float, float, float, float]]:
-    """The window of this aspect (width / height, in the frame's pixels) that holds the most colourful
-    detail, favouring larger ones: in these lessons that is the photo or a heatmap, while text (light grey
-    on the dark background) has no colour and a flat coloured box no detail. Returns (score, (left, top,
-    right, bottom) as fractions of the frame)."""
-    small = np.asarray(Image.fromarray(rgb).convert("RGB").resize((192, 108)), np.float64)
-    grid_aspect = aspect * (192 / 108) * rgb.shape[0] / rgb.shape[1]  # the same window on the small grid
+def best_window(rgb: np.ndarray, aspect: float) -> tuple[float, tuple, tuple]:
+    """A window of this aspect (width / height, in the frame's pixels) around the frame's largest colourful
+    picture: in these lessons the photo or a heatmap. Pictures are the solid areas off the background (an
+    opening wipes out the thin strokes of text); of them the largest times its colour wins, so a grey table
+    loses to a photo. Returns (that score, the window, the picture's own box), boxes as (left, top, right,
+    bottom) fractions of the frame."""
+    from scipy import ndimage
+
+    from scenes.common.style import BACKGROUND
+
+    W, H = 384, 216
+    small = np.asarray(Image.fromarray(rgb).convert("RGB").resize((W, H)), np.float64)
+    bg = np.array(Image.new("RGB", (1, 1), BACKGROUND).getpixel((0, 0)), np.float64)
     r, g, b = small[..., 0], small[..., 1], small[..., 2]
     chroma = np.hypot(r - g, 0.5 * (r + g) - b)
-    luma = small.mean(axis=2)
-    detail = np.zeros_like(luma)
-    detail[1:, 1:] = np.hypot(np.diff(luma, axis=0)[:, 1:], np.diff(luma, axis=1)[1:, :])
-
-    def table(x):  # summed-area table: any window's sum in four look-ups
-        return np.pad(x.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
-
-    colour, edges = table(chroma), table(detail)
-    best = (-1.0, (0.0, 0.0, 1.0, 1.0))
-    for frac in (0.45, 0.6, 0.75, 0.9, 1.0):
-        hh = round(108 * frac)
-        ww = min(192, round(hh * grid_aspect))
-        for y in range(0, 108 - hh + 1, 4):
-            for x in range(0, 192 - ww + 1, 4):
-                c, e = ((t[y + hh, x + ww] - t[y, x + ww] - t[y + hh, x] + t[y, x]) / (hh * ww) for t in (colour, edges))
-                score = np.sqrt(max(c, 0.0) * min(max(e, 0.0), 12.0)) * frac
-                if score > best[0]:
-                    best = (float(score), (x / 192, y / 108, (x + ww) / 192, (y + hh) / 108))
-    return best
+    solid = ndimage.binary_opening(np.abs(small - bg).max(axis=2) > 12, iterations=2)
+    labels, n = ndimage.label(solid)
+    grid_aspect = aspect * (W / H) * rgb.shape[0] / rgb.shape[1]
+    boxes = [b for box in ndimage.find_objects(labels) for b in _split(solid, box, grid_aspect)]
+    if not boxes:
+        whole = _fit((0, H, 0, W), grid_aspect, W, H)
+        return 0.0, whole, whole
+    scored = [(float(solid[ys, xs].sum() / (W * H) * chroma[ys, xs][solid[ys, xs]].mean()), (ys, xs))
+              for ys, xs in boxes]
+    score, (ys, xs) = max(scored, key=lambda s: s[0])
+    picture = (xs.start / W, ys.start / H, xs.stop / W, ys.stop / H)
+    return score, _fit((ys.start, ys.stop, xs.start, xs.stop), grid_aspect, W, H), picture
 
 
-def pick_frame(video: Path, candidates: int = 12) -> tuple[float, Image.Image, tuple]:
+def _split(solid: np.ndarray, box, grid_aspect: float) -> list:
+    """Pictures side by side with a hairline between them (three heatmaps in a row) touch once shrunk; a
+    picture much wider than the window is cut at its emptiest column, if one is nearly empty."""
+    ys, xs = box
+    width, height = xs.stop - xs.start, ys.stop - ys.start
+    if width < 1.3 * grid_aspect * height or width < 10:
+        return [box]
+    columns = solid[ys, xs].sum(axis=0)
+    inner = columns[width // 5: width - width // 5]
+    cut = width // 5 + int(np.argmin(inner))
+    if columns[cut] > 0.2 * np.median(columns):
+        return [box]
+    return (_split(solid, (ys, slice(xs.start, xs.start + cut)), grid_aspect)
+            + _split(solid, (ys, slice(xs.start + cut + 1, xs.stop)), grid_aspect))
+
+
+def _fit(box, grid_aspect: float, W: int, H: int) -> tuple[float, float, float, float]:
+    """The window of the aspect that holds the box (with a small margin), centred on it, inside the frame;
+    a box too wide for the aspect keeps its middle."""
+    y0, y1, x0, x1 = box
+    hh = min(H, max((y1 - y0) * 1.08, (x1 - x0) * 1.08 / grid_aspect))
+    ww = min(W, hh * grid_aspect)
+    hh = ww / grid_aspect
+    cy, cx = (y0 + y1) / 2, (x0 + x1) / 2
+    top, left = min(max(cy - hh / 2, 0), H - hh), min(max(cx - ww / 2, 0), W - ww)
+    return (left / W, top / H, (left + ww) / W, (top + hh) / H)
+
+
+def pick_frame(video: Path, candidates: int = 12) -> tuple[float, Image.Image, tuple, tuple]:
     """Among `candidates` frames evenly spaced between 10% and 90% of the video, the one with the most
-    colourful picture-panel-shaped window; returns its time, the frame, and that window (fractions)."""
+    largest colourful picture; returns its time, the frame, the panel-shaped window around the picture and
+    the picture's own box (fractions of the frame)."""
     aspect = (PANEL[2] - PANEL[0]) / (PANEL[3] - PANEL[1])
-    best = (-1.0, 0.0, None, None)
+    best = (-1.0, 0.0, None, None, None)
     with av.open(str(video)) as c:
         stream = c.streams.video[0]
         duration = float(stream.duration * stream.time_base) if stream.duration else float(c.duration / av.time_base)
@@ -74,12 +101,12 @@ def pick_frame(video: Path, candidates: int = 12) -> tuple[float, Image.Image, t
             if frame is None:
                 continue
             image = frame.to_image()
-            score, window = best_window(np.asarray(image.convert("RGB")), aspect)
+            score, window, picture = best_window(np.asarray(image.convert("RGB")), aspect)
             if score > best[0]:
-                best = (score, float(t), image, window)
+                best = (score, float(t), image, window, picture)
     if best[2] is None:
         raise ValueError(f"{video}: no frame could be decoded")
-    return best[1], best[2], best[3]
+    return best[1:]
 
 
 def _font(bold: bool, size: int):
@@ -90,19 +117,25 @@ def _font(bold: bool, size: int):
     return ImageFont.load_default(size)
 
 
-def compose(frame: Image.Image, window: tuple, number: int, phase: str, title: str) -> Image.Image:
+def compose(frame: Image.Image, window: tuple, picture: tuple, number: int, phase: str, title: str) -> Image.Image:
     """The course background with the kicker, number and title on the left, and the frame's chosen window
-    filling the picture panel on the right (a short fade joins the two)."""
+    filling the picture panel on the right (a short fade joins the two); only the picture itself is kept
+    from the frame, the rest of the window (a neighbour's edge, a label) is background."""
     from scenes.common.style import ACCENT, BACKGROUND, INK, MUTED
 
     w, h = SIZE
     canvas = Image.new("RGB", SIZE, BACKGROUND)
     x0, y0, x1, y1 = PANEL
     box = (window[0] * frame.width, window[1] * frame.height, window[2] * frame.width, window[3] * frame.height)
-    picture = frame.convert("RGB").resize((x1 - x0, y1 - y0), Image.LANCZOS, box=box)
+    crop = frame.convert("RGB").resize((x1 - x0, y1 - y0), Image.LANCZOS, box=box)
     fade = np.clip(np.linspace(0, 1, 48), 0, 1)[None, :, None]  # the panel's left edge, into the background
-    pixels = np.asarray(picture, np.float64)
+    pixels = np.asarray(crop, np.float64)
     bg = np.array(canvas.getpixel((0, 0)), np.float64)
+    left, right = (_to_panel(picture[k], window[0], window[2], x1 - x0) for k in (0, 2))
+    top, bottom = (_to_panel(picture[k], window[1], window[3], y1 - y0) for k in (1, 3))
+    inside = np.zeros(pixels.shape[:2], bool)
+    inside[top:bottom, left:right] = True
+    pixels[~inside] = bg
     pixels[:, :48] = pixels[:, :48] * fade + bg * (1 - fade)
     canvas.paste(Image.fromarray(pixels.round().astype(np.uint8)), (x0, y0))
 
@@ -124,6 +157,11 @@ def compose(frame: Image.Image, window: tuple, number: int, phase: str, title: s
     return canvas
 
 
+def _to_panel(f: float, lo: float, hi: float, size: int) -> int:
+    """A frame fraction f inside the window [lo, hi] as a pixel of the panel."""
+    return int(round(np.clip((f - lo) / (hi - lo), 0, 1) * size))
+
+
 def _wrap(draw, text: str, font, width: float) -> list[str]:
     lines: list[str] = []
     for word in text.split():
@@ -136,8 +174,8 @@ def _wrap(draw, text: str, font, width: float) -> list[str]:
 
 def write_thumbnail(video: Path, out: Path, number: int, phase: str, title: str) -> dict:
     """Pick a frame, compose, and save a JPEG under 2 MB (atomically); returns where the frame came from."""
-    t, frame, window = pick_frame(video)
-    image = compose(frame, window, number, phase, title)
+    t, frame, window, picture = pick_frame(video)
+    image = compose(frame, window, picture, number, phase, title)
     part = out.with_name(f".{out.name}.part{os.getpid()}")
     try:
         for quality in (92, 85, 75, 60):
@@ -147,5 +185,6 @@ def write_thumbnail(video: Path, out: Path, number: int, phase: str, title: str)
         os.replace(part, out)
     finally:
         part.unlink(missing_ok=True)
-    return {"frame_at": round(t, 3), "window": [round(v, 4) for v in window], "width": image.width,
+    return {"frame_at": round(t, 3), "window": [round(v, 4) for v in window],
+            "picture": [round(v, 4) for v in picture], "width": image.width,
             "height": image.height, "bytes": out.stat().st_size}

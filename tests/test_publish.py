@@ -154,9 +154,14 @@ def test_thumbnail_is_a_real_frame_at_1280x720_under_2mb(course):
     win = p.meta["thumbnail"]["window"]
     box = (win[0] * image.width, win[1] * image.height, win[2] * image.width, win[3] * image.height)
     real = np.asarray(image.resize((x1 - x0, y1 - y0), Image.LANCZOS, box=box), np.float64)
-    # The picture panel is that frame's chosen window, scaled (past the short fade at its left edge) ...
-    assert np.abs(thumb[:, x0 + 48:] - real[:, 48:]).mean() < 4
-    assert real.std() > 20  # and not a blank background
+    # The picture panel is that frame's chosen window, scaled, where the picture is (past the short fade at
+    # the panel's left edge) ...
+    pic = p.meta["thumbnail"]["picture"]
+    a, b = (max(48, round((pic[k] - win[0]) / (win[2] - win[0]) * (x1 - x0))) for k in (0, 2))
+    c, d = (round((pic[k] - win[1]) / (win[3] - win[1]) * (y1 - y0)) for k in (1, 3))
+    assert b - a > 100 and d - c > 100
+    assert np.abs(thumb[c:d, x0 + a:x0 + b] - real[c:d, a:b]).mean() < 4
+    assert real[c:d, a:b].std() > 20  # and not a blank background
     # ... and the title's side is the plain course background: no frame shows through the words.
     bg = np.array(Image.new("RGB", (1, 1), BACKGROUND).getpixel((0, 0)), np.float64)
     left = thumb[:, :x0 - 16].reshape(-1, 3)

@@ -10,6 +10,7 @@ and PDF beside the video.
 """
 from __future__ import annotations
 
+import re
 from functools import cached_property
 
 from manim import DOWN, LEFT, RIGHT, UP, Arrow, FadeIn, LaggedStart, MoveToTarget, Square, VGroup
@@ -74,11 +75,13 @@ class MentalMap(NarratedScene):
         return L.MAIN.place(row, aligned=UP)
 
     def sources_card(self) -> CitationCard:
-        """Every paper the map quotes, by author and year only (the sheet prints them in full), in the footer
-        under the whole map: a short line, so the map keeps the space."""
+        """Every paper the map quotes, by its short name and year ("ViT 2021"; each branch showed them in full,
+        and the sheet prints them in full), in the footer under the whole map: short, so the map keeps the
+        space."""
         papers = []
         for source in self.map.sources:
-            paper = source.split("(")[0].strip()
+            m = re.match(r"(.*?)(\d{4}) \((.*?)\)", source)
+            paper = f"{m[3]} {m[2]}" if m else source
             if paper not in papers:
                 papers.append(paper)
         return CitationCard(" · ".join(papers), self.script.words(None, "sources_where"))
@@ -221,9 +224,9 @@ class MentalMap(NarratedScene):
                       Series(w("vit"), S.ACCENT, [r.mean("ViT", n) for n in r.sizes],
                              [r.low("ViT", n) for n in r.sizes], [r.high("ViT", n) for n in r.sizes])]
             chart = ErrorBarChart(r.sizes, series, w("sizes"), w("accuracy"), width=6.4, height=2.5, log_x=True)
-            notes = VGroup(S.text(w("last"), S.SMALL, S.INK), S.text(w("note"), S.TINY, S.MUTED))
-            notes.arrange(DOWN, aligned_edge=LEFT, buff=0.12).next_to(chart, RIGHT, buff=0.6).align_to(chart, DOWN)
-            toy = S.text(w("toy"), S.SMALL, S.ACCENT).next_to(notes, UP, buff=0.3, aligned_edge=LEFT)
+            notes = VGroup(wrapped(w("last"), S.SMALL, 4.2, S.INK), wrapped(w("note"), S.TINY, 4.2, S.MUTED))
+            notes.arrange(DOWN, aligned_edge=LEFT, buff=0.15).next_to(chart, RIGHT, buff=0.6).align_to(chart, DOWN)
+            toy = wrapped(w("toy"), S.SMALL, 4.2, S.ACCENT).next_to(notes, UP, buff=0.3, aligned_edge=LEFT)
             return [("evidence", VGroup(chart, notes)), ("toy", toy)], []
 
         self.branch_cue("data", build)

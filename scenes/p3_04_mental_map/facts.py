@@ -11,25 +11,38 @@ The scene fills a `BackboneMap` from the script and draws it; the printable chea
 """
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 
 from narration.script import Choice
-from vitmath.backbones import ArchitectureFacts, BackboneTable
+from vitmath.backbones import ROADMAP, ArchitectureFacts, BackboneTable
 from vitmath.small_data import SmallDataResult
 
 # Paper numbers; their sources are cited on screen (the words are in script.toml).
-# ViT paper Table 5: ViT-B/16 fine-tuned at 384 px, ImageNet top-1 (%) by pre-training dataset.
-VIT_B16_TOP1 = (("ImageNet-1k", 77.91), ("ImageNet-21k", 83.97), ("JFT-300M", 84.15))
+# ViT paper Table 5: fine-tuned on ImageNet at 384 px, top-1 (%), by pre-training dataset. The x of each point is
+# the dataset's size in millions of images, as the paper gives them (1.3M, 14M, 303M).
+PRETRAIN_MILLIONS = (("ImageNet-1k", 1.3), ("ImageNet-21k", 14.0), ("JFT-300M", 303.0))
+VIT_TABLE5 = (("ViT-B/16", (77.91, 83.97, 84.15)), ("ViT-L/16", (76.53, 85.15, 87.12)))
 DEIT_B_TOP1 = 81.8   # DeiT paper Table 5: DeiT-B, ImageNet-1k only, 224 px
-# How the map names a backbone table row's accuracy: the cited number for ViT-S/16 is DeiT-S's (same network).
-ACCURACY_NAME = {"ViT-S/16": "DeiT-S"}
+# One ResNet-50, three training recipes (ImageNet-1k top-1 at 224, %): the first two are the ConvNeXt paper's
+# Fig. 2 (vitmath.backbones.ROADMAP: the 90-epoch original, then its 300-epoch modern recipe), the last is
+# "ResNet strikes back" (Wightman et al. 2021, procedure A1, 600 epochs).
+RSB_A1_TOP1 = 80.4
+# ViTDet's simple feature pyramid: the plain ViT's last map, scaled by these factors (2x2 deconvolutions up,
+# a stride-2 pooling down), gives strides 4, 8, 16, 32 for a patch of 16 (Li et al. 2022, Sec. 3).
+VITDET_SCALES = (4, 2, 1, 0.5)
 SPOKEN_NAME = {"ViT-S/16": "ViT-S"}   # "ViT-S/16" would be read out slash and all
-LATENCY_MATTERS = 1.10   # a latency ratio above this, at near-equal MACs, is more than timing noise here
+# Two models near-equal in MACs are called apart in latency when, in the rounds where the four took turns, the
+# slower one's median ratio is above this and it was the slower in at least SURE_SHARE of the rounds: a burst of
+# load on a shared machine slows one round of all four, not one model.
+LATENCY_MATTERS = 1.10
+SURE_SHARE = 0.8
 
 # The map's shape: its branches in the order to ask them (each also the cue that shows it) and how many leaves
 # each has. The words of branch `b`, leaf `j` are the script's `b_question`, `b_j_when`, `b_j_pick`, `b_j_why`
-# and, for a cited number, `b_j_source`.
-BRANCHES = (("weights", 2), ("data", 2), ("task", 2), ("budget", 1), ("deploy", 2))
+# and, for a cited number, `b_j_source`. The device comes first because it can rule whole families out; each
+# later question chooses within what the earlier ones left, so no answer overrides an earlier one.
+BRANCHES = (("device", 2), ("weights", 2), ("data", 2), ("task", 2), ("budget", 1))
 
 CHOICES = {
     "small_data_pick": ("cnn_led", "never_led"),
@@ -39,8 +52,7 @@ CHOICES = {
     "small_data_tail": ("narrowed", "widest_last"),
     "data_close": ("level", "shrunk", "still_ahead"),
     "data_plenty_pick": ("closes", "still_led"),
-    "fastest_reason": ("also_fewest", "not_fewest"),
-    "latency": ("also_fewest", "not_fewest"),
+    "seed_noise": ("within", "beyond"),
     "twin_pick": ("matters", "close"),
     "twin": ("matters", "close"),
 }
@@ -96,54 +108,78 @@ def question_label(k: int, branch: Branch) -> str:
 class SmallDataFacts:
     sizes: tuple            # training-set sizes of the run
     cnn_led: tuple          # the sizes where the CNN's mean accuracy was higher
-    biggest_gap: float      # the largest CNN - ViT gap (0..1) ...
+    biggest_gap: float      # the largest CNN - ViT gap of the means (0..1) ...
     biggest_gap_size: int   # ... and the size it was at
     last_size: int          # the largest training set
-    last_gap: float         # CNN - ViT there (0..1)
+    last_gap: float         # CNN - ViT there, of the means (0..1)
+    # CNN - ViT at the largest size seed by seed (each seed is one data split and initialisation, the same for
+    # both models, so the two runs of a seed pair up): the lowest and highest of those gaps.
+    last_gap_low: float
+    last_gap_high: float
 
 
 def small_data_facts(r: SmallDataResult) -> SmallDataFacts:
     gaps = [r.gap(n) for n in r.sizes]
     worst = max(range(len(gaps)), key=lambda k: gaps[k])
+    per_seed = (r.runs("CNN", r.sizes[-1]) - r.runs("ViT", r.sizes[-1])).tolist()
     return SmallDataFacts(tuple(r.sizes), tuple(n for n, g in zip(r.sizes, gaps) if g > 0),
-                          gaps[worst], r.sizes[worst], r.sizes[-1], gaps[-1])
+                          gaps[worst], r.sizes[worst], r.sizes[-1], gaps[-1], min(per_seed), max(per_seed))
 
 
 @dataclass(frozen=True)
 class TableFacts:
-    fastest: str            # lowest median CPU latency here
-    fastest_ms: float
-    fewest_macs: str
-    fewest_macs_g: float    # GMACs
     macs_low_g: float       # the cheapest and dearest of the four, GMACs
     macs_high_g: float
     params_low_m: float     # millions
     params_high_m: float
-    best_cited: str         # highest cited top-1 (named as cited: DeiT-S for ViT-S/16)
-    best_cited_short: str   # its row in the table
-    best_cited_top1: float
     # The pair with the closest MACs: MACs alone would call them equally fast.
     twin_fast: str
     twin_slow: str
     twin_macs_diff: float   # relative difference in MACs (0..1)
-    twin_latency_ratio: float   # slow / fast latency
+    twin_latency_ratio: float   # slow / fast: the median over the rounds of the ratio within a round
+    twin_slower_rounds: int     # rounds in which the slow one was the slower
+    rounds: int
+
+
+def round_ratios(slow, fast) -> list[float]:
+    """slow / fast latency round by round. The four models took turns within each round, so a burst of other
+    work on the machine slows both members of a round alike and the ratio holds where the milliseconds do not."""
+    return [a / b for a, b in zip(slow.latency_runs_ms, fast.latency_runs_ms)]
 
 
 def table_facts(t: BackboneTable) -> TableFacts:
     rows = t.rows
-    fast = min(rows, key=lambda r: r.latency_ms)
-    cheap = min(rows, key=lambda r: r.macs)
-    best = max(rows, key=lambda r: r.top1)
-    # The two rows whose MACs are closest: MACs alone would call them equally fast.
     pairs = [(a, b) for i, a in enumerate(rows) for b in rows[i + 1:]]
     a, b = min(pairs, key=lambda p: abs(p[0].macs - p[1].macs) / min(p[0].macs, p[1].macs))
-    f, s = sorted((a, b), key=lambda r: r.latency_ms)
+    fast, slow = sorted((a, b), key=lambda r: r.latency_ms)
+    ratios = round_ratios(slow, fast)
     return TableFacts(
-        fast.short, fast.latency_ms, cheap.short, cheap.macs / 1e9,
         min(r.macs for r in rows) / 1e9, max(r.macs for r in rows) / 1e9,
         min(r.params for r in rows) / 1e6, max(r.params for r in rows) / 1e6,
-        ACCURACY_NAME.get(best.short, best.short), best.short, best.top1,
-        f.short, s.short, abs(a.macs - b.macs) / min(a.macs, b.macs), s.latency_ms / f.latency_ms)
+        fast.short, slow.short, abs(a.macs - b.macs) / min(a.macs, b.macs), statistics.median(ratios),
+        sum(x > 1 for x in ratios), len(ratios))
+
+
+@dataclass(frozen=True)
+class RecipeFacts:
+    """One ResNet-50 under three recipes, and ConvNeXt-T under the 300-epoch one (cited, ImageNet-1k, 224)."""
+    original: float         # 90 epochs (ConvNeXt Fig. 2's starting point; torchvision's weights)
+    modern: float           # ConvNeXt's 300-epoch recipe, same network (Fig. 2)
+    rsb: float              # ResNet strikes back, A1, 600 epochs
+    convnext: float         # end of ConvNeXt's roadmap, the same 300-epoch recipe (Fig. 2)
+
+    @property
+    def recipe_gain(self) -> float:
+        return self.rsb - self.original
+
+    @property
+    def architecture_gain(self) -> float:
+        return self.convnext - self.modern
+
+
+def recipe_facts() -> RecipeFacts:
+    (_, original), (_, modern), (_, end) = ROADMAP
+    return RecipeFacts(original, modern, RSB_A1_TOP1, end)
 
 
 def pyramid_sides(arch: ArchitectureFacts) -> list[int]:
@@ -154,6 +190,17 @@ def pyramid_sides(arch: ArchitectureFacts) -> list[int]:
 def pyramid_strides(arch: ArchitectureFacts) -> list[int]:
     """Pixels per token at each Swin-T stage (4, 8, 16, 32)."""
     return [s.pixels_per_token for s in arch.swin.stages]
+
+
+def vitdet_sides(grid: int) -> list[int]:
+    """Tokens per side of ViTDet's simple pyramid built from a plain ViT's last grid (56, 28, 14, 7 from 14);
+    the pooled map rounds down, as a stride-2 pooling does."""
+    return [int(grid * s) for s in VITDET_SCALES]
+
+
+def vitdet_strides(patch: int) -> list[int]:
+    """Pixels per token at each level of that pyramid (4, 8, 16, 32 for a patch of 16)."""
+    return [round(patch / s) for s in VITDET_SCALES]
 
 
 # ---------------------------------------------------------------------------------------------- the choices
@@ -184,13 +231,16 @@ def plenty_key(f: SmallDataFacts) -> str:
     return "closes" if f.last_gap < f.biggest_gap / 2 else "still_led"
 
 
-def fastest_key(f: TableFacts) -> str:
-    return "also_fewest" if f.fastest == f.fewest_macs else "not_fewest"
+def noise_key(f: SmallDataFacts) -> str:
+    """Whether the seeds agree on who led at the largest size: if their gaps straddle zero, the mean gap is
+    within the seeds' noise."""
+    return "within" if f.last_gap_low <= 0 <= f.last_gap_high else "beyond"
 
 
 def twin_key(f: TableFacts) -> str:
-    """Whether the two backbones closest in MACs were far apart in latency."""
-    return "matters" if f.twin_latency_ratio > LATENCY_MATTERS else "close"
+    """Whether the two backbones closest in MACs were reliably apart in latency, round by round."""
+    sure = f.twin_slower_rounds >= SURE_SHARE * f.rounds
+    return "matters" if f.twin_latency_ratio > LATENCY_MATTERS and sure else "close"
 
 
 # ---------------------------------------------------------------------------------------------- the values
@@ -203,16 +253,23 @@ def _sizes(ns) -> str:
     return ns[0] if len(ns) == 1 else ", ".join(ns[:-1]) + " and " + ns[-1]
 
 
-def lesson_values(small: SmallDataResult, table: BackboneTable, arch: ArchitectureFacts) -> dict:
-    """What the lesson's words (spoken and drawn, the map's included) are filled from: numbers and choices."""
-    sd, tf = small_data_facts(small), table_facts(table)
-    (_, in1k), (_, in21k), (_, jft) = VIT_B16_TOP1
+def _pts(x: float) -> str:
+    """A gap in accuracy (0..1) as signed points, with a true minus sign."""
+    return f"{100 * x:+.1f}".replace("-", "\u2212")
+
+
+def lesson_values(small: SmallDataResult, table: BackboneTable, arch: ArchitectureFacts, grid: int,
+                  patch: int) -> dict:
+    """What the lesson's words (spoken and drawn, the map's included) are filled from: numbers and choices.
+    `grid` and `patch` are the lesson's ViT's (tokens per side, pixels per patch side)."""
+    sd, tf, rf = small_data_facts(small), table_facts(table), recipe_facts()
+    (_, b), (_, big) = VIT_TABLE5
     sides, strides = pyramid_sides(arch), pyramid_strides(arch)
     m = table.machine
     return {
-        "in1k_top1": f"{in1k:.1f}",
-        "in21k_top1": f"{in21k:.1f}",
-        "jft_top1": f"{jft:.1f}",
+        "b_in1k": f"{b[0]:.1f}", "b_jft": f"{b[-1]:.1f}",
+        "l_in1k": f"{big[0]:.1f}", "l_jft": f"{big[-1]:.1f}",
+        "b_gain": f"{b[-1] - b[0]:.1f}", "l_gain": f"{big[-1] - big[0]:.1f}",
         "deit_top1": f"{DEIT_B_TOP1:.1f}",
         # the digits run
         "seeds": len(small.seeds),
@@ -221,14 +278,20 @@ def lesson_values(small: SmallDataResult, table: BackboneTable, arch: Architectu
         "biggest_gap_size": f"{sd.biggest_gap_size:,}",
         "last_size": f"{sd.last_size:,}",
         "last_gap": f"{abs(100 * sd.last_gap):.1f}",
-        "last_gap_signed": f"{100 * sd.last_gap:+.1f}",
+        "last_gap_signed": _pts(sd.last_gap),
+        "gap_low": _pts(sd.last_gap_low),
+        "gap_high": _pts(sd.last_gap_high),
         "data_lead": Choice(lead_key(sd)),
         "data_close": Choice(close_key(sd)),
+        "seed_noise": Choice(noise_key(sd)),
         "small_data_choice": Choice(led_key(sd)),
         "small_data_pick": Choice(led_key(sd)),
         "small_data_reason": Choice(lead_key(sd), small_data_tail=Choice(tail_key(sd))),
         "data_plenty_pick": Choice(plenty_key(sd)),
-        # Swin-T's pyramid
+        # the plain grid, ViTDet's pyramid from it, Swin-T's stages
+        "vitdet_sides": "/".join(map(str, vitdet_sides(grid))),
+        "vitdet_strides": _sizes(vitdet_strides(patch)),
+        "vitdet_strides_slashed": "/".join(map(str, vitdet_strides(patch))),
         "pyramid_sides": _sizes(sides),
         "pyramid_strides": _sizes(strides),
         "sides_slashed": "/".join(map(str, sides)),
@@ -242,15 +305,6 @@ def lesson_values(small: SmallDataResult, table: BackboneTable, arch: Architectu
         "macs_high": f"{tf.macs_high_g:.1f}",
         "params_low": f"{tf.params_low_m:.0f}",
         "params_high": f"{tf.params_high_m:.0f}",
-        "best_cited": tf.best_cited,
-        "best_cited_top1": f"{tf.best_cited_top1:.1f}",
-        "fastest": _say(tf.fastest),
-        "fastest_short": tf.fastest,
-        "fastest_ms": f"{tf.fastest_ms:.0f}",
-        "fewest_macs": _say(tf.fewest_macs),
-        "fewest_macs_short": tf.fewest_macs,
-        "latency": Choice(fastest_key(tf)),
-        "fastest_reason": Choice(fastest_key(tf)),
         "twin_slow": _say(tf.twin_slow),
         "twin_fast": _say(tf.twin_fast),
         "twin_slow_short": tf.twin_slow,
@@ -258,6 +312,15 @@ def lesson_values(small: SmallDataResult, table: BackboneTable, arch: Architectu
         "twin_within": max(1, round(100 * tf.twin_macs_diff)),
         "twin_longer": f"{100 * (tf.twin_latency_ratio - 1):.0f}",
         "twin_ratio": f"{tf.twin_latency_ratio:.2f}",
+        "twin_rounds": tf.twin_slower_rounds,
+        "rounds": tf.rounds,
         "twin": Choice(twin_key(tf)),
         "twin_pick": Choice(twin_key(tf)),
+        # one network, three recipes
+        "r50_original": f"{rf.original:.1f}",
+        "r50_modern": f"{rf.modern:.1f}",
+        "r50_rsb": f"{rf.rsb:.1f}",
+        "convnext_recipe": f"{rf.convnext:.1f}",
+        "recipe_gain": f"{rf.recipe_gain:.1f}",
+        "architecture_gain": f"{rf.architecture_gain:.1f}",
     }

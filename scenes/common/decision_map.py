@@ -6,10 +6,12 @@ sheet shows exactly the same words.
 
     row = DecisionRow("1. What were your weights trained on?", branch.leaves, width=L.MAIN.width)
     whole = DecisionMap(the_map, width=L.MAIN.width)      # every row, stacked; whole.rows[k] is row k
-    self.play(FadeTransform(big_row, whole.rows[k]))       # a detailed row shrinking into its slot
+    self.play(big_row.animate.scale(0.3).move_to(whole.rows[k]).set_opacity(0))   # the big row shrinks away,
+    self.play(FadeIn(whole.rows[k]))                                                # then its slot appears
 
 Every row is built at the same type sizes and then scaled; a big row and its slot in the map may wrap their
-words differently, so they cross-fade (FadeTransform) rather than Transform letter by letter.
+words differently, so one must go before the other comes: a FadeTransform between them shows both texts
+half-faded over each other (ghost letters), a Transform morphs letter into letter.
 """
 from __future__ import annotations
 

@@ -164,7 +164,6 @@ class StackTheBlocks(NarratedScene):
             mlp_fraction = Choice("two_thirds")
         else:
             mlp_fraction = Choice("more_than_half" if mlp_share > 0.5 else "less_than_half", mlp_share=pct(mlp_share))
-        matched_gap = f.fc1_matched_cosine - f.fc1_matched_random
         return {
             "depth_note": Choice("base" if d.depth == BASE_DEPTH else "other", base_depth=BASE_DEPTH),
             "base_depth": BASE_DEPTH,
@@ -178,10 +177,7 @@ class StackTheBlocks(NarratedScene):
             "fc1_rel_diff": num.decimal(f.fc1_rel_diff, 2),
             "fc1_cosine": num.decimal(f.fc1_cosine, 2),
             "fc1_note": Choice("unrelated" if abs(f.fc1_cosine) < 0.1 else "related"),
-            # "nearly unrelated" while pairing lifts the cosine little more than it lifts two random matrices'
-            "matched_note": Choice("near_random" if matched_gap < 0.15 else "related",
-                                   matched=num.decimal(f.fc1_matched_cosine, 2),
-                                   matched_random=num.decimal(f.fc1_matched_random, 2)),
+            "matched_note": self.matched_note(),
             "same_shapes": Choice("yes" if p.same_in_every_block else "no"),
             "block_params": num.integer(p.total),
             "block_thousands": num.integer(round(p.total / 1000)),
@@ -207,6 +203,14 @@ class StackTheBlocks(NarratedScene):
         f = self.facts
         share = f.params.mlp * f.depth / f.model_total
         return Choice("most") if share > 0.5 else Choice("share", model_mlp_share=pct(share))
+
+    def matched_note(self) -> Choice:
+        """"Nearly unrelated" while pairing the hidden units lifts the cosine little more (under 0.15) than it
+        lifts two random matrices' of the same shape."""
+        f = self.facts
+        near = f.fc1_matched_cosine - f.fc1_matched_random < 0.15
+        return Choice("near_random" if near else "related", matched=num.decimal(f.fc1_matched_cosine, 2),
+                      matched_random=num.decimal(f.fc1_matched_random, 2))
 
     def high_norm_values(self) -> dict:
         """The stream and jump cues' words: the high-norm patches (vitmath's one measure), the block whose

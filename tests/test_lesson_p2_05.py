@@ -223,7 +223,9 @@ def said(scene, name: str, value) -> str:
 def test_the_spoken_values_are_the_facts(scene, facts):
     v = scene.values
     assert v["block_params"] == num.integer(facts.params.total)
-    assert v["block_thousands"].spoken == "445" and v["twelve_d2_thousands"].spoken == "442"
+    assert said(scene, "block_size", v["block_size"]) == "445 thousand"
+    assert said(scene, "twelve_d2_size", v["twelve_d2_size"]) == "442 thousand"
+    assert said(scene, "block_size", scene.size_words(1_774_464)) == "1.8 million"
     assert v["twelve_d2"] == num.integer(12 * 192 * 192)
     assert v["model_total"] == num.integer(facts.model_total)
     assert v["blocks_total"] == num.integer(12 * facts.params.total)

@@ -45,6 +45,9 @@ CHOICES = {
     "matched_note": ("near_random", "related"),
     "same_shapes": ("yes", "no"),
     "rule": ("close", "differs"),
+    "block_size": ("thousands", "millions"),
+    "twelve_d2_size": ("thousands", "millions"),
+    "rollout_note": ("with", "without"),
     "mlp_fraction": ("two_thirds", "more_than_half", "less_than_half"),
     "jump": ("made", "made_one", "already", "none"),
     "jump_heading": ("made", "already", "none"),
@@ -180,9 +183,9 @@ class StackTheBlocks(NarratedScene):
             "matched_note": self.matched_note(),
             "same_shapes": Choice("yes" if p.same_in_every_block else "no"),
             "block_params": num.integer(p.total),
-            "block_thousands": num.integer(round(p.total / 1000)),
+            "block_size": self.size_words(p.total),
             "twelve_d2": num.integer(p.twelve_d2),
-            "twelve_d2_thousands": num.integer(round(p.twelve_d2 / 1000)),
+            "twelve_d2_size": self.size_words(p.twelve_d2),
             "rule": rule,
             "mlp_share": pct(mlp_share),
             "mlp_fraction": mlp_fraction,
@@ -203,6 +206,11 @@ class StackTheBlocks(NarratedScene):
         f = self.facts
         share = f.params.mlp * f.depth / f.model_total
         return Choice("most") if share > 0.5 else Choice("share", model_mlp_share=pct(share))
+
+    @staticmethod
+    def size_words(n: int) -> Choice:
+        return (Choice("thousands", n=num.integer(round(n / 1000))) if n < 999_500 else
+                Choice("millions", n=num.decimal(n / 1e6, 1)))
 
     def matched_note(self) -> Choice:
         """"Nearly unrelated" while pairing the hidden units lifts the cosine little more (under 0.15) than it
@@ -292,11 +300,12 @@ class StackTheBlocks(NarratedScene):
         high = f.high_norm_patches
         start = self.jump_start if hasattr(self, "jump_start") else high_norm_start(f)
         if not high or start is None:
-            return values | {"high_part": Choice("without"), "cls_high": Choice("none"), "hn_area": pct(0.0)}
+            return values | {"high_part": Choice("without"), "cls_high": Choice("none"), "hn_area": pct(0.0),
+                             "rollout_note": Choice("without")}
         area = len(high) / d.N
         reads = list(range(start, d.depth))               # blocks (0-based) whose input holds them long
         shares = [f.cls_to_high[b] for b in reads]
-        values |= {"high_part": Choice("with"), "hn_area": pct(area)}
+        values |= {"high_part": Choice("with"), "hn_area": pct(area), "rollout_note": Choice("with")}
         if shares and min(shares) >= 2 * area:
             values["cls_high"] = Choice("drawn", draw_start=reads[0] + 1, draw_low=pct(min(shares)),
                                         draw_high=pct(max(shares)))
@@ -674,7 +683,7 @@ class StackTheBlocks(NarratedScene):
             formula = tex(w["title"] + r" = \operatorname{median}_{" + w["tokens"] + r"} \frac{\lVert " + w["out"]
                           + " - " + w["in"] + r" \rVert}{\lVert " + w["in"] + r" \rVert}", S.BODY)
             chart = BlockBars(f.update_ratio, [str(i + 1) for i in range(d.depth)], self.words("title"),
-                              self.words("x_title"), width=L.MAIN.width - 2.5, height=L.MAIN.height - 2.6,
+                              self.words("x_title"), width=L.MAIN.width - 2.5, height=L.MAIN.height - 3.1,
                               reference=(1.0, self.words("reference")))
             group = VGroup(formula, chart).arrange(DOWN, buff=0.4)
             L.MAIN.place(group)

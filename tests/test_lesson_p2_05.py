@@ -1,8 +1,9 @@
 """The stack-the-blocks lesson's numbers and maps, recomputed independently of scenes.p2_05_stack_the_blocks.facts.
 
 Parameter counts come from timm's own model (a fresh `vit_tiny_patch16_224` and the embedded one); the
-tokens through the stack come from forward hooks on timm's blocks (timm's forward, not our hand-written
-trace); attention and rollout are recomputed from those block inputs with numpy. The scene's spoken values are
+tokens through the stack come from forward hooks on timm's blocks and their attention and MLP branches
+(timm's forward, not our hand-written trace); CLS's attention is recomputed from those block inputs; the
+best pairing of hidden units is checked against a brute-force search on a small case. The scene's spoken values are
 then checked against these numbers, and its choice keys (with the script's words) against made-up facts.
 """
 from __future__ import annotations
@@ -45,7 +46,7 @@ def stream(model, image):
     finally:
         for h in hooks:
             h.remove()
-    return ins, outs, logits
+    return ins, outs, logits, image.tensor
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +97,7 @@ def test_blocks_share_a_design_not_weights(facts, model):
 
 
 def test_tokens_through_the_stack_match_timms_forward(facts, stream):
-    ins, outs, _ = stream
+    ins, outs, _, _ = stream
     points = [ins[0]] + outs                         # depth + 1 points, each (T, D)
     norms = [x.norm(dim=-1) for x in points]
     for k, n in enumerate(norms):
@@ -112,7 +113,7 @@ def test_tokens_through_the_stack_match_timms_forward(facts, stream):
 
 
 def test_the_high_norm_patches_are_the_four_corners(facts, stream):
-    ins, outs, _ = stream
+    ins, outs, _, _ = stream
     n = outs[-1][1:].norm(dim=-1)
     g = 14
     assert sorted(facts.high_norm_patches) == sorted(i for i in range(g * g) if n[i] >= 10 * n.median())
@@ -126,34 +127,87 @@ def test_the_high_norm_patches_are_the_four_corners(facts, stream):
         assert long == (k >= start)
 
 
-def test_cls_maps_and_rollout_recomputed_from_timms_block_inputs(facts, model, stream):
-    ins, _, _ = stream
-    g = 14
-    mixes = []
+def test_cls_attention_split_recomputed_from_timms_block_inputs(facts, model, stream):
+    ins, _, _, _ = stream
+    high = [1 + i for i in facts.high_norm_patches]
     for i, (blk, x) in enumerate(zip(model.blocks, ins)):
         T, D = x.shape
         H = blk.attn.num_heads
         with torch.no_grad():
             qkv = blk.attn.qkv(blk.norm1(x)).reshape(T, 3, H, D // H).permute(1, 2, 0, 3)
         a = torch.softmax(qkv[0] @ qkv[1].transpose(-1, -2) / np.sqrt(D // H), dim=-1).double()  # (H, T, T)
-        mean = a.mean(0)
-        assert torch.allclose(facts.cls_maps[i].double(), mean[0, 1:].reshape(g, g), atol=1e-5)
-        assert facts.cls_self[i] == pytest.approx(mean[0, 0].item(), abs=1e-5)
-        mixes.append(mean.numpy())
-    r = np.eye(mixes[0].shape[0])
-    for m in mixes:
-        m = 0.5 * m + 0.5 * np.eye(len(m))
-        r = (m / m.sum(1, keepdims=True)) @ r
-    row = r[0, 1:] / r[0, 1:].max()
-    assert np.allclose(facts.rollout.numpy().ravel(), row, atol=1e-4)
-    grid = row.reshape(g, g)
-    h = g // 2
-    quarters = [grid[:h, :h].sum(), grid[:h, h:].sum(), grid[h:, :h].sum(), grid[h:, h:].sum()]
-    assert np.allclose(facts.rollout_quarters, np.array(quarters) / grid.sum(), atol=1e-5)
+        row = a.mean(0)[0]
+        assert facts.cls_self[i] == pytest.approx(row[0].item(), abs=1e-5)
+        assert facts.cls_to_high[i] == pytest.approx(row[high].sum().item(), abs=1e-5)
+        assert facts.cls_self[i] + facts.cls_to_high[i] + facts.cls_to_rest[i] == pytest.approx(1.0, abs=1e-5)
+    # the corner tokens are long from block 8's output on; block 9 is the first to read them long, and from
+    # there CLS gives them far more than their 2% share of the patches
+    assert min(facts.cls_to_high[8:]) > 5 * len(high) / 196
+    assert max(facts.cls_to_high[:7]) < 0.05
+
+
+def test_block_8s_mlp_makes_the_corner_tokens_long(facts, model, stream):
+    """What each branch adds, from hooks on timm's attention and MLP modules (their outputs are the branches;
+    this model has no LayerScale or drop-path at eval)."""
+    attn_out, mlp_out = [], []
+    hooks = [b.attn.register_forward_hook(lambda m, i, o: attn_out.append(o[0].detach())) for b in model.blocks]
+    hooks += [b.mlp.register_forward_hook(lambda m, i, o: mlp_out.append(o[0].detach())) for b in model.blocks]
+    image = stream[3]
+    try:
+        with torch.no_grad():
+            model(image)
+    finally:
+        for h in hooks:
+            h.remove()
+    high = facts.high_norm_patches
+    for b in range(len(model.blocks)):
+        a = attn_out[b][1:].norm(dim=-1)
+        m = mlp_out[b][1:].norm(dim=-1)
+        assert facts.attn_add_high[b] == pytest.approx(a[high].tolist(), rel=1e-4)
+        assert facts.mlp_add_high[b] == pytest.approx(m[high].tolist(), rel=1e-4)
+        assert facts.mlp_add_median[b] == pytest.approx(m.median().item(), rel=1e-4)
+    # block 8 (index 7): its MLP adds tens of times what its attention adds, to every corner
+    assert min(facts.mlp_add_high[7]) > 50 * max(facts.attn_add_high[7])
+    # one channel of the longest token holds almost all its squared length
+    last = stream[1][-1][1 + high[0]]
+    sq = (last.double() ** 2)
+    assert facts.high_norm_channels == 1
+    assert facts.high_norm_channel_share == pytest.approx(min(
+        ((stream[1][-1][1 + i].double() ** 2).max() / (stream[1][-1][1 + i].double() ** 2).sum()).item()
+        for i in high), abs=1e-6)
+    assert np.allclose(facts.high_norm_vector, last.numpy(), atol=1e-3)
+    assert (sq.max() / sq.sum()).item() > 0.9
+
+
+def test_the_best_pairing_of_hidden_units_is_the_best():
+    """matched_cosine finds the row order brute force finds, and it undoes a shuffle exactly."""
+    import itertools
+
+    from scenes.p2_05_stack_the_blocks.facts import matched_cosine
+
+    g = torch.Generator().manual_seed(1)
+    a = torch.randn(5, 3, generator=g, dtype=torch.float64)
+    b = torch.randn(5, 3, generator=g, dtype=torch.float64)
+    na, nb = F.normalize(a, dim=1), F.normalize(b, dim=1)
+    best = max(itertools.permutations(range(5)), key=lambda p: float((na * nb[list(p)]).sum()))
+    assert matched_cosine(a, b) == pytest.approx(
+        F.cosine_similarity(a.flatten(), b[list(best)].flatten(), dim=0).item(), abs=1e-12)
+    assert matched_cosine(a, a[torch.randperm(5, generator=g)]) == pytest.approx(1.0, abs=1e-12)
+
+
+def test_pairing_units_lifts_fc1_little_above_random(facts, model):
+    from scipy.optimize import linear_sum_assignment
+
+    w0, w1 = (b.mlp.fc1.weight.detach().double() for b in model.blocks[:2])
+    c = (F.normalize(w0, dim=1) @ F.normalize(w1, dim=1).T).numpy()
+    _, order = linear_sum_assignment(c, maximize=True)
+    assert facts.fc1_matched_cosine == pytest.approx(
+        F.cosine_similarity(w0.flatten(), w1[order].flatten(), dim=0).item(), abs=1e-9)
+    assert 0.1 < facts.fc1_matched_random < facts.fc1_matched_cosine < facts.fc1_matched_random + 0.15
 
 
 def test_the_top5_is_timms(facts, stream):
-    _, _, logits = stream
+    _, _, logits, _ = stream
     p = logits.softmax(-1)
     top = p.topk(5)
     assert [i for i, _, _ in facts.top5] == top.indices.tolist()
@@ -169,27 +223,36 @@ def said(scene, name: str, value) -> str:
 def test_the_spoken_values_are_the_facts(scene, facts):
     v = scene.values
     assert v["block_params"] == num.integer(facts.params.total)
+    assert said(scene, "block_size", v["block_size"]) == "445 thousand"
+    assert said(scene, "twelve_d2_size", v["twelve_d2_size"]) == "442 thousand"
+    assert said(scene, "block_size", scene.size_words(1_774_464)) == "1.8 million"
     assert v["twelve_d2"] == num.integer(12 * 192 * 192)
     assert v["model_total"] == num.integer(facts.model_total)
     assert v["blocks_total"] == num.integer(12 * facts.params.total)
+    assert v["blocks_millions"].spoken == "5.3" and v["model_millions"].spoken == "5.7"
     assert v["mlp_share"].screen == f"{100 * facts.params.mlp / facts.params.total:.0f}%"
     assert v["mlp_fraction"].key == "two_thirds" and said(scene, "mlp_fraction", v["mlp_fraction"]) == "two thirds of it"
     assert v["mlp_hidden"].screen == "768" and v["hidden_shape"].screen == "(197, 768)"
     assert v["fc1_rel_diff"] == num.decimal(facts.fc1_rel_diff, 2)
+    assert v["matched_note"].key == "near_random"
     assert v["depth_note"].key == "base" and "ViT-Base" in said(scene, "depth_note", v["depth_note"])
-    high = said(scene, "high_norm", v["high_norm"])
-    assert v["high_norm"].key == "many" and v["high_norm"].extra["high_which"].key == "corners"
-    assert "the four corner patches" in high and "from block 8 on" in high and "CLS looks at most" in high
-    assert "top-right corner" in said(scene, "cls_settled", v["cls_settled"])
+    jump = said(scene, "jump", v["jump"])
+    assert v["jump"].key == "made" and v["hn_name"].key == "corners"
+    assert jump.startswith("But in block 8, the four corner patches break away")
+    n = facts.patch_norms.numpy()
+    high = facts.high_norm_patches
+    assert v["jump"].extra["after_high"].value == pytest.approx(n[8, high].max(), rel=0.05)
+    assert v["jump"].extra["before_high"].value == pytest.approx(n[7, high].max(), rel=0.05)
+    maker = said(scene, "maker", v["maker"])
+    assert v["maker"].key == "mlp" and "of the 192, one holds 97 percent of it" in maker
+    assert v["cls_high"].key == "drawn" and v["cls_high"].extra["draw_start"] == 9
     assert v["update_high_block"] == int(np.argmax(facts.update_ratio)) + 1
     assert v["mlp_majority"].key == "most"
-    # the rollout sentence calls it spread out only when the quarters are within 10 points of each other
-    q = facts.rollout_quarters
-    assert (v["rollout"].key == "spread") == (max(q) - min(q) < 0.1)
     assert v["cos_late"].extra["cos_before"] == num.decimal(facts.cls_cosine_to_last[-2], 2)
     # the script's cue text, filled, holds the chosen words
     spoken = {c.id: c.text for c in scene.script.fill(v).cues}
-    assert high in spoken["norms"] and "two thirds of it" in spoken["params"]
+    assert jump in spoken["stream"] and "two thirds of it" in spoken["params"]
+    assert "attention rollout follows attention through" in spoken["cls"]
 
 
 def test_the_choices_follow_other_numbers(scene, facts):
@@ -200,17 +263,29 @@ def test_the_choices_follow_other_numbers(scene, facts):
     assert said(scene, "place", place(15, 14)) == "the patch in row 2, column 2"
     try:
         scene.facts = dataclasses.replace(facts, high_norm_patches=[], high_norm_values=[])
-        assert said(scene, "high_norm", scene.high_norm()).startswith("No patch token stands out")
+        values = scene.high_norm_values()
+        assert said(scene, "jump", values["jump"]).startswith("And no patch breaks away")
+        assert values["maker"].key == "none" and scene.cls_values()["high_part"].key == "without"
+        # long from the start: the tokens that are long after the last block are long going into block 1 too
+        early = facts.patch_norms.clone()
+        early[:, facts.high_norm_patches] = early[-1, facts.high_norm_patches]
+        scene.facts = dataclasses.replace(facts, patch_norms=early)
+        values = scene.high_norm_values()
+        assert values["jump"].key == "already" and values["maker"].key == "already"
+        # CLS gives them no more than twice their share: "little"
+        scene.facts = dataclasses.replace(facts, cls_to_high=[0.01] * facts.depth)
+        scene.jump_start = 8
+        assert scene.cls_values()["cls_high"].key == "little"
         scene.facts = dataclasses.replace(facts, update_ratio=[0.5] * facts.depth)
         assert said(scene, "update_big", scene.update_values()["update_big"]) == \
-            "In no block is the update as large as the input."
+            "In no block does it add as much as came in."
         scene.facts = dataclasses.replace(facts, update_ratio=[1.5, 0.5, 1.2, 1.1] + [0.5] * (facts.depth - 4))
         assert said(scene, "update_big", scene.update_values()["update_big"]) == \
-            "Only in blocks 1, 3 and 4 is the update as large as the input."
+            "Only in blocks 1, 3 and 4 does it add as much as came in."
         scene.facts = dataclasses.replace(facts, cls_cosine_to_last=[0.9] * (facts.depth - 1) + [1.0])
         assert "before the last block" in said(scene, "cos_late", scene.cosine_values()["cos_late"])
-        scene.facts = dataclasses.replace(facts, rollout_quarters=[0.1, 0.1, 0.1, 0.7])
-        assert "bottom-right quarter of the photo, where the cat is, holds 70 percent" in \
-            said(scene, "rollout", scene.rollout_choice())
+        scene.facts = dataclasses.replace(facts, fc1_matched_cosine=facts.fc1_matched_random + 0.3)
+        assert "reappear, reordered" in said(scene, "matched_note", scene.matched_note())
     finally:
         scene.facts = facts
+        scene.jump_start = 8

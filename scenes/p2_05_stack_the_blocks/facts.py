@@ -1,5 +1,6 @@
 """Numbers for the "stack the blocks" lesson: what one encoder block holds, how many parameters it has, and
-what happens to the tokens as they pass through all of them.
+what happens to the tokens as they pass through all of them: every token's length after every block, which
+part of which block makes the high-norm tokens long, how much each block adds, and where CLS's attention goes.
 
     facts = cached_stack_facts(model_name, weights, image)
 
@@ -15,9 +16,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from scipy.optimize import linear_sum_assignment
+
 from vitmath.analyses import HIGH_NORM_FACTOR, high_norm_from, high_norm_patches
 from vitmath.errors import UserError
 
+# The share of a long token's squared length that its "few numbers" must hold: the fewest channels that hold
+# this much of it are the ones the lesson names.
+CHANNEL_SHARE = 0.9
 
 
 @dataclass
@@ -48,6 +54,12 @@ class StackFacts:
     fc1_rel_diff: float                # ||W1 - W0|| / ||W0||
     fc1_cosine: float                  # cosine of the two weights, flattened
     min_pair_rel_diff: float           # smallest ||Wi - Wj|| / ||Wi|| over all pairs of blocks (fc1)
+    # An MLP computes the same function with its hidden units in any order (fc1's rows with fc2's columns), so
+    # a raw cosine near 0 only says "not the same numbers". Pair block 1's fc1 rows with block 0's by the best
+    # one-to-one matching (largest summed row cosine) and compare again; a random pair of matrices of the same
+    # shape, matched the same way, is the baseline (matching alone lifts the cosine above 0).
+    fc1_matched_cosine: float          # cosine of W0 and W1 with W1's rows in their best-matching order
+    fc1_matched_random: float          # the same for two Gaussian matrices of that shape (fixed seed)
     # tokens through the stack (depth + 1 stream points)
     cls_norm: list[float]              # ||CLS||
     patch_norm_median: list[float]     # median ||patch token||
@@ -57,15 +69,21 @@ class StackFacts:
     high_norm_patches: list[int]       # after the last block: patches >= HIGH_NORM_FACTOR x the median norm,
                                        # longest first (raster indices)
     high_norm_values: list[float]      # their norms
+    # what each block adds, per block: the length of attention's output and of the MLP's output
+    attn_add_high: list[list[float]]   # per block, per high-norm patch (in high_norm_patches' order)
+    mlp_add_high: list[list[float]]
+    attn_add_median: list[float]       # median over every patch
+    mlp_add_median: list[float]
+    high_norm_channels: int            # fewest of the D channels holding CHANNEL_SHARE of each high-norm
+                                       # patch's squared length after the last block (0 if none)
+    high_norm_channel_share: float     # the smallest share those channels hold of any one of them
+    high_norm_vector: np.ndarray       # (D,) the longest patch token after the last block (its channels)
     cls_cosine_to_last: list[float]    # per block: cos(CLS after that block, CLS after the last block)
     update_ratio: list[float]          # per block: median over tokens of ||out - in|| / ||in||
-    # CLS attention per block, averaged over heads
-    cls_maps: torch.Tensor             # (depth, grid, grid) CLS -> patch weights
+    # where CLS's attention goes in each block, averaged over heads; the three add up to 1
     cls_self: list[float]              # weight CLS gives itself
-    cls_peak: list[float]              # largest CLS -> patch weight
-    # attention rollout (Abnar & Zuidema 2020), heads averaged, no discarding
-    rollout: torch.Tensor              # (grid, grid) CLS row over the patches, max 1
-    rollout_quarters: list[float]      # share of the rollout mass in each quarter: TL, TR, BL, BR
+    cls_to_high: list[float]           # to the high-norm patches (of the last stream point) together
+    cls_to_rest: list[float]           # to every other patch
     top5: list
 
 
@@ -89,25 +107,28 @@ def block_params(model) -> BlockParams:
                        12 * D * D, all(s == shapes[0] for s in shapes))
 
 
-def _quarter_shares(values: torch.Tensor) -> list[float]:
-    """Share of a (g, g) map's total in each quarter (top-left, top-right, bottom-left, bottom-right); a
-    middle row or column of an odd grid is split half-half between its two quarters."""
-    g = values.shape[0]
-    w = torch.ones(g, dtype=torch.float64)
-    lo = w.clone()
-    lo[(g + 1) // 2:] = 0
-    if g % 2:
-        lo[g // 2] = 0.5
-    hi = 1 - lo
-    v = values.double()
-    total = float(v.sum())
-    return [float((v * a[:, None] * b[None, :]).sum()) / total for a in (lo, hi) for b in (lo, hi)]
+def matched_cosine(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Cosine of two (units, inputs) weight matrices after putting b's rows (hidden units) in the order that
+    best matches a's: the one-to-one pairing with the largest summed row cosine (Hungarian algorithm)."""
+    rows = F.normalize(a, dim=1) @ F.normalize(b, dim=1).T
+    _, order = linear_sum_assignment(-rows.numpy())
+    return float(F.cosine_similarity(a.flatten(), b[torch.as_tensor(order)].flatten(), dim=0))
+
+
+def top_channel_shares(x: torch.Tensor) -> torch.Tensor:
+    """(D,): the share of a vector's squared length held by its k largest channels, for k = 1..D."""
+    sq = (x.double() ** 2).sort(descending=True).values
+    return sq.cumsum(0) / sq.sum()
+
+
+def fewest_channels(x: torch.Tensor, share: float = CHANNEL_SHARE) -> int:
+    """How many of a vector's channels, largest first, hold `share` of its squared length."""
+    cum = top_channel_shares(x)
+    return int(torch.searchsorted(cum, torch.tensor([share - 1e-12], dtype=torch.float64))) + 1
 
 
 @torch.no_grad()
 def stack_facts(model, trace) -> StackFacts:
-    from vitmath.analyses import all_cls_attention_maps, rollout_cls_map
-
     d = trace.dims
     params = block_params(model)
     blocks_total = sum(p.numel() for p in model.blocks.parameters())
@@ -130,8 +151,17 @@ def stack_facts(model, trace) -> StackFacts:
     cls_cos = [float(F.cosine_similarity(b.out[0], last_cls, dim=0)) for b in trace.blocks]
     update = [float(((stream[i + 1] - stream[i]).norm(dim=-1) / norms[i]).median()) for i in range(d.depth)]
 
-    cls_maps = all_cls_attention_maps(trace).mean(1)       # (depth, g, g), heads averaged
-    rollout = rollout_cls_map(trace)                       # (g, g)
+    gen = torch.Generator().manual_seed(0)
+    noise = [torch.randn(fc1[0].shape, generator=gen, dtype=torch.float64) for _ in range(2)]
+
+    # What attention and the MLP each add to every patch token, per block (the block's two residual branches).
+    attn_add = [b.attn_out[1:].norm(dim=-1) for b in trace.blocks]            # each (N,)
+    mlp_add = [(b.out - b.x_mid)[1:].norm(dim=-1) for b in trace.blocks]
+    longs = [trace.blocks[-1].out[1 + i] for i in high]
+    channels = max((fewest_channels(x) for x in longs), default=0)   # enough channels for every one of them
+
+    cls_rows = [b.attn[:, 0].double().mean(0) for b in trace.blocks]          # each (T,), heads averaged
+    to_high = [float(r[[1 + i for i in high]].sum()) if high else 0.0 for r in cls_rows]
     return StackFacts(
         depth=d.depth, D=d.D, mlp_hidden=int(model.blocks[0].mlp.fc1.out_features), params=params,
         blocks_total=blocks_total, model_total=model_total, outside_blocks=list(outside.items()),
@@ -144,11 +174,19 @@ def stack_facts(model, trace) -> StackFacts:
         patch_norm_max=[float(n[1:].max()) for n in norms],
         patch_norm_argmax=[int(n[1:].argmax()) for n in norms],
         patch_norms=torch.stack([n[1:] for n in norms]),
+        fc1_matched_cosine=matched_cosine(fc1[0], fc1[1 % d.depth]),
+        fc1_matched_random=matched_cosine(*noise),
         high_norm_patches=high, high_norm_values=[float(last[i]) for i in high],
+        attn_add_high=[[float(v[i]) for i in high] for v in attn_add],
+        mlp_add_high=[[float(v[i]) for i in high] for v in mlp_add],
+        attn_add_median=[float(v.median()) for v in attn_add], mlp_add_median=[float(v.median()) for v in mlp_add],
+        high_norm_channels=channels,
+        high_norm_channel_share=min((float(top_channel_shares(x)[channels - 1]) for x in longs), default=0.0),
+        high_norm_vector=trace.blocks[-1].out[1 + (high[0] if high else int(last.argmax()))].numpy(),
         cls_cosine_to_last=cls_cos, update_ratio=update,
-        cls_maps=cls_maps, cls_self=[float(b.attn[:, 0, 0].mean()) for b in trace.blocks],
-        cls_peak=[float(m.max()) for m in cls_maps],
-        rollout=rollout, rollout_quarters=_quarter_shares(rollout), top5=trace.top5,
+        cls_self=[float(r[0]) for r in cls_rows], cls_to_high=to_high,
+        cls_to_rest=[float(r[1:].sum()) - h for r, h in zip(cls_rows, to_high)],
+        top5=trace.top5,
     )
 
 

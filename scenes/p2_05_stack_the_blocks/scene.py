@@ -1,21 +1,25 @@
 """Phase 2, lesson 9: Stack twelve identical blocks and call it a day.
 
 One encoder block as a diagram and as the real tensors of block 1; "identical" shown to mean the same design
-with different weights; the block's parameters counted from the model (about 12 D^2, two thirds in the MLP)
-and the whole model's total; then the tokens followed up through the stack (CLS attention per block, token
-norms, update sizes, CLS direction), attention rollout (Abnar & Zuidema 2020), and the final LayerNorm and
-head giving the real top-5. Every number comes from the trace and facts.py; where the numbers decide what a
-sentence says, the scene picks a key of one of the script's [choice.*] tables; every word, spoken or drawn,
-is in script.toml. Each cue builds what it shows, so any cue can be previewed on its own.
+with different weights (even with the MLP's hidden units paired up in their best order); the block's
+parameters counted from the model (about 12 D^2, two thirds in the MLP) and the whole model's total. Then what
+the stack does to the tokens, which is the lesson's own question: every patch token's length drawn block by
+block (the residual stream as a running sum), the block and the branch that make the high-norm tokens long
+and the few channels that hold that length, how much each block adds to a typical token, where CLS's
+attention goes block by block (itself, the patches, the high-norm tokens), and how late CLS takes its final
+direction. Every number comes from the trace and facts.py; where the numbers decide what a sentence says, the
+scene picks a key of one of the script's [choice.*] tables; every word, spoken or drawn, is in script.toml.
+Each cue builds what it shows, so any cue can be previewed on its own.
 
     manim -ql scenes/p2_05_stack_the_blocks/scene.py StackTheBlocks
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
-import torch
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, Indicate, LaggedStart,
-                   RoundedRectangle, SurroundingRectangle, VGroup, Write)
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, DashedLine, FadeIn, Group, Indicate, LaggedStart, Line,
+                   Rectangle, RoundedRectangle, SurroundingRectangle, VGroup, Write)
 
 from narration.script import Choice
 from scenes.common import layout as L
@@ -23,51 +27,46 @@ from scenes.common import numbers as num
 from scenes.common import style as S
 from scenes.common.style import tex
 from scenes.common.block_chart import BlockBars
-from scenes.common.cards import (CaveatNote, CitationCard, Heading, NextLessonFooter, TopKBars, center_on_baseline,
-                                 wrapped)
+from scenes.common.cards import CitationCard, Heading, NextLessonFooter, center_on_baseline, wrapped
 from scenes.common.diagrams import TransformerBlockDiagram
-from scenes.common.heatmaps import ColorBar, HeatmapOnPhoto, blend_on_photo
+from scenes.common.heatmaps import ColorBar, tick_numbers
 from scenes.common.matrices import MatrixImage
 from scenes.common.narrated import NarratedScene
-from scenes.common.photo_grid import grid_cell_center
-from scenes.common.pixel_image import PixelImage
-from scenes.common.values import is_course_photo
 from scenes.p2_05_stack_the_blocks.facts import cached_stack_facts, high_norm_start
 from vitmath.errors import UserError
 
-# The family's published sizes: (name, layers, width D, heads, parameters), ViT paper Table 1 (Base, Large,
-# Huge) and DeiT Table 1 (Tiny, Small: the same 12 layers, narrower). Cited on screen where drawn.
-FAMILY = [("ViT-Ti", 12, 192, 3, "5M"), ("ViT-S", 12, 384, 6, "22M"), ("ViT-B", 12, 768, 12, "86M"),
-          ("ViT-L", 24, 1024, 16, "307M"), ("ViT-H", 32, 1280, 16, "632M")]
-BASE_DEPTH = 12  # ViT-Base's layers, ViT paper Table 1
-MAP_CMAP = "inferno"
-WEIGHT_CMAP = "coolwarm"
-QUARTERS = ("top_left", "top_right", "bottom_left", "bottom_right")  # the order of facts.rollout_quarters
+BASE_DEPTH = 12  # ViT-Base's layers, ViT paper Table 1 (cited on screen)
+WEIGHT_CMAP = "coolwarm"  # signed, zero at grey
 # The keys this lesson may choose among (a literal, read by `vitlessons list`); the words are the script's
 # [choice.*] tables.
 CHOICES = {
     "depth_note": ("base", "other"),
     "fc1_note": ("unrelated", "related"),
+    "matched_note": ("near_random", "related"),
     "same_shapes": ("yes", "no"),
     "rule": ("close", "differs"),
+    "block_size": ("thousands", "millions"),
+    "twelve_d2_size": ("thousands", "millions"),
+    "rollout_note": ("with", "without"),
     "mlp_fraction": ("two_thirds", "more_than_half", "less_than_half"),
-    "cls_self_last": ("only", "as_much_as", "about_the_same"),
-    "cls_peak": ("first", "later"),
-    "cls_settled": ("settled", "moving"),
+    "jump": ("made", "made_one", "already", "none"),
+    "jump_heading": ("made", "already", "none"),
+    "hn_name": ("corners", "one", "count"),
+    "hn_name_short": ("corners", "one", "count"),
+    "hn_name_cap": ("corners", "one", "count"),
     "place": ("top_left", "top_right", "bottom_left", "bottom_right", "cell"),
-    "median_change": ("grows", "goes"),
-    "high_norm": ("none", "one", "many"),
-    "high_when": ("already", "from"),
-    "high_which": ("corners", "count"),
-    "high_looked": ("it", "they", "elsewhere"),
+    "maker": ("mlp", "attn", "already", "none"),
+    "channels_note": ("one", "few", "spread"),
     "update_big": ("some", "none"),
     "big_blocks": ("one", "several"),
+    "high_part": ("with", "without"),
+    "cls_self": ("only", "as_much_as", "about_the_same"),
+    "cls_high": ("drawn", "little", "none"),
     "cos_late": ("late", "early"),
-    "rollout": ("spread", "uneven", "cat"),
-    "quarter_share": ("about", "between"),
-    "quarter": ("top_left", "top_right", "bottom_left", "bottom_right"),
     "mlp_majority": ("most", "share"),
 }
+# Few enough channels to name "a few numbers" of a long token's length (facts.CHANNEL_SHARE of it).
+FEW_CHANNELS = 8
 
 
 def pct(p: float, places: int | None = None) -> num.Number:
@@ -75,6 +74,14 @@ def pct(p: float, places: int | None = None) -> num.Number:
     if places is None:
         places = 1 if abs(p) < 0.095 else 0
     return num.percent(p, places)
+
+
+def rounded(x: float) -> num.Number:
+    """A length said for its size: two significant figures (538.1 -> 540, 17.2 -> 17), one decimal below 10."""
+    if x < 10:
+        return num.decimal(x, 1)
+    digits = int(math.floor(math.log10(x))) - 1
+    return num.integer(int(round(x, -digits)))
 
 
 def place(patch: int, grid: int) -> Choice:
@@ -85,12 +92,59 @@ def place(patch: int, grid: int) -> Choice:
     return Choice(corners[(r, c)]) if (r, c) in corners else Choice("cell", row=r + 1, col=c + 1)
 
 
-def late_argmax_start(argmax: list[int]) -> int:
-    """The first block (0-based) from which the strongest CLS patch is the same patch in every later block."""
-    k = len(argmax) - 1
-    while k > 0 and argmax[k - 1] == argmax[-1]:
-        k -= 1
-    return k
+class LengthLines(VGroup):
+    """Every patch token's length at every stream point as one thin line per patch on a log axis, the median
+    as a thick blue line and the high-norm patches in the accent colour; each stretch from one stream point
+    to the next is its own group (`steps[k]`: point k to k + 1), so the lines can be drawn block by block."""
+
+    def __init__(self, norms: np.ndarray, high: list[int], labels: list[str], y_title: str, x_title: str,
+                 width: float, height: float):
+        super().__init__()
+        points, n = norms.shape
+        lo = 10 ** math.floor(math.log10(norms.min()))
+        hi = 10 ** math.ceil(math.log10(norms.max()))
+        self.lo, self.hi, self.plot_w, self.plot_h, self.n_points = lo, hi, width, height, points
+
+        axis = VGroup(Line([0, 0, 0], [width, 0, 0]), Line([0, 0, 0], [0, height, 0])).set_stroke(S.MUTED, 2)
+        ticks = VGroup()
+        decades = [10 ** e for e in range(int(round(math.log10(lo))), int(round(math.log10(hi))) + 1)]
+        for v, t in zip(decades, tick_numbers([float(v) for v in decades])):
+            y = self.py(v)
+            ticks.add(Line([-0.08, y, 0], [0, y, 0]).set_stroke(S.MUTED, 2),
+                      S.text(t.screen, S.TINY, mono=True).next_to([-0.08, y, 0], LEFT, buff=0.08))
+        xs = VGroup(*[S.text(lab, S.TINY, S.MUTED).next_to([self.px(k), 0, 0], DOWN, buff=0.1)
+                      for k, lab in enumerate(labels)])
+        yt = S.text(y_title, S.TINY).rotate(math.pi / 2).next_to(ticks, LEFT, buff=0.12).set_y(height / 2)
+        xt = S.text(x_title, S.TINY).next_to(xs, DOWN, buff=0.12).set_x(width / 2)
+        self.frame = VGroup(axis, ticks, xs, yt, xt)
+
+        median = np.median(norms, axis=1)
+        others = [i for i in range(n) if i not in high]
+        self.steps = VGroup()
+        for k in range(points - 1):
+            step = VGroup()
+            for i in others:
+                step.add(self.segment(norms[k, i], norms[k + 1, i], k).set_stroke(S.MUTED, 1, opacity=0.35))
+            step.add(self.segment(median[k], median[k + 1], k).set_stroke(S.BLUE, 5))
+            for i in high:
+                step.add(self.segment(norms[k, i], norms[k + 1, i], k).set_stroke(S.ACCENT, 3))
+            self.steps.add(step)
+        self.median_end = np.array([self.px(points - 1), self.py(median[-1]), 0])
+        self.add(self.frame, self.steps)
+
+    def px(self, k: float) -> float:
+        return self.plot_w * k / (self.n_points - 1)
+
+    def py(self, v: float) -> float:
+        return self.plot_h * (math.log10(v) - math.log10(self.lo)) / (math.log10(self.hi) - math.log10(self.lo))
+
+    def segment(self, a: float, b: float, k: int) -> Line:
+        return Line([self.px(k), self.py(a), 0], [self.px(k + 1), self.py(b), 0])
+
+    def point_at(self, k: int, v: float) -> np.ndarray:
+        """Screen position of stream point k at length v, wherever the chart now is."""
+        origin = self.frame[0][0].get_start()
+        return origin + np.array([self.px(k), self.py(v), 0.0])
 
 
 class StackTheBlocks(NarratedScene):
@@ -105,16 +159,18 @@ class StackTheBlocks(NarratedScene):
         ratio = f.mlp_hidden / d.D
         extra = p.total - p.twelve_d2
         share = extra / p.twelve_d2
-        # "only N more, the biases and LayerNorms" holds when the rule counts the weights and the rest is small
-        rule = (Choice("close", rule_extra=num.integer(extra)) if extra >= 0 and share < 0.01 else
-                Choice("differs", rule_share=pct(abs(share))))
+        # "under 1 percent more, the biases and LayerNorms" holds when the rule counts the weights and the rest
+        # is small
+        rule = (Choice("close") if extra >= 0 and share < 0.01 else Choice("differs", rule_share=pct(abs(share))))
         mlp_share = p.mlp / p.total
         if abs(mlp_share - 2 / 3) < 0.02:
-            mlp_fraction = "two_thirds"
+            mlp_fraction = Choice("two_thirds")
         else:
-            mlp_fraction = "more_than_half" if mlp_share > 0.5 else "less_than_half"
+            mlp_fraction = Choice("more_than_half" if mlp_share > 0.5 else "less_than_half", mlp_share=pct(mlp_share))
         return {
             "depth_note": Choice("base" if d.depth == BASE_DEPTH else "other", base_depth=BASE_DEPTH),
+            "base_depth": BASE_DEPTH,
+            "D": num.integer(d.D),
             "tokens_shape": num.shape(T, d.D),
             "num_tokens": T,
             "mlp_hidden": num.integer(f.mlp_hidden),
@@ -124,26 +180,24 @@ class StackTheBlocks(NarratedScene):
             "fc1_rel_diff": num.decimal(f.fc1_rel_diff, 2),
             "fc1_cosine": num.decimal(f.fc1_cosine, 2),
             "fc1_note": Choice("unrelated" if abs(f.fc1_cosine) < 0.1 else "related"),
+            "matched_note": self.matched_note(),
             "same_shapes": Choice("yes" if p.same_in_every_block else "no"),
-            "min_pair_rel_diff": num.decimal(f.min_pair_rel_diff, 2),
             "block_params": num.integer(p.total),
+            "block_size": self.size_words(p.total),
             "twelve_d2": num.integer(p.twelve_d2),
+            "twelve_d2_size": self.size_words(p.twelve_d2),
             "rule": rule,
             "mlp_share": pct(mlp_share),
-            "mlp_fraction": Choice(mlp_fraction),
+            "mlp_fraction": mlp_fraction,
             "blocks_total": num.integer(f.blocks_total),
             "model_total": num.integer(f.model_total),
+            "blocks_millions": num.decimal(f.blocks_total / 1e6, 1),
+            "model_millions": num.decimal(f.model_total / 1e6, 1),
             "blocks_share": pct(f.blocks_total / f.model_total),
-            **self.cls_self_values(),
-            **self.cls_peak_values(),
-            "median_change": Choice("grows" if f.patch_norm_median[-1] > f.patch_norm_median[0] else "goes",
-                                    median_first=num.decimal(f.patch_norm_median[0], 1),
-                                    median_last=num.decimal(f.patch_norm_median[-1], 1)),
-            "high_norm": self.high_norm(),
+            **self.high_norm_values(),
             **self.update_values(),
+            **self.cls_values(),
             **self.cosine_values(),
-            "rollout": self.rollout_choice(),
-            "head_shape": num.shape(d.num_classes, d.D),
             "mlp_majority": self.mlp_majority(),
         }
 
@@ -153,44 +207,74 @@ class StackTheBlocks(NarratedScene):
         share = f.params.mlp * f.depth / f.model_total
         return Choice("most") if share > 0.5 else Choice("share", model_mlp_share=pct(share))
 
-    def cls_self_values(self) -> dict:
+    @staticmethod
+    def size_words(n: int) -> Choice:
+        return (Choice("thousands", n=num.integer(round(n / 1000))) if n < 999_500 else
+                Choice("millions", n=num.decimal(n / 1e6, 1)))
+
+    def matched_note(self) -> Choice:
+        """"Nearly unrelated" while pairing the hidden units lifts the cosine little more (under 0.15) than it
+        lifts two random matrices' of the same shape."""
         f = self.facts
-        first, last = f.cls_self[0], f.cls_self[-1]
-        key = "only" if first > 2 * last else "as_much_as" if last > 2 * first else "about_the_same"
-        return {"cls_self_first": pct(first), "cls_self_last": Choice(key, self_last=pct(last))}
+        near = f.fc1_matched_cosine - f.fc1_matched_random < 0.15
+        return Choice("near_random" if near else "related", matched=num.decimal(f.fc1_matched_cosine, 2),
+                      matched_random=num.decimal(f.fc1_matched_random, 2))
 
-    def cls_peak_values(self) -> dict:
+    def high_norm_values(self) -> dict:
+        """The stream and jump cues' words: the high-norm patches (vitmath's one measure), the block whose
+        output first holds them long, what its attention and MLP add to them, and how few channels hold it."""
         f, d = self.facts, self.dims
-        even = pct(1.0 / (d.N + 1), 1)
-        peak = int(np.argmax(f.cls_peak))
-        first = pct(f.cls_peak[0], 1)
-        cls_peak = (Choice("first", peak_first=first, even=even) if peak == 0 else
-                    Choice("later", peak_first=first, peak_most=pct(f.cls_peak[peak], 1), peak_block=peak + 1,
-                           even=even))
-        argmax = [int(m.flatten().argmax()) for m in f.cls_maps]
-        start = late_argmax_start(argmax)
-        settled = (Choice("settled", settle_block=start + 1, place=place(argmax[-1], d.grid))
-                   if d.depth - start >= 3 else Choice("moving"))
-        return {"cls_peak": cls_peak, "cls_settled": settled}
-
-    def high_norm(self) -> Choice:
-        f, d = self.facts, self.dims
-        start = high_norm_start(f)
-        median = f.patch_norm_median[-1]
+        norms = f.patch_norms.numpy()                     # (depth + 1, N)
+        median = np.median(norms, axis=1)
+        high = f.high_norm_patches
+        start = high_norm_start(f)                        # stream point: 0 = before block 1, k = after block k
+        self.jump_start = start
+        values = {"median_low": rounded(float(median.min())), "median_high": rounded(float(median.max()))}
         if start is None:
-            return Choice("none", longest_ratio=num.decimal(f.patch_norm_max[-1] / median, 1))
-        high, values = f.high_norm_patches, f.high_norm_values
-        # The patches CLS attends to most in the last block, as many as there are long patches.
-        looked = set(torch.topk(f.cls_maps[-1].flatten(), len(high)).indices.tolist()) == set(high)
-        common = dict(
-            high_when=Choice("already") if start == 0 else Choice("from", high_start=start),
-            high_top=num.integer(round(values[0])), high_times=num.integer(round(values[0] / median)),
-            high_looked=Choice(("it" if len(high) == 1 else "they") if looked else "elsewhere"))
-        if len(high) == 1:
-            return Choice("one", place=place(high[0], d.grid), **common)
+            b = int(np.argmax(f.mlp_add_median))
+            values.update(jump=Choice("none", longest_ratio=num.decimal(f.patch_norm_max[-1] / median[-1], 1)),
+                          jump_heading=Choice("none"), maker=Choice("none", mlp_high=rounded(max(
+                              float(np.max(f.mlp_add_median)), 1e-9))), hn_name=Choice("count", hn_count=0),
+                          hn_name_short=Choice("count", hn_count=0), hn_name_cap=Choice("count", hn_count=0))
+            self.jump_block = b
+            return values
         corners = {0, d.grid - 1, d.N - d.grid, d.N - 1}
-        which = Choice("corners") if set(high) == corners else Choice("count", high_count=len(high))
-        return Choice("many", high_which=which, high_low=num.integer(round(values[-1])), **common)
+        if set(high) == corners:
+            names = {k: Choice("corners") for k in ("hn_name", "hn_name_short", "hn_name_cap")}
+        elif len(high) == 1:
+            names = {k: Choice("one", place=place(high[0], d.grid)) for k in ("hn_name", "hn_name_short",
+                                                                                "hn_name_cap")}
+        else:
+            names = {k: Choice("count", hn_count=len(high)) for k in ("hn_name", "hn_name_short", "hn_name_cap")}
+        after = norms[max(start, 0):, high]
+        # how much any later block changes their length, relative to it
+        later = np.abs(np.diff(after, axis=0)) / after[:-1] if len(after) > 1 else np.zeros((1, len(high)))
+        later_change = pct(float(later.max()) if later.size else 0.0)
+        k = f.high_norm_channels
+        channels_note = (Choice("one", channel_share=pct(f.high_norm_channel_share)) if k == 1 else
+                         Choice("few", channels=k, channel_share=pct(f.high_norm_channel_share)) if k <= FEW_CHANNELS
+                         else Choice("spread"))
+        ratio = num.integer(round(float(norms[-1, high].max() / median[-1])))
+        if start == 0:
+            values.update(jump=Choice("already", jump_times=ratio), jump_heading=Choice("already"),
+                          maker=Choice("already", channels_note=channels_note, later_change=later_change))
+            self.jump_block = None
+            return values
+        b = start - 1                                     # the block (0-based) whose output holds them first
+        self.jump_block = b
+        jump = dict(jump_block=b + 1, before_high=rounded(float(norms[start - 1, high].max())),
+                    after_low=rounded(float(norms[start, high].min())),
+                    after_high=rounded(float(norms[start, high].max())),
+                    jump_times=num.integer(round(float((norms[start, high] / median[start]).max()))))
+        attn, mlp = f.attn_add_high[b], f.mlp_add_high[b]
+        branch = "mlp" if np.median(mlp) >= np.median(attn) else "attn"
+        values.update(jump=Choice("made_one" if len(high) == 1 else "made", **jump),
+                      jump_block=b + 1, jump_heading=Choice("made", jump_block=b + 1),
+                      maker=Choice(branch, jump_block=b + 1, attn_low=rounded(min(attn)), attn_high=rounded(max(attn)),
+                                   mlp_low=rounded(min(mlp)), mlp_high=rounded(max(mlp)), channels_note=channels_note,
+                                   later_change=later_change),
+                      **names)
+        return values
 
     def update_values(self) -> dict:
         u = self.facts.update_ratio
@@ -205,24 +289,35 @@ class StackTheBlocks(NarratedScene):
         return {"update_low": num.decimal(u[lo], 2), "update_low_block": lo + 1,
                 "update_high": num.decimal(u[hi], 2), "update_high_block": hi + 1, "update_big": update_big}
 
+    def cls_values(self) -> dict:
+        """Where CLS's attention goes: itself, the high-norm patches, the rest; the high-norm patches "draw"
+        it when, from the first block that reads them long, they take at least twice their share of the
+        patches in every block."""
+        f, d = self.facts, self.dims
+        first, last = f.cls_self[0], f.cls_self[-1]
+        key = "only" if first > 2 * last else "as_much_as" if last > 2 * first else "about_the_same"
+        values = {"cls_self": Choice(key, self_first=pct(first), self_last=pct(last))}
+        high = f.high_norm_patches
+        start = self.jump_start if hasattr(self, "jump_start") else high_norm_start(f)
+        if not high or start is None:
+            return values | {"high_part": Choice("without"), "cls_high": Choice("none"), "hn_area": pct(0.0),
+                             "rollout_note": Choice("without")}
+        area = len(high) / d.N
+        reads = list(range(start, d.depth))               # blocks (0-based) whose input holds them long
+        shares = [f.cls_to_high[b] for b in reads]
+        values |= {"high_part": Choice("with"), "hn_area": pct(area), "rollout_note": Choice("with")}
+        if shares and min(shares) >= 2 * area:
+            values["cls_high"] = Choice("drawn", draw_start=reads[0] + 1, draw_low=pct(min(shares)),
+                                        draw_high=pct(max(shares)))
+        else:
+            values["cls_high"] = Choice("little")
+        return values
+
     def cosine_values(self) -> dict:
         c = self.facts.cls_cosine_to_last
         before = num.decimal(c[-2], 2)
         return {"cos_first": num.decimal(c[0], 2), "depth_before_last": self.dims.depth - 1,
                 "cos_late": Choice("late" if c[-2] < 0.5 else "early", cos_before=before)}
-
-    def rollout_choice(self) -> Choice:
-        f, d = self.facts, self.dims
-        q = f.rollout_quarters
-        brightest = place(int(f.rollout.flatten().argmax()), d.grid)
-        if max(q) - min(q) < 0.1:
-            lo, hi = pct(min(q)), pct(max(q))
-            share = Choice("about", q_low=lo) if lo.spoken == hi.spoken else Choice("between", q_low=lo, q_high=hi)
-            return Choice("spread", quarter_share=share, place=brightest)
-        top = int(np.argmax(q))
-        cat = QUARTERS[top] == "bottom_right" and is_course_photo(self.inputs.image)
-        return Choice("cat" if cat else "uneven", quarter=Choice(QUARTERS[top]), top_share=pct(q[top]),
-                      place=brightest)
 
     # ------------------------------------------------------------------ what the cues share
     def numbered_stack(self, height: float, highlight: int | None = None) -> VGroup:
@@ -241,32 +336,6 @@ class StackTheBlocks(NarratedScene):
         count = S.text(self.words("stack_times"), S.HEADING, S.ACCENT).next_to(boxes, RIGHT, buff=0.3)
         return VGroup(boxes, count)
 
-    def family_table(self) -> VGroup:
-        """The paper sizes, with the row matching this model (depth, width and heads) highlighted."""
-        d = self.dims
-        head = [self.words(k) for k in ("col_model", "col_blocks", "col_width", "col_heads", "col_params")]
-        rows = [head] + [[n, str(l), f"{w:,}", str(h), p] for n, l, w, h, p in FAMILY]
-        cols = list(zip(*rows))
-        texts = [[S.text(c, S.SMALL, S.MUTED if r == 0 else S.INK) for r, c in enumerate(col)] for col in cols]
-        widths = [max(t.width for t in col) for col in texts]
-        x_height = S.text("x", S.SMALL).height
-        table = VGroup()
-        for r in range(len(rows)):
-            x = 0.0
-            line = VGroup()
-            for c, col in enumerate(texts):
-                t = col[r]
-                t.set_x(x + widths[c] / 2)
-                center_on_baseline(t, -0.55 * r, x_height)  # one baseline per row, descenders or not
-                x += widths[c] + 0.45
-                line.add(t)
-            table.add(line)
-        mine = [i + 1 for i, (_, l, w, h, _) in enumerate(FAMILY) if (l, w, h) == (d.depth, d.D, d.H)]
-        for r in mine:
-            table[r].set_color(S.ACCENT)
-        self.family_mine = [table[r] for r in mine]
-        return table
-
     def tensor_panel(self) -> Group:
         """Block 1's tensors left to right, on one shared colour scale (clipped at the 99th percentile of |x|,
         so that a few large entries do not wash the rest out)."""
@@ -283,14 +352,23 @@ class StackTheBlocks(NarratedScene):
                             font_size=S.TINY)
             title = S.text(self.words(name), S.TINY, S.ACCENT if wide else S.INK).next_to(m.image, UP, buff=0.15)
             mats.add(Group(m, title))
-        mats.arrange(RIGHT, buff=0.45, aligned_edge=DOWN)
+        mats.arrange(RIGHT, buff=0.6, aligned_edge=DOWN)
+        # What joins them: x + attention = sum -> hidden -> output (the sum plus the MLP's output).
+        self.tensor_signs = VGroup()
+        for k, sign in enumerate(("+", "=", r"\to", r"\to")):
+            a, b = mats[k][0].image, mats[k + 1][0].image
+            t = tex(sign, S.BODY, S.ACCENT).move_to([(a.get_right()[0] + b.get_left()[0]) / 2, a.get_y(), 0])
+            if k == 3:  # the output is the sum plus the MLP's output, not the hidden layer alone
+                t = VGroup(t, S.text(self.words("plus_mlp"), S.TINY, S.ACCENT).next_to(t, UP, buff=0.08))
+            self.tensor_signs.add(t)
         bar = ColorBar(WEIGHT_CMAP, -clip, clip, self.words("bar"), height=h)
         bar.next_to(mats, RIGHT, buff=0.3).align_to(mats[0][0].image, DOWN)
-        return Group(mats, bar)
+        return Group(mats, bar, self.tensor_signs)
+
 
     def cues(self):
-        return [self.hook, self.anatomy, self.tensors, self.identical, self.params, self.totals, self.cls_depth,
-                self.norms, self.residual, self.cls_cosine, self.rollout, self.head, self.recap]
+        return [self.hook, self.anatomy, self.tensors, self.identical, self.params, self.totals, self.stream,
+                self.jump, self.residual, self.cls, self.cls_cosine, self.recap]
 
     # ------------------------------------------------------------------ cues
     def hook(self):
@@ -305,15 +383,15 @@ class StackTheBlocks(NarratedScene):
             self.play(LaggedStart(*[FadeIn(b, shift=0.1 * UP) for b in stack[0]], lag_ratio=0.25),
                       run_time=0.85 * run)
             self.play(FadeIn(stack[1]), run_time=0.15 * run)
-            table = self.family_table()
-            mine = S.text(self.words("mine", D=f"{d.D:,}"), S.SMALL, S.ACCENT)
-            panel = VGroup(table, mine).arrange(DOWN, aligned_edge=LEFT, buff=0.45)
-            right.place(panel, fill=0.95)
-            run = cue.until("family")
-            self.play(FadeIn(table), run_time=0.5 * run)
-            self.add(CitationCard(self.words("paper"), self.words("where"), self.words("detail")))
-            self.play(FadeIn(mine), *[Create(SurroundingRectangle(r, color=S.ACCENT, buff=0.08))
-                                      for r in self.family_mine], run_time=0.5 * run)
+            mine = S.text(self.words("mine", D=f"{d.D:,}"), S.BODY, S.ACCENT)
+            question = S.text(self.words("question"), S.BODY, S.INK)
+            panel = VGroup(mine, question).arrange(DOWN, aligned_edge=LEFT, buff=0.8)
+            if panel.width > right.width:
+                panel.scale_to_fit_width(right.width)
+            right.place(panel, aligned=LEFT)
+            self.play(FadeIn(mine), run_time=cue.until("mine"))
+            self.add(CitationCard(self.words("paper"), self.words("where"), None))
+            self.play(FadeIn(question), run_time=cue.until("question"))
 
     def anatomy(self):
         f = self.facts
@@ -354,10 +432,10 @@ class StackTheBlocks(NarratedScene):
             self.add(Heading(self.words("heading")))
             panel = self.tensor_panel()
             L.MAIN.place(panel)
-            mats, bar = panel
+            mats, bar, signs = panel
             self.play(FadeIn(mats[0]), FadeIn(bar), run_time=cue.until("input"))
             for k, mark in zip(range(1, 5), ("attn", "sum", "hidden", "output")):
-                self.play(FadeIn(mats[k], shift=0.2 * RIGHT), run_time=cue.until(mark))
+                self.play(FadeIn(signs[k - 1]), FadeIn(mats[k], shift=0.2 * RIGHT), run_time=cue.until(mark))
             note = S.text(self.words("note"), S.SMALL, S.MUTED)
             L.FOOTER.place(note, aligned=LEFT)
             self.add(note)
@@ -382,17 +460,25 @@ class StackTheBlocks(NarratedScene):
             left.place(group)
             self.play(FadeIn(mats[0]), FadeIn(bar), run_time=cue.until("first"))
             self.play(FadeIn(mats[1]), run_time=cue.until("second"))
+            matched = v["matched_note"].extra
             stats = VGroup(
                 tex(r"\frac{\lVert W_2 - W_1 \rVert}{\lVert W_1 \rVert} = " + v["fc1_rel_diff"].tex, S.BODY),
                 tex(r"\cos(W_1, W_2) = " + v["fc1_cosine"].tex, S.BODY),
-                wrapped(self.words("closest", ratio=v["min_pair_rel_diff"].screen), S.SMALL, right.width, S.MUTED),
-                wrapped(self.words("same"), S.SMALL, right.width, S.GREEN)).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
+                VGroup(wrapped(self.words("matched"), S.SMALL, right.width, S.MUTED),
+                       tex(r"\cos(W_1, P\,W_2) = " + matched["matched"].tex, S.BODY, S.ACCENT)
+                       ).arrange(DOWN, aligned_edge=LEFT, buff=0.12),
+                VGroup(wrapped(self.words("random"), S.SMALL, right.width, S.MUTED),
+                       tex(r"\cos(R_1, P\,R_2) = " + matched["matched_random"].tex, S.BODY)
+                       ).arrange(DOWN, aligned_edge=LEFT, buff=0.12),
+                wrapped(self.words("same"), S.SMALL, right.width, S.GREEN)).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
             right.place(stats, aligned=LEFT)
             run = cue.until("diff")
             self.play(FadeIn(mats[2]), run_time=0.4 * run)
             self.play(FadeIn(stats[0]), run_time=0.6 * run)
             self.play(FadeIn(stats[1]), run_time=cue.until("cosine"))
-            self.play(FadeIn(stats[2]), FadeIn(stats[3]), run_time=cue.until("closest"))
+            self.play(FadeIn(stats[4]), run_time=cue.until("shuffle"))
+            self.play(FadeIn(stats[2]), run_time=cue.until("matched"))
+            self.play(FadeIn(stats[3]), run_time=cue.clause())
 
     def params(self):
         f, d = self.facts, self.dims
@@ -483,87 +569,111 @@ class StackTheBlocks(NarratedScene):
             self.play(FadeIn(lines[2]), run_time=cue.until("share"))
             self.play(FadeIn(lines[3]), run_time=cue.until("rest"))
 
-    def cls_map_grid(self, region) -> Group:
-        """Every block's CLS map on the photo (heads averaged), in one or two rows read left to right, each
-        titled with its block and the weight CLS keeps for itself under it, and ONE colour bar: a shared scale
-        from 0 to the largest weight of any block."""
+    def length_chart(self, region) -> LengthLines:
         f, d = self.facts, self.dims
-        maps = f.cls_maps.numpy()                                        # (depth, g, g)
-        vmax = float(maps.max())
-        rows = 2 if d.depth > 6 else 1
-        cols = -(-d.depth // rows)
-        label_h = S.text("Ag", S.TINY).height + 0.12
-        bar_w = 1.4
-        cell = min((region.width - bar_w - (cols - 1) * 0.15) / cols,
-                   (region.height - rows * 2 * label_h - (rows - 1) * 0.3) / rows)
-        tiles = Group()
-        self.cls_cells, self.cls_self_labels = [], VGroup()
-        for i in range(d.depth):
-            img = PixelImage(blend_on_photo(self.trace.picture, maps[i], MAP_CMAP, 0.0, vmax), height=cell)
-            title = S.text(self.words("block", n=i + 1), S.TINY).next_to(img, UP, buff=0.08)
-            own = S.text(self.words("map_self", share=pct(f.cls_self[i]).screen), S.TINY, S.ACCENT)
-            own.next_to(img, DOWN, buff=0.08)
-            self.cls_cells.append(img)
-            self.cls_self_labels.add(own)
-            tiles.add(Group(title, img, own))
-        tiles.arrange_in_grid(rows=rows, cols=cols, buff=(0.15, 0.3))
-        bar = ColorBar(MAP_CMAP, 0.0, vmax, self.words("cls_weight"), height=min(tiles.height, 3.2))
-        bar.next_to(tiles, RIGHT, buff=0.3)
-        return Group(tiles, bar)
+        labels = [self.words("stream_in")] + [str(i + 1) for i in range(d.depth)]
+        chart = LengthLines(f.patch_norms.numpy(), f.high_norm_patches, labels, self.words("y_title"),
+                            self.words("after_block"), width=region.width - 1.2, height=region.height - 0.9)
+        region.place(chart)
+        return chart
 
-    def cls_depth(self):
+    def stream(self):
         f, d = self.facts, self.dims
-        with self.narrate("cls-depth") as cue:
+        with self.narrate("stream") as cue:
             self.add(Heading(self.words("heading")))
-            region = L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom + 0.7, L.MAIN.top)
-            grid = self.cls_map_grid(region)
-            region.place(grid)
-            tiles, bar = grid
-            self.play(FadeIn(bar), LaggedStart(*[FadeIn(t) for t in tiles], lag_ratio=0.15),
-                      run_time=cue.until("self"))
-            self.play(Indicate(self.cls_self_labels, color=S.INK, scale_factor=1.1), run_time=cue.clause())
-            argmax = [int(m.flatten().argmax()) for m in f.cls_maps]
-            start = late_argmax_start(argmax)
-            marks = VGroup()
-            if d.depth - start >= 3:
-                for i in range(start, d.depth):
-                    cell = self.cls_cells[i]
-                    side = cell.height / d.grid
-                    marks.add(RoundedRectangle(corner_radius=0.01, width=side * 1.4, height=side * 1.4)
-                              .set_stroke(S.GREEN, 3).move_to(grid_cell_center(cell, d.grid, argmax[-1])))
-            even = 1.0 / (d.N + 1)
-            peak = int(np.argmax(f.cls_peak))
-            facts = S.text(self.words("peak", first=pct(f.cls_peak[0], 1).screen, most=pct(f.cls_peak[peak], 1).screen,
-                                      block=peak + 1, even=pct(even, 1).screen), S.SMALL)
-            L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, L.MAIN.bottom + 0.6).place(facts)
-            run = cue.until("peak")
-            self.play(FadeIn(facts), run_time=0.6 * run if len(marks) else run)
-            if len(marks):
-                self.play(Create(marks), run_time=0.4 * run)
+            left, right = L.MAIN.split(0.72)
+            chart = self.length_chart(left)
+            key = VGroup(
+                VGroup(Line([0, 0, 0], [0.6, 0, 0]).set_stroke(S.MUTED, 1, opacity=0.6),
+                       S.text(self.words("patch"), S.SMALL, S.MUTED)),
+                VGroup(Line([0, 0, 0], [0.6, 0, 0]).set_stroke(S.BLUE, 5), S.text(self.words("median"), S.SMALL, S.BLUE)))
+            if f.high_norm_patches:
+                key.add(VGroup(Line([0, 0, 0], [0.6, 0, 0]).set_stroke(S.ACCENT, 3),
+                               wrapped(self.words("high"), S.SMALL, right.width - 0.8, S.ACCENT)))
+            for row in key:
+                row.arrange(RIGHT, buff=0.2)
+            key.arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+            right.place(key, aligned=LEFT)
+            self.play(FadeIn(chart.frame), FadeIn(key[0]), run_time=cue.until("lines"))
+            # Block by block: each stretch is what one block did to every token.
+            jump = self.jump_start if self.jump_start else d.depth + 1
+            run = cue.until("median") if "jump" not in cue.marks else cue.time_to("jump")
+            before = max(min(jump - 1, d.depth), 1)
+            self.play(FadeIn(key[1]), LaggedStart(*[Create(chart.steps[k]) for k in range(before)], lag_ratio=1.0),
+                      run_time=max(run, 0.1))
+            rest = [chart.steps[k] for k in range(before, d.depth)]
+            if rest:
+                self.play(*[FadeIn(k) for k in key[2:]], LaggedStart(*[Create(s) for s in rest], lag_ratio=1.0),
+                          run_time=cue.until("jump"))
+            if self.jump_block is not None:
+                # The block that makes them long: where their lines leave the pack.
+                k = self.jump_block + 1
+                line = DashedLine(chart.point_at(k, chart.lo), chart.point_at(k, chart.hi), dash_length=0.08)
+                line.set_stroke(S.ACCENT, 2, opacity=0.8)
+                label = S.text(self.words("block", n=k), S.TINY, S.ACCENT).next_to(line, UP, buff=0.08)
+                self.play(Create(line), FadeIn(label), run_time=cue.clause())
 
-    def norms(self):
+    def jump(self):
         f, d = self.facts, self.dims
-        with self.narrate("norms") as cue:
+        v = self.values
+        with self.narrate("jump") as cue:
             self.add(Heading(self.words("heading")))
-            left, right = L.MAIN.split(0.4)
-            last = self.trace.blocks[-1].out[1:].norm(dim=-1).reshape(d.grid, d.grid)  # (g, g)
-            hm = HeatmapOnPhoto(self.trace.picture, last, MAP_CMAP, vmin=0.0, label=self.words("map"), height=3.6)
-            cap = S.text(self.words("map_title"), S.SMALL).next_to(hm.image, UP, buff=0.15)
-            left.place(Group(hm, cap))
-            labels = [self.words("stream_in")] + [str(i + 1) for i in range(d.depth)]
-            start = high_norm_start(f)
-            hot = [S.ACCENT if start is not None and i >= start else S.BLUE for i in range(d.depth + 1)]
-            top, bottom = right.rows(2, gutter=0.5)
-            med = BlockBars(f.patch_norm_median, labels, self.words("median"), width=top.width - 1.0,
-                            height=top.height - 1.0)
-            mx = BlockBars(f.patch_norm_max, labels, self.words("largest"), self.words("after_block"),
-                           width=bottom.width - 1.0, height=bottom.height - 1.2, colors=hot)
-            top.place(med)
-            bottom.place(mx)
-            self.play(FadeIn(med), run_time=cue.until("median"))
-            run = cue.until("largest")
-            self.play(FadeIn(mx), run_time=0.55 * run)
-            self.play(FadeIn(hm), FadeIn(cap), run_time=0.45 * run)
+            left, right = L.MAIN.split(0.5)
+            b = self.jump_block
+            high = f.high_norm_patches
+            norms = f.patch_norms.numpy()
+            if b is not None and high:
+                # The block that makes them long, as lengths on one scale: what came in, what attention adds,
+                # what the MLP adds, what goes out (median over the high-norm patches).
+                # One token, the longest: lengths of vectors do not add, so the bars are not summed.
+                i = high[0]
+                parts = [("came_in", float(norms[b, i]), S.MUTED), ("attention_adds", f.attn_add_high[b][0], S.ACCENT),
+                         ("mlp_adds", f.mlp_add_high[b][0], S.GREEN), ("went_out", float(norms[b + 1, i]), S.BLUE)]
+                top = max(x for _, x, _ in parts)
+                width = left.width - 2.6
+                rows = VGroup()
+                for name, x, color in parts:
+                    label = S.text(self.words(name), S.SMALL, color)
+                    bar = Rectangle(width=max(width * x / top, 0.02), height=0.32).set_stroke(width=0)
+                    bar.set_fill(color, 0.9)
+                    value = S.text(rounded(x).screen, S.SMALL, mono=True)
+                    rows.add(VGroup(label, bar, value))
+                lw = max(r[0].width for r in rows)
+                for k, (label, bar, value) in enumerate(rows):
+                    label.move_to([0, -0.6 * k, 0], aligned_edge=RIGHT)
+                    bar.move_to([0.25, -0.6 * k, 0], aligned_edge=LEFT)
+                    value.next_to(bar, RIGHT, buff=0.15)
+                title = wrapped(self.words("bars_title"), S.SMALL, left.width, S.INK)
+                typical = wrapped(self.words("all_patches", attn_typical=rounded(f.attn_add_median[b]).screen,
+                                             mlp_typical=rounded(f.mlp_add_median[b]).screen), S.TINY,
+                                  left.width, S.MUTED)
+                lpanel = VGroup(title, rows, typical).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+                left.place(lpanel, aligned=LEFT)
+                self.play(FadeIn(title), FadeIn(rows[0]), run_time=cue.until("attn"))
+                self.play(FadeIn(rows[1]), FadeIn(typical), run_time=cue.until("mlp"))
+                self.play(FadeIn(rows[2]), FadeIn(rows[3]), run_time=cue.clause())
+            elif "attn" in cue.marks:
+                cue.until("attn")
+            if high:
+                # The longest token's channels as signed bars: a few stand far out of the rest.
+                x = f.high_norm_vector
+                chart = BlockBars(x.tolist(), [""] * len(x), self.words("channel_title"), self.words("channel"),
+                                  width=right.width - 1.2, height=right.height - 2.2, color=S.BLUE,
+                                  vmin=-float(np.abs(x).max()) if x.min() < 0 else 0.0,
+                                  vmax=float(np.abs(x).max()) if x.max() > 0 or x.min() >= 0 else 0.0)
+                note = wrapped(self.words("channel_note", channels=max(f.high_norm_channels, 1),
+                                          channel_share=pct(f.high_norm_channel_share).screen),
+                               S.SMALL, right.width, S.ACCENT)
+                rpanel = VGroup(chart, note).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+                right.place(rpanel)
+                run = cue.until("channels")
+                self.play(FadeIn(VGroup(*[m for m in chart if m is not chart.bars])),
+                          LaggedStart(*[FadeIn(bb) for bb in chart.bars], lag_ratio=0.01), run_time=run)
+                if "channel" in cue.marks:
+                    self.play(FadeIn(note), run_time=cue.until("channel"))
+                self.add(CitationCard(self.words("paper"), self.words("where"), self.words("paper_darcet"),
+                                      max_width=L.MAIN.width))
+                cue.until("paper")
 
     def residual(self):
         f, d = self.facts, self.dims
@@ -573,7 +683,7 @@ class StackTheBlocks(NarratedScene):
             formula = tex(w["title"] + r" = \operatorname{median}_{" + w["tokens"] + r"} \frac{\lVert " + w["out"]
                           + " - " + w["in"] + r" \rVert}{\lVert " + w["in"] + r" \rVert}", S.BODY)
             chart = BlockBars(f.update_ratio, [str(i + 1) for i in range(d.depth)], self.words("title"),
-                              self.words("x_title"), width=L.MAIN.width - 2.5, height=L.MAIN.height - 2.6,
+                              self.words("x_title"), width=L.MAIN.width - 2.5, height=L.MAIN.height - 3.1,
                               reference=(1.0, self.words("reference")))
             group = VGroup(formula, chart).arrange(DOWN, buff=0.4)
             L.MAIN.place(group)
@@ -585,6 +695,51 @@ class StackTheBlocks(NarratedScene):
             spoken = VGroup(*[S.text(num.decimal(u[i], 2).screen, S.SMALL, S.ACCENT)
                               .next_to(chart.bar(i), UP, buff=0.1) for i in {int(np.argmin(u)), int(np.argmax(u))}])
             self.play(FadeIn(spoken), run_time=cue.clause())
+            cue.until("paper")
+            self.add(CitationCard(self.words("paper"), self.words("where"), None, max_width=L.MAIN.width))
+
+    def cls(self):
+        f, d = self.facts, self.dims
+        with self.narrate("cls") as cue:
+            self.add(Heading(self.words("heading")))
+            high = bool(f.high_norm_patches)
+            chart_region, key_region = L.MAIN.split(0.72)
+            # One stacked bar per block, the three parts adding to 1: CLS itself, the other patches, and the
+            # high-norm patches on top, drawn apart.
+            parts = [(f.cls_self, S.MUTED, "self"), (f.cls_to_rest, S.BLUE, "rest")]
+            if high:
+                parts.append((f.cls_to_high, S.ACCENT, "high"))
+            frame = BlockBars([1.0] * d.depth, [str(i + 1) for i in range(d.depth)], self.words("title"),
+                              self.words("x_title"), width=chart_region.width - 1.4,
+                              height=chart_region.height - 1.4, vmax=1.0, ticks=5)
+            chart_region.place(frame)
+            stacks = [VGroup() for _ in parts]
+            for i, bar in enumerate(frame.bars):
+                y = bar.get_bottom()[1]
+                for k, (share, color, _) in enumerate(parts):
+                    seg = Rectangle(width=bar.width, height=max(bar.height * share[i], 1e-3)).set_stroke(width=0)
+                    seg.set_fill(color, 1).move_to([bar.get_x(), y + seg.height / 2, 0])
+                    y += bar.height * share[i]
+                    stacks[k].add(seg)
+            rules = VGroup(*[m for m in frame if m is not frame.bars])
+            key = VGroup()
+            for (_, color, name) in parts:
+                sw = Rectangle(width=0.3, height=0.3).set_stroke(width=0).set_fill(color, 1)
+                words = wrapped(self.words(name), S.SMALL, key_region.width - 0.6, color)
+                key.add(VGroup(sw, words).arrange(RIGHT, buff=0.2))
+            if high:
+                key.add(wrapped(self.words("area"), S.TINY, key_region.width, S.MUTED))
+            key.arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+            key_region.place(key, aligned=LEFT)
+            self.play(FadeIn(rules), run_time=cue.until("bars"))
+            self.play(FadeIn(key[0]), LaggedStart(*[FadeIn(s, shift=0.1 * UP) for s in stacks[0]], lag_ratio=0.1),
+                      run_time=cue.until("self"))
+            self.play(FadeIn(key[1]), LaggedStart(*[FadeIn(s, shift=0.1 * UP) for s in stacks[1]], lag_ratio=0.1),
+                      run_time=cue.until("patches"))
+            if high:
+                self.play(FadeIn(key[2:]), LaggedStart(*[FadeIn(s) for s in stacks[2]], lag_ratio=0.1),
+                          run_time=cue.until("high"))
+            cue.until("rollout")
 
     def cls_cosine(self):
         f, d = self.facts, self.dims
@@ -603,59 +758,9 @@ class StackTheBlocks(NarratedScene):
             gap = SurroundingRectangle(VGroup(chart.bar(d.depth - 2), chart.bar(d.depth - 1)), color=S.ACCENT,
                                        buff=0.08)
             self.play(FadeIn(spoken[1]), Create(gap), run_time=cue.until("before"))
-
-    def rollout(self):
-        f, d = self.facts, self.dims
-        with self.narrate("rollout") as cue:
-            self.add(Heading(self.words("heading")))
-            left, right = L.MAIN.split(0.48)
-            hm = HeatmapOnPhoto(self.trace.picture, f.rollout, MAP_CMAP, vmin=0.0, vmax=1.0,
-                                label=self.words("map"), height=left.height - 0.2)
-            left.place(hm)
-            formula = VGroup(
-                tex(r"R = \tilde A_{" + str(d.depth) + r"}\,\tilde A_{" + str(d.depth - 1) + r"} \cdots \tilde A_{1}",
-                    S.BODY),
-                tex(r"\tilde A_b = \operatorname{rownorm}\!\left(\tfrac{1}{2}\bar A_b + \tfrac{1}{2} I\right)",
-                    S.BODY)).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
-            how = wrapped(self.words("how"), S.TINY, right.width, S.MUTED)
-            q = f.rollout_quarters
-            quarters = S.text(self.words("quarters", low=pct(min(q)).screen, high=pct(max(q)).screen), S.SMALL)
-            caveat = CaveatNote(self.words("caveat"), width=right.width, size=S.SMALL)
-            panel = VGroup(formula, how, quarters, caveat).arrange(DOWN, aligned_edge=LEFT, buff=0.4)
-            right.place(panel, aligned=UP + LEFT)
-            self.play(Write(formula), FadeIn(how), run_time=cue.until("formula"))
-            self.add(CitationCard(self.words("paper"), self.words("where"), None, max_width=right.width))
-            self.play(FadeIn(hm), run_time=cue.until("map"))
-            self.play(FadeIn(caveat), run_time=cue.until("caveat"))
-            self.play(FadeIn(quarters), run_time=cue.until("quarters"))
-
-    def head(self):
-        d = self.dims
-        v = self.values
-        with self.narrate("head") as cue:
-            self.add(Heading(self.words("heading")))
-            left, right = L.MAIN.split(0.42)
-            steps = [self.words("output", shape=num.shape(d.N + 1, d.D).screen), self.words("norm"),
-                     self.words("cls", shape=num.shape(d.D).screen), self.words("head", shape=v["head_shape"].screen),
-                     self.words("softmax", classes=f"{d.num_classes:,}")]
-            boxes = VGroup()
-            for k, s in enumerate(steps):
-                t = S.text(s, S.SMALL, S.INK)
-                box = RoundedRectangle(corner_radius=0.08, width=t.width + 0.4, height=t.height + 0.3)
-                box.set_stroke(S.ACCENT if k == 2 else S.MUTED, 1.5).move_to(t)
-                boxes.add(VGroup(box, t))
-            boxes.arrange(DOWN, buff=0.35)
-            arrows = VGroup(*[Arrow(a.get_bottom(), b.get_top(), buff=0.04, stroke_width=3, color=S.MUTED,
-                                    max_tip_length_to_length_ratio=0.4) for a, b in zip(boxes, boxes[1:])])
-            chain = VGroup(boxes, arrows)
-            left.place(chain)
-            self.play(LaggedStart(*[FadeIn(b) for b in boxes], lag_ratio=0.4), FadeIn(arrows),
-                      run_time=cue.until("chain"))
-            bars = TopKBars(self.trace.top5, height=3.4, width=right.width)
-            title = S.text(self.words("top5"), S.SMALL, S.MUTED)
-            panel = VGroup(title, bars).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-            right.place(panel)
-            self.play(FadeIn(panel), run_time=cue.until("top5"))
+            answer = S.text(self.words("answer"), S.SMALL, S.GREEN)
+            L.FOOTER.place(answer, aligned=RIGHT)
+            self.play(FadeIn(answer), run_time=cue.until("head"))
 
     def recap(self):
         with self.narrate("recap") as cue:

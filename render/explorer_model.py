@@ -32,7 +32,7 @@ VIEW_LESSONS = {
     "row": ("p2-03-every-patch-asks", "hook"),
     "cls": ("p2-04-twelve-heads", "maps"),
     "distance": ("p2-04-twelve-heads", "distance-def"),
-    "rollout": ("p2-05-stack-the-blocks", "rollout"),
+    "rollout": ("p4-01-predict-and-verify", "r4-ask"),
 }
 MAP_CMAP = "inferno"  # the attention maps' colours in lessons 8 and 9
 

@@ -430,7 +430,11 @@ class ContactSheet(NarratedScene):
             g = self.photo_grid(height=5.0)
             layer = L.TITLE.place(S.text(f.layer, S.SMALL, S.ACCENT, mono=True), aligned=LEFT)
             self.play(FadeIn(g), FadeIn(layer), run_time=cue.until("layer"))
-            fmap = L.RIGHT.place(Heatmap(np.asarray(f.feature_map), "magma", label=self.words("filter"), height=4.4))
+            # A filter's output has a sign (the patch like the filter's picture, or its negative): a diverging
+            # scale with zero in the middle.
+            m = float(np.abs(np.asarray(f.feature_map)).max())
+            fmap = L.RIGHT.place(Heatmap(np.asarray(f.feature_map), "coolwarm", -m, m, label=self.words("filter"),
+                                         height=4.4))
             # The map is covered and uncovered cell by cell as the window reaches each patch.
             cover = VGroup(*[Square(fmap.image.height / d.grid, stroke_width=0.5, stroke_color=S.MUTED,
                                     fill_color=S.BACKGROUND, fill_opacity=1).move_to(fmap.cell_center(k))

@@ -12,7 +12,7 @@ script's [choice.*] tables, and every word, spoken or drawn, is in script.toml.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, DashedLine, Dot, FadeIn, FadeOut, GrowFromEdge, Group,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, DashedLine, Dot, FadeIn, GrowFromEdge, Group,
                    Line, Rectangle, RoundedRectangle, VGroup, VMobject, Write)
 
 from narration.script import Choice
@@ -619,10 +619,9 @@ class ChooseYourPrior(NarratedScene):
             self.play(FadeIn(built), run_time=cue.until("built"))
             self.play(FadeIn(learned), run_time=cue.until("learned"))
             self.play(FadeIn(rule[0]), run_time=cue.until("little"))
-            vit_card = CitationCard(self.words("vit_paper"), self.words("where"))
-            self.play(FadeIn(rule[1]), FadeIn(vit_card), run_time=cue.until("plenty"))
-            deit_card = CitationCard(self.words("deit_paper"), self.words("deit_where"))
-            self.play(FadeIn(rule[2]), FadeOut(vit_card), FadeIn(deit_card), run_time=cue.until("recipe"))
+            self.play(FadeIn(rule[1]), FadeIn(CitationCard(self.words("vit_paper"), self.words("where"))),
+                      run_time=cue.until("plenty"))
+            self.play(FadeIn(rule[2]), run_time=cue.until("recipe"))
 
     def between(self):
         """A line from built in to learned, the designs placed along it as the words name them."""
@@ -658,7 +657,7 @@ class ChooseYourPrior(NarratedScene):
                 cards.add(VGroup(tick, body))
             rule = wrapped(self.words("rule"), S.SMALL, m.width - 0.5, S.GREEN)
             L.FOOTER.place(rule, aligned=LEFT)
-            nxt = S.text(self.words("next"), S.TINY, S.MUTED).next_to(cards[4], UP, buff=0.1).align_to(cards[4], RIGHT)
+            nxt = S.text(self.words("next"), S.SMALL, S.BLUE).next_to(cards[4], DOWN, buff=0.5).align_to(cards[4], RIGHT)
             self.play(Create(line), FadeIn(ends), FadeIn(marks[0]), FadeIn(marks[4]), FadeIn(cards[0]),
                       FadeIn(cards[4]), run_time=cue.until("line"))
             for k, mark in ((1, "hybrid"), (2, "coatnet"), (3, "convit")):

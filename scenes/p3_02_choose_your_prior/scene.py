@@ -2,8 +2,10 @@
 
 A convolution's priors measured on the photo (locality, weight sharing, translation equivariance by a roll of
 one stride, broken by half a stride), the same roll through the ViT (exact at the patch embedding, gone after the
-position embeddings and the blocks), the ViT paper's own words on inductive bias (section 3.1), and what the ViT
-learned instead: a 2-D grid in its position embeddings and heads that look locally. Every number comes from
+position embeddings and the blocks, against the baseline of not moving at all, with the high-norm corner tokens
+keeping their slots), the ViT paper's own words on inductive bias (section 3.1), what the ViT learned instead (a 2-D
+grid in its position embeddings and heads that look locally), the trade, and the designs between built in and
+learned (the ViT hybrid, CoAtNet, ConViT) with the rule for choosing. Every number comes from
 facts.py's cached facts; where the numbers decide what a sentence says, the scene picks a key of one of the
 script's [choice.*] tables, and every word, spoken or drawn, is in script.toml.
 
@@ -657,7 +659,8 @@ class ChooseYourPrior(NarratedScene):
                 cards.add(VGroup(tick, body))
             rule = wrapped(self.words("rule"), S.SMALL, m.width - 0.5, S.GREEN)
             L.FOOTER.place(rule, aligned=LEFT)
-            nxt = S.text(self.words("next"), S.SMALL, S.BLUE).next_to(cards[4], DOWN, buff=0.5).align_to(cards[4], RIGHT)
+            nxt = wrapped(self.words("next"), S.SMALL, width, S.BLUE).next_to(cards[4], DOWN, buff=0.4)
+            nxt.align_to(cards[4], LEFT)
             self.play(Create(line), FadeIn(ends), FadeIn(marks[0]), FadeIn(marks[4]), FadeIn(cards[0]),
                       FadeIn(cards[4]), run_time=cue.until("line"))
             for k, mark in ((1, "hybrid"), (2, "coatnet"), (3, "convit")):

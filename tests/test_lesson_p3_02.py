@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 import vitmath
-from narration.script import Cue, load_script
+from narration.script import Choice, Cue, load_script
 from scenes.common import numbers as num
 from scenes.common.inputs import LessonInputs
 from vitmath import receptive_field as rf
@@ -123,6 +123,14 @@ def test_the_vit_patch_embedding_shifts_exactly_and_the_final_tokens_do_not(fact
     assert facts.shift_error[2] == pytest.approx(shift_error(t0, t1), rel=1e-3)
     assert facts.nopos_shift_error == pytest.approx(shift_error(n0, n1), abs=1e-5)
     assert facts.nopos_shift_error < 1e-4 < facts.shift_error[2]
+
+    def stay_error(a, b):  # the baseline: the rolled photo's tokens against the original's in place
+        a, b = a.reshape(d.grid, d.grid, -1), b.reshape(d.grid, d.grid, -1)
+        return float((b[:, 1:] - a[:, 1:]).norm() / a[:, 1:].norm())
+
+    assert facts.stay_error[2] == pytest.approx(stay_error(t0, t1), rel=1e-3)
+    assert facts.nopos_stay_error == pytest.approx(stay_error(n0, n1), rel=1e-3)
+    assert facts.stay_error[0] == pytest.approx(stay_error(e0.flatten(1).T, e1.flatten(1).T), rel=1e-4)
     per_token = (t1.reshape(d.grid, d.grid, -1)[:, 1:] - t0.reshape(d.grid, d.grid, -1)[:, :-1]).norm(dim=-1) \
         / t0.reshape(d.grid, d.grid, -1)[:, :-1].norm(dim=-1)
     assert np.allclose(facts.final_token_error, per_token.numpy(), rtol=1e-3, atol=1e-5)
@@ -166,6 +174,44 @@ def test_the_position_embeddings_and_the_attention_distances(facts, model, tr):
     assert set(facts.local_heads) == local
 
 
+def test_the_high_norm_slots_and_the_cells_they_touch(facts, model, x):
+    """The high-norm tokens from timm's own forward (a hook on the last block), and which cells of the
+    per-token map compare a token in one of their slots, found by walking every cell."""
+    from scenes.p3_02_choose_your_prior.facts import slot_cells
+    from scenes.p3_02_choose_your_prior.scene import high_norm_cells
+
+    d = vitmath.dims_of(model)
+    seen = {}
+    hook = model.blocks[-1].register_forward_hook(lambda _m, _i, out: seen.__setitem__("out", out.detach()))
+    highs = []
+    with torch.no_grad():
+        for img in (x, torch.roll(x, d.P, dims=-1)):
+            model.forward_features(img)
+            norms = seen["out"][0, 1:].norm(dim=-1)
+            highs.append(sorted(int(i) for i in torch.nonzero(norms >= 10 * norms.median()).ravel()))
+    hook.remove()
+    assert (facts.high_norm, facts.rolled_high_norm) == tuple(highs)
+    # cell (r, c) holds rolled slot (r, c + 1) against original slot (r, c)
+    slots = set(facts.high_norm)
+    touching = [(r, c) for r in range(d.grid) for c in range(d.grid - 1)
+                if r * d.grid + c in slots or r * d.grid + c + 1 in slots]
+    assert slot_cells(facts.high_norm, d.grid) == touching
+    boxed, said = high_norm_cells(facts, d.grid)
+    # on the course's model: the four corners, pinned there on the rolled photo too, and they hold the map's
+    # largest misses, so the words name them
+    corners = [0, d.grid - 1, d.grid * (d.grid - 1), d.grid * d.grid - 1]
+    assert facts.high_norm == corners and set(facts.rolled_high_norm) <= set(corners)
+    largest = np.argsort(facts.final_token_error.ravel())[::-1][:len(touching)]
+    assert sorted(divmod(int(i), d.grid - 1) for i in largest) == touching == boxed
+    assert said.key == "corners"
+    # made-up cases: no high-norm tokens, or ones that do not stand out, say nothing
+    assert high_norm_cells(dataclasses.replace(facts, high_norm=[], rolled_high_norm=[]), d.grid) == ([], Choice("none"))
+    flat = dataclasses.replace(facts, final_token_error=np.ones_like(facts.final_token_error))
+    assert high_norm_cells(flat, d.grid)[1].key == "none"
+    moved = dataclasses.replace(facts, rolled_high_norm=[d.grid + 1])  # not in the photo's slots: it moved
+    assert high_norm_cells(moved, d.grid)[1].key == "none"
+
+
 def words(name: str, choice, **values) -> str:
     """The script's words for the placeholder `name` when the scene gives `choice`, filled from `values`."""
     from scenes.course import lesson_of
@@ -191,6 +237,16 @@ def test_the_spoken_values_are_the_facts(tr):
         "exactly zero" if f.on_stride.max_diff == 0 else f"{num.scientific(f.on_stride.max_diff).spoken}: float rounding")
     assert v["off_diff"].value == f.off_stride.max_diff and v["off_scale"].value == f.off_stride.scale
     assert v["pos_error"] == num.percent(f.shift_error[1]) and v["final_error"] == num.percent(f.shift_error[2])
+    assert v["pos_stay"] == num.percent(f.stay_error[1]) and v["final_stay"] == num.percent(f.stay_error[2])
+    # the course's model: about a third of the way from a shifted copy, three times nearer it than the unmoved
+    said = words("final_note", v["final_note"])
+    assert 2 * f.shift_error[2] <= f.stay_error[2] and said.startswith("So the tokens mostly moved")
+    # the top-1 stays, and moves by under 5 points: the words say the prediction hardly notices
+    assert f.shifted_top1[1] == f.top1[1] and abs(f.top1_prob_shifted - f.top1_prob) < 0.05
+    assert words("top1_change", v["top1_change"]).startswith("Yet the prediction hardly notices: still tiger cat")
+    assert "corner" in words("corner_note", v["corner_note"], cls_lesson=4)
+    assert v["data_note"].key == "augreg" and v["recap_data"].key == "in21k"
+    assert v["cls_lesson"] == BY_ID["p1-04-cls-token"].number
     assert v["nopos_error"] == num.scientific(100 * f.nopos_shift_error)  # spoken in percent
     assert v["pos_corr"].value == pytest.approx(f.pos_correlation, abs=0.005)
     assert v["uniform_px"].value == f.uniform_distance
@@ -203,7 +259,8 @@ def test_the_spoken_values_are_the_facts(tr):
 
 
 def test_the_choices_follow_the_numbers():
-    from scenes.p3_02_choose_your_prior.scene import attention_note, final_note, position_choices, top1_change
+    from scenes.p3_02_choose_your_prior.scene import (attention_note, final_note, position_choices, pretraining,
+                                                       top1_change)
 
     flat = [(1, 0.01), (2, -0.001), (3, 0.0)]
     said = {k: words(k, c) for k, c in position_choices(0.01, flat).items()}
@@ -217,11 +274,18 @@ def test_the_choices_follow_the_numbers():
     assert "block 2" in s and "1 of the 8 heads" in s and "all in block 2:" in s
     mad[3, :] = 150.0
     assert words("attn_note", attention_note(mad, 100.0, [(1, 0), (2, 1)])).endswith(
-        "all in blocks 2 to 3: some heads learned to look locally, like a convolution. Later blocks look further.")
-    assert words("final_note", final_note(0.3)) == "Far from an exact shift."
-    assert "not an exact" in words("final_note", final_note(0.05))
-    assert final_note(0.001).key == "exact"
+        "all in blocks 2 to 3: some heads learned to look locally, as a convolution does by design. "
+        "Later blocks look further.")
+    # far from a shift, but nearer the shifted copy than the unmoved photo by half or more: "mostly moved"
+    assert words("final_note", final_note(0.3, 0.9)).startswith("So the tokens mostly moved")
+    assert words("final_note", final_note(0.3, 0.4)).startswith("Far from an exact shift: no nearer")
+    assert "not an exact" in words("final_note", final_note(0.05, 1.0))
+    assert final_note(0.001, 1.0).key == "exact"
     assert words("top1_change", top1_change("cat", 0.3, 0.33, (1, "cat", 0.33))) == \
-        "cat goes from 30 percent to 33 percent."
+        "Yet the prediction hardly notices: still cat, 30 percent before the roll, 33 percent after."
+    assert words("top1_change", top1_change("cat", 0.3, 0.5, (1, "cat", 0.5))).startswith("The top guess is still cat, but")
     assert "on the rolled photo it is dog" in words("top1_change", top1_change("cat", 0.3, 0.1, (2, "dog", 0.4)))
     assert "0.10 percent" in words("top1_change", top1_change("pot", 0.001, 0.001, (3, "pot", 0.001)))
+    assert [pretraining(n) for n in ("vit_tiny_patch16_224.augreg_in21k_ft_in1k", "vit_base_patch16_224.orig_in21k",
+                                     "vit_small_patch16_224")] == ["augreg", "in21k", "unknown"]
+    assert "ImageNet-21k" not in words("data_note", Choice("unknown")) and words("recap_data", Choice("unknown")) == ""

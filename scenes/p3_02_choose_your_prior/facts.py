@@ -79,7 +79,12 @@ class PriorFacts:
     shift_error: list[float]    # per stage: ||rolled - original moved one column|| / ||original moved||
     stay_error: list[float]     # per stage: ||rolled - original in place|| / ||original||: "did not move at all"
     final_token_error: np.ndarray  # (grid, grid - 1) per-token shift error of the final tokens (token_shift_errors)
+    # The high-norm tokens (vitmath.analyses.high_norm_patches, after the last block) of the photo and of the
+    # rolled photo, raster indices: where they sit decides whether they move with the content or keep their slot.
+    high_norm: list[int]
+    rolled_high_norm: list[int]
     nopos_shift_error: float    # final tokens' shift_error with the position embeddings left out (the control)
+    nopos_stay_error: float     # and their stay_error: the control's own baseline
     nopos_logit_diff: float     # max |logits of the rolled photo - logits of the photo|, positions left out
     nopos_logit_scale: float    # max |logit| of the photo, positions left out: what nopos_logit_diff compares to
     top1: tuple[int, str]       # the original top-1 class
@@ -180,6 +185,19 @@ def token_shift_errors(a: torch.Tensor, b: torch.Tensor, grid: int) -> np.ndarra
     return ((gb[:, 1:] - moved).norm(dim=-1) / moved.norm(dim=-1)).numpy().copy()
 
 
+def slot_cells(slots, grid: int) -> list[tuple[int, int]]:
+    """Cells (row, col) of the (grid, grid - 1) per-token map (token_shift_errors) that touch one of the token
+    `slots` (raster indices): cell (r, c) compares the rolled photo's slot (r, c + 1) with the photo's (r, c)."""
+    out = set()
+    for i in slots:
+        r, c = divmod(int(i), grid)
+        if c < grid - 1:
+            out.add((r, c))   # the photo's token in slot i
+        if c >= 1:
+            out.add((r, c - 1))  # the rolled photo's token in slot i
+    return sorted(out)
+
+
 def grid_distance(grid: int) -> np.ndarray:
     """(N, N) Euclidean distance between patch places on the grid, in patches."""
     r, c = np.divmod(np.arange(grid * grid), grid)
@@ -188,7 +206,7 @@ def grid_distance(grid: int) -> np.ndarray:
 
 @torch.no_grad()
 def prior_facts(model, image, cnn: str = CNN, seed: int = CNN_SEED) -> PriorFacts:
-    from vitmath.analyses import mean_attention_distance, patch_distances, position_similarity
+    from vitmath.analyses import high_norm_patches, mean_attention_distance, patch_distances, position_similarity
     from vitmath.image import LoadedImage
     from vitmath.tracing import trace
 
@@ -221,6 +239,7 @@ def prior_facts(model, image, cnn: str = CNN, seed: int = CNN_SEED) -> PriorFact
     # treat the tokens as a set, must give the same tokens, moved.
     plain_nopos = trace(model, image, drop_position=True)
     rolled_nopos = trace(model, roll_right(x, d.P), drop_position=True)
+    nopos_errors = column_shift_errors(plain_nopos.final[1:], rolled_nopos.final[1:], d.grid)
     ga, gb = tr.patch_tokens.reshape(d.grid, d.grid, -1), rolled.patch_tokens.reshape(d.grid, d.grid, -1)
     patch_max_diff = float((gb[:, 1:] - ga[:, :-1]).abs().max())
     top_i, top_name, top_p = tr.top5[0]
@@ -250,7 +269,9 @@ def prior_facts(model, image, cnn: str = CNN, seed: int = CNN_SEED) -> PriorFact
         patch_norm=ga.norm(dim=-1).numpy().copy(), rolled_patch_norm=gb.norm(dim=-1).numpy().copy(),
         stage_names=list(VIT_STAGES), shift_error=[e[0] for e in errors], stay_error=[e[1] for e in errors],
         final_token_error=token_shift_errors(tr.final[1:], rolled.final[1:], d.grid),
-        nopos_shift_error=column_shift_errors(plain_nopos.final[1:], rolled_nopos.final[1:], d.grid)[0],
+        high_norm=sorted(high_norm_patches(tr.blocks[-1].out[1:].norm(dim=-1))),
+        rolled_high_norm=sorted(high_norm_patches(rolled.blocks[-1].out[1:].norm(dim=-1))),
+        nopos_shift_error=nopos_errors[0], nopos_stay_error=nopos_errors[1],
         nopos_logit_diff=float((rolled_nopos.logits - plain_nopos.logits).abs().max()),
         nopos_logit_scale=float(plain_nopos.logits.abs().max()),
         top1=(top_i, top_name), top1_prob=float(top_p), top1_prob_shifted=float(rolled.probs[top_i]),

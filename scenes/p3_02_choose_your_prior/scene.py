@@ -2,8 +2,10 @@
 
 A convolution's priors measured on the photo (locality, weight sharing, translation equivariance by a roll of
 one stride, broken by half a stride), the same roll through the ViT (exact at the patch embedding, gone after the
-position embeddings and the blocks), the ViT paper's own words on inductive bias (section 3.1), and what the ViT
-learned instead: a 2-D grid in its position embeddings and heads that look locally. Every number comes from
+position embeddings and the blocks, against the baseline of not moving at all, with the high-norm corner tokens
+keeping their slots), the ViT paper's own words on inductive bias (section 3.1), what the ViT learned instead (a 2-D
+grid in its position embeddings and heads that look locally), the trade, and the designs between built in and
+learned (the ViT hybrid, CoAtNet, ConViT) with the rule for choosing. Every number comes from
 facts.py's cached facts; where the numbers decide what a sentence says, the scene picks a key of one of the
 script's [choice.*] tables, and every word, spoken or drawn, is in script.toml.
 
@@ -12,8 +14,8 @@ script's [choice.*] tables, and every word, spoken or drawn, is in script.toml.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Axes, Create, DashedLine, Dot, FadeIn, Group, Line,
-                   Rectangle, RoundedRectangle, VGroup, VMobject, Write)
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, Create, DashedLine, Dot, FadeIn, GrowFromEdge, Group,
+                   Line, Rectangle, RoundedRectangle, VGroup, VMobject, Write)
 
 from narration.script import Choice
 from scenes.common import layout as L
@@ -26,7 +28,8 @@ from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
 from scenes.common.pixel_image import PixelImage
 from scenes.course import BY_ID
-from scenes.p3_02_choose_your_prior.facts import LEARNED_CORRELATION, LOCAL_SHARE, cached_prior_facts
+from scenes.p3_02_choose_your_prior.facts import LEARNED_CORRELATION, LOCAL_SHARE, cached_prior_facts, slot_cells
+from vitmath.sources import resolve_source
 
 DIFF_CMAP = "magma"
 SIM_CMAP = "viridis"
@@ -35,14 +38,20 @@ SIM_CMAP = "viridis"
 CHOICES = {
     "on_stride_diff": ("exact", "rounding"),
     "patch_diff": ("exact", "rounding"),
-    "final_note": ("far", "close", "exact"),
-    "top1_change": ("changed", "same"),
+    "final_note": ("far_follows", "far", "close", "exact"),
+    "corner_note": ("corners", "slots", "none"),
+    "top1_change": ("steady", "same", "changed"),
     "pos_sentence": ("grid", "flat"),
     "pos_verdict": ("grid", "flat"),
     "attn_note": ("none", "local"),
     "local_where": ("one_block", "blocks"),
     "later_further": ("further", "not_further"),
+    "data_note": ("augreg", "in21k", "unknown"),
+    "recap_data": ("in21k", "unknown"),
 }
+FOLLOWS = 0.5  # the final tokens "mostly moved with the content" when they are at most this share as far from a
+#                shifted copy as from the unmoved original
+STEADY = 0.05  # the top guess's probability moved by less than this (absolute): the prediction "hardly notices"
 
 
 def billions(n: int) -> num.Number:
@@ -67,9 +76,11 @@ def exact_or_rounding(x: float) -> tuple[num.Number, Choice]:
     return num.scientific(x), Choice("rounding", diff=num.scientific(x))
 
 
-def final_note(final_error: float) -> Choice:
-    """How far from a shift the final tokens are, from the measured relative difference."""
-    return Choice("far" if final_error >= 0.1 else "close" if final_error >= 0.01 else "exact")
+def final_note(final_error: float, stay_error: float) -> Choice:
+    """How far from a shift the final tokens are, against the baseline of not moving at all."""
+    if final_error >= 0.1:
+        return Choice("far_follows" if final_error <= FOLLOWS * stay_error else "far")
+    return Choice("close" if final_error >= 0.01 else "exact")
 
 
 def top1_change(label: str, p0: float, p1: float, shifted_top) -> Choice:
@@ -77,7 +88,33 @@ def top1_change(label: str, p0: float, p1: float, shifted_top) -> Choice:
     _, name, p = shifted_top
     if name != label:
         return Choice("changed", top1_was=label, top1_before=prob(p0), top1_now=name, top1_now_p=prob(p))
-    return Choice("same", top1_was=label, top1_before=prob(p0), top1_after=prob(p1))
+    return Choice("steady" if abs(p1 - p0) < STEADY else "same", top1_was=label, top1_before=prob(p0),
+                  top1_after=prob(p1))
+
+
+def high_norm_cells(f, grid: int) -> tuple[list[tuple[int, int]], Choice]:
+    """The cells of the per-token map to box, and what to say of them: the cells touching the high-norm
+    tokens' slots, when those cells are the map's largest and the tokens keep their slots on the rolled photo
+    (every high-norm slot of the rolled photo is one of the photo's, and at least half of the photo's stay)."""
+    cells = slot_cells(f.high_norm, grid)
+    err = f.final_token_error
+    inside = np.zeros(err.shape, dtype=bool)
+    for r, c in cells:
+        inside[r, c] = True
+    kept = set(f.rolled_high_norm) & set(f.high_norm)
+    if (not cells or inside.all() or err[inside].min() <= err[~inside].max()
+            or not set(f.rolled_high_norm) <= set(f.high_norm) or 2 * len(kept) < len(f.high_norm)):
+        return [], Choice("none")
+    corners = {0, grid - 1, grid * (grid - 1), grid * grid - 1}
+    return cells, Choice("corners" if set(f.high_norm) == corners else "slots")
+
+
+def pretraining(model_name: str) -> str:
+    """What a timm name's tags say of the pre-training: "augreg" (ImageNet-21k with the AugReg recipe), "in21k",
+    or "unknown"."""
+    if "in21k" not in model_name:
+        return "unknown"
+    return "augreg" if "augreg" in model_name else "in21k"
 
 
 def position_choices(corr: float, by_distance) -> dict:
@@ -145,8 +182,10 @@ class ChooseYourPrior(NarratedScene):
         patch_n, patch_words = exact_or_rounding(f.patch_max_diff)
         self.on_diff, self.patch_diff = on_n, patch_n
         label, p0 = f.top1[1], f.top1_prob
+        data = pretraining(resolve_source(self.inputs.model, self.inputs.weights)[0])
         return {
             "cnn_lesson": BY_ID["p1-01-cnn-locality"].number,
+            "cls_lesson": BY_ID["p1-04-cls-token"].number,
             "pos_lesson": BY_ID["p1-03-position-embeddings"].number,
             "heads_lesson": BY_ID["p2-04-twelve-heads"].number,
             "cnn": f.cnn,
@@ -170,18 +209,24 @@ class ChooseYourPrior(NarratedScene):
             "patch_diff": patch_words,
             "pos_error": num.percent(f.shift_error[1]),
             "final_error": num.percent(f.shift_error[2]),
-            "final_note": final_note(f.shift_error[2]),
+            "pos_stay": num.percent(f.stay_error[1]),
+            "final_stay": num.percent(f.stay_error[2]),
+            "final_note": final_note(f.shift_error[2], f.stay_error[2]),
+            "corner_note": high_norm_cells(f, f.final_token_error.shape[0])[1],
             "top1_change": top1_change(label, p0, f.top1_prob_shifted, f.shifted_top1),
             "nopos_error": num.scientific(100 * f.nopos_shift_error),  # in percent, like the others
             **position_choices(f.pos_correlation, f.sim_by_distance),
             "pos_corr": dec(f.pos_correlation),
             "uniform_px": num.decimal(f.uniform_distance, 0),
             "attn_note": attention_note(f.attention_distance, f.uniform_distance, f.local_heads),
+            "data_note": Choice(data),
+            "recap_data": Choice("unknown" if data == "unknown" else "in21k"),
         }
 
     def cues(self):
         return [self.hook, self.locality, self.sharing, self.equivariance, self.off_stride, self.vit_patch,
-                self.vit_deep, self.vit_paper, self.learned_pos, self.learned_attn, self.trade, self.recap]
+                self.vit_deep, self.vit_paper, self.learned_pos, self.learned_attn, self.trade, self.between,
+                self.recap]
 
     # ------------------------------------------------------------------ what the cues share
     def rolled_picture(self, pixels: int) -> np.ndarray:
@@ -383,39 +428,85 @@ class ChooseYourPrior(NarratedScene):
             self.play(FadeIn(groups[2]), FadeIn(groups[3]), run_time=cue.until("rolled"))
             self.play(Write(result), run_time=cue.until("result"))
 
+    def distance_rows(self, rows, width: float) -> VGroup:
+        """One row per stage: its name, then two bars to one scale, the distance from a shifted copy (orange)
+        and from the unmoved original (grey), each with its value. `rows`: (name, shifted, unmoved, shifted
+        Number, unmoved Number). Each row is VGroup(name, VGroup(shifted bar, its value), VGroup(unmoved...))."""
+        top = max(max(r[1], r[2]) for r in rows)
+        names = [S.text(r[0], S.SMALL) for r in rows]
+        name_w = max(n.width for n in names) + 0.3
+        bar_w = width - name_w - 1.2  # room for the value after the longest bar
+        out = VGroup()
+        for name, (_, a, b, na, nb) in zip(names, rows):
+            bars = VGroup()
+            for value, shown, color in ((a, na, S.ACCENT), (b, nb, S.MUTED)):
+                bar = Rectangle(width=max(bar_w * value / top, 0.02), height=0.26, stroke_width=0,
+                                fill_color=color, fill_opacity=0.9)
+                bars.add(VGroup(bar, S.text(shown, S.SMALL, color, mono=True).next_to(bar, RIGHT, buff=0.1)))
+            bars.arrange(DOWN, aligned_edge=LEFT, buff=0.08)  # both bars start at one left edge
+            row = VGroup(name, bars)
+            bars.next_to(name, RIGHT, buff=0.2).shift((name_w - name.width - 0.2) * RIGHT)
+            out.add(row)
+        out.arrange(DOWN, aligned_edge=LEFT, buff=0.22)
+        return out
+
     def vit_deep(self):
         f, d = self.facts, self.dims
         v = self.values
         with self.narrate("vit-deep") as cue:
             self.add(Heading(self.words("heading")))
-            left, right = L.MAIN.split(0.42)
+            left, right = L.MAIN.split(0.4)
             err = f.final_token_error
-            hm = Heatmap(err, "magma", 0.0, float(err.max()), label=self.words("map"), height=left.height - 0.9)
+            boxed, _ = high_norm_cells(f, d.grid)
+            # Two cells at a high-norm slot would set the whole scale and leave the rest black: the scale stops
+            # at the largest other cell, the boxed ones saturate, and the caption says how high they go.
+            inside = np.zeros(err.shape, dtype=bool)
+            for r, c in boxed:
+                inside[r, c] = True
+            vmax = float(err[~inside].max()) if boxed else float(err.max())
+            hm = Heatmap(err, "magma", 0.0, vmax, label=self.words("map"), height=left.height - 1.6)
             cap = wrapped(self.words("caption"), S.TINY, left.width)
             g = Group(cap, hm).arrange(DOWN, buff=0.2)
-            left.place(g)
-            rows = [(self.words("embedding"), num.percent(f.shift_error[0]).screen, S.GREEN),
-                    (self.words("position"), num.percent(f.shift_error[1]).screen, S.ACCENT),
-                    (self.words("final"), num.percent(f.shift_error[2]).screen, S.ACCENT),
-                    (self.words("nopos"), v["nopos_error"].screen + "%", S.GREEN)]
-            table = VGroup(S.text(self.words("table"), S.SMALL, S.MUTED))
-            for name, val, color in rows:
-                table.add(VGroup(S.text(name, S.SMALL), S.text(val, S.SMALL, color, mono=True)))
-            w = max(r[0].width for r in table[1:]) + 0.4
-            for r in table[1:]:
-                r[1].next_to(r[0], RIGHT, buff=0.1).shift((w - r[0].width) * RIGHT)
-            table.arrange(DOWN, aligned_edge=LEFT, buff=0.28)
+            clipped = wrapped(self.words("clipped", vmax=num.decimal(vmax, 2).screen,
+                                         top=num.decimal(float(err.max()), 2).screen), S.TINY, left.width, S.GREEN)
+            left.place(g, aligned=UP)
+            clipped.next_to(g, DOWN, buff=0.15).align_to(g, LEFT)
+            boxes = VGroup(*[cell_box(hm.image, *err.shape, r, r, c, c, S.GREEN) for r, c in boxed])
+            pct = lambda x: num.percent(x).screen  # noqa: E731
+            nopos = v["nopos_error"].screen + "%"
+            stages = [(self.words("embedding"), f.shift_error[0], f.stay_error[0], pct(f.shift_error[0]),
+                       pct(f.stay_error[0])),
+                      (self.words("position"), f.shift_error[1], f.stay_error[1], pct(f.shift_error[1]),
+                       pct(f.stay_error[1])),
+                      (self.words("final"), f.shift_error[2], f.stay_error[2], pct(f.shift_error[2]),
+                       pct(f.stay_error[2])),
+                      (self.words("nopos"), f.nopos_shift_error, f.nopos_stay_error, nopos, pct(f.nopos_stay_error))]
+            rows = self.distance_rows(stages, right.width)
+            key = VGroup(*[VGroup(Rectangle(width=0.3, height=0.18, stroke_width=0, fill_color=c, fill_opacity=0.9),
+                                  S.text(self.words(w), S.TINY, c)).arrange(RIGHT, buff=0.12)
+                           for w, c in (("shifted", S.ACCENT), ("unmoved", S.MUTED))]
+                         ).arrange(RIGHT, buff=0.4)
+            table = VGroup(wrapped(self.words("table"), S.SMALL, right.width, S.MUTED), key, rows
+                           ).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
             label, p0, p1 = f.top1[1], f.top1_prob, f.top1_prob_shifted
             pred = S.text(self.words("same_top", label=label, before=prob(p0).screen, after=prob(p1).screen), S.BODY,
                           S.ACCENT)
             if f.shifted_top1[1] != label:
                 pred = S.text(self.words("new_top", label=label, now=f.shifted_top1[1]), S.BODY, S.ACCENT)
-            panel = VGroup(table, pred).arrange(DOWN, aligned_edge=LEFT, buff=0.5)
+            panel = VGroup(table, pred).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
             right.place(panel, aligned=LEFT)
-            self.play(FadeIn(table[0]), FadeIn(table[1]), FadeIn(table[2]), run_time=cue.until("table"))
-            self.play(FadeIn(g), FadeIn(table[3]), run_time=cue.until("final"))
+
+            def bar(row, k):
+                return GrowFromEdge(rows[row][1][k][0], LEFT), FadeIn(rows[row][1][k][1])
+
+            self.play(FadeIn(table[0]), FadeIn(key[0]), FadeIn(rows[0][0]), *bar(0, 0), run_time=cue.clause())
+            self.play(FadeIn(key[1]), *bar(0, 1), run_time=cue.until("stay"))
+            self.play(FadeIn(rows[1][0]), *bar(1, 0), *bar(1, 1), run_time=cue.until("pos"))
+            self.play(FadeIn(g), FadeIn(rows[2][0]), *bar(2, 0), *bar(2, 1), run_time=cue.until("final"))
+            if boxed:
+                self.play(Create(boxes), FadeIn(clipped), run_time=cue.until("corners"))
             self.play(FadeIn(pred), run_time=cue.until("prediction"))
-            self.play(FadeIn(table[4]), run_time=cue.until("nopos"))
+            self.play(FadeIn(rows[3][0]), *bar(3, 0), *bar(3, 1), run_time=cue.until("nopos"))
 
     def vit_paper(self):
         with self.narrate("vit-paper") as cue:
@@ -441,7 +532,7 @@ class ChooseYourPrior(NarratedScene):
             tile = f.pos_similarity[centre].reshape(d.grid, d.grid)
             hm = Heatmap(tile, SIM_CMAP, -1.0, 1.0, label=self.words("map"), height=left.height - 1.0)
             mark = cell_box(hm.image, d.grid, d.grid, r, r, c, c, S.ACCENT)
-            cap = S.text(self.words("caption", row=r, col=c, N=d.N), S.SMALL)
+            cap = S.text(self.words("caption", row=r + 1, col=c + 1, N=d.N), S.SMALL)  # counted from 1, as everywhere
             g = Group(cap, Group(hm, mark)).arrange(DOWN, buff=0.2)
             left.place(g)
             xs = [k for k, _ in f.sim_by_distance]
@@ -487,13 +578,26 @@ class ChooseYourPrior(NarratedScene):
                                 S.GREEN if f.local_heads else S.MUTED),
                          S.text(self.words("lesson"), S.TINY, S.MUTED),
                          ).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
+            data = pretraining(resolve_source(self.inputs.model, self.inputs.weights)[0])
+            said = VGroup()
+            if data != "unknown":
+                said.add(wrapped(self.words("data", recipe=self.words("augreg") if data == "augreg" else ""),
+                                 S.SMALL, 4.6, S.INK))
+            said.add(wrapped(self.words("raghu"), S.SMALL, 4.6, S.BLUE))
+            said.arrange(DOWN, aligned_edge=LEFT, buff=0.25)
+            key.add(said)
+            key.arrange(DOWN, aligned_edge=LEFT, buff=0.3)
             key.next_to(chart, RIGHT, buff=0.5)
             L.MAIN.place(Group(chart, key))
+            raghu = CitationCard(self.words("raghu_paper"), self.words("raghu_where"))
             self.play(Create(ax), FadeIn(drawn[0]), run_time=cue.until("heads"))
             self.play(Create(drawn[1][0]), Create(drawn[1][1]), FadeIn(key[0]), FadeIn(key[1]),
                       run_time=cue.clause())
             self.play(FadeIn(drawn[1][2]), FadeIn(key[2]), run_time=cue.until("even"))
             self.play(FadeIn(drawn[1][3]), FadeIn(key[3]), FadeIn(key[4]), FadeIn(key[5]), run_time=cue.until("half"))
+            if data != "unknown":
+                self.play(FadeIn(said[0]), run_time=cue.until("data"))
+            self.play(FadeIn(said[-1]), FadeIn(raghu), run_time=cue.until("raghu"))
 
     def trade(self):
         with self.narrate("trade") as cue:
@@ -511,20 +615,66 @@ class ChooseYourPrior(NarratedScene):
                 p_[0].stretch_to_fit_height(height)
                 p_[1].align_to(p_[0], UP + LEFT).shift(0.3 * DOWN + 0.25 * RIGHT)
                 col.place(p_, aligned=UP)
-            rule = VGroup(S.text(self.words("little"), S.SMALL), S.text(self.words("plenty"), S.SMALL, S.ACCENT)
-                          ).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
+            rule = VGroup(S.text(self.words("little"), S.SMALL), S.text(self.words("plenty"), S.SMALL, S.ACCENT),
+                          S.text(self.words("recipe"), S.SMALL, S.BLUE)).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
             rule.next_to(Group(built, learned), DOWN, buff=0.5).align_to(built, LEFT)
             self.play(FadeIn(built), run_time=cue.until("built"))
             self.play(FadeIn(learned), run_time=cue.until("learned"))
             self.play(FadeIn(rule[0]), run_time=cue.until("little"))
             self.play(FadeIn(rule[1]), FadeIn(CitationCard(self.words("vit_paper"), self.words("where"))),
                       run_time=cue.until("plenty"))
+            self.play(FadeIn(rule[2]), run_time=cue.until("recipe"))
+
+    def between(self):
+        """A line from built in to learned, the designs placed along it as the words name them."""
+        with self.narrate("between") as cue:
+            self.add(Heading(self.words("heading")))
+            m = L.MAIN
+            y = m.top - 1.3
+            line = Arrow([m.left + 0.3, y, 0], [m.right - 0.3, y, 0], color=S.MUTED, stroke_width=3, buff=0,
+                         max_tip_length_to_length_ratio=0.02)
+            ends = VGroup(S.text(self.words("hard"), S.SMALL, S.ACCENT).next_to(line.get_start(), UP, buff=0.2,
+                                                                                aligned_edge=LEFT),
+                          S.text(self.words("none"), S.SMALL, S.BLUE).next_to(line.get_end(), UP, buff=0.2,
+                                                                              aligned_edge=RIGHT))
+            # Where each design sits on the line, left (all built in) to right (all learned): an order, not a measure.
+            designs = [("cnn", 0.0, S.ACCENT, None), ("hybrid", 0.25, S.INK, "hybrid_where"),
+                       ("coatnet", 0.5, S.INK, "coatnet_where"), ("convit", 0.75, S.INK, "convit_where"),
+                       ("vit", 1.0, S.BLUE, None)]
+            x0, x1 = m.left + 1.2, m.right - 1.2
+            marks, cards = VGroup(), VGroup()
+            width = (x1 - x0) / 4 - 0.15
+            for k, (name, t, color, where) in enumerate(designs):
+                x = x0 + t * (x1 - x0)
+                dot = Dot([x, y, 0], radius=0.09, color=color)
+                body = VGroup(S.text(self.words(name), S.BODY, color), wrapped(self.words(name + "_how"), S.TINY, width))
+                if where:
+                    body.add(wrapped(self.words(where), S.TINY, width, S.MUTED))
+                body.arrange(DOWN, buff=0.15)
+                # alternate heights so neighbours' words never meet
+                body.next_to(dot, DOWN, buff=0.35 + (1.5 if k % 2 else 0.0))
+                body.set_x(min(max(x, m.left + body.width / 2), m.right - body.width / 2))
+                tick = Line([x, y, 0], [x, body.get_top()[1] + 0.05, 0], stroke_color=S.MUTED, stroke_width=1)
+                marks.add(dot)
+                cards.add(VGroup(tick, body))
+            rule = wrapped(self.words("rule"), S.SMALL, m.width - 0.5, S.GREEN)
+            L.FOOTER.place(rule, aligned=LEFT)
+            nxt = wrapped(self.words("next"), S.SMALL, width, S.BLUE).next_to(cards[4], DOWN, buff=0.4)
+            nxt.align_to(cards[4], LEFT)
+            self.play(Create(line), FadeIn(ends), FadeIn(marks[0]), FadeIn(marks[4]), FadeIn(cards[0]),
+                      FadeIn(cards[4]), run_time=cue.until("line"))
+            for k, mark in ((1, "hybrid"), (2, "coatnet"), (3, "convit")):
+                self.play(FadeIn(marks[k]), FadeIn(cards[k]), run_time=cue.until(mark))
+            self.play(FadeIn(rule), FadeIn(nxt), run_time=cue.until("rule"))
 
     def recap(self):
         with self.narrate("recap") as cue:
-            take = wrapped(self.words("take"), S.BODY, L.MAIN.width - 1.5)
+            take = VGroup(wrapped(self.words("take"), S.BODY, L.MAIN.width - 1.5),
+                          wrapped(self.words("rule"), S.BODY, L.MAIN.width - 1.5, S.GREEN)
+                          ).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
             box = RoundedRectangle(corner_radius=0.1, width=take.width + 0.5, height=take.height + 0.4)
             box.set_stroke(S.ACCENT, 1.5).move_to(take)
             L.MAIN.place(VGroup(box, take))
-            self.play(FadeIn(box), FadeIn(take), run_time=cue.until("take"))
+            self.play(FadeIn(box), FadeIn(take[0]), run_time=cue.until("take"))
+            self.play(FadeIn(take[1]), run_time=cue.until("rule"))
             self.play(FadeIn(NextLessonFooter(self.lesson, self.words("next"))), run_time=min(cue.until("next"), 1.0))

@@ -259,7 +259,7 @@ def test_the_spoken_values_are_the_facts(tr):
 
 
 def test_the_choices_follow_the_numbers():
-    from scenes.p3_02_choose_your_prior.scene import (attention_note, final_note, position_choices, pretraining,
+    from scenes.p3_02_choose_your_prior.scene import (attention_note, final_note, position_choices,
                                                        top1_change)
 
     flat = [(1, 0.01), (2, -0.001), (3, 0.0)]
@@ -286,6 +286,8 @@ def test_the_choices_follow_the_numbers():
     assert words("top1_change", top1_change("cat", 0.3, 0.5, (1, "cat", 0.5))).startswith("The top guess is still cat, but")
     assert "on the rolled photo it is dog" in words("top1_change", top1_change("cat", 0.3, 0.1, (2, "dog", 0.4)))
     assert "0.10 percent" in words("top1_change", top1_change("pot", 0.001, 0.001, (3, "pot", 0.001)))
+    from vitmath.sources import pretraining
+
     assert [pretraining(n) for n in ("vit_tiny_patch16_224.augreg_in21k_ft_in1k", "vit_base_patch16_224.orig_in21k",
                                      "vit_small_patch16_224")] == ["augreg", "in21k", "unknown"]
     assert "ImageNet-21k" not in words("data_note", Choice("unknown")) and words("recap_data", Choice("unknown")) == ""

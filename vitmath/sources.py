@@ -23,6 +23,15 @@ WEIGHTS_ENV = env.WEIGHTS
 IMAGE_ENV = env.IMAGE
 
 
+def pretraining(model_name: str) -> str:
+    """What a timm name's tags say of the pre-training: "augreg" (ImageNet-21k with the AugReg recipe),
+    "in21k", or "unknown". Read from the name as the user gave it: timm's default tag would name a
+    pre-training even for a weights file of unknown origin."""
+    if "in21k" not in model_name:
+        return "unknown"
+    return "augreg" if "augreg" in model_name else "in21k"
+
+
 def resolve_source(name: str | None = None, weights=None) -> tuple[str, Path | None]:
     """Return (model name, weights file or None for timm's pretrained download), without loading anything."""
     name = name or DEFAULT_MODEL

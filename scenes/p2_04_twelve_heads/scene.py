@@ -32,7 +32,7 @@ from scenes.common.narrated import NarratedScene
 from scenes.common.values import is_course_photo, spoken_list
 from scenes.common.vectors import ScaleKey, VectorBar
 from scenes.p2_04_twelve_heads.facts import HeadFacts, cached_head_facts
-from vitmath.sources import resolve_source
+from vitmath.sources import pretraining, resolve_source
 
 # (name, spoken name, width D, heads, source): ViT paper Table 1 for B/L/H, DeiT paper Table 1 for Ti/S.
 FAMILY = (("ViT-Ti", "ViT-Tiny", 192, 3, "DeiT"), ("ViT-S", "ViT-Small", 384, 6, "DeiT"),
@@ -231,11 +231,6 @@ def depth_trend_key(f: HeadFacts) -> str:
     return "grow" if l_ > 1.2 * e else "shrink" if e > 1.2 * l_ else "flat"
 
 
-def data_key(model_name: str) -> str:
-    """`model_name` as the user named it (timm's default tag would name pre-training even for a weights file)."""
-    return "in21k" if "in21k" in model_name else "unknown"
-
-
 class TwelveHeads(NarratedScene):
 
     def extra_values(self):
@@ -285,7 +280,8 @@ class TwelveHeads(NarratedScene):
                                             if local else 0.0, 1).screen,
             "local_count": len(local), "early_heads": len(early) * d.H,
             "local_cutoff": f"{f.local_cutoff:.0f}",
-            "data": Choice(data_key(resolve_source(self.inputs.model, self.inputs.weights)[0]),
+            "data": Choice("unknown" if pretraining(resolve_source(self.inputs.model, self.inputs.weights)[0])
+                           == "unknown" else "in21k",
                            local_early=Choice("local" if local else "not_local")),
         }
 

@@ -29,7 +29,7 @@ from scenes.common.photo_grid import PhotoGrid
 from scenes.common.pixel_image import PixelImage
 from scenes.course import BY_ID
 from scenes.p3_02_choose_your_prior.facts import LEARNED_CORRELATION, LOCAL_SHARE, cached_prior_facts, slot_cells
-from vitmath.sources import resolve_source
+from vitmath.sources import pretraining, resolve_source
 
 DIFF_CMAP = "magma"
 SIM_CMAP = "viridis"
@@ -107,14 +107,6 @@ def high_norm_cells(f, grid: int) -> tuple[list[tuple[int, int]], Choice]:
         return [], Choice("none")
     corners = {0, grid - 1, grid * (grid - 1), grid * grid - 1}
     return cells, Choice("corners" if set(f.high_norm) == corners else "slots")
-
-
-def pretraining(model_name: str) -> str:
-    """What a timm name's tags say of the pre-training: "augreg" (ImageNet-21k with the AugReg recipe), "in21k",
-    or "unknown"."""
-    if "in21k" not in model_name:
-        return "unknown"
-    return "augreg" if "augreg" in model_name else "in21k"
 
 
 def position_choices(corr: float, by_distance) -> dict:

@@ -1,20 +1,22 @@
 """The small-data lesson's experiment and numbers, checked independently.
 
 - The experiment is deterministic for a seed: the tiny configuration, run twice, gives identical accuracies.
+- The learning rate is chosen on the validation set alone, and each reported accuracy is a run at the chosen
+  rate: a few runs retrained here from scratch give the cached numbers bit for bit.
+- The schedule is a linear warm-up, then a cosine decay to zero.
 - The parameter counts the lesson states are the models' own (counted here from their state dicts and from
   the layer shapes by hand).
 - The split is what the lesson says: a fixed test set per seed, disjoint from nested, class-balanced training sets.
 - The spoken numbers are the cached run's, recomputed here from its accuracy tensor.
 - `vitlessons experiment small-data --tiny` prints that table.
 
-Cost: the full run (5 sizes x 3 seeds x 2 models) happens once per cache folder, about 100 s on one thread of a
-loaded 2-core machine; this test and the lesson's smoke test both read it from the cache (`cached_small_data`
+Cost: the full run (a 2-rate sweep on one seed, then 2 more seeds: 40 runs) happens once per cache folder,
+about 110 s of CPU on one thread; this test and the lesson's smoke test both read it from the cache (`cached_small_data`
 is keyed by the code, the config and the data), so whichever runs first pays for it and the other reads it.
 """
 from __future__ import annotations
 
 import dataclasses
-from types import SimpleNamespace
 
 import pytest
 import torch
@@ -23,6 +25,7 @@ from click.testing import CliRunner
 from narration.script import Cue, load_script
 from scenes.common import numbers as num
 from scenes.course import lesson_of
+from scenes.p3_01_small_vit_loses import facts as F
 from scenes.p3_01_small_vit_loses.scene import SmallVitLoses
 from vitmath import small_data as sd
 
@@ -41,6 +44,7 @@ def test_the_tiny_run_is_deterministic(digits):
     a = sd.run_experiment(sd.TINY, digits)
     b = sd.run_experiment(sd.TINY, digits)
     assert torch.equal(a.accuracy, b.accuracy)
+    assert torch.equal(a.val_accuracy, b.val_accuracy) and torch.equal(a.chosen, b.chosen)
     assert a.accuracy.shape == (len(sd.MODELS), len(sd.TINY.sizes), len(sd.TINY.seeds))
     assert (a.config, a.params, a.data_digest) == (b.config, b.params, b.data_digest)
     # and the global torch settings are left as they were
@@ -63,23 +67,59 @@ def test_the_parameter_counts_are_the_models(full):
 
 def test_the_split_is_fixed_disjoint_nested_and_balanced(digits):
     for seed in (0, 1):
-        order, test = sd.split(digits.labels, seed)
-        again, test_again = sd.split(digits.labels, seed)
-        assert torch.equal(order, again) and torch.equal(test, test_again)
-        assert len(test) == sd.TEST_SIZE and len(order) + len(test) == len(digits.labels)
-        assert not set(order.tolist()) & set(test.tolist())
+        order, val, test = sd.split(digits.labels, seed)
+        again, val_again, test_again = sd.split(digits.labels, seed)
+        assert torch.equal(order, again) and torch.equal(val, val_again) and torch.equal(test, test_again)
+        assert (len(val), len(test)) == (sd.VAL_SIZE, sd.TEST_SIZE)
+        assert len(order) + len(val) + len(test) == len(digits.labels)
+        # every image in exactly one of training pool, validation and test
+        assert len(set(order.tolist()) | set(val.tolist()) | set(test.tolist())) == len(digits.labels)
         for n in (50, 100, 200):
             counts = torch.bincount(digits.labels[order[:n]], minlength=sd.NUM_CLASSES)
             assert counts.tolist() == [n // sd.NUM_CLASSES] * sd.NUM_CLASSES
-    assert not torch.equal(sd.split(digits.labels, 0)[1], sd.split(digits.labels, 1)[1])
+    assert not torch.equal(sd.split(digits.labels, 0)[2], sd.split(digits.labels, 1)[2])
+
+
+def test_the_schedule_warms_up_then_decays_to_zero():
+    steps, warm = 400, sd.warmup_for(400, sd.FULL)
+    lr = [sd.schedule(s, steps, warm) for s in range(steps)]
+    assert warm == 40
+    assert all(b > a for a, b in zip(lr[:warm], lr[1:warm]))          # rising through the warm-up ...
+    assert lr[warm - 1] == 1.0 and lr[warm] == 1.0                     # ... to the peak ...
+    assert all(b < a for a, b in zip(lr[warm:], lr[warm + 1:]))        # ... then falling ...
+    assert lr[-1] < 1e-3 and abs(lr[warm + (steps - warm) // 2] - 0.5) < 1e-9   # ... half way at the middle
 
 
 def test_the_full_run_has_every_model_size_and_seed(full):
     assert full.config == sd._config_dict(sd.FULL)
     assert full.accuracy.shape == (len(sd.MODELS), len(sd.FULL.sizes), len(sd.FULL.seeds))
+    assert full.val_accuracy.shape == (len(sd.MODELS), len(sd.FULL.sizes), len(sd.FULL.lrs))
     assert ((full.accuracy >= 0) & (full.accuracy <= 1)).all()
     # better than chance (10 classes) everywhere: every run trained
     assert (full.accuracy > 0.2).all()
+    # the kept rate is the best on validation, the first of equals
+    for i in range(len(sd.MODELS)):
+        for j in range(len(full.sizes)):
+            v = full.val_accuracy[i, j].tolist()
+            assert int(full.chosen[i, j]) == v.index(max(v))
+    assert full.runs_done == len(sd.MODELS) * len(full.sizes) * (len(full.lrs) + len(full.seeds) - 1) == 40
+
+
+def test_the_reported_runs_are_the_chosen_rates_retrained(full, digits):
+    """Retrain here: the CNN at the smallest size on the sweep seed at both rates (their validation accuracy
+    is the cached one; the better one's test accuracy is the reported one), and at the chosen rate on seed 1."""
+    n, i, cfg = full.sizes[0], sd.MODELS.index("CNN"), sd.config_of(full)
+    with sd._deterministic_single_thread():
+        order, val, test = sd.split(digits.labels, cfg.sweep_seed, cfg.test_size, cfg.val_size)
+        models = [sd.train("CNN", digits, order[:n], cfg.sweep_seed, lr, cfg) for lr in full.lrs]
+        vals = [sd.accuracy(m, digits, val) for m in models]
+        assert vals == pytest.approx(full.val_accuracy[i, 0].tolist(), abs=1e-7)
+        best = vals.index(max(vals))
+        assert full.lr("CNN", n) == full.lrs[best]
+        assert sd.accuracy(models[best], digits, test) == pytest.approx(float(full.accuracy[i, 0, 0]), abs=1e-7)
+        order1, _, test1 = sd.split(digits.labels, 1, cfg.test_size, cfg.val_size)
+        again = sd.train("CNN", digits, order1[:n], 1, full.lrs[best], cfg)
+        assert sd.accuracy(again, digits, test1) == pytest.approx(float(full.accuracy[i, 0, 1]), abs=1e-7)
 
 
 def words(name: str, choice, **values) -> str:
@@ -90,10 +130,9 @@ def words(name: str, choice, **values) -> str:
 
 
 def test_the_spoken_values_are_the_cached_results(full, digits):
-    from scenes.p3_01_small_vit_loses.scene import every_size, points, spread, trend
+    from scenes.p3_01_small_vit_loses.facts import every_size, points, spread, trend
 
-    fake = SimpleNamespace()
-    values = SmallVitLoses.extra_values(fake)
+    values = F.values(full, digits, F.model_facts())
     acc = full.accuracy  # (models, sizes, seeds)
     cnn, vit = sd.MODELS.index("CNN"), sd.MODELS.index("ViT")
     small, large = 0, len(full.sizes) - 1
@@ -105,9 +144,21 @@ def test_the_spoken_values_are_the_cached_results(full, digits):
     assert values["vit_small"] == num.percent(acc[vit, small].mean().item(), 1)
     assert values["cnn_params"].value == full.params["CNN"] and values["vit_params"].value == full.params["ViT"]
     assert values["num_digits"].value == len(digits.labels) == 1797
-    assert values["test_size"].value == 1797 - max(full.sizes)
+    assert values["test_size"].value + values["val_size"].value == 1797 - max(full.sizes)
     assert values["smallest_per_class"] == full.sizes[0] // 10
-    assert values["runs_per_point"] == len(full.seeds) and values["total_runs"] == acc.numel()
+    assert values["runs_per_point"] == len(full.seeds) and values["total_runs"] == 40
+    # epochs: steps times images per step over the set's size
+    assert values["epochs_small"].value == round(full.steps(50) * 50 / 50) == 400
+    assert values["epochs_large"].value == round(full.steps(1000) * 64 / 1000) == 38
+    # the CNN's last unit sees 10 x 10 pixels: 3, then 5 after the second conv, 6 after the pool, 6 + 2 * 2
+    assert values["cnn_field"] == 10
+    # the rates said are the cached choices, grouped by rate
+    for model, key in (("CNN", "cnn_rates"), ("ViT", "vit_rates")):
+        chosen = {full.lr(model, n) for n in full.sizes}
+        assert values[key].key == ("same" if len(chosen) == 1 else "split")
+        said = words(key, values[key])
+        for lr in chosen:
+            assert f"{lr:g}" in said
     vit_model = sd.build_model("ViT")
     assert values["vit_dim"] == vit_model.norm.normalized_shape[0]
     assert values["vit_tokens"] == vit_model.pos.shape[1] - 1
@@ -130,12 +181,13 @@ def test_the_spoken_values_are_the_cached_results(full, digits):
 
 def test_the_choices_follow_the_numbers_either_way():
     """Hand-made results, so every key of the tables is reached, not only the one the run took."""
-    from scenes.p3_01_small_vit_loses.scene import closing, every_size, spread, trend
+    from scenes.p3_01_small_vit_loses.facts import closing, every_size, rates, spread, takeaway, trend
 
     cfg = sd._config_dict(sd.ExperimentConfig(sizes=(50, 100), seeds=(0, 1)))
 
-    def result(cnn, vit):  # (sizes, seeds) accuracies per model
-        return sd.SmallDataResult(cfg, {"CNN": 1, "ViT": 1}, torch.tensor([cnn, vit]), "x")
+    def result(cnn, vit, chosen=((0, 0), (0, 1))):  # (sizes, seeds) accuracies per model; rate per size
+        return sd.SmallDataResult(cfg, {"CNN": 1, "ViT": 1}, torch.tensor([cnn, vit]), "x",
+                                  chosen=torch.tensor(chosen))
 
     sizes = {"smallest": num.integer(50), "largest": num.integer(100)}
     flips = result([[0.6, 0.62], [0.70, 0.72]], [[0.5, 0.52], [0.80, 0.82]])
@@ -157,6 +209,11 @@ def test_the_choices_follow_the_numbers_either_way():
     assert closing(behind).key == "never_behind"
     later = result([[0.6, 0.62], [0.80, 0.82]], [[0.55, 0.57], [0.60, 0.62]])
     assert words("closing", closing(later)) == "The ViT's handicap is largest at 100 images, not at the smallest set."
+    assert takeaway(later).key == "cnn_won" and takeaway(behind).key == "vit_kept_up"
+    assert words("cnn_rates", rates(later, "CNN")) == "The CNN kept 0.001 at every size."
+    assert words("vit_rates", rates(later, "ViT")) == "The ViT kept 0.001 at 50 images, and 0.004 at 100."
+    # every key of every table is reachable, and the scene declares them all
+    load_script(lesson_of(SmallVitLoses).narration_file).check_choices(F.CHOICES)
 
 
 def test_the_cli_prints_the_table(tmp_path, monkeypatch):

@@ -240,7 +240,7 @@ def experiment():
 @experiment.command("small-data")
 @click.option("--seeds", type=click.IntRange(min=1), default=None, help="How many seeds (0, 1, ...) [3].")
 @click.option("--sizes", default=None, help="Training-set sizes, comma-separated [50,100,200,500,1000].")
-@click.option("--steps", type=click.IntRange(min=1), default=None, help="Optimiser steps per run [600].")
+@click.option("--steps", type=click.IntRange(min=1), default=None, help="The most optimiser steps a run takes [600]; smaller training sets take fewer (at least 400).")
 @click.option("--tiny", is_flag=True, help="The tests' configuration: seconds, not minutes.")
 def small_data(seeds, sizes, steps, tiny):
     """A small ViT vs a small CNN on scikit-learn's digits, at several training-set sizes."""

@@ -164,6 +164,9 @@ def test_the_map_words_follow_the_measurements(tr, values):
     assert choice.key == "alone" and choice.extra["map"].key == "even"
     q4 = said(tr, values, map_sentence=choice)["q4-cls"]
     assert "No quarter of the image stands out" in q4 and "with the cat" not in q4
+    flat = map_choice(np.array([0.251, 0.249, 0.252, 0.248]), False)
+    assert flat.extra["map"].key == "flat"
+    assert "each gets about 25 percent" in said(tr, values, map_sentence=flat)["q4-cls"]
     gathered = np.array([0.1, 0.1, 0.1, 0.7])
     assert map_choice(gathered, False).extra["map"].extra["quarter"].key == "bottom_right"
     q4 = said(tr, values, map_sentence=map_choice(gathered, True))["q4-cls"]

@@ -76,7 +76,7 @@ CHOICES = {
     "head_sentence": ("token", "average"),
     "head_reads": ("token", "average"),
     "map_sentence": ("cat", "alone"),
-    "map": ("clear", "even"),
+    "map": ("clear", "even", "flat"),
     "quarter": ("top_left", "top_right", "bottom_left", "bottom_right"),
     "top_sentence": ("piled", "even"),
     "long_sentence": ("corners_brightest", "corners", "other", "none"),
@@ -100,6 +100,8 @@ def map_choice(shares, course_photo: bool) -> Choice:
     best = int(shares.argmax())
     if shares[best] >= CLEAR_QUARTER:
         where = Choice("clear", quarter=Choice(QUARTER_KEYS[best]), best_share=num.percent(shares[best]))
+    elif num.percent(shares.min()).spoken == num.percent(shares.max()).spoken:   # "between 25 and 25": say it once
+        where = Choice("flat", share=num.percent(shares.min()))
     else:
         where = Choice("even", low_share=num.percent(shares.min()), high_share=num.percent(shares.max()))
     if course_photo:  # the cat was pasted into the bottom-right quarter (vitmath/assets/PROVENANCE.md)

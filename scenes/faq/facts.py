@@ -7,7 +7,10 @@ The FAQ answers five questions in a minute each, so it needs only a few numbers 
 - the shape of every tensor on the way from the picture to the first block's input (read from the trace);
 - the CLS token's attention in the last block, averaged over the heads, as a (grid, grid) map over the
   photo, and the measured facts the narration chooses its words from: how the weight splits over the four
-  quarters of the image, and how far the brightest patch is above an even share.
+  quarters of the image, and how far the brightest patch is above an even share;
+- the model's high-norm patch tokens (the course's one rule, vitmath.analyses.high_norm_patches, on the
+  last block's output), the block from which they stay long (high_norm_from), and the share of CLS's
+  attention they take: on the course model, the four corner patches, the brightest squares of the map.
 
     facts = cached_faq_facts(model_name, weights, image)
 """
@@ -44,6 +47,9 @@ class FaqFacts:
     top_patches: list[int]            # their raster indices, brightest first
     corners_in_top: int               # how many of the image's four corner patches are among them
     global_pool: str                  # how the head pools the final tokens: "token" reads the CLS row
+    high_norm: list[int]              # the high-norm patches after the last block, longest first; may be empty
+    high_norm_from: int | None        # 1-based: the first block after which all of them stay high-norm
+    high_norm_share: float            # share of the patch attention (cls_map) that they take
 
     @property
     def best_quarter(self) -> int:
@@ -90,7 +96,7 @@ def _preprocessing(model) -> tuple[int | None, str, int]:
 
 @torch.no_grad()
 def faq_facts(model, trace, image_path) -> FaqFacts:
-    from vitmath.analyses import cls_attention_maps
+    from vitmath.analyses import cls_attention_maps, high_norm_from, high_norm_patches
     from vitmath.image import open_rgb
 
     d = trace.dims
@@ -100,6 +106,9 @@ def faq_facts(model, trace, image_path) -> FaqFacts:
     flat = cls_map.reshape(-1)                                                  # (N,) raster order
     top_k = max(1, d.N // TOP_FRACTION)
     order = np.argsort(-flat, kind="stable")[:top_k]                            # brightest first
+    stream = torch.stack([b.out[1:].norm(dim=-1) for b in trace.blocks])       # (depth, N) patch lengths
+    high = high_norm_patches(stream[-1])
+    start = high_norm_from(stream, high)                                        # 0-based row of the stream
     return FaqFacts(
         photo_size=(int(photo.width), int(photo.height)),
         resize=resize,
@@ -121,6 +130,9 @@ def faq_facts(model, trace, image_path) -> FaqFacts:
         top_patches=[int(i) for i in order],
         corners_in_top=len(set(order.tolist()) & set(corner_patches(d.grid))),
         global_pool=str(model.global_pool),
+        high_norm=high,
+        high_norm_from=None if start is None else start + 1,
+        high_norm_share=float(flat[high].sum() / flat.sum()) if high else 0.0,
     )
 
 

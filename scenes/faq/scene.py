@@ -1,12 +1,15 @@
 """The course FAQ: five questions, a minute each, each answer pointing to the lesson that goes deeper.
 
 1. What "an image is worth 16x16 words" means: the model's own patch size, grid and token count.
-2. Why ViTs need more data: the priors a convolution builds in, the ViT paper's pre-training numbers and
-   DeiT's stronger recipe (both cited on screen).
+2. Why ViTs need more data: the priors a convolution builds in; the ViT paper's Figure 3 redrawn point by
+   point from its Table 5 (ViT-B/16 and ViT-L/16 against the pre-training set's size), with who leads the BiT
+   ResNets at each end, and DeiT's stronger recipe as one more point (both papers cited on screen).
 3. How a photo becomes tokens: the model's data config and every tensor shape, read from the trace.
-4. What the CLS token does: the real last-block CLS attention map and the real top-5; the words about the
-   map are chosen from measured facts (scenes.faq.facts), so they stay true on any photo or model.
-5. Why Swin and ConvNeXt came back to convolutional ideas (both papers cited).
+4. What the CLS token does: the real last-block CLS attention map and the real top-5, read by quarters drawn
+   on the map, by its brightest patches, and by the model's long (high-norm) tokens; the words are chosen
+   from measured facts (scenes.faq.facts), so they stay true on any photo or model.
+5. Why Swin borrowed from convnets and ConvNeXt from transformers: Swin's pyramid built step by step
+   (patches, windows, the shift, the merges), ConvNeXt's roadmap as its three cited accuracies.
 
 Lesson numbers and titles come from the registry (render/course.py), never typed here.
 
@@ -14,21 +17,22 @@ Lesson numbers and titles come from the registry (render/course.py), never typed
 """
 from __future__ import annotations
 
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, FadeIn, Group, LaggedStart, Line, RoundedRectangle,
-                   Square, VGroup)
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, Create, DashedLine, Dot, FadeIn, FadeOut, Group, LaggedStart,
+                   Line, Rectangle, RoundedRectangle, Square, VGroup)
 
 from scenes.course import BY_ID, LESSONS
 from scenes.common import layout as L
 from scenes.common import numbers as num
 from scenes.common import style as S
-from scenes.common.cards import CitationCard, Heading, NextLessonFooter, TopKBars, center_on_baseline, wrapped
+from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFooter, TopKBars, center_on_baseline, wrapped
+from scenes.common.error_bar_chart import ErrorBarChart, Series
 from scenes.common.heatmaps import HeatmapOnPhoto
 from narration.script import Choice
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
 from scenes.common.tokens import TokenStrip
 from scenes.common.values import is_course_photo
-from scenes.faq.facts import QUARTERS, cached_faq_facts
+from scenes.faq.facts import QUARTERS, cached_faq_facts, corner_patches
 
 # The lesson each answer points to, by registry id.
 DEEPER = {
@@ -43,7 +47,8 @@ DEEPER = {
 PAPER_NUMBERS = {
     "q1-words": [("16x16", "paper_vit")],
     "q2-recipe": [("1.3 million", "paper_vit"), ("14 million", "paper_vit"), ("77.9", "paper_vit"),
-                  ("84.0", "paper_vit"), ("81.8", "paper_deit")],
+                  ("84.0", "paper_vit"), ("76.5", "paper_vit"), ("303 million", "paper_vit"), ("87.1", "paper_vit"),
+                  ("81.8", "paper_deit")],
     "q5-swin": [("4 by 4", "paper_swin"), ("7 by 7", "paper_swin")],
     "q5-convnext": [("76.1", "paper_convnext"), ("78.8", "paper_convnext"), ("82.0", "paper_convnext"),
                     ("7 by 7", "paper_convnext")],
@@ -53,6 +58,13 @@ EVEN_QUARTER = 0.25
 CLEAR_QUARTER = 0.35     # a quarter "stands out" above this share (an even spread gives 0.25)
 CMAP = "inferno"
 QUARTER_KEYS = ("top_left", "top_right", "bottom_left", "bottom_right")  # facts.QUARTERS order
+
+# The ViT paper's Table 5 (the values behind its Figure 3): ImageNet top-1 (%) after fine-tuning at 384 px, by
+# pre-training set, whose sizes (millions of images) are the paper's Sec. 4.1: 1.3 M, 14 M, 303 M.
+PRETRAIN_MILLIONS = (("ImageNet", 1.3), ("ImageNet-21k", 14.0), ("JFT-300M", 303.0))
+VIT_B16 = (77.91, 83.97, 84.15)
+VIT_L16 = (76.53, 85.15, 87.12)
+DEIT_B = 81.8   # DeiT paper, Table 5: DeiT-B, ImageNet-1k only, 224 px
 
 # Swin-T as the Swin paper describes it (Liu et al. 2021, Sec. 3.1 and 3.3, Fig. 3), for the schematic.
 SWIN_INPUT, SWIN_PATCH, SWIN_WINDOW, SWIN_STAGES = 224, 4, 7, 4
@@ -64,12 +76,14 @@ CHOICES = {
     "head_sentence": ("token", "average"),
     "head_reads": ("token", "average"),
     "map_sentence": ("cat", "alone"),
-    "map": ("clear", "even"),
+    "map": ("clear", "even", "flat"),
     "quarter": ("top_left", "top_right", "bottom_left", "bottom_right"),
     "top_sentence": ("piled", "even"),
-    "corner_sentence": ("some", "none"),
-    "corners": ("two", "three", "four"),
+    "long_sentence": ("corners_brightest", "corners", "other", "none"),
 }
+
+# The lessons the Q4 answer names for the long tokens and for checking a map: registry ids.
+CLS_LESSON, BLOCKS_LESSON, VERIFY_LESSON = "p1-04-cls-token", "p2-05-stack-the-blocks", "p4-01-predict-and-verify"
 
 
 def lesson_values(cue: str) -> dict:
@@ -86,11 +100,23 @@ def map_choice(shares, course_photo: bool) -> Choice:
     best = int(shares.argmax())
     if shares[best] >= CLEAR_QUARTER:
         where = Choice("clear", quarter=Choice(QUARTER_KEYS[best]), best_share=num.percent(shares[best]))
+    elif num.percent(shares.min()).spoken == num.percent(shares.max()).spoken:   # "between 25 and 25": say it once
+        where = Choice("flat", share=num.percent(shares.min()))
     else:
         where = Choice("even", low_share=num.percent(shares.min()), high_share=num.percent(shares.max()))
     if course_photo:  # the cat was pasted into the bottom-right quarter (vitmath/assets/PROVENANCE.md)
         return Choice("cat", map=where, cat_share=num.percent(shares[3]))
     return Choice("alone", map=where)
+
+
+def long_choice(high: list[int], top_patches: list[int], grid: int) -> str:
+    """Which sentence names the model's high-norm tokens: none; the four corners, and are they the brightest
+    squares of the map; or somewhere else."""
+    if not high:
+        return "none"
+    if set(high) == set(corner_patches(grid)):
+        return "corners_brightest" if set(top_patches[:len(high)]) == set(high) else "corners"
+    return "other"
 
 
 def resize_choice(resize: int | None, crop: int) -> str:
@@ -130,9 +156,12 @@ class Faq(NarratedScene):
             "map_sentence": map_choice(f.quarter_shares, is_course_photo(self.inputs.image)),
             "top_sentence": Choice("piled" if f.top_share > 2 * even_top else "even"),
             "top_k": f.top_k, "top_share": num.percent(f.top_share),
-            "corner_sentence": Choice("none") if f.corners_in_top < 2 else
-            Choice("some", corners=Choice({2: "two", 3: "three", 4: "four"}[f.corners_in_top])),
-            "first_number": LESSONS[0].number, "first_title": LESSONS[0].title,
+            "long_sentence": Choice(long_choice(f.high_norm, f.top_patches, d.grid)),
+            "long_from": f.high_norm_from, "long_count": len(f.high_norm),
+            "long_share": num.percent(f.high_norm_share), "long_even": num.percent(len(f.high_norm) / d.N),
+            "cls_lesson": BY_ID[CLS_LESSON].number, "blocks_lesson": BY_ID[BLOCKS_LESSON].number,
+            "verify_lesson": BY_ID[VERIFY_LESSON].number,
+            "first_number": LESSONS[0].number,
         }
         for cue in DEEPER:
             v |= lesson_values(cue)
@@ -253,22 +282,55 @@ class Faq(NarratedScene):
             self.play(LaggedStart(*[FadeIn(m) for m in vit[2:]], lag_ratio=0.5), run_time=cue.until("learn"))
 
     def q2_recipe(self):
+        w = self.words
         with self.narrate("q2-recipe") as cue:
-            self.add(Heading(self.words("heading")))
-            # The papers' ImageNet top-1 accuracies as bars on a 0-100% track (TopKBars takes probabilities).
-            rows = [(0, self.words("bar1"), 0.779), (1, self.words("bar2"), 0.840), (2, self.words("bar3"), 0.818)]
-            bars = TopKBars(rows, height=2.6, width=L.MAIN.width * 0.95, highlight=None, places=1)
-            title = S.text(self.words("chart"), S.SMALL, S.MUTED)
-            block = VGroup(title, bars).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
-            L.MAIN.place(block, aligned=UP)
+            self.add(Heading(w("heading")))
+            # The ViT paper's Figure 3, redrawn from its Table 5 (the numbers behind the figure): ImageNet top-1
+            # after fine-tuning, by the size of the pre-training set. The BiT band has no table, so it is said,
+            # not drawn: the two ends of the x axis are marked with who leads there.
+            xs = [m for _, m in PRETRAIN_MILLIONS]
+            series = [Series(w(key), color, [v / 100 for v in top], [v / 100 for v in top], [v / 100 for v in top])
+                      for key, color, top in (("b16", S.BLUE, VIT_B16), ("l16", S.ACCENT, VIT_L16))]
+            chart = ErrorBarChart(xs, series, w("x_label"), w("y_label"), width=5.8, height=2.5, log_x=True,
+                                  y_range=(0.75, 0.90), y_step=0.05, dodge=0.0)
+            chart.legend.move_to(chart.to_point(xs[-1], 0.75) + 0.15 * UP + 0.1 * RIGHT, aligned_edge=DOWN + RIGHT)
+            # DeiT-B: ViT-B's size, ImageNet-1k only, a stronger recipe; one point at 1.3 M images.
+            deit = Dot(chart.to_point(xs[0], DEIT_B / 100), radius=0.09, color=S.GREEN)
+            deit_ring = Circle(0.16).set_stroke(S.GREEN, 2).move_to(deit)
+            # Who leads at each end of the axis, in the paper's Figure 3: a band over the first and last x.
+            bands = VGroup()
+            # Grey, as the paper shades BiT's region; the ViT points stay in their series' colours.
+            for x, key in ((xs[0], "cnn_ahead"), (xs[-1], "vit_ahead")):
+                bottom, top = chart.to_point(x, 0.75), chart.to_point(x, 0.90)
+                band = Rectangle(width=0.55, height=top[1] - bottom[1]).set_stroke(width=0).set_fill(S.MUTED, 0.22)
+                band.move_to((bottom + top) / 2)
+                label = S.text(w(key), S.TINY, S.INK).next_to(band, UP, buff=0.18)
+                bands.add(VGroup(band, label))
+            graph = VGroup(bands, chart, deit, deit_ring)
+            left, right = L.MAIN.split(0.6)
+            left.place(graph, aligned=LEFT)
+            graph.shift(0.25 * UP)   # clear of the citation cards below
+            deit_l = wrapped(w("deit"), S.SMALL, right.width, S.GREEN)
+            take = wrapped(w("take"), S.BODY, right.width, S.ACCENT)
+            notes = VGroup(deit_l, take).arrange(DOWN, aligned_edge=LEFT, buff=0.6)
+            right.place(notes, aligned=LEFT)
             cite_deit = self.cite("q2-recipe", "paper_deit", "deit_where", "deit_detail")
             cite_vit = self.cite("q2-recipe", "paper_vit", "vit_where", "vit_detail")
             cite_vit.next_to(cite_deit, UP, buff=0.1, aligned_edge=RIGHT)
-            self.play(FadeIn(title), FadeIn(cite_vit), FadeIn(bars.rows[0]), run_time=cue.until("imagenet"))
-            self.play(FadeIn(bars.rows[1]), run_time=cue.until("in21k"))
-            self.play(FadeIn(bars.rows[2]), FadeIn(cite_deit), run_time=cue.until("deit"))
-            take = S.text(self.words("take"), S.BODY, S.ACCENT)
-            take.next_to(bars, DOWN, buff=0.5)
+            b16, l16 = (chart.series_group(w(k)) for k in ("b16", "l16"))
+            frame = VGroup(chart.grid, chart.axes, chart.x_ticks, chart.y_ticks, chart.x_label, chart.y_label)
+            self.play(FadeIn(cite_vit), run_time=cue.share(0.04))   # "The ViT paper": its card
+            self.play(FadeIn(frame), run_time=cue.until("axes"))
+            # ViT-B/16 point by point as the voice gives each number, then its line.
+            self.play(FadeIn(b16.dots[0], scale=1.5), FadeIn(chart.legend[0]), run_time=cue.until("imagenet"))
+            self.play(FadeIn(b16.dots[1], scale=1.5), FadeIn(b16.dots[2]), Create(b16.line),
+                      run_time=cue.until("in21k"))
+            self.play(FadeIn(chart.legend[1]), LaggedStart(*[FadeIn(d, scale=1.5) for d in l16.dots], lag_ratio=0.6),
+                      Create(l16.line), run_time=cue.until("large"))
+            self.play(FadeIn(bands[0]), run_time=cue.until("bit"))
+            self.play(FadeIn(bands[1]), run_time=cue.until("overtake"))
+            self.play(FadeIn(deit, scale=1.5), Create(deit_ring), FadeIn(deit_l), FadeIn(cite_deit),
+                      run_time=cue.until("deit"))
             self.play(FadeIn(take), run_time=cue.until("take"))
             self.play(FadeIn(self.deeper("q2-recipe")), run_time=cue.until("deeper"))
 
@@ -308,47 +370,72 @@ class Faq(NarratedScene):
             self.play(FadeIn(self.deeper("q3-tokens")), run_time=cue.until("deeper"))
 
     def q4_cls(self):
-        d, f = self.dims, self.facts
+        d, f, w = self.dims, self.facts, self.words
         with self.narrate("q4-cls") as cue:
-            self.add(Heading(self.words("heading")))
+            self.add(Heading(w("heading")))
             left, right = L.MAIN.split(0.52)
-            hm = HeatmapOnPhoto(self.trace.picture, f.cls_map, CMAP, label=self.words("map_label"),
-                                height=min(left.height * 0.85, 4.2))
-            cap = S.text(self.words("caption"), S.TINY, S.MUTED)
+            # Attention weights are shares, never negative: the colour bar starts at 0, so colour is weight.
+            hm = HeatmapOnPhoto(self.trace.picture, f.cls_map, CMAP, vmin=0.0, label=w("map_label"),
+                                height=min(left.height * 0.8, 4.0))
+            cap = S.text(w("caption"), S.TINY, S.MUTED)
             left_col = Group(hm, cap).arrange(DOWN, buff=0.12, aligned_edge=LEFT)
+            long_cap = S.text(w("long_caption", share=num.percent(f.high_norm_share).screen,
+                                even=num.percent(len(f.high_norm) / d.N).screen), S.TINY, S.GREEN)
+            if f.high_norm:
+                left_col.add(long_cap.next_to(cap, DOWN, buff=0.08, aligned_edge=LEFT))
             left.place(left_col, aligned=UP + LEFT)
-            marks = VGroup(*[Square(hm.image.height / d.grid, color=S.BLUE, stroke_width=3).move_to(hm.cell_center(i))
+            cell = hm.image.height / d.grid
+            marks = VGroup(*[Square(cell, color=S.BLUE, stroke_width=3).move_to(hm.cell_center(i))
                              for i in f.top_patches])
+            long_marks = VGroup(*[Square(cell * 1.05, color=S.GREEN, stroke_width=4).move_to(hm.cell_center(i))
+                                  for i in f.high_norm])
+            # The quarters the shares are of, drawn on the map itself.
+            img = hm.image
+            cross = VGroup(DashedLine(img.get_top(), img.get_bottom()), DashedLine(img.get_left(), img.get_right()))
+            cross.set_stroke(S.INK, 2, 0.9)
 
             # Right: what CLS is, what the head reads, and the shares the narration speaks.
             cls_box = VGroup(RoundedRectangle(corner_radius=0.08, width=0.9, height=0.6).set_stroke(S.ACCENT, 3)
                              .set_fill(S.ACCENT, 0.15), S.text("CLS", S.SMALL, S.ACCENT))
-            cls_row = VGroup(cls_box, wrapped(self.words("cls"), S.SMALL, right.width - 1.3)).arrange(RIGHT, buff=0.3)
-            top_l = wrapped(self.words("top5"), S.TINY, right.width, S.MUTED)
-            bars = TopKBars(self.trace.top5, height=1.9, width=right.width)
+            cls_row = VGroup(cls_box, wrapped(w("cls"), S.SMALL, right.width - 1.3)).arrange(RIGHT, buff=0.3)
+            top_l = wrapped(w("top5"), S.TINY, right.width, S.MUTED)
+            bars = TopKBars(self.trace.top5, height=1.7, width=right.width)
             panel = VGroup(top_l, bars).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             sh = f.quarter_shares
-            quads = VGroup(*[S.text(num.percent(sh[q]).screen, S.SMALL, S.ACCENT if q == f.best_quarter else S.INK,
-                                    mono=True) for q in range(4)])
-            quads.arrange_in_grid(rows=2, cols=2, buff=(0.45, 0.12))   # laid out as the quarters are
-            box = RoundedRectangle(corner_radius=0.05, width=quads.width + 0.4, height=quads.height + 0.3)
+            # Each quarter's name over its share, in a 2 x 2 laid out as the quarters are.
+            quads = VGroup(*[VGroup(S.text(w(QUARTER_KEYS[q]), S.TINY, S.MUTED),
+                                    S.text(num.percent(sh[q]).screen, S.SMALL,
+                                           S.ACCENT if q == f.best_quarter else S.INK, mono=True)
+                                    ).arrange(DOWN, buff=0.06) for q in range(4)])
+            quads.arrange_in_grid(rows=2, cols=2, buff=(0.35, 0.15))
+            box = RoundedRectangle(corner_radius=0.05, width=quads.width + 0.3, height=quads.height + 0.25)
             box.set_stroke(S.MUTED, 1).move_to(quads)
-            quarter_l = S.text(self.words("by_quarter"), S.TINY, S.MUTED)
-            topk_l = VGroup(S.text(self.words("brightest"), S.TINY, S.MUTED),
+            box_cross = VGroup(DashedLine(box.get_top(), box.get_bottom()), DashedLine(box.get_left(), box.get_right()))
+            box_cross.set_stroke(S.MUTED, 1, 0.6)
+            quarter_l = S.text(w("by_quarter"), S.TINY, S.MUTED)
+            topk_l = VGroup(S.text(w("brightest"), S.TINY, S.MUTED),
                             S.text(num.percent(f.top_share).screen, S.SMALL, S.BLUE, mono=True)
                             ).arrange(DOWN, buff=0.15)
-            shares_l = S.text(self.words("shares"), S.TINY, S.MUTED)
-            stats = VGroup(VGroup(quarter_l, VGroup(box, quads)).arrange(DOWN, buff=0.1), topk_l
+            shares_l = S.text(w("shares"), S.TINY, S.MUTED)
+            stats = VGroup(VGroup(quarter_l, VGroup(box, box_cross, quads)).arrange(DOWN, buff=0.1), topk_l
                            ).arrange(RIGHT, buff=0.6, aligned_edge=DOWN)
             stats = VGroup(shares_l, stats).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-            right_col = VGroup(cls_row, panel, stats).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+            right_col = VGroup(cls_row, panel, stats).arrange(DOWN, aligned_edge=LEFT, buff=0.3)
             right.place(right_col, aligned=UP + LEFT)
 
             self.play(FadeIn(cls_row), run_time=cue.until("cls"))
             self.play(FadeIn(panel), run_time=cue.until("head"))
             self.play(FadeIn(hm), FadeIn(cap), run_time=cue.until("map"))
-            self.play(FadeIn(stats[0]), FadeIn(stats[1][0]), run_time=cue.until("quarters"))
+            self.play(Create(cross), FadeIn(stats[0]), FadeIn(stats[1][0]), run_time=cue.until("quarters"))
             self.play(Create(marks), FadeIn(stats[1][1]), run_time=cue.until("top"))
+            # The long tokens take their own colour as the voice names them (any of the brightest lose their blue).
+            blue = [m for m, i in zip(marks, f.top_patches) if i in f.high_norm]
+            if f.high_norm:
+                self.play(*[FadeOut(m) for m in blue], Create(long_marks), run_time=cue.until("long"))
+                self.play(FadeIn(long_cap), run_time=cue.until("long_share"))
+            # The caution takes the place of the top 5, which the answer has finished with.
+            caveat = CaveatNote(w("caveat"), width=right.width, size=S.TINY).move_to(panel).align_to(panel, LEFT)
+            self.play(FadeOut(panel), FadeIn(caveat), run_time=cue.until("caveat"))
             self.play(FadeIn(self.deeper("q4-cls")), run_time=cue.until("deeper"))
 
     def swin_column(self) -> VGroup:
@@ -359,7 +446,9 @@ class Faq(NarratedScene):
 
     def swin_pyramid(self) -> VGroup:
         """Swin-T's four stages on a 224-pixel input (Swin paper, Fig. 3): 4-pixel patches give 56 x 56 tokens,
-        each patch merging halves the side; the lines are the 7 x 7-token attention windows."""
+        each patch merging halves the side; the lines are the 7 x 7-token attention windows. Each stage is
+        (square, window lines, label); `shifted` is the first stage's window grid moved by half a window, as
+        every other block moves it (Sec. 3.2)."""
         stages = VGroup()
         for k in range(SWIN_STAGES):
             n = SWIN_INPUT // SWIN_PATCH // 2 ** k           # tokens per side at this stage
@@ -374,8 +463,19 @@ class Faq(NarratedScene):
             label = S.text(self.words("stage", n=n), S.TINY, S.MUTED).next_to(square, DOWN, buff=0.12)
             stages.add(VGroup(square, lines, label))
         stages.arrange(RIGHT, buff=0.35, aligned_edge=DOWN)
+        first = stages[0][0]
+        n, side = SWIN_INPUT // SWIN_PATCH, first.width
+        shifted = VGroup()
+        for j in range(n // SWIN_WINDOW):
+            t = side * ((j * SWIN_WINDOW + SWIN_WINDOW // 2) / n - 0.5)
+            shifted.add(Line([t, -side / 2, 0], [t, side / 2, 0]), Line([-side / 2, t, 0], [side / 2, t, 0]))
+        shifted.set_stroke(S.ACCENT, 2).move_to(first)
         title = S.text(self.words("pyramid", input=SWIN_INPUT, window=SWIN_WINDOW), S.TINY, S.MUTED)
-        return VGroup(stages, title).arrange(DOWN, buff=0.25)
+        group = VGroup(stages, title).arrange(DOWN, buff=0.25)
+        shifted.move_to(first)
+        group.stages, group.title, group.shifted = stages, title, shifted
+        group.add(shifted)
+        return group
 
     def q5_swin(self):
         d = self.dims
@@ -398,11 +498,19 @@ class Faq(NarratedScene):
             left_col = VGroup(col, pyramid).arrange(DOWN, buff=0.5, aligned_edge=LEFT)
             left.place(left_col, aligned=UP + LEFT)
             cite = self.cite("q5-swin", "paper_swin", "swin_where")
+            stages, first = pyramid.stages, pyramid.stages[0]
             self.play(FadeIn(vit_col), run_time=cue.until("vit"))
             self.play(FadeIn(col[0]), run_time=cue.until("swin"))
-            for line, mark in zip(col[1:], ("patches", "windows", "shift", "merge")):
-                self.play(FadeIn(line, shift=0.2 * RIGHT), *([FadeIn(cite), FadeIn(pyramid)] if line is col[1] else []),
-                          run_time=cue.until(mark))
+            # The pyramid builds as the voice names each step: patches, windows, the shift, then the merges.
+            self.play(FadeIn(col[1], shift=0.2 * RIGHT), FadeIn(cite), FadeIn(first[0]), FadeIn(first[2]),
+                      FadeIn(pyramid.title), run_time=cue.until("patches"))
+            self.play(FadeIn(col[2], shift=0.2 * RIGHT), Create(first[1]), run_time=cue.until("windows"))
+            # The shifted grid over the regular one, dimmed: each new window straddles four old ones.
+            self.play(FadeIn(col[3], shift=0.2 * RIGHT), Create(pyramid.shifted), first[1].animate.set_stroke(opacity=0.3),
+                      run_time=cue.until("shift"))
+            self.play(FadeIn(col[4], shift=0.2 * RIGHT), FadeOut(pyramid.shifted), first[1].animate.set_stroke(opacity=0.8),
+                      LaggedStart(*[FadeIn(st, shift=0.2 * RIGHT) for st in stages[1:]], lag_ratio=0.5),
+                      run_time=cue.until("merge"))
 
     def q5_convnext(self):
         with self.narrate("q5-convnext") as cue:
@@ -418,7 +526,7 @@ class Faq(NarratedScene):
             self.add(swin, cite_swin)
             rows = [(0, self.words("bar1"), 0.761), (1, self.words("bar2"), 0.788), (2, self.words("bar3"), 0.820)]
             bars = TopKBars(rows, height=1.5, width=right.width, highlight=2, places=1)
-            bars_t = S.text(self.words("chart"), S.TINY, S.MUTED)
+            bars_t = wrapped(self.words("chart"), S.TINY, right.width, S.MUTED)
             chart = VGroup(bars_t, bars).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
             chart.next_to(conv, DOWN, buff=0.35).align_to(conv, LEFT)
             self.play(FadeIn(conv[0]), FadeIn(cite_conv), run_time=cue.share(0.05))  # ConvNeXt: the first word

@@ -536,12 +536,13 @@ class SwinAndConvNeXt(NarratedScene):
             table = table_grid([head] + body)
             rows, rule = table
             original = S.text(w("original"), S.SMALL, S.RED)
-            width = L.MAIN.width
             how = VGroup(
-                wrapped(w("counted"), S.SMALL, width, S.MUTED),
-                wrapped(w("models", own_params=f"{self.own.params / 1e6:.1f}", own_macs=macs_text(self.own.macs)),
-                        S.SMALL, width, S.MUTED),
-            ).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+                S.text(w("counted"), S.SMALL, S.MUTED),
+                S.text(w("what"), S.SMALL, S.MUTED),
+                S.text(w("models"), S.SMALL, S.MUTED),
+                S.text(w("own", own_params=f"{self.own.params / 1e6:.1f}", own_macs=macs_text(self.own.macs)),
+                       S.SMALL, S.MUTED),
+            ).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
             block = VGroup(table, original, how).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
             L.MAIN.place(block)
             # The recipe note sits under the top-1 column, where the ResNet-50 number it qualifies is.
@@ -551,8 +552,9 @@ class SwinAndConvNeXt(NarratedScene):
             cite = CitationCard(w("citation"), w("accuracy_where"))
             acc = VGroup(*[r[4] for r in rows], *[r[5] for r in rows])
             self.play(FadeIn(VGroup(*[VGroup(*r[:2]) for r in rows])), FadeIn(rule), run_time=cue.until("table"))
-            self.play(FadeIn(VGroup(*[VGroup(*r[2:4]) for r in rows])), FadeIn(how[0]), run_time=cue.until("compute"))
-            self.play(FadeIn(how[1]), run_time=cue.until("vits"))
+            self.play(FadeIn(VGroup(*[VGroup(*r[2:4]) for r in rows])), FadeIn(how[:2]),
+                      run_time=cue.until("compute"))
+            self.play(FadeIn(how[2:]), run_time=cue.until("vits"))
             self.play(FadeIn(acc), FadeIn(cite), run_time=cue.until("accuracy"))
             resnet = rows[1 + [r.short for r in t.rows].index("ResNet-50")]
             self.play(FadeIn(original), Indicate(resnet[4], color=S.ACCENT), run_time=cue.until("recipe"))

@@ -213,8 +213,8 @@ def test_spoken_values_are_the_models(scene, arch, table):
     assert [float(v[k]) for k in ("resnet_top1", "recipe_top1", "roadmap_end_top1")] == [a for _, a in ROADMAP]
     said = {c.id: c.text for c in scene.script.cues}
     assert "from ResNet-50's 78.8 to ConvNeXt-T's 82.1 percent" in said["table"]
-    assert "ResNet-50 trained the original way scores 76.1" in said["table"]
-    assert "only one 49 by 49 block per window is left: 64 blocks, 64 times fewer scores" in said["swin-windows"]
+    assert "ResNet-50 trained the original way scores only 76.1" in said["table"]
+    assert "only one 49 by 49 block per window is left: 64 times fewer scores" in said["swin-windows"]
     assert "between 22 and 29 million parameters, and between 4.1 and 4.6 billion MACs" in said["table"]
     # The latency sentences name the fastest and the slowest model as measured, round by round: each model's
     # time over one reference's in the same round, the median over rounds.

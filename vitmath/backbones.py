@@ -10,12 +10,15 @@ What is computed here, from the models themselves (no weights are downloaded: ar
   residual adds, pooling (a few percent at most) -- the same convention as the papers' "FLOPs" columns,
   which are in fact MACs;
 * latency of one image on this machine's CPU: batch 1, torch.inference_mode, a fixed thread count, the
-  median of several timed runs after warm-up, the four models taking turns. A measurement of this machine,
-  not a property of the model;
+  median of several timed runs after warm-up, the four models taking turns (so compare them by ratios within
+  a round), and the timing thread's CPU time beside the wall time (how much of the machine we had). A
+  measurement of this machine, not a property of the model;
 * the geometry of Swin-T (patch size, window, shift, depths, widths, resolution per stage) and the block
   design of ConvNeXt-T next to ResNet-50's (kernels, widths, expansion, norm, activation).
 
-Accuracies are NOT computed: they are cited from the papers (ACCURACY below, with their sources).
+Accuracies are NOT computed: they are cited from the papers (BACKBONES below, each with its source and its
+training recipe, all four the same 300-epoch kind so that the column compares like with like), and so is the
+ConvNeXt paper's roadmap (ROADMAP, ROADMAP_STEPS).
 
     rows = cached_backbone_table()        # list[BackboneRow], cached on disk
     print(format_table(rows))             # or: python -m vitmath.backbones
@@ -43,25 +46,58 @@ class Backbone:
     family: str         # "transformer" or "convnet"
     top1: float         # ImageNet-1k top-1 at 224, in percent, cited (not measured)
     source: str         # where the accuracy is from
+    epochs: int         # the training recipe behind that accuracy: epochs on ImageNet-1k ...
+    recipe: str         # ... and the recipe in a few words
 
 
+# Every accuracy of the table comes from the same kind of recipe (300 epochs of ImageNet-1k, AdamW, heavy
+# augmentation), so the column compares architectures, not training: ResNet-50 carries the number the ConvNeXt
+# paper measured for it under its own recipe, not the 76.1 of the original 90-epoch one (that one is ROADMAP[0]).
 BACKBONES = [
     Backbone("ViT-S/16", "vit_small_patch16_224", "transformer", 79.8,
              "DeiT-S (same architecture as ViT-S/16): Touvron et al. 2021, Training data-efficient image "
-             "transformers, Table 5"),
+             "transformers, Table 5", 300, "DeiT recipe, AdamW"),
     Backbone("Swin-T", "swin_tiny_patch4_window7_224", "transformer", 81.3,
-             "Liu et al. 2021, Swin Transformer, Table 1"),
+             "Liu et al. 2021, Swin Transformer, Table 1", 300, "AdamW"),
     Backbone("ConvNeXt-T", "convnext_tiny", "convnet", 82.1,
-             "Liu et al. 2022, A ConvNet for the 2020s, Table 1"),
-    Backbone("ResNet-50", "resnet50", "convnet", 76.1,
-             "Liu et al. 2022, A ConvNet for the 2020s, Fig. 2 (original training recipe)"),
+             "Liu et al. 2022, A ConvNet for the 2020s, Table 1", 300, "AdamW"),
+    Backbone("ResNet-50", "resnet50", "convnet", 78.8,
+             "Liu et al. 2022, A ConvNet for the 2020s, Sec. 2.1 and Fig. 2 (trained with ConvNeXt's recipe; "
+             "76.1 with the original 90-epoch one)", 300, "ConvNeXt's recipe, AdamW"),
 ]
 BY_SHORT = {b.short: b for b in BACKBONES}
 
 # The ConvNeXt paper's roadmap (Fig. 2): ResNet-50 as published, the same network with the modern training
-# recipe, and the end of the roadmap. Cited numbers, ImageNet-1k top-1 in percent.
+# recipe, and the end of the roadmap. Cited numbers, ImageNet-1k top-1 in percent. Each roadmap value is the
+# mean of three training seeds (Sec. 2.1); the paper's Table 1 gives the finished ConvNeXt-T 82.1.
 ROADMAP_SOURCE = "Liu et al. 2022, A ConvNet for the 2020s, Fig. 2"
 ROADMAP = [("ResNet-50", 76.1), ("+ modern training recipe", 78.8), ("ConvNeXt (end of roadmap)", 82.0)]
+ORIGINAL_EPOCHS = 90       # ResNet-50's original recipe (ROADMAP[0]); the modern one runs 300 (Sec. 2.1)
+MODERN_EPOCHS = 300
+
+
+@dataclass(frozen=True)
+class RoadmapStep:
+    key: str            # the lesson's name for the step (its words live in the lesson's script)
+    top1: float         # ImageNet-1k top-1 after the step, percent (Fig. 2 / Sec. 2, mean of three seeds)
+    origin: str         # where the idea came from: "start", "recipe", "transformer" or "convnet"
+
+
+# Fig. 2 of the ConvNeXt paper, one row per group of changes the paper keeps (Sec. 2.2-2.6; a hatched bar,
+# a change not adopted, is left out). Where a group holds several kept changes, the value is the group's last.
+# "convnet": depthwise convolution (MobileNet, Xception, 2017) and the inverted bottleneck (MobileNetV2, 2018)
+# predate ViT; the paper adopts them because they mirror the transformer block. "transformer": taken from
+# Swin or ViT (stage ratio, patchify stem, a kernel as large as Swin's 7 x 7 window, the micro design).
+ROADMAP_STEPS = [
+    RoadmapStep("resnet", 76.1, "start"),
+    RoadmapStep("recipe", 78.8, "recipe"),
+    RoadmapStep("stage_ratio", 79.4, "transformer"),
+    RoadmapStep("patchify", 79.5, "transformer"),
+    RoadmapStep("depthwise", 80.5, "convnet"),
+    RoadmapStep("inverted", 80.6, "convnet"),
+    RoadmapStep("kernel", 80.6, "transformer"),
+    RoadmapStep("micro", 82.0, "transformer"),
+]
 
 
 @dataclass
@@ -76,6 +112,9 @@ class BackboneRow:
     latency_runs_ms: list         # every timed run
     top1: float                   # cited
     source: str                   # the accuracy's source
+    epochs: int                   # the training recipe behind top1 (Backbone.epochs, .recipe)
+    recipe: str
+    cpu_runs_ms: list             # this thread's CPU time in each timed run (against latency_runs_ms: wall)
 
 
 @dataclass
@@ -84,6 +123,9 @@ class Machine:
     threads: int
     torch_version: str
     timm_version: str
+    # Of the wall time the timed runs took, the share the timing thread spent on the CPU (all models, all
+    # rounds): near 1 when the machine was ours, lower when other work took the core from us.
+    cpu_share: float = 1.0
 
 
 @dataclass
@@ -136,26 +178,30 @@ def count_macs(model: torch.nn.Module, size: int = IMAGE_SIZE) -> tuple[int, dic
 
 
 def measure_latencies(models: list, size: int = IMAGE_SIZE, threads: int = LATENCY_THREADS,
-                      warmup: int = LATENCY_WARMUP, runs: int = LATENCY_RUNS) -> list[list[float]]:
-    """Milliseconds per image (batch 1) of each model: `runs` timed forward passes after `warmup` untimed ones.
+                      warmup: int = LATENCY_WARMUP, runs: int = LATENCY_RUNS) -> tuple[list, list]:
+    """Milliseconds per image (batch 1) of each model: `runs` timed forward passes after `warmup` untimed ones;
+    returned twice, as wall time and as the timing thread's CPU time (per model, per run).
 
     The models take turns, one pass each per round, so a burst of other work on a shared machine slows all
-    of them alike instead of the one that happened to be running."""
+    of them alike instead of the one that happened to be running: a ratio within a round holds where the
+    milliseconds do not. The CPU time tells how much of the wall time the machine actually gave us."""
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     x = torch.randn(1, 3, size, size, generator=torch.Generator().manual_seed(0))
     times = [[] for _ in models]
+    cpu = [[] for _ in models]
     try:
         with torch.inference_mode():
             for k in range(warmup + runs):
-                for model, out in zip(models, times):
-                    t0 = time.perf_counter()
+                for model, out, out_cpu in zip(models, times, cpu):
+                    t0, c0 = time.perf_counter(), time.thread_time()
                     model(x)
                     if k >= warmup:
                         out.append(1000 * (time.perf_counter() - t0))
+                        out_cpu.append(1000 * (time.thread_time() - c0))
     finally:
         torch.set_num_threads(before)
-    return times
+    return times, cpu
 
 
 def cpu_name() -> str:
@@ -170,21 +216,22 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def machine() -> Machine:
+def machine(cpu_share: float = 1.0) -> Machine:
     import timm
 
-    return Machine(cpu_name(), LATENCY_THREADS, torch.__version__, timm.__version__)
+    return Machine(cpu_name(), LATENCY_THREADS, torch.__version__, timm.__version__, cpu_share)
 
 
 def backbone_table() -> BackboneTable:
     models = [build(b.timm_name) for b in BACKBONES]
-    latencies = measure_latencies(models)
+    latencies, cpu = measure_latencies(models)
     rows = []
-    for b, model, runs in zip(BACKBONES, models, latencies):
+    for b, model, runs, cpu_runs in zip(BACKBONES, models, latencies, cpu):
         macs, by_op = count_macs(model)
         rows.append(BackboneRow(b.short, b.timm_name, b.family, count_params(model), macs, by_op,
-                                statistics.median(runs), runs, b.top1, b.source))
-    return BackboneTable(rows, machine())
+                                statistics.median(runs), runs, b.top1, b.source, b.epochs, b.recipe, cpu_runs))
+    share = sum(map(sum, cpu)) / sum(map(sum, latencies))
+    return BackboneTable(rows, machine(min(1.0, share)))
 
 
 def cached_backbone_table() -> BackboneTable:
@@ -199,16 +246,18 @@ def cached_backbone_table() -> BackboneTable:
 
 def format_table(table: BackboneTable) -> str:
     """The table as plain text, for a terminal or the next lesson."""
-    lines = [f"{'model':<11} {'params':>8} {'MACs':>8} {'top-1*':>7} {'CPU ms':>8}"]
+    lines = [f"{'model':<11} {'params':>8} {'MACs':>8} {'top-1*':>7} {'epochs':>6} {'CPU ms':>8}"]
     for r in table.rows:
         lines.append(f"{r.short:<11} {r.params / 1e6:>7.1f}M {r.macs / 1e9:>7.2f}G {r.top1:>6.1f}% "
-                     f"{r.latency_ms:>8.1f}")
+                     f"{r.epochs:>6} {r.latency_ms:>8.1f}")
     m = table.machine
     lines.append(f"MACs: multiply-adds of one {table.image_size}x{table.image_size} image (convolutions, linear "
                  "layers, attention matmuls); params: sum(p.numel()).")
     lines.append(f"CPU ms: median of {table.runs} runs after {table.warmup} warm-up, batch 1, {m.threads} "
-                 f"thread(s), on {m.cpu} (torch {m.torch_version}, timm {m.timm_version}).")
-    lines.append("* ImageNet-1k top-1 at 224, cited: " + "; ".join(f"{r.short}: {r.source}" for r in table.rows))
+                 f"thread(s), on {m.cpu} (torch {m.torch_version}, timm {m.timm_version}); the timing thread had the "
+                 f"CPU {100 * m.cpu_share:.0f}% of the wall time. A measurement of this machine, not of the models.")
+    lines.append("* ImageNet-1k top-1 at 224, cited, each with its training recipe: "
+                 + "; ".join(f"{r.short}: {r.epochs} epochs, {r.recipe} ({r.source})" for r in table.rows))
     return "\n".join(lines)
 
 

@@ -55,6 +55,7 @@ def profile(lesson_id: str, quality: str, voice: str) -> None:
         work.mkdir(parents=True)
         inputs = LessonInputs(voice=voice, timeline=str(work / "timeline.json"), picture_key="profile")
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        own = resource.getrusage(resource.RUSAGE_SELF)
         yappi.set_clock_type("cpu")
         yappi.start()  # builtins off: profiling every builtin call slows a render many times over
         wall = time.perf_counter()
@@ -63,6 +64,7 @@ def profile(lesson_id: str, quality: str, voice: str) -> None:
         wall = time.perf_counter() - wall
         yappi.stop()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        own_after = resource.getrusage(resource.RUSAGE_SELF)
         from narration.timeline import Timeline
 
         length = Timeline.read(made["timeline"]).duration
@@ -71,6 +73,10 @@ def profile(lesson_id: str, quality: str, voice: str) -> None:
     for f in yappi.get_func_stats():
         cpu[category(f.module or "")] += f.tsub
     yappi.clear_stats()
+    # yappi sees Python threads only: what x264's, onnxruntime's and torch's own threads spend is the
+    # process's CPU time beyond what yappi counted.
+    process = (own_after.ru_utime - own.ru_utime) + (own_after.ru_stime - own.ru_stime)
+    cpu["native threads (x264 encoding, Kokoro's onnxruntime, torch)"] = max(0.0, process - sum(cpu.values()))
     cpu["child processes (latex, dvisvgm, espeak-ng)"] = ((after.ru_utime - children.ru_utime)
                                                           + (after.ru_stime - children.ru_stime))
     total = sum(cpu.values())

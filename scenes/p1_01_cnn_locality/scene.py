@@ -1,4 +1,4 @@
-"""Phase 1, lesson 1: CNNs see locally on purpose, and that's the bug at scale.
+"""Phase 1, lesson 1: CNNs see locally on purpose: is that the bug at scale?.
 
 A 3x3 kernel slides over the photo; locality and weight sharing make a convolution cheap (its parameters are
 counted on a real timm ResNet-18, seeded random init) and a good prior for little data; the receptive field of

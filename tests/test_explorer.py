@@ -198,7 +198,7 @@ def test_each_view_jumps_to_the_lesson_that_teaches_it(page):
     assert buttons.all_inner_texts() == ["Lesson 5: One patch, flattened \u25b8"]
     assert page.locator("#x-view-attention .lesson-links button").all_inner_texts() == [
         "Lesson 8: What each head reads \u25b8", "Lesson 7: One question, one row \u25b8",
-        "Lesson 9: Attention rollout \u25b8"]
+        "Lesson 14: Round 4: rollout \u25b8"]
     buttons.first.click()
     page.wait_for_function("(() => { const r = document.getElementById('p2-01-contact-sheet').getBoundingClientRect();"
                            " return r.top >= -1 && r.top < innerHeight; })()")

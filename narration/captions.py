@@ -131,26 +131,6 @@ def _sentence_end(text: str) -> bool:
     return text.rstrip("\"')”’")[-1:] in ".?!"
 
 
-def _split_words(clause: str) -> list[str]:
-    """Fewest captions that fit, with words spread evenly so the last one is not a lone word."""
-    words = clause.split()
-    n = 1
-    while True:
-        n += 1
-        target = len(clause) / n
-        out, current = [], ""
-        for w in words:
-            candidate = f"{current} {w}".strip()
-            if current and (len(candidate) > target * 1.15 or not _fits(candidate)):
-                out.append(current)
-                current = w
-            else:
-                current = candidate
-        out.append(current)
-        if all(_fits(c) for c in out) or n > len(words):
-            return out
-
-
 def _lines(text: str) -> list[str] | None:
     """One line if it fits, else the most balanced two-line break; None if two lines cannot hold it."""
     if len(text) <= MAX_CHARS:

@@ -18,11 +18,11 @@ MAX_BYTES = 2 * 1024 * 1024
 FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu")]
 
 
-def colourfulness(rgb: np.ndarray) -> float:
-    """Hasler and Suesstrunk's colourfulness metric (2003): spread and strength of the opponent colours."""
-    r, g, b = (rgb[..., i].astype(np.float64) for i in range(3))
-    rg, yb = r - g, 0.5 * (r + g) - b
-    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+def _background() -> np.ndarray:
+    """The course background as RGB floats."""
+    from scenes.common.style import BACKGROUND
+
+    return np.array(Image.new("RGB", (1, 1), BACKGROUND).getpixel((0, 0)), np.float64)
 
 
 # The picture's panel, right of the title's: the lesson's frame never lies behind the words.
@@ -37,11 +37,9 @@ def best_window(rgb: np.ndarray, aspect: float) -> tuple[float, tuple, tuple]:
     bottom) fractions of the frame."""
     from scipy import ndimage
 
-    from scenes.common.style import BACKGROUND
-
     W, H = 384, 216
     small = np.asarray(Image.fromarray(rgb).convert("RGB").resize((W, H)), np.float64)
-    bg = np.array(Image.new("RGB", (1, 1), BACKGROUND).getpixel((0, 0)), np.float64)
+    bg = _background()
     r, g, b = small[..., 0], small[..., 1], small[..., 2]
     chroma = np.hypot(r - g, 0.5 * (r + g) - b)
     solid = ndimage.binary_opening(np.abs(small - bg).max(axis=2) > 12, iterations=2)
@@ -87,8 +85,8 @@ def _fit(box, grid_aspect: float, W: int, H: int) -> tuple[float, float, float, 
 
 
 def pick_frame(video: Path, candidates: int = 12) -> tuple[float, Image.Image, tuple, tuple]:
-    """Among `candidates` frames evenly spaced between 10% and 90% of the video, the one with the most
-    largest colourful picture; returns its time, the frame, the panel-shaped window around the picture and
+    """Among `candidates` frames evenly spaced between 10% and 90% of the video, the one whose largest
+    colourful picture scores best (best_window); returns its time, the frame, the panel-shaped window around the picture and
     the picture's own box (fractions of the frame)."""
     aspect = (PANEL[2] - PANEL[0]) / (PANEL[3] - PANEL[1])
     best = (-1.0, 0.0, None, None, None)
@@ -128,9 +126,9 @@ def compose(frame: Image.Image, window: tuple, picture: tuple, number: int, phas
     x0, y0, x1, y1 = PANEL
     box = (window[0] * frame.width, window[1] * frame.height, window[2] * frame.width, window[3] * frame.height)
     crop = frame.convert("RGB").resize((x1 - x0, y1 - y0), Image.LANCZOS, box=box)
-    fade = np.clip(np.linspace(0, 1, 48), 0, 1)[None, :, None]  # the panel's left edge, into the background
+    fade = np.linspace(0, 1, 48)[None, :, None]  # the panel's left edge, into the background
     pixels = np.asarray(crop, np.float64)
-    bg = np.array(canvas.getpixel((0, 0)), np.float64)
+    bg = _background()
     left, right = (_to_panel(picture[k], window[0], window[2], x1 - x0) for k in (0, 2))
     top, bottom = (_to_panel(picture[k], window[1], window[3], y1 - y0) for k in (1, 3))
     inside = np.zeros(pixels.shape[:2], bool)

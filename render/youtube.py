@@ -314,6 +314,7 @@ def run_steps(published, state: State, api, refresh, privacy: str = "private", p
         state.playlist_id = playlist_id
     for p in published:
         lesson, rec = p.lesson, state.lessons.setdefault(p.lesson.id, {})
+        lang = p.meta["language"]  # one playlist per language: each language has its own publish folder
         if "video_id" not in rec:
             meta = refresh(p, state.video_ids())
             body = {"snippet": metadata.snippet(meta),
@@ -334,14 +335,12 @@ def run_steps(published, state: State, api, refresh, privacy: str = "private", p
             rec["thumbnail_sha"] = thumb_sha
             state.save()
         if "caption_id" not in rec:
-            lang = p.meta["language"]
             body = {"snippet": {"videoId": video_id, "language": lang, "name": language_name(lang),
                                 "isDraft": False}}
             rec["caption_id"] = api.insert_caption(body, p.path("captions_srt"))
             state.save()
         if "playlist_item_id" not in rec:
             if state.playlist_id is None:
-                lang = p.meta["language"]  # one playlist per language: each has its own publish folder
                 state.playlist_id = api.insert_playlist({
                     "snippet": {"title": metadata.course_title(lang), "defaultLanguage": lang,
                                 "description": publish_text("playlist_description", lang)},

@@ -60,10 +60,10 @@ def course_table(lang: str) -> dict:
     return _read(COURSE_DIR / f"course.{lang}.toml", "course titles", lang)
 
 
-def _fill(name: str, text: str, values: dict) -> str:
+def _fill(name: str, text: str, values: dict, lang: str | None = None) -> str:
     def fill(m):
         if m.group(1) not in values:
-            raise UserError(f"{words_file(_language)}: '{name}' uses {{{m.group(1)}}}, which its piece does not give")
+            raise UserError(f"{words_file(lang or _language)}: '{name}' uses {{{m.group(1)}}}, which its piece does not give")
         return str(values[m.group(1)])
 
     return PLACEHOLDER.sub(fill, text)
@@ -83,7 +83,7 @@ def publish_text(name: str, lang: str, /, **values):
     text = _table(lang).get("publish", {}).get(name)
     if text is None:
         raise UserError(f"{words_file(lang)}: [publish] has no '{name}'")
-    return text if isinstance(text, list) else _fill(name, text, values)
+    return text if isinstance(text, list) else _fill(name, text, values, lang)
 
 
 def number_words() -> dict[str, str]:

@@ -244,10 +244,11 @@ def test_every_paper_number_has_its_citation_on_screen_and_every_answer_points_d
     assert wanted <= listed
     assert set(built.pointed) == set(DEEPER)
     # The chart draws the numbers the voice says: Table 5's values, spoken to one decimal.
-    from scenes.faq.scene import DEIT_B, VIT_B16, VIT_L16
+    from vitmath.papers import DEIT_B_TOP1, VIT_TABLE5
 
     q2 = built.script.cue("q2-recipe").text
-    for v in (VIT_B16[0], VIT_B16[1], VIT_L16[0], VIT_L16[2], DEIT_B):
+    (b16, l16) = VIT_TABLE5["b16"], VIT_TABLE5["l16"]
+    for v in (b16[0], b16[1], l16[0], l16[2], DEIT_B_TOP1):
         assert f"{v:.1f}" in q2
     # The chapters: one per question, plus the opening and the takeaway.
     chapters = [c.chapter for c in built.script.cues if c.chapter]

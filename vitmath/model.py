@@ -1,10 +1,10 @@
 """Loading a pretrained timm Vision Transformer, with every failure turned into one clear UserError.
 
 Where the weights come from, first match wins:
-  1. the ``weights`` argument (a .safetensors, .pth/.pt/.bin or Google .npz file),
-  2. the ``VITLESSONS_WEIGHTS`` environment variable,
-  3. the weights embedded in this package, for the default model,
-  4. timm's own pretrained download (needs internet the first time).
+  1. the ``weights`` argument (a .safetensors, .pth/.pt/.bin or Google .npz file; the CLI fills it from
+     --weights or the ``VITLESSONS_WEIGHTS`` environment variable, this library reads no environment),
+  2. the weights embedded in this package, for the default model,
+  3. timm's own pretrained download (needs internet the first time).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from timm.models.vision_transformer import VisionTransformer
 
 from vitmath.errors import UserError
-from vitmath.sources import ASSETS, DEFAULT_MODEL, DEFAULT_WEIGHTS, WEIGHTS_ENV, resolve_source  # noqa: F401
+from vitmath import env
+from vitmath.sources import ASSETS, DEFAULT_MODEL, DEFAULT_WEIGHTS, resolve_source  # noqa: F401
 
 # How many offending names an error message shows; more would no longer fit on one line.
 _SHOW = 4
@@ -52,7 +53,7 @@ def load_model(name: str | None = None, weights=None) -> VisionTransformer:
             reason = str(err).splitlines()[0] if str(err) else type(err).__name__
             raise UserError(
                 f"could not get pretrained weights for {name!r} ({reason}); "
-                f"provide a weights file with --weights FILE or {WEIGHTS_ENV}=FILE"
+                f"provide a weights file with --weights FILE or {env.WEIGHTS}=FILE"
             ) from err
     return model.float().eval()
 

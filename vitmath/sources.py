@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from importlib.metadata import version
 from pathlib import Path
 
-from vitmath import env
 from vitmath.errors import UserError
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 DEFAULT_MODEL = "vit_tiny_patch16_224.augreg_in21k_ft_in1k"
 DEFAULT_WEIGHTS = ASSETS / "vit_tiny_patch16_224.augreg_in21k_ft_in1k.fp16.safetensors"
 DEFAULT_IMAGE = ASSETS / "cat_person_composite_224.png"
-WEIGHTS_ENV = env.WEIGHTS
-IMAGE_ENV = env.IMAGE
 
 
 def pretraining(model_name: str) -> str:
@@ -35,8 +31,6 @@ def pretraining(model_name: str) -> str:
 def resolve_source(name: str | None = None, weights=None) -> tuple[str, Path | None]:
     """Return (model name, weights file or None for timm's pretrained download), without loading anything."""
     name = name or DEFAULT_MODEL
-    if weights is None and os.environ.get(WEIGHTS_ENV):
-        weights = os.environ[WEIGHTS_ENV]
     if weights is None and name == DEFAULT_MODEL:
         weights = DEFAULT_WEIGHTS
     if weights is None:
@@ -48,7 +42,7 @@ def resolve_source(name: str | None = None, weights=None) -> tuple[str, Path | N
 
 
 def resolve_image(image=None) -> Path:
-    path = Path(image or os.environ.get(IMAGE_ENV) or DEFAULT_IMAGE).expanduser()
+    path = Path(image or DEFAULT_IMAGE).expanduser()
     if not path.is_file():
         raise UserError(f"image not found: {path}")
     return path

@@ -4,7 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import vitmath
+from scenes.common import numbers as num
 from scenes.common.words import kit_text
+from vitmath import papers
 
 
 def narration_values(trace) -> dict[str, object]:
@@ -43,3 +45,12 @@ def spoken_list(items) -> str:
     """Items as a sentence says them: "50, 100 and 200"."""
     items = [str(i) for i in items]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" {kit_text('list_and')} " + items[-1]
+
+
+def paper_values() -> dict[str, object]:
+    """The papers' numbers lessons speak (`vitmath.papers`), one decimal as the papers round them in prose:
+    ViT Table 5's ImageNet row as `b16_in1k` ... `l16_jft`, and DeiT-B as `deit_b_top1`."""
+    values = {f"{model}_{data}": num.decimal(top1, 1)
+              for model, row in papers.VIT_TABLE5.items() for data, top1 in zip(papers.PRETRAIN_IMAGES, row)}
+    values["deit_b_top1"] = num.decimal(papers.DEIT_B_TOP1, 1)
+    return values

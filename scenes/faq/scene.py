@@ -31,8 +31,9 @@ from narration.script import Choice
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
 from scenes.common.tokens import TokenStrip
-from scenes.common.values import is_course_photo
+from scenes.common.values import is_course_photo, paper_values
 from scenes.faq.facts import QUARTERS, cached_faq_facts, corner_patches
+from vitmath import papers
 
 # The lesson each answer points to, by registry id.
 DEEPER = {
@@ -59,12 +60,6 @@ CLEAR_QUARTER = 0.35     # a quarter "stands out" above this share (an even spre
 CMAP = "inferno"
 QUARTER_KEYS = ("top_left", "top_right", "bottom_left", "bottom_right")  # facts.QUARTERS order
 
-# The ViT paper's Table 5 (the values behind its Figure 3): ImageNet top-1 (%) after fine-tuning at 384 px, by
-# pre-training set, whose sizes (millions of images) are the paper's Sec. 4.1: 1.3 M, 14 M, 303 M.
-PRETRAIN_MILLIONS = (("ImageNet", 1.3), ("ImageNet-21k", 14.0), ("JFT-300M", 303.0))
-VIT_B16 = (77.91, 83.97, 84.15)
-VIT_L16 = (76.53, 85.15, 87.12)
-DEIT_B = 81.8   # DeiT paper, Table 5: DeiT-B, ImageNet-1k only, 224 px
 
 # Swin-T as the Swin paper describes it (Liu et al. 2021, Sec. 3.1 and 3.3, Fig. 3), for the schematic.
 SWIN_INPUT, SWIN_PATCH, SWIN_WINDOW, SWIN_STAGES = 224, 4, 7, 4
@@ -165,7 +160,7 @@ class Faq(NarratedScene):
         }
         for cue in DEEPER:
             v |= lesson_values(cue)
-        return v
+        return v | paper_values()
 
     def cues(self):
         return [self.intro, self.q1_sixteen, self.q2_priors, self.q2_recipe, self.q3_tokens, self.q4_cls,
@@ -288,14 +283,14 @@ class Faq(NarratedScene):
             # The ViT paper's Figure 3, redrawn from its Table 5 (the numbers behind the figure): ImageNet top-1
             # after fine-tuning, by the size of the pre-training set. The BiT band has no table, so it is said,
             # not drawn: the two ends of the x axis are marked with who leads there.
-            xs = [m for _, m in PRETRAIN_MILLIONS]
+            xs = [n / 1e6 for n in papers.PRETRAIN_IMAGES.values()]
             series = [Series(w(key), color, [v / 100 for v in top], [v / 100 for v in top], [v / 100 for v in top])
-                      for key, color, top in (("b16", S.BLUE, VIT_B16), ("l16", S.ACCENT, VIT_L16))]
+                      for (key, top), color in zip(papers.VIT_TABLE5.items(), (S.BLUE, S.ACCENT))]
             chart = ErrorBarChart(xs, series, w("x_label"), w("y_label"), width=5.8, height=2.5, log_x=True,
                                   y_range=(0.75, 0.90), y_step=0.05, dodge=0.0)
             chart.legend.move_to(chart.to_point(xs[-1], 0.75) + 0.15 * UP + 0.1 * RIGHT, aligned_edge=DOWN + RIGHT)
             # DeiT-B: ViT-B's size, ImageNet-1k only, a stronger recipe; one point at 1.3 M images.
-            deit = Dot(chart.to_point(xs[0], DEIT_B / 100), radius=0.09, color=S.GREEN)
+            deit = Dot(chart.to_point(xs[0], papers.DEIT_B_TOP1 / 100), radius=0.09, color=S.GREEN)
             deit_ring = Circle(0.16).set_stroke(S.GREEN, 2).move_to(deit)
             # Who leads at each end of the axis, in the paper's Figure 3: a band over the first and last x.
             bands = VGroup()

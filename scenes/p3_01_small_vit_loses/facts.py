@@ -17,19 +17,15 @@ from torch import nn
 
 from narration.script import Choice
 from scenes.common import numbers as num
-from scenes.common.values import spoken_list
+from scenes.common.values import paper_values, spoken_list
+from vitmath import papers
 from vitmath import small_data as sd
 
-# ViT paper (Dosovitskiy et al. 2021), Table 5: ImageNet top-1 (%) after fine-tuning at 384 px, for each
-# pre-training dataset; the dataset sizes are Section 4.1's (ImageNet 1.3M images, ImageNet-21k 14M, JFT 303M).
-PRETRAIN_IMAGES = (("in1k", 1.3e6), ("in21k", 14e6), ("jft", 303e6))
-VIT_TABLE5_TOP1 = {"b16": (77.91, 83.97, 84.15), "l16": (76.53, 85.15, 87.12)}
-DEIT_B_TOP1 = 81.8  # DeiT paper Table 5: DeiT-B, ImageNet-1k only, 224 px
 # ViT paper Section 4.3 / Fig. 4: random JFT subsets of 9M, 30M and 90M images and the full JFT-300M. The paper
 # says ResNet-50 is ahead of ViT-B/32 on 9M and behind on 90M and more; at 30M it states nothing, so no side.
 FIG4_SUBSETS = ((9e6, "CNN"), (30e6, None), (90e6, "ViT"), (300e6, "ViT"))
 # Fig. 3's caption: BiT ResNets ahead on ImageNet, "with the larger datasets, ViT overtakes".
-FIG3_POINTS = ((1.3e6, "CNN"), (14e6, "ViT"), (303e6, "ViT"))
+FIG3_POINTS = tuple(zip(papers.PRETRAIN_IMAGES.values(), ("CNN", "ViT", "ViT")))
 
 # The keys this lesson may choose among (a literal, read by `vitlessons list`); the words are the script's
 # [choice.*] tables. The experiment does not depend on the photo or the model, so one run reaches one key of
@@ -210,4 +206,5 @@ def values(r: sd.SmallDataResult, digits: sd.Digits, m: dict) -> dict:
         "trend": trend(r),
         "large_spread": spread(r, large),
         "takeaway": takeaway(r),
+        **paper_values(),
     }

@@ -29,6 +29,7 @@ from scenes.common.narrated import NarratedScene
 from scenes.common.pixel_image import PixelImage
 from scenes.p3_01_small_vit_loses import facts as F
 from scenes.p3_01_small_vit_loses.facts import CHOICES  # noqa: F401  (read by `vitlessons list`)
+from vitmath import papers
 from vitmath import small_data as sd
 
 COLORS = {"CNN": S.BLUE, "ViT": S.ACCENT}
@@ -473,25 +474,25 @@ class SmallVitLoses(NarratedScene):
     def paper_scale(self):
         with self.narrate("paper-scale") as cue:
             head = self.heading()
-            xs = [n for _, n in F.PRETRAIN_IMAGES]
+            xs = list(papers.PRETRAIN_IMAGES.values())
             series = [Series(self.words(key), PAPER_COLORS[key], [v / 100 for v in top1], [v / 100 for v in top1],
-                             [v / 100 for v in top1]) for key, top1 in F.VIT_TABLE5_TOP1.items()]
+                             [v / 100 for v in top1]) for key, top1 in papers.VIT_TABLE5.items()]
             chart = ErrorBarChart(xs, series, x_label=self.words("x_label"), y_label=self.words("y_label"),
                                   width=8.5, height=3.6, y_range=(0.70, 0.90), y_step=0.05)
             # Tick labels say the datasets, not seven-digit counts.
-            for (name, _), tick in zip(F.PRETRAIN_IMAGES, chart.x_ticks):
+            for name, tick in zip(papers.PRETRAIN_IMAGES, chart.x_ticks):
                 new = S.text(self.words(name), S.TINY, S.INK).move_to(tick[1], aligned_edge=UP)
                 tick.remove(tick[1])
                 tick.add(new)
             L.MAIN.place(chart).shift(0.2 * UP)
             values = VGroup()
-            for key, top1 in F.VIT_TABLE5_TOP1.items():
+            for key, top1 in papers.VIT_TABLE5.items():
                 name = self.words(key)
                 row = VGroup()
                 for k, v in enumerate(top1):
                     t = S.text(f"{v:.2f}", S.TINY, PAPER_COLORS[key])
                     # B/16 below its dot where it is the lower of the two, L/16 above where it is the higher.
-                    other = [o for kk, o in F.VIT_TABLE5_TOP1.items() if kk != key][0][k]
+                    other = [o for kk, o in papers.VIT_TABLE5.items() if kk != key][0][k]
                     t.next_to(chart.point(name, k), UP if v >= other else DOWN, buff=0.12)
                     row.add(t)
                 values.add(row)
@@ -500,7 +501,7 @@ class SmallVitLoses(NarratedScene):
             frame = VGroup(chart.axes, chart.grid, chart.x_ticks, chart.y_ticks, chart.x_label, chart.y_label)
             self.play(FadeIn(head), FadeIn(cite), run_time=cue.share(0.05))
             self.play(Create(frame), FadeIn(note), run_time=min(cue.until("in1k"), 1.5))
-            names = [self.words(key) for key in F.VIT_TABLE5_TOP1]
+            names = [self.words(key) for key in papers.VIT_TABLE5]
             self.play(FadeIn(chart.legend),
                       *[FadeIn(chart.series_group(n).dots[0], scale=0.5) for n in names],
                       *[FadeIn(v[0]) for v in values], run_time=cue.clause())
@@ -570,7 +571,8 @@ class SmallVitLoses(NarratedScene):
     def deit(self):
         with self.narrate("deit") as cue:
             head = self.heading()
-            top = [(0, self.words("vit"), F.VIT_TABLE5_TOP1["b16"][0] / 100), (1, self.words("deit_b"), F.DEIT_B_TOP1 / 100)]
+            top = [(0, self.words("vit"), papers.VIT_TABLE5["b16"][0] / 100),
+                   (1, self.words("deit_b"), papers.DEIT_B_TOP1 / 100)]
             bars = TopKBars(top, height=1.6, width=L.MAIN.width * 0.9, highlight=1, places=1)
             L.MAIN.place(bars, aligned=UP).shift(0.3 * DOWN)
             recipe = wrapped(self.words("recipe"), S.TINY, L.MAIN.width * 0.8, S.MUTED)

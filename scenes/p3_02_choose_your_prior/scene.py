@@ -27,6 +27,7 @@ from scenes.common.heatmaps import Heatmap
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
 from scenes.common.pixel_image import PixelImage
+from scenes.common.values import paper_values
 from scenes.course import BY_ID
 from scenes.p3_02_choose_your_prior.facts import LEARNED_CORRELATION, LOCAL_SHARE, cached_prior_facts, slot_cells
 from vitmath.sources import pretraining, resolve_source
@@ -213,6 +214,7 @@ class ChooseYourPrior(NarratedScene):
             "attn_note": attention_note(f.attention_distance, f.uniform_distance, f.local_heads),
             "data_note": Choice(data),
             "recap_data": Choice("unknown" if data == "unknown" else "in21k"),
+            **paper_values(),
         }
 
     def cues(self):

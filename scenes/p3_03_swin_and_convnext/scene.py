@@ -528,10 +528,10 @@ class SwinAndConvNeXt(NarratedScene):
             self.add(Heading(w("heading")))
             head = [S.text(x, S.SMALL, S.MUTED) for x in (w("model"), w("family"), w("params"), w("macs"),
                                                            w("top1"), w("recipe"))]
-            body = [[S.text(r.short, S.SMALL), S.text(r.family, S.SMALL), S.text(params_text(r.params), S.SMALL,
+            body = [[S.text(r.short, S.SMALL), S.text(w(r.family), S.SMALL), S.text(params_text(r.params), S.SMALL,
                      mono=True), S.text(macs_text(r.macs), S.SMALL, mono=True),
                      S.text(f"{r.top1:.1f}%", S.SMALL, S.ACCENT, mono=True),
-                     S.text(w("recipe_cell", epochs=r.epochs, recipe=r.recipe), S.SMALL, S.MUTED)]
+                     S.text(w("recipe_cell", epochs=r.epochs, recipe=w(f"recipe_{r.timm_name}")), S.SMALL, S.MUTED)]
                     for r in t.rows]
             table = table_grid([head] + body)
             rows, rule = table

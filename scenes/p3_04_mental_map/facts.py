@@ -15,19 +15,13 @@ import statistics
 from dataclasses import dataclass
 
 from narration.script import Choice
+from scenes.common.values import paper_values
+from vitmath import papers
 from vitmath.backbones import ROADMAP, ArchitectureFacts, BackboneTable
 from vitmath.small_data import SmallDataResult
 
-# Paper numbers; their sources are cited on screen (the words are in script.toml).
-# ViT paper Table 5: fine-tuned on ImageNet at 384 px, top-1 (%), by pre-training dataset. The x of each point is
-# the dataset's size in millions of images, as the paper gives them (1.3M, 14M, 303M).
-PRETRAIN_MILLIONS = (("ImageNet-1k", 1.3), ("ImageNet-21k", 14.0), ("JFT-300M", 303.0))
-VIT_TABLE5 = (("ViT-B/16", (77.91, 83.97, 84.15)), ("ViT-L/16", (76.53, 85.15, 87.12)))
-DEIT_B_TOP1 = 81.8   # DeiT paper Table 5: DeiT-B, ImageNet-1k only, 224 px
-# One ResNet-50, three training recipes (ImageNet-1k top-1 at 224, %): the first two are the ConvNeXt paper's
-# Fig. 2 (vitmath.backbones.ROADMAP: the 90-epoch original, then its 300-epoch modern recipe), the last is
-# "ResNet strikes back" (Wightman et al. 2021, procedure A1, 600 epochs).
-RSB_A1_TOP1 = 80.4
+# Paper numbers (ViT Table 5, DeiT, ResNet strikes back) are vitmath.papers'; their sources are cited on
+# screen (the words are in script.toml).
 # ViTDet's simple feature pyramid: the plain ViT's last map, scaled by these factors (2x2 deconvolutions up,
 # a stride-2 pooling down), gives strides 4, 8, 16, 32 for a patch of 16 (Li et al. 2022, Sec. 3).
 VITDET_SCALES = (4, 2, 1, 0.5)
@@ -179,7 +173,7 @@ class RecipeFacts:
 
 def recipe_facts() -> RecipeFacts:
     (_, original), (_, modern), (_, end) = ROADMAP
-    return RecipeFacts(original, modern, RSB_A1_TOP1, end)
+    return RecipeFacts(original, modern, papers.RSB_A1_TOP1, end)
 
 
 def pyramid_sides(arch: ArchitectureFacts) -> list[int]:
@@ -263,14 +257,12 @@ def lesson_values(small: SmallDataResult, table: BackboneTable, arch: Architectu
     """What the lesson's words (spoken and drawn, the map's included) are filled from: numbers and choices.
     `grid` and `patch` are the lesson's ViT's (tokens per side, pixels per patch side)."""
     sd, tf, rf = small_data_facts(small), table_facts(table), recipe_facts()
-    (_, b), (_, big) = VIT_TABLE5
+    b, big = papers.VIT_TABLE5["b16"], papers.VIT_TABLE5["l16"]
     sides, strides = pyramid_sides(arch), pyramid_strides(arch)
     m = table.machine
     return {
-        "b_in1k": f"{b[0]:.1f}", "b_jft": f"{b[-1]:.1f}",
-        "l_in1k": f"{big[0]:.1f}", "l_jft": f"{big[-1]:.1f}",
-        "b_gain": f"{b[-1] - b[0]:.1f}", "l_gain": f"{big[-1] - big[0]:.1f}",
-        "deit_top1": f"{DEIT_B_TOP1:.1f}",
+        **paper_values(),
+        "l16_gain": f"{big[-1] - big[0]:.1f}",
         # the digits run
         "seeds": len(small.seeds),
         "cnn_led_sizes": _sizes(sd.cnn_led) if sd.cnn_led else "",

@@ -24,6 +24,7 @@ from scenes.common.decision_map import DecisionMap, DecisionRow
 from scenes.common.error_bar_chart import ErrorBarChart, Series
 from scenes.common.narrated import NarratedScene
 from scenes.p3_04_mental_map import facts as bm
+from vitmath import papers
 from vitmath.backbones import cached_architecture_facts, cached_backbone_table
 from vitmath.small_data import cached_small_data
 
@@ -203,14 +204,14 @@ class MentalMap(NarratedScene):
     def weights(self):
         def build():
             w = self.words
-            xs = [m for _, m in bm.PRETRAIN_MILLIONS]
+            xs = [n / 1e6 for n in papers.PRETRAIN_IMAGES.values()]
             colors = (S.BLUE, S.ACCENT)
-            series = [Series(name, c, [v / 100 for v in top], [v / 100 for v in top], [v / 100 for v in top])
-                      for (name, top), c in zip(bm.VIT_TABLE5, colors)]
+            series = [Series(w(key), c, [v / 100 for v in top], [v / 100 for v in top], [v / 100 for v in top])
+                      for (key, top), c in zip(papers.VIT_TABLE5.items(), colors)]
             chart = ErrorBarChart(xs, series, w("x_label"), w("y_label"), width=7.0, height=2.6, log_x=True,
                                   y_range=(0.75, 0.90), y_step=0.05, dodge=0.0)
             # Build it line by line: the axes and ViT-B/16 first, ViT-L/16 when the voice reaches it.
-            first, second = (chart.series_group(name) for name, _ in bm.VIT_TABLE5)
+            first, second = (chart.series_group(w(key)) for key in papers.VIT_TABLE5)
             chart.remove(second)
             return [("evidence", chart), ("large", second)], [(w("vit_paper"), w("paper_where"))]
 

@@ -26,27 +26,25 @@ def build_captions(timed) -> list[srt.Subtitle]:
     A caption is a whole sentence, a few short whole sentences, or a part of one long sentence cut at its
     clause ends: it never ends a sentence and starts the next ("exactly. After its first step,") and never
     leaves a word of a sentence on a caption alone."""
-    cards: list[list[float | str]] = []  # [start, end, text]
-    whole: list[bool] = []  # the card holds whole sentences only
+    cards: list[list] = []  # [start, end, text, whole]: `whole` if the card holds whole sentences only
     for sentence in _sentences(_timed_words(timed)):
         runs = _pack(sentence)
         text = [" ".join(w[2] for w in run) for run in runs]
         start = max(sentence[0][0], cards[-1][1]) if cards else sentence[0][0]  # never before the last ends
-        if (len(runs) == 1 and cards and whole[-1] and len(cards[-1][2]) < MAX_CHARS // 2
+        if (len(runs) == 1 and cards and cards[-1][3] and len(cards[-1][2]) < MAX_CHARS // 2
                 and _fits(f"{cards[-1][2]} {text[0]}")):
-            cards[-1][1:] = [sentence[-1][1], f"{cards[-1][2]} {text[0]}"]  # "No. The grid ..." together
+            cards[-1][1:3] = [sentence[-1][1], f"{cards[-1][2]} {text[0]}"]  # "No. The grid ..." together
             continue
         for n, run in enumerate(runs):
             t0 = start if n == 0 else max(run[0][0], cards[-1][1])
-            cards.append([t0, max(run[-1][1], t0), text[n]])
-            whole.append(len(runs) == 1)
+            cards.append([t0, max(run[-1][1], t0), text[n], len(runs) == 1])
 
     for this, nxt in zip(cards, cards[1:]):
         if 0 < nxt[0] - this[1] < BRIDGE_GAP:
             this[1] = nxt[0]
     return [
         srt.Subtitle(index=i, start=timedelta(seconds=s), end=timedelta(seconds=e), content="\n".join(_lines(text)))
-        for i, (s, e, text) in enumerate(cards, 1)
+        for i, (s, e, text, _) in enumerate(cards, 1)
     ]
 
 

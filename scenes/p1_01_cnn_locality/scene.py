@@ -142,6 +142,10 @@ class CnnLocality(NarratedScene):
         near = [1 + rr * g + cc for rr in range(max(r - 1, 0), min(r + 2, g))
                 for cc in range(max(c - 1, 0), min(c + 2, g))]
         neighbourhood = float(row[near].sum())
+        far = np.delete(row[1:].numpy(), [i - 1 for i in near])
+        # The map's colour scale tops out at the largest weight beyond the neighbourhood: on the full range the
+        # query's own cell is the only bright one and every far weight, the key's included, reads as black.
+        self.map_clip = float(far.max())
         return {"neighbour_share": num.percent(neighbourhood), "cls_share": num.percent(float(row[0])),
                 "locality": Choice("mostly" if neighbourhood > 0.5 else "partly")}
 
@@ -408,16 +412,20 @@ class CnnLocality(NarratedScene):
         link = f.link
         with self.narrate("attention") as cue:
             self.add(Heading(self.words("heading")))
-            hm = HeatmapOnPhoto(self.trace.picture, link.row, "inferno", vmin=0.0, alpha=0.7,
-                                label=self.words("map"), height=5.2)
+            hm = HeatmapOnPhoto(self.trace.picture, np.minimum(link.row, self.map_clip), "inferno", vmin=0.0,
+                                vmax=self.map_clip, alpha=0.7, label=self.words("map"), height=5.2)
             L.LEFT.place(hm, aligned=LEFT)
+            # The note names the bar's own top tick, so the two can never read differently.
+            clipped = wrapped(self.words("clipped", map_clip=hm.colorbar.tick_numbers[-1].screen), S.TINY, hm.width,
+                              S.MUTED).next_to(hm, DOWN, buff=0.2)
+            clipped.align_to(hm, LEFT)
             a = hm.cell_center(link.query)
             b = hm.cell_center(link.key)
             side = hm.image.height / d.grid
             q_sq = Square(side, color=S.BLUE, stroke_width=5).move_to(a)
             k_sq = Square(side, color=S.GREEN, stroke_width=5).move_to(b)
             line = Line(a, b, color=S.ACCENT, stroke_width=6)
-            self.play(FadeIn(hm), run_time=cue.until("map"))
+            self.play(FadeIn(hm), FadeIn(clipped), run_time=cue.until("map"))
             self.play(Create(q_sq), Create(line), Create(k_sq), run_time=cue.until("key"))
             rows = VGroup(
                 S.text(self.words("pair"), S.BODY),

@@ -85,7 +85,7 @@ def score_matrix(side: float, blocks: int, shown: int | None = None) -> tuple[Sq
 
 def table_grid(cells: list[list], col_gap: float = 0.45, row_gap: float = 0.3) -> VGroup:
     """Rows of mobjects in columns: text columns (the first two) left-aligned, the rest right-aligned so digits
-    line up; row 0 is the header. The kit's BackboneTableMobject has no recipe column, which this lesson needs."""
+    line up; row 0 is the header."""
     widths = [max(row[j].width for row in cells) for j in range(len(cells[0]))]
     height = max(m.height for row in cells for m in row)
     x = 0.0

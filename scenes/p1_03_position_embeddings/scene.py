@@ -420,7 +420,7 @@ class PositionEmbeddings(NarratedScene):
             diff.next_to(rows, RIGHT, buff=0.6)
             self.play(FadeIn(rows[0]), run_time=cue.until("photo"))
             self.play(FadeIn(rows[1]), run_time=cue.until("reversed"))
-            self.play(Write(diff), run_time=cue.until("move"))
+            self.play(Write(diff), run_time=min(cue.until("move"), 1.0))  # the last words: leave it on screen
 
     def inner(self):
         d, f = self.dims, self.facts

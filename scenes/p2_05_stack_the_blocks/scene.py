@@ -353,13 +353,16 @@ class StackTheBlocks(NarratedScene):
             title = S.text(self.words(name), S.TINY, S.ACCENT if wide else S.INK).next_to(m.image, UP, buff=0.15)
             mats.add(Group(m, title))
         mats.arrange(RIGHT, buff=0.6, aligned_edge=DOWN)
+        # The last gap holds the "+ MLP" label above its arrow: as wide as the label, so neither matrix covers it.
+        plus_mlp = S.text(self.words("plus_mlp"), S.TINY, S.ACCENT)
+        mats[-1].shift(max(0.0, plus_mlp.width + 0.3 - 0.6) * RIGHT)
         # What joins them: x + attention = sum -> hidden -> output (the sum plus the MLP's output).
         self.tensor_signs = VGroup()
         for k, sign in enumerate(("+", "=", r"\to", r"\to")):
             a, b = mats[k][0].image, mats[k + 1][0].image
             t = tex(sign, S.BODY, S.ACCENT).move_to([(a.get_right()[0] + b.get_left()[0]) / 2, a.get_y(), 0])
             if k == 3:  # the output is the sum plus the MLP's output, not the hidden layer alone
-                t = VGroup(t, S.text(self.words("plus_mlp"), S.TINY, S.ACCENT).next_to(t, UP, buff=0.08))
+                t = VGroup(t, plus_mlp.next_to(t, UP, buff=0.08))
             self.tensor_signs.add(t)
         bar = ColorBar(WEIGHT_CMAP, -clip, clip, self.words("bar"), height=h)
         bar.next_to(mats, RIGHT, buff=0.3).align_to(mats[0][0].image, DOWN)

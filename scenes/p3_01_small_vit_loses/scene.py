@@ -323,7 +323,10 @@ class SmallVitLoses(NarratedScene):
                                      extra=r.runs_done - len(r.seeds) * len(r.sizes) * len(sd.MODELS),
                                      runs=r.runs_done), S.SMALL)
             time = S.text(self.words("time", seconds=f"{r.cpu_seconds:.0f}"), S.SMALL)
-            info = VGroup(runs, time).arrange(DOWN, aligned_edge=LEFT, buff=0.2).next_to(grain, DOWN, buff=0.35)
+            info = VGroup(runs, time).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+            if info.width > L.MAIN.width:  # the run count's line ran past both edges of the frame at 1080p
+                info.scale_to_fit_width(L.MAIN.width)
+            info.next_to(grain, DOWN, buff=0.35)
             info.set_x(0)
             note = CaveatNote(self.words("toy"), width=7.0)
             command = VGroup(S.text(self.words("command_note"), S.SMALL, S.MUTED),

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from manim import UP, FadeIn, FadeOut, Rectangle, config
+from manim import DL, UP, UR, FadeIn, FadeOut, MarkupText, Rectangle, SingleStringMathTex, Text, config
 from manim.utils.exceptions import EndSceneEarlyException
 
 import vitmath
@@ -44,6 +44,7 @@ from scenes.course import lesson_of
 from scenes.common.cards import TitleCard
 from scenes.common.inputs import LessonInputs
 from scenes.common.pixel_image import FastMovingCameraScene
+from scenes.common import style as S
 from scenes.common.style import BACKGROUND
 from scenes.common.values import narration_values
 from scenes.common.words import use_language
@@ -91,6 +92,28 @@ class Cue:
         return max(clause_end(self.segments, now) - now, 1 / config.frame_rate)
 
 
+def words_outside_safe_area(mobjects, frame, tolerance: float = 0.02) -> list[str]:
+    """The visible texts and formulas among `mobjects` that reach outside the title-safe area of the camera's
+    frame (5% in from each edge, the frame as it is now, zoomed or not): what a viewer's screen may crop."""
+    scale = frame.width / config.frame_width
+    cx, cy = frame.get_center()[:2]
+    left, right = cx + scale * S.SAFE_LEFT - tolerance, cx + scale * S.SAFE_RIGHT + tolerance
+    bottom, top = cy + scale * S.SAFE_BOTTOM - tolerance, cy + scale * S.SAFE_TOP + tolerance
+    found, stack = [], list(mobjects)
+    while stack:
+        m = stack.pop()
+        if not isinstance(m, (Text, MarkupText, SingleStringMathTex)):
+            stack.extend(m.submobjects)
+            continue
+        if max((float(np.max(x.get_fill_opacity())) for x in m.family_members_with_points()), default=0.0) <= 0:
+            continue
+        (x0, y0, _), (x1, y1, _) = m.get_corner(DL), m.get_corner(UR)
+        if x0 < left or x1 > right or y0 < bottom or y1 > top:
+            text = getattr(m, "original_text", None) or getattr(m, "tex_string", "") or type(m).__name__
+            found.append(f"{text[:60]!r} spans x {x0:.2f}..{x1:.2f}, y {y0:.2f}..{y1:.2f}")
+    return found
+
+
 class NarratedScene(FastMovingCameraScene):
     """A lesson. Its registry row (render/course.py) is found from the class, so the class holds no id."""
 
@@ -110,6 +133,7 @@ class NarratedScene(FastMovingCameraScene):
         if self.inputs.only_cue is not None:
             self.script.cue(self.inputs.only_cue)  # an unknown id is one clear error, before any rendering
         self.screen_words: list[tuple[str | None, str]] = []  # (cue id, words) of all that `words` gave
+        self.outside_safe: list[str] = []  # words on screen at a cue's end that leave the safe area (tests)
         self.frames = 0  # whole frames shown so far: the scene's clock
         self.timeline = Timeline(self.lesson.id, self.inputs.voice, config.frame_rate, 0.0,
                                  picture_key=self.inputs.picture_key or "")
@@ -238,6 +262,7 @@ class NarratedScene(FastMovingCameraScene):
         script_cue = self.script.cue(cue_id)
         yield Cue(cue_id, self.clock, audio.duration, self, list(audio.segments), script_cue.text, script_cue.marks)
         self.cue_id = None
+        self.outside_safe += [f"{cue_id}: {what}" for what in words_outside_safe_area(self.mobjects, self.camera.frame)]
         # Computed from frame counts and the speech length alone, so an unchanged cue waits the same frames.
         speech_frames = math.ceil(audio.duration * config.frame_rate - 1e-6)
         self.wait_frames(speech_frames - (self.frames - start_frame))

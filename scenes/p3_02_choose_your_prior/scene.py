@@ -611,7 +611,9 @@ class ChooseYourPrior(NarratedScene):
                 col.place(p_, aligned=UP)
             rule = VGroup(S.text(self.words("little"), S.SMALL), S.text(self.words("plenty"), S.SMALL, S.ACCENT),
                           S.text(self.words("recipe"), S.SMALL, S.BLUE)).arrange(DOWN, aligned_edge=LEFT, buff=0.25)
-            rule.next_to(Group(built, learned), DOWN, buff=0.5).align_to(built, LEFT)
+            # Between the cards and the footer, where the citation goes: scaled down if the lines need it.
+            L.Region(L.MAIN.left, L.MAIN.right, L.MAIN.bottom, Group(built, learned).get_bottom()[1] - 0.4).place(
+                rule, aligned=UP + LEFT)
             self.play(FadeIn(built), run_time=cue.until("built"))
             self.play(FadeIn(learned), run_time=cue.until("learned"))
             self.play(FadeIn(rule[0]), run_time=cue.until("little"))

@@ -75,6 +75,8 @@ def test_lesson_builds_with_every_cue_and_the_traces_numbers(lesson, media):
     assert played == [c.id for c in scene.script.cues], "cues must be played once each, in script order"
     for cue in scene.script.cues:
         assert not re.search(r"\{[A-Za-z_]\w*\}", cue.text), f"{cue.id}: unfilled placeholder"
+    # Words a viewer's screen may crop: every text and formula inside the title-safe area at each cue's end.
+    assert not scene.outside_safe, scene.outside_safe
     # The shared spoken values are the trace's, recomputed here from a fresh trace.
     expected = narration_values(vitmath.cached_trace())
     assert {k: scene.values[k] for k in expected} == expected

@@ -227,8 +227,9 @@ class CitationCard(VGroup):
         max_width = max_width or layout.FOOTER.width
         self.paper, self.where, self.detail = paper, where, detail
         line = " · ".join(part for part in (kit_text("source", paper=paper), where, detail) if part)
-        self.body = wrapped(line, MIN_SIZE, max_width, S.INK)
-        self.box = _card(self.body, S.MUTED, pad=0.1)
+        pad = 0.1
+        self.body = wrapped(line, MIN_SIZE, max_width - 2 * pad, S.INK)  # the box, padding and all, fits
+        self.box = _card(self.body, S.MUTED, pad=pad)
         super().__init__(self.box, self.body)
         self.move_to(layout.FOOTER.point(DOWN + RIGHT), aligned_edge=DOWN + RIGHT)
 

@@ -48,6 +48,17 @@ class Region:
         d = np.asarray(direction, dtype=float)
         return self.center + np.array([d[0] * self.width / 2, d[1] * self.height / 2, 0.0])
 
+    def contain(self, mob):
+        """Keep `mob` where it is, scaled down to fit if it must be, and shifted just enough to lie inside."""
+        if mob.width > self.width:
+            mob.scale_to_fit_width(self.width)
+        if mob.height > self.height:
+            mob.scale_to_fit_height(self.height)
+        dx = max(0.0, self.left - mob.get_left()[0]) - max(0.0, mob.get_right()[0] - self.right)
+        dy = max(0.0, self.bottom - mob.get_bottom()[1]) - max(0.0, mob.get_top()[1] - self.top)
+        mob.shift(np.array([dx, dy, 0.0]))
+        return mob
+
     def place(self, mob, aligned=ORIGIN, fill: float = 1.0):
         """Scale `mob` down to fit `fill` of this region, then put it at the centre or against a side."""
         if mob.width > self.width * fill:

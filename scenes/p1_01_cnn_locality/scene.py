@@ -362,9 +362,7 @@ class CnnLocality(NarratedScene):
             self.play(Create(theo), run_time=cue.until("blob"))
             self.play(Create(eff), FadeIn(nums), run_time=cue.until("green"))
             how = S.text(self.words("how"), S.TINY, S.MUTED)
-            how.next_to(nums, DOWN, buff=0.2)
-            if how.width > L.MAIN.width:
-                how.scale_to_fit_width(L.MAIN.width)
+            L.MAIN.contain(how.next_to(nums, DOWN, buff=0.2))
             self.play(FadeIn(how), FadeIn(CitationCard(self.words("luo"), self.words("source"))),
                       run_time=cue.until("mid"))
 

@@ -656,7 +656,7 @@ class ChooseYourPrior(NarratedScene):
             rule = wrapped(self.words("rule"), S.SMALL, m.width - 0.5, S.GREEN)
             L.FOOTER.place(rule, aligned=LEFT)
             nxt = wrapped(self.words("next"), S.SMALL, width, S.BLUE).next_to(cards[4], DOWN, buff=0.4)
-            nxt.align_to(cards[4], LEFT)
+            L.MAIN.contain(nxt.align_to(cards[4], LEFT))
             self.play(Create(line), FadeIn(ends), FadeIn(marks[0]), FadeIn(marks[4]), FadeIn(cards[0]),
                       FadeIn(cards[4]), run_time=cue.until("line"))
             for k, mark in ((1, "hybrid"), (2, "coatnet"), (3, "convit")):

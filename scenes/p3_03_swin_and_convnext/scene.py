@@ -241,7 +241,7 @@ class SwinAndConvNeXt(NarratedScene):
             i = (d.grid // 2) * d.grid + d.grid // 2
             cell = g.cell_square(i, S.ACCENT)
             everyone = Square(g.photo.height).set_stroke(S.BLUE, 4).move_to(g.photo)
-            cap = S.text(w("everyone"), S.SMALL, S.MUTED).next_to(g, DOWN, buff=0.2)
+            cap = L.MAIN.contain(S.text(w("everyone"), S.SMALL, S.MUTED).next_to(g, DOWN, buff=0.2))
             items = VGroup(
                 S.text(w("vit"), S.BODY),
                 S.text(w("swin"), S.BODY, S.ACCENT),
@@ -425,7 +425,7 @@ class SwinAndConvNeXt(NarratedScene):
                 if stage.windows_per_side == 1:
                     g.add(Square(photo.height).set_stroke(S.ACCENT, 6).move_to(photo))
             note = S.text(w("note", width_1=sw.stages[0].width, width_2=sw.stages[1].width), S.SMALL, S.MUTED)
-            note.next_to(Group(*groups), DOWN, buff=0.4)
+            L.MAIN.contain(note.next_to(Group(*groups), DOWN, buff=0.4))
             everything = Group(*groups, note)
             everything.shift((L.MAIN.center[1] - everything.get_center()[1]) * UP)  # centred in the body
             arrows = VGroup(*[Arrow(a[0].get_right(), b[0].get_left(), buff=0.03, stroke_width=3, color=S.MUTED,

@@ -158,10 +158,16 @@ def test_weights_not_a_file(tmp_path):
         vitmath.load_model(None, tmp_path / "absent.safetensors")
 
 
-def test_env_weights_are_used(tmp_path, monkeypatch):
+def test_env_weights_reach_the_model_through_the_inputs_not_the_library(tmp_path, monkeypatch):
+    from scenes.common.inputs import LessonInputs
+
     monkeypatch.setenv("VITLESSONS_WEIGHTS", str(tmp_path / "absent.pth"))
+    from vitmath.sources import resolve_source
+
+    assert resolve_source("vit_small_patch16_224") == ("vit_small_patch16_224", None)
+    weights = LessonInputs.from_env().weights
     with pytest.raises(vitmath.UserError, match="absent.pth"):
-        vitmath.load_model("vit_small_patch16_224")
+        vitmath.load_model("vit_small_patch16_224", weights)
 
 
 def test_unknown_model_name():

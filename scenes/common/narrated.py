@@ -262,7 +262,8 @@ class NarratedScene(FastMovingCameraScene):
         script_cue = self.script.cue(cue_id)
         yield Cue(cue_id, self.clock, audio.duration, self, list(audio.segments), script_cue.text, script_cue.marks)
         self.cue_id = None
-        self.outside_safe += [f"{cue_id}: {what}" for what in words_outside_safe_area(self.mobjects, self.camera.frame)]
+        self.outside_safe += [f"{cue_id}: {what}"
+                              for what in words_outside_safe_area(self.mobjects, self.camera.frame)]
         # Computed from frame counts and the speech length alone, so an unchanged cue waits the same frames.
         speech_frames = math.ceil(audio.duration * config.frame_rate - 1e-6)
         self.wait_frames(speech_frames - (self.frames - start_frame))

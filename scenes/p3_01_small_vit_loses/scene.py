@@ -324,9 +324,7 @@ class SmallVitLoses(NarratedScene):
                                      runs=r.runs_done), S.SMALL)
             time = S.text(self.words("time", seconds=f"{r.cpu_seconds:.0f}"), S.SMALL)
             info = VGroup(runs, time).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
-            if info.width > L.MAIN.width:  # the run count's line ran past both edges of the frame at 1080p
-                info.scale_to_fit_width(L.MAIN.width)
-            info.next_to(grain, DOWN, buff=0.35)
+            L.MAIN.contain(info.next_to(grain, DOWN, buff=0.35))  # the run count's line is wider than the frame
             info.set_x(0)
             note = CaveatNote(self.words("toy"), width=7.0)
             command = VGroup(S.text(self.words("command_note"), S.SMALL, S.MUTED),

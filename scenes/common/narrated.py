@@ -50,6 +50,9 @@ from scenes.common.values import narration_values
 from scenes.common.words import use_language
 
 
+HOLD = 0.6  # seconds a cue's finished picture stands still before the cut to the next cue
+
+
 @dataclass
 class Cue:
     id: str
@@ -83,13 +86,18 @@ class Cue:
     def time_to(self, mark: str) -> float:
         """Seconds from now until the voice reaches `{@mark}` (one frame if it is there already): the run time
         of an animation that lasts until the next phrase begins."""
-        now = (self.scene.frames - self.scene.cue_start_frame) / config.frame_rate
-        return max(self.at(mark) - now, 1 / config.frame_rate)
+        return self._run_until(self.at(mark))
 
     def clause(self) -> float:
         """The time left in the clause being spoken now: the default run time of what the clause says."""
         now = (self.scene.frames - self.scene.cue_start_frame) / config.frame_rate
-        return max(clause_end(self.segments, now) - now, 1 / config.frame_rate)
+        return self._run_until(clause_end(self.segments, now))
+
+    def _run_until(self, t: float) -> float:
+        # The next cue cuts to a new picture the moment this cue's voice ends, so a reveal that ran to the end
+        # would never be seen finished: motion stops HOLD seconds before the last word.
+        now = (self.scene.frames - self.scene.cue_start_frame) / config.frame_rate
+        return max(min(t, self.duration - HOLD) - now, 1 / config.frame_rate)
 
 
 def words_outside_safe_area(mobjects, frame, tolerance: float = 0.02) -> list[str]:

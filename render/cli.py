@@ -196,6 +196,21 @@ def new(lesson_id, title, phase, minutes):
 
 
 @main.command()
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path),
+                default=Path("scenes/common/kit-gallery"))
+@click.option("--image", type=click.Path(dir_okay=False), default=None, help="The photo; default: the course photo.")
+@click.option("--model", default=None, help="A timm ViT name; default: the embedded ViT-Ti/16.")
+@click.option("--weights", type=click.Path(dir_okay=False), default=lambda: env.get(env.WEIGHTS))
+def gallery(folder, image, model, weights):
+    """One still of each kit piece, drawn from the model's trace, and the call that drew it: FOLDER/README.md."""
+    import vitmath
+    from scenes.common.gallery import write_gallery
+
+    written = write_gallery(folder, vitmath.cached_trace(model, weights, image))
+    click.echo(f"wrote {len(written) - 1} stills and {written[-1]}")
+
+
+@main.command()
 @click.option("--quiet", is_flag=True, help="Print only problems.")
 def doctor(quiet):
     """Check Cairo/Pango, LaTeX, the voices, the weights and the photo."""

@@ -30,6 +30,7 @@ from scenes.common.matrices import MatrixImage, NumericPreview
 from scenes.common.photo_grid import PatchSheet, PhotoGrid
 from scenes.common.pixel_image import FastCamera, PixelImage
 from scenes.common.scatter import ScatterPlot
+from scenes.common.table import Table
 from scenes.common.tokens import TokenStrip
 from scenes.common.vectors import ScaleKey, VectorBar, VectorSum
 from scenes.course import LESSONS
@@ -138,6 +139,15 @@ def block_bars(t):
                      width=8.0, height=4.0)
 
 
+def table(t):
+    d = t.dims
+    cells = [[S.text(h, S.SMALL, S.MUTED) for h in ("block", "median patch norm", "largest")]]
+    cells += [[S.text(str(b + 1), S.SMALL), S.text(f"{float(n.median()):.1f}", S.SMALL, mono=True),
+               S.text(f"{float(n.max()):.1f}", S.SMALL, S.ACCENT, mono=True)]
+              for b, n in ((b, t.blocks[b].out[1:].norm(dim=-1)) for b in range(0, d.depth, 3))]
+    return Table(cells, align="lrr")
+
+
 def scatter_plot(t):
     x, y = t.patch_tokens.norm(dim=-1).numpy(), t.blocks[-1].out[1:].norm(dim=-1).numpy()
     return ScatterPlot(x, y, "norm after embedding", "norm after the last block", width=6.0, height=4.0)
@@ -214,6 +224,7 @@ ENTRIES = [
     Entry("TransformerBlockDiagram", "diagrams", transformer_block),
     Entry("BlockStack", "diagrams", block_stack),
     Entry("BlockBars", "block_chart", block_bars),
+    Entry("Table", "table", table),
     Entry("ScatterPlot", "scatter", scatter_plot),
     Entry("ErrorBarChart", "error_bar_chart", error_bar_chart),
     Entry("TopKBars", "cards", top_k_bars),

@@ -31,6 +31,7 @@ from scenes.common.matrices import MatrixImage
 from scenes.common.narrated import NarratedScene
 from scenes.common.values import is_course_photo, spoken_list
 from scenes.common.vectors import ScaleKey, VectorBar
+from scenes.common.table import Table
 from scenes.p2_04_twelve_heads.facts import HeadFacts, cached_head_facts
 from vitmath.sources import pretraining, resolve_source
 
@@ -365,36 +366,23 @@ class TwelveHeads(NarratedScene):
             if mine is None:
                 rows.append([self.words("this_model"), str(d.D), str(d.H), str(d.head_dim), self.words("this_source")])
             highlight = FAMILY.index(mine) if mine else len(rows) - 1
-            table = self.table(header, rows)
+            # Numbers right-aligned so their digits line up; the widths and heads are read as numbers.
+            cells = [[S.text(h, S.SMALL, S.MUTED) for h in header]]
+            cells += [[S.text(c, S.SMALL, S.INK, mono=(k in (1, 2, 3))) for k, c in enumerate(r)] for r in rows]
+            table = Table(cells, align="lrrrl", col_gap=0.6)
             L.MAIN.place(table, aligned=UP)
-            box = SurroundingRectangle(table[1][highlight], color=S.ACCENT, buff=0.1)
+            box = SurroundingRectangle(table.rows[highlight], color=S.ACCENT, buff=0.1)
             note = S.text(self.words("note"), S.SMALL, S.ACCENT)
             note.next_to(table, DOWN, buff=0.35)
-            self.play(FadeIn(table[0]), run_time=cue.clause())
+            self.play(FadeIn(table.head), run_time=cue.clause())
             cue.until("vit")
-            self.play(LaggedStart(*[FadeIn(r) for r in table[1]], lag_ratio=0.3), run_time=cue.time_to("deit"))
+            self.play(LaggedStart(*[FadeIn(r) for r in table.rows], lag_ratio=0.3), run_time=cue.time_to("deit"))
             cites = VGroup(CitationCard(self.words("vit_paper"), self.words("table"), self.words("vit_rows")),
                            CitationCard(self.words("deit_paper"), self.words("table"), self.words("deit_rows"))
                            ).arrange(UP, aligned_edge=RIGHT, buff=0.1)
             cites.move_to(L.FOOTER.point(DOWN + RIGHT), aligned_edge=DOWN + RIGHT)
             self.play(FadeIn(cites), run_time=cue.until("deit"))
             self.play(Create(box), FadeIn(note), run_time=cue.until("mine"))
-
-    def table(self, header: list[str], rows: list[list[str]]) -> VGroup:
-        """A plain grid of texts, columns left-aligned: table[0] the header and its rule, table[1] the rows."""
-        cells = [[S.text(h, S.SMALL, S.MUTED) for h in header]]
-        cells += [[S.text(c, S.SMALL, S.INK, mono=(k in (1, 2, 3))) for k, c in enumerate(r)] for r in rows]
-        widths = [max(row[k].width for row in cells) for k in range(len(header))]
-        xs = np.cumsum([0] + [w + 0.6 for w in widths[:-1]])
-        row_h = 0.55
-        for i, row in enumerate(cells):
-            for k, c in enumerate(row):
-                c.move_to([xs[k], -i * row_h, 0], aligned_edge=LEFT)
-        head = VGroup(*cells[0])
-        body = VGroup(*[VGroup(*row) for row in cells[1:]])
-        rule = Line(head.get_corner(DOWN + LEFT) + 0.12 * DOWN, [xs[-1] + widths[-1], head.get_bottom()[1] - 0.12, 0],
-                    color=S.MUTED, stroke_width=1)
-        return VGroup(VGroup(head, rule), body)
 
     def split(self):
         d = self.dims

@@ -25,6 +25,7 @@ from scenes.common.cards import CaveatNote, CitationCard, Heading, NextLessonFoo
 from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
 from scenes.common.pixel_image import PixelImage
+from scenes.common.table import Table
 from narration.script import Choice
 from scenes.p3_03_swin_and_convnext.facts import check_claims, latency_facts, window_facts
 from vitmath.backbones import (ORIGINAL_EPOCHS, ROADMAP, ROADMAP_STEPS, cached_architecture_facts,
@@ -81,25 +82,6 @@ def score_matrix(side: float, blocks: int, shown: int | None = None) -> tuple[Sq
     diagonal = VGroup(*[Square(cell).set_stroke(width=0).set_fill(S.ACCENT, 1)
                         .move_to(top_left + (k + 0.5) * cell * (RIGHT + DOWN)) for k in range(shown)])
     return frame, diagonal
-
-
-def table_grid(cells: list[list], col_gap: float = 0.45, row_gap: float = 0.3) -> VGroup:
-    """Rows of mobjects in columns: text columns (the first two) left-aligned, the rest right-aligned so digits
-    line up; row 0 is the header."""
-    widths = [max(row[j].width for row in cells) for j in range(len(cells[0]))]
-    height = max(m.height for row in cells for m in row)
-    x = 0.0
-    for j, w in enumerate(widths):
-        for i, row in enumerate(cells):
-            y = -i * (height + row_gap) - (0.15 if i else 0)
-            if j < 2 or j == len(widths) - 1:
-                row[j].move_to([x, y, 0], aligned_edge=LEFT)
-            else:
-                row[j].move_to([x + w, y, 0], aligned_edge=RIGHT)
-        x += w + col_gap
-    rule = Line([0, -(height + row_gap) / 2 - 0.07, 0], [x - col_gap, -(height + row_gap) / 2 - 0.07, 0])
-    rule.set_stroke(S.MUTED, 1)
-    return VGroup(VGroup(*[VGroup(*row) for row in cells]), rule)
 
 
 def box(lines: list[str], width: float, color: str = S.BLUE, size: int = S.SMALL) -> VGroup:
@@ -533,8 +515,9 @@ class SwinAndConvNeXt(NarratedScene):
                      S.text(f"{r.top1:.1f}%", S.SMALL, S.ACCENT, mono=True),
                      S.text(w("recipe_cell", epochs=r.epochs, recipe=w(f"recipe_{r.timm_name}")), S.SMALL, S.MUTED)]
                     for r in t.rows]
-            table = table_grid([head] + body)
-            rows, rule = table
+            # Names and recipes read left to right; the numbers right-aligned so their digits line up.
+            table = Table([head] + body, align="llrrrl", col_gap=0.45, row_gap=0.3)
+            rows, rule = [table.header, *table.rows], table.rule
             original = S.text(w("original"), S.SMALL, S.RED)
             how = VGroup(
                 S.text(w("counted"), S.SMALL, S.MUTED),

@@ -64,15 +64,15 @@ def test_the_maps_scale_shows_the_far_weights(trace, facts):
     full range the query's own cell is the one bright cell and the key of the link, far away, reads as black."""
     scene = CnnLocality.__new__(CnnLocality)
     scene.trace, scene.inputs = trace, LessonInputs()
-    scene.extra_values()
     d, link = trace.dims, facts.link
+    clip = scene.map_clip(link)
     row = link.row.reshape(d.grid, d.grid)
     r, c = divmod(link.query, d.grid)
     far = np.ones_like(row, bool)
     far[max(r - 1, 0):r + 2, max(c - 1, 0):c + 2] = False
-    assert scene.map_clip == pytest.approx(float(row[far].max()))
-    assert row.max() > 2 * scene.map_clip          # unclipped, the far weights would sit in the bottom half
-    assert link.weight / scene.map_clip > 0.5      # clipped, the key is drawn bright
+    assert clip == pytest.approx(float(row[far].max()))
+    assert row.max() > 2 * clip          # unclipped, the far weights would sit in the bottom half
+    assert link.weight / clip > 0.5      # clipped, the key is drawn bright
 
 
 def test_parameter_counts_from_the_real_layer(facts):

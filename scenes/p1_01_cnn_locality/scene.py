@@ -133,19 +133,25 @@ class CnnLocality(NarratedScene):
             "global_pool": Choice(f.global_pool),
         }
 
-    def query_shares(self, link) -> dict:
-        """Where the query patch's weight goes in the shown head: its 3x3 neighbourhood (itself included) and
-        the CLS token, which the map over the patches does not draw."""
+    def neighbourhood(self, link) -> tuple[list[int], np.ndarray]:
+        """The query's 3x3 neighbourhood (itself included) as token indices, and its row of weights (T,)."""
         g = self.dims.grid
-        row = self.trace.blocks[link.block].attn[link.head, 1 + link.query]      # (T,) this query's weights
         r, c = divmod(link.query, g)
         near = [1 + rr * g + cc for rr in range(max(r - 1, 0), min(r + 2, g))
                 for cc in range(max(c - 1, 0), min(c + 2, g))]
+        return near, self.trace.blocks[link.block].attn[link.head, 1 + link.query].numpy()
+
+    def map_clip(self, link) -> float:
+        """The top of the map's colour scale: the largest weight beyond the neighbourhood. On the full range the
+        query's own cell is the only bright one and every far weight, the key's included, reads as black."""
+        near, row = self.neighbourhood(link)
+        return float(np.delete(row[1:], [i - 1 for i in near]).max())
+
+    def query_shares(self, link) -> dict:
+        """Where the query patch's weight goes in the shown head: its 3x3 neighbourhood and the CLS token,
+        which the map over the patches does not draw."""
+        near, row = self.neighbourhood(link)
         neighbourhood = float(row[near].sum())
-        far = np.delete(row[1:].numpy(), [i - 1 for i in near])
-        # The map's colour scale tops out at the largest weight beyond the neighbourhood: on the full range the
-        # query's own cell is the only bright one and every far weight, the key's included, reads as black.
-        self.map_clip = float(far.max())
         return {"neighbour_share": num.percent(neighbourhood), "cls_share": num.percent(float(row[0])),
                 "locality": Choice("mostly" if neighbourhood > 0.5 else "partly")}
 
@@ -410,8 +416,9 @@ class CnnLocality(NarratedScene):
         link = f.link
         with self.narrate("attention") as cue:
             self.add(Heading(self.words("heading")))
-            hm = HeatmapOnPhoto(self.trace.picture, np.minimum(link.row, self.map_clip), "inferno", vmin=0.0,
-                                vmax=self.map_clip, alpha=0.7, label=self.words("map"), height=5.2)
+            clip = self.map_clip(link)
+            hm = HeatmapOnPhoto(self.trace.picture, np.minimum(link.row, clip), "inferno", vmin=0.0,
+                                vmax=clip, alpha=0.7, label=self.words("map"), height=5.2)
             L.LEFT.place(hm, aligned=LEFT)
             # The note names the bar's own top tick, so the two can never read differently.
             clipped = wrapped(self.words("clipped", map_clip=hm.colorbar.tick_numbers[-1].screen), S.TINY, hm.width,

@@ -2,10 +2,12 @@
 workers stops helping.
 
 A render through the task graph records what each of its tasks cost in the lesson's manifest entry
-(`task_costs`: plan, one piece per cue method, join; wall and CPU seconds, peak memory). This reads one such
-manifest and simulates the graph of `--variants` copies of every lesson in it (default 4 photos x 2 models x
-2 voices = 16) on W one-core workers: a task starts when its inputs are done and a worker is free, joins
-first, then pieces, lessons in order (the priorities render/graph.py gives Dask). A task is taken to need
+(`task_costs`: plan, one speech task per cue, one piece per cue method, join; wall and CPU seconds, peak
+memory). This reads one such manifest and simulates the graph of `--variants` copies of every lesson in it
+(default 4 photos x 2 models x 2 voices = 16) on W one-core workers: a task starts when its inputs are done
+and a worker is free (a lesson's pieces wait for all its speech), joins first, then speech, then pieces,
+lessons in order (the priorities render/graph.py gives Dask). Manifests from before speech had tasks of its
+own count it inside the pieces. A task is taken to need
 its measured CPU seconds of one core (its encoder threads included), which holds while workers have a core
 each. Lessons the manifest lacks are taken to cost what the measured ones did.
 
@@ -21,7 +23,7 @@ SCHEDULER_S_PER_TASK = 0.001
 
 
 def lesson_graphs(manifest_path: Path, course_lessons: int) -> list[dict]:
-    """[{plan, pieces: [...], join, bytes}] in CPU seconds, for the measured lessons, padded to the course's
+    """[{plan, speech: [...], pieces: [...], join, bytes}] in CPU seconds, for the measured lessons, padded to the course's
     count with copies of the measured ones."""
     measured = []
     for entry in json.loads(manifest_path.read_text()).values():
@@ -29,11 +31,13 @@ def lesson_graphs(manifest_path: Path, course_lessons: int) -> list[dict]:
         costs = entry.get("task_costs")
         if not costs:
             continue
-        measured.append({"plan": costs["plan"]["cpu_s"], "pieces": [c["cpu_s"] for c in costs["pieces"].values()],
+        speech = costs.get("speech", {})
+        measured.append({"plan": costs["plan"]["cpu_s"], "speech": [c["cpu_s"] for c in speech.values()],
+                         "pieces": [c["cpu_s"] for c in costs["pieces"].values()],
                          "join": costs["join"]["cpu_s"], "duration": entry["duration"],
                          "bytes": video.stat().st_size if video.is_file() else 0,
                          "peak_mb": max(c["peak_mb"] for c in [costs["plan"], costs["join"],
-                                                              *costs["pieces"].values()])})
+                                                              *costs["pieces"].values(), *speech.values()])})
     if not measured:
         raise SystemExit("no lesson in this manifest has task_costs: render it through the graph first")
     graphs = list(measured)
@@ -44,13 +48,24 @@ def lesson_graphs(manifest_path: Path, course_lessons: int) -> list[dict]:
 
 def makespan(graphs: list[dict], variants: int, workers: int) -> float:
     """Event simulation of list scheduling on `workers` one-core workers."""
-    # Each ready task: (priority, seq, seconds, job, kind); priority: joins first, then by lesson order.
+    # Each ready task: (rank, job, seq, seconds, job, kind); rank: joins first, then speech, then the rest.
     jobs = [g for g in graphs for _ in range(variants)]
-    ready, seq = [], 0
-    left = {}
-    for j, g in enumerate(jobs):
-        heapq.heappush(ready, (1, j, seq, g["plan"], j, "plan"))
+    ready, seq, waiting = [], 0, {}
+
+    def push(rank, j, seconds, kind):
+        nonlocal seq
+        heapq.heappush(ready, (rank, j, seq, seconds, j, kind))
         seq += 1
+
+    def after_speech(j):  # the pieces, or straight to the join
+        waiting[j] = ("piece", len(jobs[j]["pieces"]))
+        for seconds in jobs[j]["pieces"]:
+            push(2, j, seconds, "piece")
+        if not jobs[j]["pieces"]:
+            push(0, j, jobs[j]["join"], "join")
+
+    for j, g in enumerate(jobs):
+        push(2, j, g["plan"], "plan")
     running, now, free = [], 0.0, workers
     while ready or running:
         while free and ready:
@@ -60,18 +75,19 @@ def makespan(graphs: list[dict], variants: int, workers: int) -> float:
         now, j, kind = heapq.heappop(running)
         free += 1
         if kind == "plan":
-            left[j] = len(jobs[j]["pieces"])
-            for seconds in jobs[j]["pieces"]:
-                heapq.heappush(ready, (1, j, seq, seconds, j, "piece"))
-                seq += 1
-            if not left[j]:
-                heapq.heappush(ready, (0, j, seq, jobs[j]["join"], j, "join"))
-                seq += 1
-        elif kind == "piece":
-            left[j] -= 1
-            if not left[j]:
-                heapq.heappush(ready, (0, j, seq, jobs[j]["join"], j, "join"))
-                seq += 1
+            waiting[j] = ("speech", len(jobs[j]["speech"]))
+            for seconds in jobs[j]["speech"]:
+                push(1, j, seconds, "speech")
+            if not jobs[j]["speech"]:
+                after_speech(j)
+        elif kind in ("speech", "piece"):
+            stage, left = waiting[j]
+            waiting[j] = (stage, left - 1)
+            if left == 1:
+                if stage == "speech":
+                    after_speech(j)
+                else:
+                    push(0, j, jobs[j]["join"], "join")
     return now
 
 
@@ -84,13 +100,13 @@ def main():
     a = ap.parse_args()
 
     graphs = lesson_graphs(a.manifest, a.course_lessons)
-    total = sum(g["plan"] + sum(g["pieces"]) + g["join"] for g in graphs) * a.variants
-    path = max(g["plan"] + max(g["pieces"], default=0) + g["join"] for g in graphs)
-    tasks = sum(2 + len(g["pieces"]) for g in graphs) * a.variants
+    total = sum(g["plan"] + sum(g["speech"]) + sum(g["pieces"]) + g["join"] for g in graphs) * a.variants
+    path = max(g["plan"] + max(g["speech"], default=0) + max(g["pieces"], default=0) + g["join"] for g in graphs)
+    tasks = sum(2 + len(g["speech"]) + len(g["pieces"]) for g in graphs) * a.variants
     video = sum(g["duration"] for g in graphs) * a.variants
     print(f"{len(graphs)} lessons x {a.variants} variants: {tasks} tasks, {video / 3600:.1f} h of video, "
           f"{total / 3600:.1f} core-hours of measured work")
-    print(f"  longest chain (plan -> longest piece -> join): {path:.0f} s; "
+    print(f"  longest chain (plan -> longest speech -> longest piece -> join): {path:.0f} s; "
           f"peak worker memory {max(g['peak_mb'] for g in graphs):.0f} MB")
     print(f"  scheduler: {tasks * SCHEDULER_S_PER_TASK:.1f} s of its time in all (about 1 ms a task)")
     for w in sorted({1, 2, 8, 16, 32, a.workers, 128, 256, 1024}):

@@ -1,9 +1,14 @@
 """A render as a graph of tasks on Dask: each lesson's cue methods drawn in parallel, then joined.
 
-    plan(lesson)         the keys of its cue methods                    (the scene set up, nothing drawn)
+    plan(lesson)         the keys of its cue methods and its cues' words  (the scene set up, nothing drawn)
+    speech(cue)          one cue's voice, into the speech cache            (one task per cue)
     piece(lesson, key)   one cue method's cues, frames and partial movies  (one task per cue method)
     join(lesson)         the lesson's video: every piece spliced in, mixed with its voice and muxed
     place (here)         the files copied into OUT and recorded in its manifest (one writer)
+
+Speech is its own task because the voice is half a fresh render's CPU and needs nothing drawn: its tasks
+start as soon as the lesson is planned, every worker takes them, and the pieces, which wait for their
+lesson's speech, find it in the cache instead of each synthesising its own cues in turn.
 
 A cue method starts from a clear screen and builds what it shows from the trace, so the pieces are
 independent; the join splices them in exactly as a re-render splices in unchanged cues
@@ -48,29 +53,63 @@ def _with_cache(cache: str | None):
 
 @contextlib.contextmanager
 def _costs():
-    """What a task cost: wall and CPU seconds (its own threads and the programs it ran: latex, espeak-ng)
-    and the worker's peak memory so far. Recorded per lesson, they size a cluster (benchmarks/)."""
+    """What a task cost: wall and CPU seconds (its own threads and the programs it ran: latex, espeak-ng),
+    the worker's peak memory so far, and how many clauses it synthesised. Recorded per lesson, they size a cluster (benchmarks/)."""
     def cpu():
         own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
-    out, wall, start = {}, time.perf_counter(), cpu()
+    from narration import synth
+
+    out, wall, start, calls = {}, time.perf_counter(), cpu(), synth.SYNTH_CALLS
     yield out
     out.update(wall_s=round(time.perf_counter() - wall, 2), cpu_s=round(cpu() - start, 2),
                # Linux reports the peak resident set in kB.
-               peak_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
+               peak_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+               voice_calls=synth.SYNTH_CALLS - calls)  # clauses this task sent to the voice
 
 
 def plan(lesson, quality, inputs, work, cache=None) -> dict:
-    """The keys of the lesson's cue methods (None: a scene drawn whole, by the join)."""
+    """The keys of the lesson's cue methods (None: a scene drawn whole, by the join), and its cues as the
+    scene filled them (the words the voice will say)."""
     _with_cache(cache)
     with _costs() as costs:
         keys = build.segment_keys(lesson, quality, inputs, str(work))
-    return {"keys": keys, "costs": costs}
+        cues, voice = _filled_cues(lesson, quality, work)
+    return {"keys": keys, "cues": cues, "voice": voice, "costs": costs}
 
 
-def piece(lesson, quality, inputs, work, key, cache=None) -> dict:
-    """Draw one cue method; returns its piece's path (timeline with its partial movies) and its costs."""
+def _filled_cues(lesson, quality, work) -> tuple[list, str]:
+    """The lesson's script filled from its scene's values, what `narrate` hands the voice cue by cue, and the
+    scene's voice (its spec, the language's default filled in). Called
+    right after build.segment_keys, which put the task's inputs where the scene reads them; the scene's values
+    come from the trace and facts it has just cached, so this costs little. (segment_keys could return them
+    itself; it lives in render/build.py, which is part of every lesson's render key.)"""
+    import importlib
+
+    from manim import tempconfig
+
+    with tempconfig({"quality": build.QUALITIES[quality][0], "media_dir": str(work), "verbosity": "ERROR",
+                     "write_to_movie": False, "preview": False}):
+        scene = getattr(importlib.import_module(lesson.scene_module), lesson.scene_class)()
+        scene.setup()
+        return list(scene.script.cues), scene.inputs.voice
+
+
+def speech(cue, voice_spec, cache=None) -> dict:
+    """Synthesise one cue's voice into the cache (a cached cue returns at once)."""
+    from narration.synth import synthesize_cue
+    from narration.voices import get_voice
+
+    _with_cache(cache)
+    with _costs() as costs:
+        audio = synthesize_cue(cue, get_voice(voice_spec))
+    return {"cue": cue.id, "seconds": audio.duration, "cached": audio.cached, "costs": costs}
+
+
+def piece(lesson, quality, inputs, work, key, cache=None, voiced=()) -> dict:
+    """Draw one cue method; returns its piece's path (timeline with its partial movies) and its costs.
+    `voiced` (the lesson's speech tasks) is only waited for: the voice is then read from the cache."""
     _with_cache(cache)
     path = piece_path(work, key)
     # Its own piece from an interrupted run, or the last render's cue: spliced in, not drawn again.
@@ -81,7 +120,7 @@ def piece(lesson, quality, inputs, work, key, cache=None) -> dict:
     return {"path": str(path), "costs": costs}
 
 
-def join(lesson, quality, inputs, work, pieces, cache=None) -> dict:
+def join(lesson, quality, inputs, work, pieces, cache=None, voiced=()) -> dict:
     _with_cache(cache)
     task_inputs = replace(inputs, timeline=str(Path(work) / "timeline.json"), kept=os.pathsep.join(pieces))
     with _costs() as costs:
@@ -159,7 +198,8 @@ def render(todo, folder, inputs, quality, client, store: Path, cache: str | None
         work.mkdir(parents=True, exist_ok=True)
         lesson_inputs = replace(inputs, picture_key=build.picture_key(parts) + (f"-{time.time_ns()}" if force else ""))
         state[lesson.id] = {"lesson": lesson, "parts": parts, "inputs": lesson_inputs, "work": work,
-                            "order": order, "pieces": {}, "keys": None, "costs": {"pieces": {}}}
+                            "order": order, "pieces": {}, "keys": None, "voiced": [],
+                            "costs": {"pieces": {}, "speech": {}}}
         rows[lesson.id] = progress.add_task(lesson.id, total=None, status="planning")
         fut = client.submit(plan, lesson, quality, lesson_inputs, work, cache, pure=False, priority=-order)
         meta[fut] = ("plan", lesson.id, None)
@@ -173,11 +213,21 @@ def render(todo, folder, inputs, quality, client, store: Path, cache: str | None
             if kind == "plan":
                 s["costs"]["plan"] = result["costs"]
                 s["keys"] = result["keys"] or []  # None: a scene of its own construct, drawn whole by the join
+                # Each cue's voice first (ahead of this lesson's pieces, behind the lessons before it); the
+                # pieces and the join wait for them, so no cue is synthesised twice.
+                s["voiced"] = [client.submit(speech, cue, result["voice"], cache, pure=False,
+                                             priority=0.5 - s["order"]) for cue in result["cues"]]
+                for f in s["voiced"]:
+                    meta[f] = ("speech", lesson_id, None)
+                    queue.add(f)
                 for key in s["keys"]:
-                    f = client.submit(piece, s["lesson"], quality, s["inputs"], s["work"], key, cache,
+                    f = client.submit(piece, s["lesson"], quality, s["inputs"], s["work"], key, cache, s["voiced"],
                                       pure=False, priority=-s["order"])
                     meta[f] = ("piece", lesson_id, key)
                     queue.add(f)
+            elif kind == "speech":
+                s["costs"]["speech"][result["cue"]] = result["costs"]
+                continue
             elif kind == "piece":
                 s["pieces"][key] = result["path"]
                 s["costs"]["pieces"][key] = result["costs"]
@@ -185,7 +235,7 @@ def render(todo, folder, inputs, quality, client, store: Path, cache: str | None
                 if len(s["pieces"]) == len(s["keys"]):
                     pieces = [s["pieces"][k] for k in s["keys"]]
                     f = client.submit(join, s["lesson"], quality, s["inputs"], s["work"], pieces, cache,
-                                      pure=False, priority=100 - s["order"])
+                                      s["voiced"], pure=False, priority=100 - s["order"])
                     meta[f] = ("join", lesson_id, None)
                     queue.add(f)
             else:

@@ -255,15 +255,8 @@ def write_gallery(out: Path, trace) -> list[Path]:
     from PIL import Image
 
     out.mkdir(parents=True, exist_ok=True)
-    written, page = [], [
-        "# The kit, one piece per still",
-        "",
-        f"Drawn by `vitlessons gallery` from {trace.dims.model_name}'s trace; each still shows its piece at",
-        "480p under the call that drew it (`t` is the trace, `L` the layout, `S` the style, `cls_attention(t, b)`",
-        "the CLS token's map in block b, averaged over heads). The calls live in",
-        "`scenes/common/gallery.py`; run `vitlessons gallery` after changing a piece and commit what it writes.",
-        "",
-    ]
+    page_head = (Path(__file__).with_name("gallery.md")).read_text(encoding="utf-8")
+    written, page = [], [page_head.format(model=trace.dims.model_name)]
     for e in ENTRIES:
         mob = e.draw(trace)
         if not e.placed:

@@ -54,19 +54,34 @@ def _with_cache(cache: str | None):
 @contextlib.contextmanager
 def _costs():
     """What a task cost: wall and CPU seconds (its own threads and the programs it ran: latex, espeak-ng),
-    the worker's peak memory so far, and how many clauses it synthesised. Recorded per lesson, they size a cluster (benchmarks/)."""
+    its peak memory, and how many clauses it synthesised. Recorded per lesson, they size a cluster (benchmarks/)."""
     def cpu():
         own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
     from narration import synth
 
+    _reset_peak_memory()
     out, wall, start, calls = {}, time.perf_counter(), cpu(), synth.SYNTH_CALLS
     yield out
     out.update(wall_s=round(time.perf_counter() - wall, 2), cpu_s=round(cpu() - start, 2),
-               # Linux reports the peak resident set in kB.
-               peak_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-               voice_calls=synth.SYNTH_CALLS - calls)  # clauses this task sent to the voice
+               peak_mb=_peak_memory_mb(), voice_calls=synth.SYNTH_CALLS - calls)  # clauses sent to the voice
+
+
+def _reset_peak_memory() -> None:
+    """Start the process's peak resident set afresh, so a task's peak is its own and not the largest of every
+    task the worker ran before it (Linux: writing 5 to clear_refs resets VmHWM)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_memory_mb() -> float:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)  # kB
+    # Elsewhere: the process's peak so far, an upper bound on the task's (ru_maxrss is in kB on Linux).
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def plan(lesson, quality, inputs, work, cache=None) -> dict:

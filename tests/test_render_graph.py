@@ -217,3 +217,19 @@ def test_a_killed_tasks_half_written_files_are_swept_once_abandoned(tmp_path):
     assert sweep_leftovers(tmp_path) == 2
     assert not old_part.exists() and not compiling.exists()
     assert new_part.exists() and done.exists()
+
+
+def test_a_tasks_peak_memory_is_its_own_not_the_workers_largest_so_far():
+    """A worker runs many tasks; each records the peak of its own run (the first holds 400 MB, the second
+    nothing), so the costs that size a cluster are not a running maximum."""
+    import numpy as np
+
+    from render.graph import _costs
+
+    with _costs() as big:
+        block = np.ones(400 * 2**20 // 8)
+        block[::512] = 2.0  # touched, so resident
+        del block
+    with _costs() as small:
+        pass
+    assert big["peak_mb"] > small["peak_mb"] + 300

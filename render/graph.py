@@ -259,7 +259,8 @@ def render(todo, folder, inputs, quality, client, store: Path, cache: str | None
                 entry = build.place(s["lesson"], folder, {**result, "task_costs": s["costs"]}, s["parts"],
                                     s["inputs"])
                 progress.update(rows[lesson_id], total=1, completed=1,
-                                status=f"done {entry['duration']:.0f} s -> {folder.video(s['lesson'])}")
+                                status=f"done {entry['duration']:.0f} s{over_ceiling(entry)} -> "
+                                       f"{folder.video(s['lesson'])}")
                 continue
             done, total = len(s["pieces"]), len(s["keys"])
             progress.update(rows[lesson_id], total=total + 1, completed=done,
@@ -269,6 +270,20 @@ def render(todo, folder, inputs, quality, client, store: Path, cache: str | None
     finally:
         for f in list(meta):
             f.cancel()
+
+
+def over_ceiling(entry: dict) -> str:
+    """A warning for the progress line when the published file's true peak passed the mix's ceiling (the
+    mix measures its pieces; the muxed file is measured again, and the two can differ)."""
+    import inspect
+
+    from narration.mix import mix_track
+
+    ceiling = inspect.signature(mix_track).parameters["true_peak_db"].default
+    peak = (entry.get("loudness") or {}).get("encoded_true_peak_db")
+    if peak is None or peak <= ceiling + 0.05:
+        return ""
+    return f" (WARNING: true peak {peak:.2f} dBFS, over the {ceiling:.0f} dBFS ceiling)"
 
 
 def _result(fut, lesson):

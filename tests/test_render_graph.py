@@ -233,3 +233,11 @@ def test_a_tasks_peak_memory_is_its_own_not_the_workers_largest_so_far():
     with _costs() as small:
         pass
     assert big["peak_mb"] > small["peak_mb"] + 300
+
+
+def test_a_published_file_over_the_true_peak_ceiling_is_said_on_its_progress_line():
+    from render.graph import over_ceiling
+
+    assert over_ceiling({"loudness": {"encoded_true_peak_db": -1.96}}) == ""
+    assert "-0.79 dBFS, over the -1 dBFS ceiling" in over_ceiling({"loudness": {"encoded_true_peak_db": -0.79}})
+    assert over_ceiling({}) == ""

@@ -118,8 +118,8 @@ def speech(cue, voice_spec, cache=None) -> dict:
 
     _with_cache(cache)
     with _costs() as costs:
-        audio = synthesize_cue(cue, get_voice(voice_spec))
-    return {"cue": cue.id, "seconds": audio.duration, "cached": audio.cached, "costs": costs}
+        synthesize_cue(cue, get_voice(voice_spec))
+    return {"cue": cue.id, "costs": costs}
 
 
 def piece(lesson, quality, inputs, work, key, cache=None, voiced=()) -> dict:

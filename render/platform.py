@@ -182,6 +182,8 @@ def conform(src: Path, dst: Path) -> dict:
                     else out.add_stream_from_template(a_in)
                 if redo_audio:
                     a_out.bit_rate = AUDIO_BITRATE
+                    from narration.aac import OPTIONS
+                    a_out.options = OPTIONS  # encoded as the render encodes its track (narration/aac.py)
             # Audio first: it is small, and the muxer interleaves by timestamp whatever the order we feed.
             if a_in is not None:
                 if redo_audio:

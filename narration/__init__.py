@@ -1,17 +1,9 @@
 """Narration for the lessons: scripts as TOML data, speech, captions, and a loudness-normalised mix.
 
-The usual path: load_script -> Script.fill(values from the scene) -> synthesize_cue per cue with
-get_voice(spec) -> write_captions from the cue timings -> mix_track onto the video's timeline.
+The usual path: script.load_script -> Script.fill(values from the scene) -> synth.synthesize_cue per cue
+with voices.get_voice(spec) -> captions.write_captions from the cue timings -> mix.mix_track onto the
+video's timeline (its AAC from aac.py).
+
+Import the module you need; this package imports nothing itself, because a cache key digests the files a
+module imports (vitmath/code_digest.py): the speech key must not change when the captions or the mix do.
 """
-
-from .captions import build_captions, write_captions
-from .lexicon import speakable
-from .mix import measure, mix_track
-from .script import Cue, Script, load_script
-from .synth import CueAudio, synthesize_cue
-from .voices import Voice, get_voice
-
-__all__ = [
-    "Cue", "CueAudio", "Script", "Voice", "build_captions", "get_voice", "load_script",
-    "measure", "mix_track", "speakable", "synthesize_cue", "write_captions",
-]

@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile as sf
@@ -26,8 +27,10 @@ from .audio import (
     write_audio_atomic,
 )
 from .lexicon import speakable
-from .script import Cue
 from .voices import Recorded, Silent, Voice
+
+if TYPE_CHECKING:  # a cue's words are read, not its script's code: editing script.py keeps the speech cache
+    from .script import Cue
 
 # How many times an engine (or a recording decode) actually ran; tests use it to see cache hits.
 SYNTH_CALLS = 0

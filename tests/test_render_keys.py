@@ -114,3 +114,23 @@ def test_no_version_is_hand_bumped():
     assert not (ROOT / "vitmath" / "_version.py").exists()
     text = (ROOT / "render" / "build.py").read_text() + (ROOT / "vitmath" / "sources.py").read_text()
     assert "PIPELINE_VERSION" not in text and "__version__" not in text
+
+
+def test_the_speech_key_holds_the_code_that_shapes_a_sample_and_nothing_else():
+    """Re-synthesising the course costs about an hour on two cores: the captions, the mix, the AAC and the
+    script's parsing do not change a sample, so an edit to them must keep every cached voice."""
+    speech = set(code_digest.closure("narration.synth"))
+    assert {"narration.kokoro", "narration.voices", "narration.lexicon", "narration.audio"} <= speech
+    assert not speech & {"narration.captions", "narration.mix", "narration.aac", "narration.script",
+                         "vitmath.sources", "vitmath.cache"}
+
+
+def test_imports_for_annotations_only_are_not_followed(tmp_path):
+    package = tmp_path / "vitmath"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from vitmath import b\n"
+                                  "else:\n    from vitmath import c\n")
+    for name in ("b", "c"):
+        (package / f"{name}.py").write_text("")
+    assert set(code_digest.closure("vitmath.a", root=tmp_path)) == {"vitmath", "vitmath.a", "vitmath.c"}

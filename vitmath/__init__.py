@@ -9,9 +9,8 @@ Names are imported on first use: deciding what to re-render (input_key) must not
 
 from importlib import import_module
 
-from vitmath.errors import UserError
-from vitmath.sources import DEFAULT_IMAGE, DEFAULT_MODEL, DEFAULT_WEIGHTS, input_key
-
+# Nothing is imported eagerly, not even the small modules: every cache key digests the files a module
+# imports (vitmath/code_digest.py), and an eager import here would put them into every key under vitmath.
 _WHERE = {
     "analyses": [
         "FilterPCA", "PermutationResult", "all_cls_attention_maps", "attention_mask", "attention_rollout",
@@ -19,11 +18,13 @@ _WHERE = {
         "permutation_experiment", "position_similarity", "rollout_cls_map",
     ],
     "cache": ["cache_dir", "cached", "cached_trace"],
+    "errors": ["UserError"],
     "image": ["LoadedImage", "load_image"],
     "labels": ["class_names"],
     "model": ["load_model"],
     "patchify": ["PatchFacts", "cached_patch_facts", "patch_facts"],
     "receptive_field": ["CNNReceptiveFields", "LayerRF", "StageRF", "cnn_receptive_fields"],
+    "sources": ["DEFAULT_IMAGE", "DEFAULT_MODEL", "DEFAULT_WEIGHTS", "input_key"],
     "tracing": ["BlockTrace", "Dims", "Trace", "dims_of", "trace"],
 }
 _MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
@@ -37,5 +38,4 @@ def __getattr__(name):
     raise AttributeError(f"module 'vitmath' has no attribute {name!r}")
 
 
-__all__ = ["DEFAULT_MODEL", "DEFAULT_WEIGHTS", "DEFAULT_IMAGE", "UserError", "input_key",
-           *_MODULE_OF]
+__all__ = [*_MODULE_OF]

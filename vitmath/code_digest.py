@@ -52,7 +52,7 @@ def _imports(path: Path, mtime: int, module: str, root: Path) -> tuple[str, ...]
         if module_file(name, root) is not None:
             found.add(name)
 
-    for node in ast.walk(tree):
+    for node in _running(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 add(alias.name)
@@ -70,7 +70,7 @@ def _imports(path: Path, mtime: int, module: str, root: Path) -> tuple[str, ...]
                 if lazy:
                     add(lazy)
                 bound[alias.asname or alias.name] = f"{base}.{alias.name}"
-    for node in ast.walk(tree):
+    for node in _running(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in bound:
             target = bound[node.value.id]
             add(f"{target}.{node.attr}")
@@ -78,6 +78,24 @@ def _imports(path: Path, mtime: int, module: str, root: Path) -> tuple[str, ...]
             if lazy:
                 add(lazy)
     return tuple(sorted(found))
+
+
+def _running(tree: ast.AST):
+    """ast.walk, less the bodies of `if TYPE_CHECKING:`: imports made for annotations only never run, and a
+    type named in a signature does not change what the code computes."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            todo.extend(node.orelse)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+
+
+def _is_type_checking(test: ast.AST) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
+        (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def _lazy_target(package: str, name: str, root: Path) -> str | None:

@@ -33,6 +33,9 @@ from .aac import FRAME, AacTrack, decode, encode, read_packets, write_packets
 from .audio import read_audio, to_mono, write_audio_atomic
 
 MIX_RATE = 48_000
+# Streaming platforms' loudness: -14 LUFS integrated, true peak at most -1 dBFS.
+TARGET_LUFS = -14.0
+CEILING_DB = -1.0
 # AAC encoding overshoots peaks (we measured 0.4 to 1.5 dB at 192 kb/s, depending on the speech); limit
 # below the ceiling so the encoded video usually meets it. Each cue's AAC is decoded and measured, and the
 # cue levelled again with more headroom when it does not.
@@ -48,8 +51,8 @@ class Mix:
     aac: AacTrack | None     # the track in AAC (stereo, narration/aac.py), when asked for
 
 
-def mix_track(placements, total_duration: float, out_path, target_lufs: float = -14.0,
-              true_peak_db: float = -1.0, channels: int = 2, aac: bool = False) -> Mix:
+def mix_track(placements, total_duration: float, out_path, target_lufs: float = TARGET_LUFS,
+              true_peak_db: float = CEILING_DB, channels: int = 2, aac: bool = False) -> Mix:
     """Place each (start_seconds, audio_path), each cue levelled to target_lufs with true peak at most
     true_peak_db, and write a 48 kHz WAV, the one voice on every channel (stereo: what the platform asks
     for). Starts fall on the AAC frame grid (narration/aac.py)."""

@@ -342,10 +342,11 @@ def sweep_leftovers(store: Path, older_than: float = LEFTOVER_AGE_S) -> int:
     return swept
 
 
-def segment_keys(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: str) -> list[str] | None:
-    """The keys of the lesson's cue methods, in order: the pieces a render splits it into. The scene is set
-    up (trace, facts, script) but nothing is drawn. None for a scene with a `construct` of its own, which
-    may carry state from cue to cue: it is drawn in one piece."""
+def plan_scene(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: str) -> tuple[list[str] | None, list, str]:
+    """The scene set up (trace, facts, script) but nothing drawn: the keys of its cue methods in order (the
+    pieces a render splits it into), its cues as it filled them (the words the voice will say) and its voice
+    (the spec, the language's default filled in). Keys are None for a scene with a `construct` of its own,
+    which may carry state from cue to cue: it is drawn in one piece."""
     _use_inputs(inputs)
     import importlib
 
@@ -357,11 +358,10 @@ def segment_keys(lesson: Lesson, quality: str, inputs: LessonInputs, work_dir: s
             from scenes.common.narrated import NarratedScene
 
             cls = getattr(importlib.import_module(lesson.scene_module), lesson.scene_class)
-            if cls.construct is not NarratedScene.construct:
-                return None
             scene = cls()
             scene.setup()
-            return scene.segment_keys()
+            keys = scene.segment_keys() if cls.construct is NarratedScene.construct else None
+            return keys, list(scene.script.cues), scene.inputs.voice
         except UserError:
             raise
         except Exception as e:

@@ -89,26 +89,8 @@ def plan(lesson, quality, inputs, work, cache=None) -> dict:
     scene filled them (the words the voice will say)."""
     _with_cache(cache)
     with _costs() as costs:
-        keys = build.segment_keys(lesson, quality, inputs, str(work))
-        cues, voice = _filled_cues(lesson, quality, work)
+        keys, cues, voice = build.plan_scene(lesson, quality, inputs, str(work))
     return {"keys": keys, "cues": cues, "voice": voice, "costs": costs}
-
-
-def _filled_cues(lesson, quality, work) -> tuple[list, str]:
-    """The lesson's script filled from its scene's values, what `narrate` hands the voice cue by cue, and the
-    scene's voice (its spec, the language's default filled in). Called
-    right after build.segment_keys, which put the task's inputs where the scene reads them; the scene's values
-    come from the trace and facts it has just cached, so this costs little. (segment_keys could return them
-    itself; it lives in render/build.py, which is part of every lesson's render key.)"""
-    import importlib
-
-    from manim import tempconfig
-
-    with tempconfig({"quality": build.QUALITIES[quality][0], "media_dir": str(work), "verbosity": "ERROR",
-                     "write_to_movie": False, "preview": False}):
-        scene = getattr(importlib.import_module(lesson.scene_module), lesson.scene_class)()
-        scene.setup()
-        return list(scene.script.cues), scene.inputs.voice
 
 
 def speech(cue, voice_spec, cache=None) -> dict:
@@ -274,12 +256,9 @@ def render(todo, folder, inputs, quality, client, store: Path, cache: str | None
 
 def over_ceiling(entry: dict) -> str:
     """A warning for the progress line when the published file's true peak passed the mix's ceiling (the
-    mix measures its pieces; the muxed file is measured again, and the two can differ)."""
-    import inspect
+    mix measures its pieces; the muxed file is measured again: a check that they agree)."""
+    from narration.mix import CEILING_DB as ceiling
 
-    from narration.mix import mix_track
-
-    ceiling = inspect.signature(mix_track).parameters["true_peak_db"].default
     peak = (entry.get("loudness") or {}).get("encoded_true_peak_db")
     if peak is None or peak <= ceiling + 0.05:
         return ""

@@ -35,10 +35,14 @@ class Table(VGroup):
             raise ValueError(f"align needs one 'l' or 'r' per column ({n}), not {align!r}")
         widths = [max(row[j].width for row in cells) for j in range(n)]
         pitch = max(m.height for row in cells for m in row) + row_gap
+
+        def row_y(i: int) -> float:
+            return -i * pitch - (0.15 if i else 0.0)  # the body leaves the rule room under the header
+
         x = 0.0
         for j, w in enumerate(widths):
             for i, row in enumerate(cells):
-                y = -i * pitch - (0.15 if i else 0.0)  # the rule's room under the header
+                y = row_y(i)
                 if align[j] == "r":
                     row[j].move_to([x + w, y, 0], aligned_edge=RIGHT)
                 else:
@@ -51,7 +55,7 @@ class Table(VGroup):
             if texts:
                 x_height = max(S.text("x", round(c.font_size)).height for c in texts)
                 for c in texts:
-                    center_on_baseline(c, -i * pitch - (0.15 if i else 0.0), x_height)
+                    center_on_baseline(c, row_y(i), x_height)
         self.header = VGroup(*cells[0])
         y_rule = self.header.get_bottom()[1] - 0.12
         self.rule = Line([0, y_rule, 0], [x - col_gap, y_rule, 0]).set_stroke(rule_color, 1)

@@ -22,7 +22,7 @@ from scenes.common.cards import CitationCard, Heading, NextLessonFooter, wrapped
 from scenes.common.cheat_sheet import write_sheet
 from scenes.common.decision_map import DecisionMap, DecisionRow
 from scenes.common.error_bar_chart import ErrorBarChart, Series
-from scenes.common.narrated import NarratedScene
+from scenes.common.narrated import HOLD, NarratedScene
 from scenes.p3_04_mental_map import facts as bm
 from vitmath import papers
 from vitmath.backbones import cached_architecture_facts, cached_backbone_table
@@ -147,9 +147,10 @@ class MentalMap(NarratedScene):
                 shows[min(shows, key=cue.at)] += [FadeIn(c) for c in cards]
             for mark in sorted(shows, key=cue.at):
                 self.play(*shows[mark], run_time=min(cue.until(mark), 1.0))
-            # Into the map, timed to end with the speech (no phrase names it): the evidence goes first, then
-            # the rows asked so far appear and this one shrinks into its slot.
-            rest = cue.start + cue.duration - cue.share(0.12) - self.clock
+            # Into the map, timed to end HOLD before the speech does (no phrase names it), so the finished map
+            # stands before the cut: the evidence goes first, then the rows asked so far appear and this one
+            # shrinks into its slot.
+            rest = cue.start + cue.duration - HOLD - cue.share(0.12) - self.clock
             if rest > 1e-3:
                 self.wait(rest)
             whole = self.compact_map()

@@ -43,6 +43,8 @@ CODEC_HEADROOM_DB = 1.0
 # The look-ahead limiter's gain reaches its floor LOOKAHEAD before a peak and holds it as long after.
 LOOKAHEAD = 0.003
 HOLD = 0.010
+# How many clips were levelled (not found made); a render records it per task.
+LEVEL_CALLS = 0
 
 
 @dataclass
@@ -56,11 +58,7 @@ def mix_track(placements, total_duration: float, out_path, target_lufs: float = 
     """Place each (start_seconds, audio_path), each cue levelled to target_lufs with true peak at most
     true_peak_db, and write a 48 kHz WAV, the one voice on every channel (stereo: what the platform asks
     for). Starts fall on the AAC frame grid (narration/aac.py)."""
-    # BS.1770 sums channel powers, so the same mono signal on two channels reads 3 dB louder.
-    mono_target = target_lufs - 10 * np.log10(channels)
-    if aac and channels != 2:
-        raise ValueError("the AAC track is stereo (narration/aac.py): mix it with channels=2")
-    clips = LevelledClips(Path(out_path).parent / "levelled", mono_target, true_peak_db, aac)
+    clips = _clips(out_path, target_lufs, true_peak_db, channels, aac)
     track = np.zeros(round(total_duration * MIX_RATE), np.float32)
     pieces = []
     for start, path in placements:
@@ -92,6 +90,22 @@ def mix_track(placements, total_duration: float, out_path, target_lufs: float = 
         track_aac = AacTrack.assemble([(at, packets) for at, packets, _ in encoded], len(track))
         report["aac_true_peak_db"] = max((peak for _, _, peak in encoded), default=float("-inf"))
     return Mix(report, track_aac)
+
+
+def level_ahead(audio_path, out_path, target_lufs: float = TARGET_LUFS, true_peak_db: float = CEILING_DB,
+                channels: int = 2, aac: bool = False) -> None:
+    """Level (and encode) one cue's clip where `mix_track` with the same arguments will find it. Levelling
+    is most of a mix's cost (47 of 49 CPU-s for lesson 5), so a render does it per cue, beside the cue's
+    speech and in parallel with the drawing, and the mix that waits for the last picture only lays clips out."""
+    _clips(out_path, target_lufs, true_peak_db, channels, aac).get(audio_path)
+
+
+def _clips(out_path, target_lufs: float, true_peak_db: float, channels: int, aac: bool) -> LevelledClips:
+    # BS.1770 sums channel powers, so the same mono signal on two channels reads 3 dB louder.
+    mono_target = target_lufs - 10 * np.log10(channels)
+    if aac and channels != 2:
+        raise ValueError("the AAC track is stereo (narration/aac.py): mix it with channels=2")
+    return LevelledClips(Path(out_path).parent / "levelled", mono_target, true_peak_db, aac)
 
 
 def _runs(pieces):
@@ -148,6 +162,8 @@ class LevelledClips:
     def _make(self, path, stem: Path) -> None:
         """Level; with AAC, encode, decode and measure, and level again with more headroom while the
         decoded peak is over the ceiling. The JSON is written last: its presence marks a whole entry."""
+        global LEVEL_CALLS
+        LEVEL_CALLS += 1
         samples, rate = read_audio(path)
         clip = _resample(to_mono(samples).astype(np.float64), rate)
         headroom, meta = CODEC_HEADROOM_DB, {}

@@ -35,6 +35,7 @@ QUALITIES = {  # name -> (Manim quality, height, fps)
     "4k": ("fourk_quality", 2160, 60),
 }
 # What turns a scene's frames and a timeline into the published files: part of every lesson's code.
+MIX_WAV = "narration-mix.wav"  # in a lesson's work folder, its levelled cues beside it (narration/mix.py)
 ASSEMBLY_MODULES = ("render.build", "render.mux", "narration.mix", "narration.captions")
 # The packages that draw, encode and compute: a new version may change a frame or a number.
 PACKAGES = ("manim", "manimpango", "pycairo", "av", "numpy", "torch", "timm", "pillow")
@@ -390,7 +391,7 @@ def assemble(lesson: Lesson, scene_result: dict, work: Path) -> dict:
     with atomic_path(made["mp4"], ".mp4") as video_part, \
             atomic_path(made["srt"]) as srt_part, atomic_path(made["vtt"]) as vtt_part:
         loudness = _mix_and_mux(timeline.placements(), timeline.duration, Path(scene_result["video"]),
-                                work / "narration-mix.wav", video_part)
+                                work / MIX_WAV, video_part)
         write_captions(timeline.captions(), srt_part, vtt_part)
     return {"files": {k: str(v) for k, v in made.items()}, "loudness": loudness,
             "timeline": scene_result["timeline"], "extras": scene_result.get("extras", [])}
@@ -455,6 +456,14 @@ def finish_preview(lesson: Lesson, cue_id: str, scene_result: dict, out: Path) -
         _mix_and_mux([(0.0, cue.wav)] if cue.wav else [], clip_seconds, Path(scene_result["video"]),
                      Path(scene_result["timeline"]).with_name("preview-mix.wav"), part)
     return out
+
+
+def level_cue(audio_path, work: Path) -> None:
+    """One cue's voice levelled and encoded for the lesson's mix ahead of the join (render/graph.py's speech
+    task): the same settings as `_mix_and_mux`, so the mix finds it made."""
+    from narration.mix import level_ahead
+
+    level_ahead(audio_path, Path(work) / MIX_WAV, aac=True)
 
 
 def _mix_and_mux(placements, duration: float, video: Path, mix_wav: Path, out: Path) -> dict | None:

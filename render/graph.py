@@ -1,14 +1,16 @@
 """A render as a graph of tasks on Dask: each lesson's cue methods drawn in parallel, then joined.
 
     plan(lesson)         the keys of its cue methods and its cues' words  (the scene set up, nothing drawn)
-    speech(cue)          one cue's voice, into the speech cache            (one task per cue)
+    speech(cue)          one cue's voice, into the speech cache, levelled  (one task per cue)
     piece(lesson, key)   one cue method's cues, frames and partial movies  (one task per cue method)
     join(lesson)         the lesson's video: every piece spliced in, mixed with its voice and muxed
     place (here)         the files copied into OUT and recorded in its manifest (one writer)
 
 Speech is its own task because the voice is half a fresh render's CPU and needs nothing drawn: its tasks
 start as soon as the lesson is planned, every worker takes them, and the pieces, which wait for their
-lesson's speech, find it in the cache instead of each synthesising its own cues in turn.
+lesson's speech, find it in the cache instead of each synthesising its own cues in turn. The same task
+levels and encodes its cue for the mix, which was most of the join's time, so the join that waits for the
+last picture only lays the cues out and muxes.
 
 A cue method starts from a clear screen and builds what it shows from the trace, so the pieces are
 independent; the join splices them in exactly as a re-render splices in unchanged cues
@@ -59,13 +61,16 @@ def _costs():
         own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
-    from narration import synth
+    from narration import mix, synth
 
     _reset_peak_memory()
-    out, wall, start, calls = {}, time.perf_counter(), cpu(), synth.SYNTH_CALLS
+    out, wall, start = {}, time.perf_counter(), cpu()
+    calls, levelled = synth.SYNTH_CALLS, mix.LEVEL_CALLS
     yield out
     out.update(wall_s=round(time.perf_counter() - wall, 2), cpu_s=round(cpu() - start, 2),
-               peak_mb=_peak_memory_mb(), voice_calls=synth.SYNTH_CALLS - calls)  # clauses sent to the voice
+               peak_mb=_peak_memory_mb(),
+               voice_calls=synth.SYNTH_CALLS - calls,  # clauses sent to the voice
+               levelled=mix.LEVEL_CALLS - levelled)    # cue clips levelled and encoded for the mix
 
 
 def _reset_peak_memory() -> None:
@@ -93,14 +98,17 @@ def plan(lesson, quality, inputs, work, cache=None) -> dict:
     return {"keys": keys, "cues": cues, "voice": voice, "costs": costs}
 
 
-def speech(cue, voice_spec, cache=None) -> dict:
-    """Synthesise one cue's voice into the cache (a cached cue returns at once)."""
+def speech(cue, voice_spec, work, cache=None) -> dict:
+    """Synthesise one cue's voice into the cache (a cached cue returns at once), then level and encode it
+    into the lesson's work folder, where the join's mix finds it made (a levelled cue is kept there too)."""
     from narration.synth import synthesize_cue
     from narration.voices import get_voice
 
     _with_cache(cache)
     with _costs() as costs:
-        synthesize_cue(cue, get_voice(voice_spec))
+        audio = synthesize_cue(cue, get_voice(voice_spec))
+        if audio.wav_path is not None:
+            build.level_cue(audio.wav_path, work)
     return {"cue": cue.id, "costs": costs}
 
 
@@ -212,7 +220,7 @@ def render(todo, folder, inputs, quality, client, store: Path, cache: str | None
                 s["keys"] = result["keys"] or []  # None: a scene of its own construct, drawn whole by the join
                 # Each cue's voice first (ahead of this lesson's pieces, behind the lessons before it); the
                 # pieces and the join wait for them, so no cue is synthesised twice.
-                s["voiced"] = [client.submit(speech, cue, result["voice"], cache, pure=False,
+                s["voiced"] = [client.submit(speech, cue, result["voice"], s["work"], cache, pure=False,
                                              priority=0.5 - s["order"]) for cue in result["cues"]]
                 for f in s["voiced"]:
                     meta[f] = ("speech", lesson_id, None)

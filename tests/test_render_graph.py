@@ -113,7 +113,8 @@ def test_a_lesson_drawn_in_pieces_on_two_workers_equals_it_drawn_in_one_go(tiny,
 
 def test_each_cues_voice_is_its_own_task_and_no_piece_synthesises(tiny):
     """Speech runs as tasks of its own, one per cue, before the pieces that need it: a real voice (espeak-ng)
-    synthesises every cue's clauses in the speech tasks, and the pieces and the join find them in the cache."""
+    synthesises every cue's clauses in the speech tasks, and the pieces and the join find them in the cache.
+    The speech tasks level each cue for the mix too, so the join, which waits for every picture, levels none."""
     out = tiny.base / "out-speech"
     done = tiny_cli(tiny, "render", B.id, "--quality", "low", "--voice", "espeak", "--jobs", 2, "--out", out)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -122,6 +123,7 @@ def test_each_cues_voice_is_its_own_task_and_no_piece_synthesises(tiny):
     assert sorted(costs["speech"]) == sorted(c["id"] for c in timeline["cues"])
     assert all(c["voice_calls"] > 0 for c in costs["speech"].values())
     assert all(c["voice_calls"] == 0 for c in [costs["join"], *costs["pieces"].values()])
+    assert all(c["levelled"] == 1 for c in costs["speech"].values()) and costs["join"]["levelled"] == 0
 
 
 def test_a_worker_killed_mid_cue_is_replaced_and_the_lesson_is_the_same(tiny, one_process):

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import vitmath
-from scenes.p1_01_cnn_locality.scene import CnnLocality
+from scenes.p1_01_cnn_locality.scene import REGION_PLACEHOLDERS, CnnLocality, reach_choices, region_choices
 from scenes.common.inputs import LessonInputs
 from vitmath import receptive_field as rf
 from vitmath.locality import cached_locality_facts
@@ -126,3 +126,41 @@ def test_reach_gradient_is_recomputed_by_autograd(trace, facts):
     g = g[0].abs().sum(0)
     t, b, l, r = facts.key_box
     assert facts.reach[facts.first_reach] == pytest.approx(float(g[t:b + 1, l:r + 1].max() / g.max()), rel=1e-5)
+
+
+# ------------------------------------------------------------------ choices no setup picks
+# The region labels are only drawn, and "no block reaches" needs an image larger than 224 px: the lesson's own
+# choosing functions, on made-up inputs, reach those keys too (tests/test_choices_reachable.py).
+REGION_CASES = {True: "course", False: "yours"}          # is it the course photo? -> the regions' key
+REACH_CASES = {0: "block", 5: "block", None: "none"}     # facts.first_reach -> the reach key (0: the stem)
+
+
+def choice_witnesses() -> set[tuple[str, str]]:
+    pairs = set()
+    for course_photo in REGION_CASES:
+        pairs |= {(name, c.key) for name, c in region_choices(course_photo).items()}
+    for first in REACH_CASES:
+        pairs |= {(name, c.key) for name, c in reach_choices(first).items()}
+    return pairs
+
+
+@pytest.mark.parametrize("course_photo", list(REGION_CASES))
+def test_every_region_placeholder_names_the_same_regions(course_photo):
+    chosen = region_choices(course_photo)
+    assert tuple(chosen) == REGION_PLACEHOLDERS
+    assert {c.key for c in chosen.values()} == {REGION_CASES[course_photo]}
+
+
+@pytest.mark.parametrize("first", list(REACH_CASES))
+def test_reach_says_whether_some_block_reaches(first):
+    """None when no block's field touches the key patch (a unit near one edge of a 384 px image); block 0, the
+    stem, is a block that reaches."""
+    chosen = reach_choices(first)
+    assert {name: c.key for name, c in chosen.items()} == {"reach": REACH_CASES[first],
+                                                            "reach_where": REACH_CASES[first]}
+
+
+def test_on_the_course_photo_a_block_reaches(values, facts):
+    assert facts.first_reach is not None and values["reach"].key == "block"
+    assert values["region_a"].key == "course"
+

@@ -27,7 +27,6 @@ from scenes.common.narrated import NarratedScene
 from scenes.common.photo_grid import PhotoGrid
 from scenes.common.pixel_image import PixelImage
 from scenes.common.values import is_course_photo
-from vitmath.errors import UserError
 from vitmath.locality import ZOOM, cached_locality_facts
 
 # The keys this lesson may give each [choice.*] table of its script (`vitlessons list` checks they match).
@@ -42,7 +41,31 @@ CHOICES = {
     "region_b_label": ("course", "yours"),
     "region_a_quarter": ("course", "yours"),
     "locality": ("mostly", "partly"),
+    # Does some block's theoretical field touch the key patch? ResNet-18's last field (435 px) reaches every
+    # pixel of a 224 px image from any unit, but on a 384 px image a unit near one edge cannot see a patch
+    # near the other: no block reaches, and only the global pooling after the last one mixes the two.
+    "reach": ("block", "none"),
+    "reach_where": ("block", "none"),
 }
+
+# The placeholders that name the two regions: all say the course photo's cat and astronaut, or the fixed rule.
+REGION_PLACEHOLDERS = ("region_a", "region_b", "region_rule", "region_a_label", "region_b_label",
+                       "region_a_quarter")
+
+
+def region_choices(course_photo: bool) -> dict[str, Choice]:
+    """The regions' words: the pasted cat and the astronaut photo on the course photo; on any other photo we
+    cannot know where anything is, so the quadrant rule's own names. The two labels and the quarter are only
+    drawn, never spoken."""
+    region = Choice("course" if course_photo else "yours")
+    return {name: region for name in REGION_PLACEHOLDERS}
+
+
+def reach_choices(first_reach: int | None) -> dict[str, Choice]:
+    """Whether some block's theoretical field reaches the key patch (facts.first_reach, None when none does):
+    the spoken sentence and the label of the gradient drawn beside the rows."""
+    key = "none" if first_reach is None else "block"
+    return {"reach": Choice(key), "reach_where": Choice(key)}
 
 
 def pixel_rect(image: PixelImage, size: int, top: float, bottom: float, left: float, right: float,
@@ -76,20 +99,16 @@ class CnnLocality(NarratedScene):
         self.course = is_course_photo(self.inputs.image)
         self.shown = self.stage_ends()
         last = f.fields[-1]
-        if f.first_reach is None:  # the last field is wider than the image, so some block always reaches
-            raise UserError(f"{f.cnn}: no block's receptive field reaches patch {link.key}")
-        first = f.fields[f.first_reach]
+        # The block whose numbers the reach cue gives: the first that reaches the key patch; when none does
+        # (a large image), the last, whose gradient on that patch is then zero.
+        reach = f.first_reach if f.first_reach is not None else len(f.fields) - 1
+        first = f.fields[reach]
         cf = f.centre_fields
         mid = cf[self.shown[-2]]
-        region = Choice("course" if self.course else "yours")
         return {
             "cnn": Choice(f.cnn),
-            "region_a": region,
-            "region_b": region,
-            "region_rule": region,
-            "region_a_label": region,
-            "region_b_label": region,
-            "region_a_quarter": region,
+            **region_choices(self.course),
+            **reach_choices(f.first_reach),
             "kernel_side": f.kernel.shape[0],
             "kernel_weights": f.kernel.size,
             "out_side": f.response.shape[0],
@@ -128,8 +147,9 @@ class CnnLocality(NarratedScene):
             "attn_min": num.scientific(link.min_weight, 1),
             "reach_block": first.name,
             "reach_convs": first.convs,
-            "reach_share": num.scientific(f.reach[f.first_reach], 1),
-            "reach_block_index": f.first_reach + 1,
+            # Outside every theoretical field the gradient is exactly 0: said and shown as 0, not 0.0.
+            "reach_share": num.scientific(f.reach[reach], 1) if f.reach[reach] else num.integer(0),
+            "reach_block_index": reach + 1,
             "global_pool": Choice(f.global_pool),
         }
 

@@ -15,6 +15,7 @@ from manim import tempconfig
 
 import vitmath
 from scenes.p1_02_sixteen_words.facts import cached_token_facts, other_patch, other_size
+from scenes.p1_02_sixteen_words.scene import title_reading
 
 
 @pytest.fixture(autouse=True)
@@ -159,3 +160,18 @@ def test_the_words_that_the_review_corrected(scene):
     assert "essentially the same design" not in said["holds"]
     assert "No word lies halfway" not in said["continuous"]
     assert "not a discovery" in said["continuous"]
+
+
+# ------------------------------------------------------------------ choices no setup picks
+# A 16 x 16 grid needs a model none of tests/test_choices_reachable.py's inputs is (14 px patches at 224 px,
+# 24 px at 384): the lesson's own choosing function, on made-up grids, reaches that key.
+TITLE_CASES = {16: "coincidence", 14: "not_grid", 24: "not_grid", 7: "not_grid"}  # grid side -> key
+
+
+def choice_witnesses() -> set[tuple[str, str]]:
+    return {("title_reading", title_reading(grid).key) for grid in TITLE_CASES}
+
+
+@pytest.mark.parametrize("grid", list(TITLE_CASES))
+def test_the_title_reads_as_a_grid_only_when_the_grid_is_16(grid):
+    assert title_reading(grid).key == TITLE_CASES[grid]

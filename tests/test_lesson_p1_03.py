@@ -243,3 +243,29 @@ def test_the_fair_cue_speaks_table_8():
     assert dict(TABLE_8) == {"none": 0.61382, "oned": 0.64206, "twod": 0.64001, "relative": 0.64032}
     assert values["none_acc"].spoken == "61.4 percent" and values["oned_acc"].screen == "64.2%"
     assert values["gap"].spoken == "2.8"
+
+
+# ------------------------------------------------------------------ choices no setup picks
+# A top guess that stays while the rest of the top 5 reorders happens on some models and photos, not on
+# tests/test_choices_reachable.py's inputs for the shuffle: the lesson's own choosing function, on made-up
+# top-5 lists, reaches every key. The shuffle and the flip are both told with it.
+TOP1_CASES = [  # (top 5 before, top 5 after, the key)
+    ([(1, "a", 0.5)], [(1, "a", 0.25)], "stays"),
+    ([(1, "a", 0.5), (2, "b", 0.1)], [(1, "a", 0.25), (3, "c", 0.1)], "stays_reordered"),
+    ([(1, "a", 0.5), (2, "b", 0.1)], [(1, "a", 0.25), (2, "b", 0.1)], "stays"),
+    ([(1, "a", 0.5)], [(2, "b", 0.25)], "becomes"),
+]
+
+
+def choice_witnesses() -> set[tuple[str, str]]:
+    from scenes.p1_03_position_embeddings.scene import top1_change
+
+    return {(name, top1_change(before, after).key) for name in ("shuffled_top1", "flipped_top1")
+            for before, after, _ in TOP1_CASES}
+
+
+@pytest.mark.parametrize("before, after, key", TOP1_CASES)
+def test_the_top_guess_change_is_told_from_the_two_top5_lists(before, after, key):
+    from scenes.p1_03_position_embeddings.scene import top1_change
+
+    assert top1_change(before, after).key == key

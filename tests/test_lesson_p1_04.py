@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import vitmath
-from vitmath.analyses import cls_attention_maps
+from vitmath.analyses import HIGH_NORM_FACTOR, cls_attention_maps
 from scenes.p1_04_cls_token.facts import cached_cls_comparison, cached_pooling_facts, comparison_photo
 
 
@@ -212,3 +212,88 @@ def test_the_scene_speaks_the_recomputed_numbers(model, trace, image, monkeypatc
     assert v["long_tokens"].key == "found" and v["long_which"].key == "corners"
     assert v["long_places"].key == "same_corners"
     assert v["logits_agree"].key != "exact"
+
+
+# ------------------------------------------------------------------ choices no setup picks
+# What tests/test_choices_reachable.py's inputs (ImageNet-1k ViTs built for CLS pooling, a few photos) never
+# give: another label set, a model that normalises after pooling, other high-norm tokens, another agreement
+# with timm. The lesson's own choosing functions, on made-up inputs, reach those keys.
+AGREE_CASES = {0.0: "exact", 3e-7: "millionth", 2e-4: "thousandth", 5e-3: "larger"}  # |difference| -> key
+FC_NORM_CASES = {"Identity": "identity", "LayerNorm": "applied"}
+PERSON_CASES = [  # (labels, number of classes, the person_classes key, the person_indirect key and its best class)
+    (["tabby cat", "woman", "man in a suit", "groom"], 4, "named", ("some", "groom")),
+    (["tabby cat", "jersey", "scuba diver"] + [f"class {i}" for i in range(997)], 1000, "imagenet",
+     ("some", "jersey")),
+    (["tabby cat", "dog"], 2, "none", ("none", None)),
+]
+LONG_CASES = [  # (long_keys' arguments, the keys)
+    (dict(patches=[0, 13, 182, 195], corners=True, brightest=[True, True, True], other_patches=[0, 13, 182, 195],
+          pooled_cosine=0.999, final_ratio=1.5),
+     dict(long_brightest="all", long_which="corners", long_heads="many", long_places="same_corners",
+          long_average="barely")),
+    (dict(patches=[40], corners=False, brightest=[False, True, False], other_patches=[40],
+          pooled_cosine=0.95, final_ratio=1.5),
+     dict(long_brightest="some", long_which="one", long_heads="one", long_places="same", long_average="moves")),
+    # leaving them out barely turns the average, but after the final LayerNorm they are still long
+    (dict(patches=[40, 41, 90], corners=False, brightest=[False, False, False], other_patches=[7],
+          pooled_cosine=0.999, final_ratio=HIGH_NORM_FACTOR),
+     dict(long_brightest="none", long_which="many", long_heads="many", long_places="differ",
+          long_average="moves")),
+]
+
+
+def person_choices(labels: list[str], num_classes: int):
+    """person_classes and person_indirect as the scene picks them, the labels' probabilities falling in order."""
+    from scenes.p1_04_cls_token.scene import (best_indirect, indirect_classes, person_class_names, person_classes,
+                                              person_indirect)
+
+    probs = np.linspace(0.9, 0.1, len(labels))
+    indirect = indirect_classes(labels)
+    return (person_classes(person_class_names(labels), num_classes),
+            person_indirect(indirect, best_indirect(indirect, labels, probs)))
+
+
+def choice_witnesses() -> set[tuple[str, str]]:
+    from scenes.p1_04_cls_token.scene import agree_key, fc_norm_choice, long_keys
+
+    pairs = {("logits_agree", agree_key(diff)) for diff in AGREE_CASES}
+    pairs |= {("fc_norm", fc_norm_choice(name).key) for name in FC_NORM_CASES}
+    for labels, classes, _, _ in PERSON_CASES:
+        named, indirect = person_choices(labels, classes)
+        pairs |= {("person_classes", named.key), ("person_indirect", indirect.key)}
+    for args, _ in LONG_CASES:
+        pairs |= set(long_keys(**args).items())
+    return pairs
+
+
+@pytest.mark.parametrize("diff", list(AGREE_CASES))
+def test_the_agreement_with_timm_is_the_largest_bound_it_stays_within(diff):
+    from scenes.p1_04_cls_token.scene import agree_key
+
+    assert agree_key(diff) == AGREE_CASES[diff]
+
+
+@pytest.mark.parametrize("name", list(FC_NORM_CASES))
+def test_the_norm_after_pooling_is_named_when_it_does_something(name):
+    from scenes.p1_04_cls_token.scene import fc_norm_choice
+
+    chosen = fc_norm_choice(name)
+    assert chosen.key == FC_NORM_CASES[name] and chosen.extra == {"fc_norm_name": name}
+
+
+@pytest.mark.parametrize("labels, classes, named_key, indirect", PERSON_CASES)
+def test_the_person_sentences_follow_the_labels(labels, classes, named_key, indirect):
+    named, narrower = person_choices(labels, classes)
+    assert (named.key, narrower.key) == (named_key, indirect[0])
+    if named.key == "named":
+        assert named.extra == {"person_names": "woman, man in a suit"}  # whole words only: not "groom"
+    if narrower.key == "some":  # the likeliest narrower class; probabilities fall in label order
+        assert narrower.extra["best"] == indirect[1]
+        assert narrower.extra["best_rank"] == labels.index(indirect[1]) + 1
+
+
+@pytest.mark.parametrize("args, keys", LONG_CASES)
+def test_the_long_token_sentences_follow_the_tokens(args, keys):
+    from scenes.p1_04_cls_token.scene import long_keys
+
+    assert long_keys(**args) == keys

@@ -51,6 +51,12 @@ CHOICES = {
 }
 
 
+def title_reading(grid: int) -> Choice:
+    """How the title's "16x16" reads for this model: a grid of 16 by 16 patches is a coincidence of its sizes
+    (e.g. 14 px patches at 224 px, or 24 px at 384); any other grid shows the title does not count the words."""
+    return Choice("coincidence" if grid == TITLE_SIDE else "not_grid")
+
+
 def ratio(x: float) -> str:
     """A ratio as spoken and shown: whole when it is whole, else one decimal."""
     return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 else f"{x:.1f}"
@@ -111,7 +117,7 @@ class SixteenWords(NarratedScene):
             "pixel_gigabytes": f"{gigabytes:.0f}" if gigabytes >= 10 else f"{gigabytes:.1f}",
             "title_side": TITLE_SIDE,
             "title_words": TITLE_SIDE * TITLE_SIDE,
-            "title_reading": Choice("coincidence" if d.grid == TITLE_SIDE else "not_grid"),
+            "title_reading": title_reading(d.grid),
             "pixels_per_word": d.P * d.P,
         }
 

@@ -31,8 +31,9 @@ from vitmath import analyses
 from vitmath.analyses import HIGH_NORM_FACTOR
 from vitmath.sources import ASSETS, file_digest, resolve_image
 
-# Photos a comparison may use, in order of preference: the first one that is not the lesson's own photo.
-COMPARISON_PHOTOS = ("chelsea.png", "astronaut.png", "cat_person_composite_224.png")
+# Photos a comparison may use, in order of preference: the first one that is not the lesson's own photo. The two
+# differ, so one of them always qualifies (and the scene has words for what each shows).
+COMPARISON_PHOTOS = ("chelsea.png", "astronaut.png")
 
 
 @dataclass

@@ -45,14 +45,15 @@ BARELY_MOVES = 0.99
 # [choice.logits_agree]: the largest power of ten our classifier-on-row-0 stays within of timm's forward.
 AGREE_WITHIN = ((1e-6, "millionth"), (1e-5, "hundred_thousandth"), (1e-4, "ten_thousandth"), (1e-3, "thousandth"))
 
-# The second photo's file (facts.COMPARISON_PHOTOS) -> the [choice.other_description] key that says what it shows.
+# The second photo's file (every one of facts.COMPARISON_PHOTOS) -> the [choice.other_description] key that
+# says what it shows.
 COMPARISON_KEYS = {"chelsea.png": "cat", "astronaut.png": "astronaut"}
 # Quarter keys, in quarter_weights' order; the script's [screen] names them.
 QUARTERS = ("top_left", "top_right", "bottom_left", "bottom_right")
 # The one spoken sentence still written here: it is said once per head, and a script cannot yet repeat.
 QUARTER_SENTENCE = "Head {head}'s largest share, {share}, is in the {quarter} quarter of the image."
 CHOICES = {
-    "other_description": ("cat", "astronaut", "file"),
+    "other_description": ("cat", "astronaut"),
     "fc_norm": ("identity", "applied"),
     "person_intro": ("course", "yours"),
     "person_classes": ("named", "imagenet", "none"),
@@ -105,9 +106,81 @@ def exact_or_scientific(x: float) -> num.Number:
 
 
 def agree_key(diff: float) -> str:
+    """How close our classifier on row 0 comes to timm's forward: the largest bound of AGREE_WITHIN the
+    difference stays within. Two separate computations, so exactly equal only where both round alike."""
     if diff == 0:
         return "exact"
     return next((key for bound, key in AGREE_WITHIN if diff < bound), "larger")
+
+
+def fc_norm_choice(fc_norm: str) -> Choice:
+    """The norm timm applies after pooling (model.fc_norm's class name): an Identity on a model built for CLS
+    pooling; a model built to average its tokens has a LayerNorm there, and our readout applies it too."""
+    return Choice("identity" if fc_norm == "Identity" else "applied", fc_norm_name=fc_norm)
+
+
+def and_list(names: list[str]) -> str:
+    """"a", "a and b", "a, b and c"; "none" for an empty list."""
+    if not names:
+        return "none"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def person_class_names(labels: list[str]) -> list[str]:
+    """The class names that name people (PERSON_WORDS): none in ImageNet-1k, some in larger label sets."""
+    return [name for name in labels if PERSON_WORDS.search(name)]
+
+
+def person_classes(named: list[str], num_classes: int) -> Choice:
+    """Up to three of the classes that name people, or that there are none (and, for a 1000-class model, that
+    ImageNet-1k has no class for a person as such)."""
+    if named:
+        return Choice("named", person_names=", ".join(named[:3]))
+    return Choice("imagenet" if num_classes == 1000 else "none")
+
+
+def indirect_classes(labels: list[str]) -> list[str]:
+    """The narrower classes through which a person can show up (INDIRECT_CLASSES) that these labels contain."""
+    return [name for name in INDIRECT_CLASSES if name in labels]
+
+
+def best_indirect(indirect: list[str], labels: list[str], probs: np.ndarray) -> tuple[str, float, int] | None:
+    """The likeliest of those classes: (name, probability, rank from 1), or None when the labels have none."""
+    if not indirect:
+        return None
+    order = np.argsort(-probs)
+    rank = {int(i): r + 1 for r, i in enumerate(order)}
+    best = max(indirect, key=lambda name: probs[labels.index(name)])
+    i = labels.index(best)
+    return best, float(probs[i]), rank[i]
+
+
+def person_indirect(indirect: list[str], best: tuple[str, float, int] | None) -> Choice:
+    """The narrower classes, split into clothing and roles, and the likeliest of them; nothing to say without."""
+    if best is None:
+        return Choice("none")
+    name, prob, rank = best
+    return Choice("some", clothing=and_list([n for n in indirect if n in CLOTHING_CLASSES]),
+                  roles=and_list([n for n in indirect if n in ROLE_CLASSES]),
+                  best=name, best_share=num.percent(prob, 1), best_rank=rank)
+
+
+def long_keys(patches: list[int], corners: bool, brightest: list[bool], other_patches: list[int],
+              pooled_cosine: float, final_ratio: float) -> dict[str, str]:
+    """The keys of the long-token sentences, for a model that has high-norm patch tokens (facts.LongTokens:
+    `patches`, `corners`, per head `brightest`, `pooled_cosine`, `final_ratio`; `other_patches`: the second
+    photo's): in how many heads they are the brightest, which they are, whether the second photo has the same,
+    and whether leaving them out moves the average."""
+    heads = sum(brightest)
+    barely = pooled_cosine > BARELY_MOVES and final_ratio < HIGH_NORM_FACTOR
+    same = set(other_patches) == set(patches)
+    return {
+        "long_brightest": "all" if heads == len(brightest) else "some" if heads else "none",
+        "long_which": "corners" if corners else "one" if len(patches) == 1 else "many",
+        "long_heads": "one" if heads == 1 else "many",
+        "long_places": ("same_corners" if corners else "same") if same else "differ",
+        "long_average": "barely" if barely else "moves",
+    }
 
 
 class ClsToken(NarratedScene):
@@ -134,25 +207,9 @@ class ClsToken(NarratedScene):
             for h in range(d.H))
 
         labels = list(t.labels)
-        self.person_named = [name for name in labels if PERSON_WORDS.search(name)]
-        self.indirect = [name for name in INDIRECT_CLASSES if name in labels]
-        probs = np.asarray(t.probs, dtype=np.float64)
-        order = np.argsort(-probs)
-        rank = {int(i): r + 1 for r, i in enumerate(order)}
-        if self.person_named:
-            person_classes = Choice("named", person_names=", ".join(self.person_named[:3]))
-        else:
-            person_classes = Choice("imagenet" if d.num_classes == 1000 else "none")
-        if self.indirect:
-            best = max(self.indirect, key=lambda name: probs[labels.index(name)])
-            i = labels.index(best)
-            self.best_indirect = (best, float(probs[i]), rank[i])
-            person_indirect = Choice("some", clothing=self.and_list(self.clothing()), roles=self.and_list(self.roles()),
-                                     best=best, best_share=num.percent(probs[i], 1), best_rank=rank[i])
-        else:
-            self.best_indirect = None
-            person_indirect = Choice("none")
-        other_key = COMPARISON_KEYS.get(c.other_image, "file")
+        self.person_named = person_class_names(labels)
+        self.indirect = indirect_classes(labels)
+        self.best_indirect = best_indirect(self.indirect, labels, np.asarray(t.probs, dtype=np.float64))
         nxt = self.lesson.next
         self.long = lt = long_token_facts(t)
         final_cos = num.decimal(c.final_cosine, 2)
@@ -163,7 +220,7 @@ class ClsToken(NarratedScene):
             **self.long_values(lt, c),
             "num_tokens": d.T,
             "num_classes": num.integer(d.num_classes),
-            "other_description": Choice(other_key, other_file=c.other_image),
+            "other_description": Choice(COMPARISON_KEYS[c.other_image]),
             "input_diff": exact_or_scientific(c.input_diff),
             "final_cosine": num.decimal(c.final_cosine, 2),
             "last_block_cosine": num.decimal(cos[-1], 2),
@@ -180,14 +237,14 @@ class ClsToken(NarratedScene):
             "topk_even": num.percent(k / d.N),
             "max_patch": num.percent(self.maps.max(), 1),
             "earlier_blocks": d.depth - 1,
-            "fc_norm": Choice("identity" if p.fc_norm == "Identity" else "applied", fc_norm_name=p.fc_norm),
+            "fc_norm": fc_norm_choice(p.fc_norm),
             "timm_max_diff": exact_or_scientific(p.timm_max_diff),
             "pooled_top5_spoken": spoken_top5(p.top5, 1),
             "pooled_cosine": num.decimal(p.cosine_to_cls, 2),
             "norm_ratio": num.percent(p.norm_ratio),
             "person_intro": Choice("course" if is_course_photo(inputs.image) else "yours"),
-            "person_classes": person_classes,
-            "person_indirect": person_indirect,
+            "person_classes": person_classes(self.person_named, d.num_classes),
+            "person_indirect": person_indirect(self.indirect, self.best_indirect),
             "top5_mass": num.percent(sum(prob for _, _, prob in t.top5)),
             "next_title": nxt.title if nxt is not None else "the end of the course",
         }
@@ -208,21 +265,16 @@ class ClsToken(NarratedScene):
         high = lt.patches
         lengths = sorted(float(lt.norms.reshape(-1)[i]) for i in high)
         heads = [h + 1 for h in range(d.H) if lt.brightest[h]]
-        brightest = ("all" if len(heads) == d.H else "some" if heads else "none")
-        which = "corners" if lt.corners else "one" if len(high) == 1 else "many"
-        same = set(c.other_high_norm) == set(high)
-        places = ("same_corners" if lt.corners else "same") if same else "differ"
+        keys = long_keys(high, lt.corners, lt.brightest, c.other_high_norm, lt.pooled_cosine, lt.final_ratio)
         self.masked_quarters = quarter_masses(lt.masked_maps)                  # (H, 4)
         best = self.quarters.argmax(1)
         # Bare numbers, as num.percent rounds them: the script says "percent" once after the list.
         masked = [num.decimal(100 * self.masked_quarters[h, best[h]], 0).spoken for h in range(d.H)]
-        barely = lt.pooled_cosine > BARELY_MOVES and lt.final_ratio < HIGH_NORM_FACTOR
         return {
             "long_tokens": Choice("found"),
-            "long_brightest": Choice(brightest),
-            "long_which": Choice(which, long_list=self.and_list([str(i) for i in sorted(high)])),
-            "long_heads": Choice("one" if len(heads) == 1 else "many",
-                                 heads=self.and_list([str(h) for h in heads])),
+            "long_brightest": Choice(keys["long_brightest"]),
+            "long_which": Choice(keys["long_which"], long_list=and_list([str(i) for i in sorted(high)])),
+            "long_heads": Choice(keys["long_heads"], heads=and_list([str(h) for h in heads])),
             "long_low": num.integer(round(lengths[0])),
             "long_high": num.integer(round(lengths[-1])),
             "long_median": num.integer(round(lt.median)),
@@ -230,20 +282,12 @@ class ClsToken(NarratedScene):
             "long_share_high": num.decimal(100 * lt.cls_share.max(), 0),
             "long_count": len(high),
             "long_even": num.percent(len(high) / d.N),
-            "long_places": Choice(places, long_from=lt.from_block),
-            "long_masked": Choice("found", masked_shares=self.and_list(masked)),
-            "long_average": Choice("barely" if barely else "moves",
-                                   long_pooled_cosine=num.decimal(lt.pooled_cosine, 2)),
+            "long_places": Choice(keys["long_places"], long_from=lt.from_block),
+            "long_masked": Choice("found", masked_shares=and_list(masked)),
+            "long_average": Choice(keys["long_average"], long_pooled_cosine=num.decimal(lt.pooled_cosine, 2)),
         }
 
     # ------------------------------------------------------------------ what the cues share
-    @staticmethod
-    def and_list(names: list[str]) -> str:
-        """"a", "a and b", "a, b and c"; "none" for an empty list."""
-        if not names:
-            return "none"
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
     def clothing(self) -> list[str]:
         return [n for n in self.indirect if n in CLOTHING_CLASSES]
 

@@ -16,6 +16,7 @@ import vitmath
 from scenes.common import numbers as num
 from scenes.common.inputs import LessonInputs
 from scenes.p2_02_project_then_add.facts import PCA_SHOWN, cached_embedding_facts
+from scenes.p2_02_project_then_add.scene import first_components, norm_compare, pca_structure, x0_match
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +167,7 @@ def test_the_spoken_values_are_the_facts(tr, facts, spoken):
     assert values["plus_index"] == facts.plus_index and values["plus_dot"].value == facts.plus_dot
     assert values["filter_sign"].key == ("same" if k == facts.plus_index else
                                          "negative" if facts.dot < 0 else "positive")
-    assert values["cls_position"].key == ("none" if facts.no_embed_class else "own")
+    assert not facts.no_embed_class and values["cls_position"].key == "own"
     assert values["cls_position"].extra["pos_rows"] == facts.pos_rows
 
 
@@ -196,9 +197,8 @@ def test_the_choices_follow_the_measurements():
     assert filter_sign(3, 5, -2.0).key == "negative" and filter_sign(3, 5, 2.0).key == "positive"
     assert filter_sign(5, 5, 2.0).key == "same"
     assert cls_pos_cosine(0.999).key == "alike" and cls_pos_cosine(0.01).key == "different"
-    assert cls_position(True, 196).key == "none" and cls_position(False, 197).key == "own"
-    assert x0_match(False, 0.0).key == "exact" and x0_match(True, 0.0).key == "pre_norm"
-    assert x0_match(False, 1e-6).key == "close"
+    assert cls_position(197).key == "own" and cls_position(197).extra["pos_rows"] == 197
+    assert x0_match(False).key == "exact" and x0_match(True).key == "pre_norm"
     assert sum_places(1.004, 1.004, 2.008) == 3      # 1.00 + 1.00 != 2.01 at two places
     assert sum_places(-9.983, 0.384, -9.599) == 2
 
@@ -217,5 +217,73 @@ def test_the_script_says_what_each_choice_means():
     assert "hardly contain" in first["unseen_fine"] and "fine" in first["unseen_fine"]
     assert "hardly contain" in first["unseen"] and "fine" not in first["unseen"] and "do contain" in first["seen"]
     assert "small nudge" in words["norm_compare"]["nudge"] and "dominates" in words["norm_compare"]["dominates"]
-    assert "without a position" in words["cls_position"]["none"] and "too" in words["cls_position"]["own"]
+    assert "too" in words["cls_position"]["own"]
     assert "bit for bit" in words["x0_match"]["exact"] and "LayerNorm" in words["x0_match"]["pre_norm"]
+
+
+# ---------------------------------------------------------------------- choices the course's inputs never make
+# tests/test_choices_reachable.py sets the lesson up on the embedded ViT-Ti and on random ViTs; none of them has
+# exactly one leading component its photo hardly holds, positions ten times longer than the patch tokens, a first
+# filter component carrying a tenth of the variance, or a LayerNorm before block 1 (timm's norm_pre, as CLIP-style
+# ViTs have). The scene's own key-picking functions are called on numbers that do; `choice_witnesses` returns the
+# keys they gave.
+
+
+def one_faint_component():
+    """Only the first component is one the photo hardly holds (under a tenth of an average direction)."""
+    return first_components([0.05, 0.5, 1.2], [0.9, 0.9, 0.1])
+
+
+def position_dominates():
+    """Patch tokens of mean length 0.25 against positions of 5: none of the 196 patches is longer."""
+    return norm_compare(0.25, 5.0, 0, 196)
+
+
+def first_component_carries_much():
+    """Structure beyond chance (42% against 27% for random filters), 30% of it in the first component."""
+    return pca_structure(0.42, 0.27, 0.3)
+
+
+def with_norm_pre():
+    """A model with a LayerNorm between the sum and block 1."""
+    return x0_match(True)
+
+
+def choice_witnesses() -> set[tuple[str, str]]:
+    first, norms = one_faint_component(), position_dominates()
+    return {("first_components", first.key), ("faint_which", first.extra["faint_which"].key),
+            ("norm_compare", norms.key), ("bigger_count", norms.extra["bigger_count"].key),
+            ("pca_structure", first_component_carries_much().key), ("x0_match", with_norm_pre().key)}
+
+
+def test_one_faint_component_is_the_first():
+    first = one_faint_component()
+    assert first.key == "unseen_fine" and first.extra["faint_which"].key == "one"
+    assert "faint" not in first.extra["faint_which"].extra
+
+
+def test_a_position_ten_times_longer_dominates():
+    choice = position_dominates()
+    assert choice.key == "dominates" and choice.extra["ratio"] == "20"
+    assert choice.extra["bigger_count"].key == "none"
+
+
+def test_a_first_component_with_a_tenth_or_more_carries_the_structure():
+    assert first_component_carries_much().key == "shared_first"
+    assert pca_structure(0.42, 0.27, 0.09).key == "shared_spread"   # the same total, spread out
+
+
+def test_a_norm_pre_is_what_block_one_reads():
+    assert with_norm_pre().key == "pre_norm" and x0_match(False).key == "exact"
+
+
+def test_without_norm_pre_the_sum_is_block_ones_input_bit_for_bit(facts):
+    """The "exact" sentence says bit for bit: the trace builds block 1's input with the same sum."""
+    assert not facts.pre_norm and facts.sum_vs_x0 == 0.0
+
+
+def test_the_witnesses_are_declared_keys():
+    from scenes.course import BY_ID, declared_choices
+
+    declared = declared_choices(BY_ID["p2-02-project-then-add"])
+    assert all(key in declared[name] for name, key in choice_witnesses())

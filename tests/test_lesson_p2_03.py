@@ -19,6 +19,7 @@ import vitmath
 from scenes.common import numbers as num
 from scenes.common.inputs import LessonInputs
 from scenes.p2_03_every_patch_asks.facts import BLOCK, cached_one_head_facts
+from scenes.p2_03_every_patch_asks.scene import contrib_choice, map_key, pixel_key, rank_choice
 
 
 @pytest.fixture(scope="module")
@@ -291,3 +292,86 @@ def test_along_z_shares_add_up_to_1(facts):
     patch_parts = (facts.weights[1:, None] * facts.v[1:]).sum(0)
     assert cls + patches == pytest.approx(1.0)
     assert patches == pytest.approx(float(patch_parts @ z / (z @ z)), abs=1e-5)
+
+
+# ---------------------------------------------------------------------- choices the course's inputs never make
+# tests/test_choices_reachable.py sets the lesson up on the embedded ViT-Ti and on random ViTs; in none of them
+# does the followed head look away from the query's neighbourhood, rank patches by pixel likeness almost
+# exactly, or give its largest weight to the query itself while another token adds the longest part; only a
+# noise image makes the query's own key score highest and CLS's second (the reach test's noise is another).
+# The scene's own key-picking functions are called on numbers that do; `choice_witnesses` returns the keys
+# they gave.
+
+TOKENS = 197  # ViT-Ti/16 at 224 px: CLS and 196 patches
+QUERY = 40    # a patch, token 41
+
+
+def looking_away() -> str:
+    """A query whose 5 x 5 neighbourhood, 13% of the photo, gets only 5% of its patch weight, while one patch
+    far away gets a tenth (more than twice the even share: the map is not even)."""
+    weights = np.full(TOKENS - 1, 0.9 / (TOKENS - 2))
+    weights[150] = 0.1
+    return map_key(SimpleNamespace(patch_weights=weights, neighbourhood_share=0.05, neighbourhood_area=0.13), TOKENS)
+
+
+def ranks_by_likeness() -> str:
+    """Spearman's r of pixel likeness and weight at 0.8."""
+    return pixel_key(0.8)
+
+
+def heaviest_on_itself():
+    """The query keeps the largest weight on itself, but CLS's weighted value is the longest part of z."""
+    weights = np.full(TOKENS, 0.5 / (TOKENS - 1))
+    weights[1 + QUERY] = 0.5
+    norms = np.full(TOKENS, 0.01)
+    norms[0] = 0.3
+    return contrib_choice(weights, norms, QUERY)
+
+
+def own_key_first():
+    """The query's row of scores: its own key ranks first, CLS's second."""
+    return rank_choice(2), rank_choice(1)
+
+
+def choice_witnesses() -> set[tuple[str, str]]:
+    contrib = heaviest_on_itself()
+    cls_rank, self_rank = own_key_first()
+    return {("map", looking_away()), ("pixel", ranks_by_likeness()), ("contrib", contrib.key),
+            ("weight_token", contrib.extra["weight_token"].key), ("part_token", contrib.extra["part_token"].key),
+            ("cls_rank", cls_rank.key), ("self_rank", self_rank.key)}
+
+
+def test_a_head_looking_away_from_the_neighbourhood():
+    assert looking_away() == "away"
+
+
+def test_a_near_perfect_rank_correlation_is_strong():
+    assert ranks_by_likeness() == "strong" and pixel_key(0.7) == "strong" and pixel_key(0.69) == "partial"
+
+
+def test_the_largest_weight_on_itself_but_the_longest_part_from_cls():
+    contrib = heaviest_on_itself()
+    assert contrib.key == "differ"
+    assert contrib.extra["weight_token"].key == "itself" and contrib.extra["part_token"].key == "cls"
+    assert contrib.extra["top_weight"] == "0.50"
+
+
+def test_ranks_in_the_row_of_scores():
+    cls_rank, self_rank = own_key_first()
+    assert cls_rank.key == "second" and self_rank.key == "top"
+    assert rank_choice(5).key == "rank" and rank_choice(5).extra["rank"] == 5
+
+
+def test_one_token_with_both_the_weight_and_the_part_is_the_same():
+    weights, norms = np.full(TOKENS, 0.001), np.full(TOKENS, 0.01)
+    weights[5], norms[5] = 0.8, 0.4
+    contrib = contrib_choice(weights, norms, QUERY)
+    assert contrib.key == "same" and contrib.extra["part_token"].key == "patch"
+    assert contrib.extra["part_token"].extra["patch"] == 4
+
+
+def test_the_witnesses_are_declared_keys():
+    from scenes.course import BY_ID, declared_choices
+
+    declared = declared_choices(BY_ID["p2-03-every-patch-asks"])
+    assert all(key in declared[name] for name, key in choice_witnesses())

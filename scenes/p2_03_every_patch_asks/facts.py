@@ -99,13 +99,6 @@ class OneHeadFacts:
     def weakest_patch(self) -> int:
         return int(self.patch_weights.argmin())
 
-    def top_contributor(self) -> int:
-        """The token whose weighted value is longest: the largest part of the new vector."""
-        return int(self.contribution_norms.argmax())
-
-    def top_weight_token(self) -> int:
-        return int(self.weights.argmax())
-
     @property
     def gives_cls(self) -> float:
         """a_(query, CLS): how much our patch reads from CLS."""

@@ -55,7 +55,7 @@ CHOICES = {
     "cls_rank": ("top", "second", "rank"),
     "self_rank": ("top", "second", "rank"),
     "mirror": ("differ", "close"),
-    "cls_arrow": ("fixed", "plain"),
+    "cls_arrow": ("fixed",),
     "along": ("split", "beyond"),
 }
 LINK_GONE = 0.3  # |r| under this in every head of the last block: "the link is gone"
@@ -130,10 +130,12 @@ def pixel_key(r: float) -> str:
     return "strong" if r >= 0.7 else "partial" if r >= 0.3 else "none" if r > -0.3 else "negative"
 
 
-def contrib_choice(f) -> Choice:
-    top_c, top_w = f.top_contributor(), f.top_weight_token()
-    return Choice("same" if top_c == top_w else "differ", top_weight=weight_number(f.weights[top_w]).spoken,
-                  part_token=token_choice(top_c, f.query), weight_token=token_choice(top_w, f.query))
+def contrib_choice(weights: np.ndarray, contribution_norms: np.ndarray, query: int) -> Choice:
+    """Whether the token with the largest weight (weights, (T,)) also adds the longest weighted value
+    (contribution_norms, (T,): |a_j v_j|, the largest part of the new vector), naming both."""
+    top_c, top_w = int(np.argmax(contribution_norms)), int(np.argmax(weights))
+    return Choice("same" if top_c == top_w else "differ", top_weight=weight_number(weights[top_w]).spoken,
+                  part_token=token_choice(top_c, query), weight_token=token_choice(top_w, query))
 
 
 def cls_value_choice(f) -> Choice:
@@ -207,10 +209,12 @@ class EveryPatchAsks(NarratedScene):
             "similar": Choice("wide" if f.similar_weight_ratio >= 3 else "narrow"),
             "last": Choice("gone" if np.abs(last_rs).max() < LINK_GONE else "kept", mixes=d.depth - 1,
                            last_rs=spoken_list([num.decimal(x, 2).spoken for x in last_rs])),
-            "cls_arrow": Choice("fixed" if f.cls_input_fixed else "plain", cls_weight_share=share(f.weights[0]).spoken),
+            # Block 1's CLS input is the learned CLS plus its position for every model the trace accepts
+            # (facts.cls_input_fixed measures it; the lesson's test checks it), so its value is fixed too.
+            "cls_arrow": Choice("fixed", cls_weight_share=share(f.weights[0]).spoken),
             "along": Choice("split" if 0.0 <= cls_along <= 1.0 else "beyond", cls_along=share(cls_along).spoken,
                             patches_along=share(patches_along).spoken),
-            "contrib": contrib_choice(f),
+            "contrib": contrib_choice(f.weights, f.contribution_norms, f.query),
             "blocks_after": d.depth - 1 - f.block,
             "cls_value": cls_value_choice(f),
             # screen-only values

@@ -93,6 +93,12 @@ def family_row(D: int, H: int):
     return next((row for row in FAMILY if row[2] == D and row[3] == H), None)
 
 
+def family_choice(D: int, H: int) -> Choice:
+    """The model on screen as a row of the family table (same width and head count), or on none of them."""
+    row = family_row(D, H)
+    return Choice("row", row_name=row[1]) if row else Choice("none")
+
+
 def cls_self_choice(f: HeadFacts) -> Choice:
     """A head leaving only a remainder map in either shown block, named; else how much attention the CLS
     token keeps on itself in block 1 (the most any head keeps)."""
@@ -238,7 +244,6 @@ class TwelveHeads(NarratedScene):
         d = self.trace.dims
         self.facts = f = cached_head_facts(self.inputs.model, self.inputs.weights, self.inputs.image)
         tried = list(f.params_by_heads)
-        row = family_row(d.D, d.H)
         early, late = f.thirds()
         local = f.local_heads(early)
         near, far = example_heads(f)
@@ -246,7 +251,7 @@ class TwelveHeads(NarratedScene):
         flat = all(float(f.effective_patches[k, h]) > FLAT_SHARE * n for k in (0, 1) for h in f.counted(k))
         return {
             "title": Choice("literal" if d.H == TITLE_HEADS else "other"),
-            "family": Choice("row", row_name=row[1]) if row else Choice("none"),
+            "family": family_choice(d.D, d.H),
             "head_dim": d.head_dim,
             "qkv_shape": num.shape(*f.qkv_shape),
             "attn_params": num.integer(f.attn_params),

@@ -4,7 +4,8 @@ Parameter counts come from timm's own model (a fresh `vit_tiny_patch16_224` and 
 tokens through the stack come from forward hooks on timm's blocks and their attention and MLP branches
 (timm's forward, not our hand-written trace); CLS's attention is recomputed from those block inputs; the
 best pairing of hidden units is checked against a brute-force search on a small case. The scene's spoken values are
-then checked against these numbers, and its choice keys (with the script's words) against made-up facts.
+then checked against these numbers, and its choice keys (with the script's words) against made-up facts; every
+choice key the course's inputs never pick is driven from hand-made numbers (`choice_witnesses`, at the end).
 """
 from __future__ import annotations
 
@@ -17,12 +18,15 @@ import torch
 import torch.nn.functional as F
 
 import vitmath
-from narration.script import Cue, load_script
+from narration.script import Choice, Cue, load_script
 from scenes.common import numbers as num
 from scenes.common.inputs import LessonInputs
 from scenes.common.values import narration_values
 from scenes.course import lesson_of
 from scenes.p2_05_stack_the_blocks.facts import cached_stack_facts, high_norm_start
+from scenes.p2_05_stack_the_blocks.scene import (StackTheBlocks, channels_note, cls_high_key, cls_self, depth_note,
+                                                 fc1_note, high_norm_name, jump_heading_key, jump_key, maker_key,
+                                                 matched_note, mlp_fraction, mlp_majority, place, rule)
 
 
 @pytest.fixture(scope="module")
@@ -289,3 +293,138 @@ def test_the_choices_follow_other_numbers(scene, facts):
     finally:
         scene.facts = facts
         scene.jump_start = 8
+
+
+# ---------------------------------------------------------------------- choice keys on hand-made numbers
+# Every sentence the lesson chooses is decided by a small function in the scene. The shipped photos and the
+# random models all give 12 blocks of the usual width, and the random ones have no high-norm tokens, so many
+# keys (another depth, another MLP width, tokens long from the start, a single long token, ...) come up only on
+# other models. Here those functions are driven with hand-made numbers: the tests check the key each gives, and
+# `choice_witnesses()` (read by tests/test_choices_reachable.py) reports the keys those same calls returned.
+
+
+def block(D: int, hidden: int) -> tuple[int, int, int]:
+    """(parameters of one block, of its MLP, 12 D^2), counted as timm's Block holds them: qkv and the output
+    projection with biases, fc1 and fc2 with biases, two LayerNorms."""
+    attention = 4 * D * D + 4 * D
+    mlp = 2 * D * hidden + hidden + D
+    return attention + mlp + 4 * D, mlp, 12 * D * D
+
+
+def vit_ti_total(classes: int) -> int:
+    """ViT-Ti/16 at 224 px (12 blocks, D = 192): the blocks, the embeddings and final norm, and a head."""
+    total, _, _ = block(192, 768)
+    return 12 * total + 186_048 + 193 * classes
+
+
+TI = block(192, 768)            # ViT-Ti: the course's model
+TI_WIDE = block(192, 8 * 192)   # an MLP twice the usual width
+TI_NARROW = block(192, 192)     # an MLP as wide as the token
+TINY_D = block(64, 256)         # a toy width, where the biases are no longer small next to 12 D^2
+CORNERS = [13, 182, 0, 195]     # the 14 x 14 grid's corners, longest first
+LATE = [0.01] * 8 + [0.30] * 4  # CLS's attention to the high-norm patches, per block: large once they are long
+
+# (placeholders the scene gives the result to, the function, its arguments, the key it must give)
+CASES = [
+    (("depth_note",), depth_note, (12,), "base"),
+    (("depth_note",), depth_note, (24,), "other"),                          # ViT-Large
+    (("fc1_note",), fc1_note, (0.003,), "unrelated"),
+    (("fc1_note",), fc1_note, (-0.35,), "related"),
+    (("matched_note",), matched_note, (0.16, 0.14), "near_random"),
+    (("matched_note",), matched_note, (0.60, 0.14), "related"),
+    (("rule",), rule, (TI[0], TI[2]), "close"),
+    (("rule",), rule, (TINY_D[0], TINY_D[2]), "differs"),                   # 13 D is 1.7 % of 12 D^2
+    (("rule",), rule, (TI_NARROW[0], TI_NARROW[2]), "differs"),             # fewer than 12 D^2
+    (("mlp_fraction",), mlp_fraction, (TI[1], TI[0]), "two_thirds"),
+    (("mlp_fraction",), mlp_fraction, (TI_WIDE[1], TI_WIDE[0]), "more_than_half"),
+    (("mlp_fraction",), mlp_fraction, (TI_NARROW[1], TI_NARROW[0]), "less_than_half"),
+    (("mlp_majority",), mlp_majority, (TI[1], 12, vit_ti_total(1000)), "most"),
+    (("mlp_majority",), mlp_majority, (TI[1], 12, vit_ti_total(21_843)), "share"),  # an ImageNet-21k head
+    (("hn_name", "hn_name_short", "hn_name_cap"), high_norm_name, (CORNERS, 14, 196), "corners"),
+    (("hn_name", "hn_name_short", "hn_name_cap"), high_norm_name, ([13], 14, 196), "one"),
+    (("hn_name", "hn_name_short", "hn_name_cap"), high_norm_name, ([13, 182, 0], 14, 196), "count"),
+    (("hn_name", "hn_name_short", "hn_name_cap"), high_norm_name, ([40, 41], 14, 196), "count"),
+    (("place",), place, (0, 14), "top_left"),
+    (("place",), place, (13, 14), "top_right"),
+    (("place",), place, (182, 14), "bottom_left"),
+    (("place",), place, (195, 14), "bottom_right"),
+    (("place",), place, (15, 14), "cell"),
+    (("channels_note",), channels_note, (1, 0.97), "one"),
+    (("channels_note",), channels_note, (3, 0.92), "few"),
+    (("channels_note",), channels_note, (40, 0.90), "spread"),
+    (("jump",), jump_key, (None, 0), "none"),
+    (("jump",), jump_key, (0, 4), "already"),
+    (("jump",), jump_key, (8, 1), "made_one"),
+    (("jump",), jump_key, (8, 4), "made"),
+    (("jump_heading",), jump_heading_key, (None,), "none"),
+    (("jump_heading",), jump_heading_key, (0,), "already"),
+    (("jump_heading",), jump_heading_key, (8,), "made"),
+    (("maker",), maker_key, (None, [], []), "none"),
+    (("maker",), maker_key, (0, [], []), "already"),
+    (("maker",), maker_key, (8, [2.0, 3.1, 2.4, 2.8], [410.0, 520.0, 460.0, 480.0]), "mlp"),
+    (("maker",), maker_key, (8, [300.0, 350.0, 320.0, 310.0], [5.0, 6.0, 4.0, 5.5]), "attn"),
+    (("cls_self",), cls_self, (0.60, 0.10), "only"),
+    (("cls_self",), cls_self, (0.10, 0.50), "as_much_as"),
+    (("cls_self",), cls_self, (0.30, 0.35), "about_the_same"),
+    (("cls_high",), cls_high_key, (LATE, 0, 196, None), "none"),
+    (("cls_high",), cls_high_key, (LATE, 4, 196, 8), "drawn"),
+    (("cls_high",), cls_high_key, ([0.01] * 12, 4, 196, 8), "little"),      # under twice their 2 % share
+]
+
+
+def key_of(picked) -> str:
+    return picked.key if isinstance(picked, Choice) else picked
+
+
+def choice_witnesses() -> set[tuple[str, str]]:
+    """The (placeholder, key) pairs the lesson's own choosing functions return on the hand-made cases."""
+    return {(name, key_of(function(*args))) for names, function, args, _ in CASES for name in names}
+
+
+@pytest.mark.parametrize("names, function, args, expected", CASES,
+                         ids=[f"{names[0]}-{expected}-{i}" for i, (names, _, _, expected) in enumerate(CASES)])
+def test_the_hand_made_numbers_pick_their_key(names, function, args, expected):
+    assert key_of(function(*args)) == expected
+
+
+def test_the_witnessed_keys_are_the_scripts():
+    script = load_script(lesson_of(StackTheBlocks).narration_file)
+    for name, key in choice_witnesses():
+        assert key in script.choices[name], (name, key)
+
+
+def spoken(scene, facts) -> dict[str, str]:
+    """The stream, jump and cls cues' words with the scene's values for these (made-up) facts."""
+    saved = scene.facts
+    try:
+        scene.facts = facts
+        values = scene.values | scene.high_norm_values()
+        values |= scene.cls_values()
+    finally:
+        scene.facts = saved
+        scene.high_norm_values()  # back to the real facts' jump_start and jump_block
+    return {c.id: c.text for c in scene.script.fill(values).cues if c.id in ("stream", "jump", "cls")}
+
+
+def test_tokens_long_from_the_start_are_named(scene, facts):
+    """The "already" sentences name the patches ({hn_name}): the scene must give the names in that case too."""
+    early = facts.patch_norms.clone()
+    early[:, facts.high_norm_patches] = early[-1, facts.high_norm_patches]
+    words = spoken(scene, dataclasses.replace(facts, patch_norms=early))
+    # the times said are those going into block 1 (stream point 0), whose median differs from the last one's
+    norms = early.numpy()
+    times = [round(float(norms[k, facts.high_norm_patches].max() / np.median(norms[k]))) for k in (0, -1)]
+    assert times[0] != times[-1]
+    times = times[0]
+    assert words["stream"].endswith(f"But the four corner patches are long from the start, up to {times} times "
+                                    "the median going into block 1, and stay that way.")
+    assert words["jump"].startswith("They are long before any block has run")
+
+
+def test_one_long_token_is_named_by_its_place(scene, facts):
+    one = dataclasses.replace(facts, high_norm_patches=[13], high_norm_values=facts.high_norm_values[:1],
+                              attn_add_high=[row[:1] for row in facts.attn_add_high],
+                              mlp_add_high=[row[:1] for row in facts.mlp_add_high])
+    words = spoken(scene, one)
+    assert "But in block 8, the top-right corner patch breaks away: its length jumps from" in words["stream"]
+    assert words["jump"].startswith("Which part of block 8 does that?")

@@ -43,7 +43,6 @@ CHOICES = {
     "depth_note": ("base", "other"),
     "fc1_note": ("unrelated", "related"),
     "matched_note": ("near_random", "related"),
-    "same_shapes": ("yes", "no"),
     "rule": ("close", "differs"),
     "block_size": ("thousands", "millions"),
     "twelve_d2_size": ("thousands", "millions"),
@@ -90,6 +89,108 @@ def place(patch: int, grid: int) -> Choice:
     corners = {(0, 0): "top_left", (0, grid - 1): "top_right", (grid - 1, 0): "bottom_left",
                (grid - 1, grid - 1): "bottom_right"}
     return Choice(corners[(r, c)]) if (r, c) in corners else Choice("cell", row=r + 1, col=c + 1)
+
+
+# ---------------------------------------------------------------------- what the numbers say (choice keys)
+# Each decision is a plain function of numbers, so the lesson's test can drive it over models and photos the
+# course does not ship (another depth, another MLP width, tokens long from the start, ...).
+
+def depth_note(depth: int) -> Choice:
+    return Choice("base" if depth == BASE_DEPTH else "other", base_depth=BASE_DEPTH)
+
+
+def fc1_note(cosine: float) -> Choice:
+    """Two blocks' fc1 weights "share nothing" as lists of numbers while their cosine is near 0."""
+    return Choice("unrelated" if abs(cosine) < 0.1 else "related")
+
+
+def matched_note(matched: float, matched_random: float) -> Choice:
+    """"Nearly unrelated" while pairing the hidden units lifts the cosine little more (under 0.15) than it
+    lifts two random matrices' of the same shape."""
+    near = matched - matched_random < 0.15
+    return Choice("near_random" if near else "related", matched=num.decimal(matched, 2),
+                  matched_random=num.decimal(matched_random, 2))
+
+
+def rule(total: int, twelve_d2: int) -> Choice:
+    """"Under 1 percent more, the biases and LayerNorms" holds when the rule counts the weights and the rest
+    is small; an MLP of another width, or a small D, makes the block differ from 12 D^2."""
+    extra = total - twelve_d2
+    share = extra / twelve_d2
+    return Choice("close") if extra >= 0 and share < 0.01 else Choice("differs", rule_share=pct(abs(share)))
+
+
+def mlp_fraction(mlp: int, total: int) -> Choice:
+    """The MLP's share of one block: "two thirds" at the usual MLP width (4 D), else more or less than half."""
+    share = mlp / total
+    if abs(share - 2 / 3) < 0.02:
+        return Choice("two_thirds")
+    return Choice("more_than_half" if share > 0.5 else "less_than_half", mlp_share=pct(share))
+
+
+def mlp_majority(block_mlp: int, depth: int, model_total: int) -> Choice:
+    """Whether the blocks' MLPs hold most of the whole model (a large classifier head can outweigh them)."""
+    share = block_mlp * depth / model_total
+    return Choice("most") if share > 0.5 else Choice("share", model_mlp_share=pct(share))
+
+
+def high_norm_name(high: list[int], grid: int, N: int) -> Choice:
+    """The high-norm patches by name: the four corners, the one patch by its place, or their count. The same
+    key serves hn_name, hn_name_short and hn_name_cap (the script words it three ways)."""
+    if set(high) == {0, grid - 1, N - grid, N - 1}:
+        return Choice("corners")
+    if len(high) == 1:
+        return Choice("one", place=place(high[0], grid))
+    return Choice("count", hn_count=len(high))
+
+
+def channels_note(channels: int, share: float) -> Choice:
+    """How many of a long token's channels hold facts.CHANNEL_SHARE of its squared length: one, a few, many."""
+    if channels == 1:
+        return Choice("one", channel_share=pct(share))
+    if channels <= FEW_CHANNELS:
+        return Choice("few", channels=channels, channel_share=pct(share))
+    return Choice("spread")
+
+
+def jump_key(start: int | None, n_high: int) -> str:
+    """The stream cue's last sentence: no high-norm patch (start None), long from the start (stream point 0),
+    or a block that makes one or several of them long."""
+    if start is None:
+        return "none"
+    if start == 0:
+        return "already"
+    return "made_one" if n_high == 1 else "made"
+
+
+def jump_heading_key(start: int | None) -> str:
+    return "none" if start is None else "already" if start == 0 else "made"
+
+
+def maker_key(start: int | None, attn_add: list[float], mlp_add: list[float]) -> str:
+    """Which branch of the block that makes them long adds their length (by the median over the high-norm
+    patches of what each branch adds in that block); "already" and "none" as for jump_key."""
+    if start is None:
+        return "none"
+    if start == 0:
+        return "already"
+    return "mlp" if np.median(mlp_add) >= np.median(attn_add) else "attn"
+
+
+def cls_self(first: float, last: float) -> Choice:
+    """CLS's attention to itself in the first block against the last: less than half, more than twice, or
+    about the same."""
+    key = "only" if first > 2 * last else "as_much_as" if last > 2 * first else "about_the_same"
+    return Choice(key, self_first=pct(first), self_last=pct(last))
+
+
+def cls_high_key(cls_to_high: list[float], n_high: int, N: int, start: int | None) -> str:
+    """The high-norm patches "draw" CLS's attention when, from the first block that reads them long (its
+    input is stream point `start`), they take at least twice their share of the patches in every block."""
+    if not n_high or start is None:
+        return "none"
+    shares = cls_to_high[start:]
+    return "drawn" if shares and min(shares) >= 2 * n_high / N else "little"
 
 
 class LengthLines(VGroup):
@@ -156,19 +257,13 @@ class StackTheBlocks(NarratedScene):
         self.facts = f = cached_stack_facts(self.inputs.model, self.inputs.weights, self.inputs.image)
         p = f.params
         T = d.N + 1
+        if not p.same_in_every_block:
+            # The screen says "same shapes in every block: yes"; timm's VisionTransformer builds every block
+            # from the same arguments, so only a model built some other way could land here.
+            raise UserError("this model's blocks differ in their parameter shapes; the lesson needs one block design")
         ratio = f.mlp_hidden / d.D
-        extra = p.total - p.twelve_d2
-        share = extra / p.twelve_d2
-        # "under 1 percent more, the biases and LayerNorms" holds when the rule counts the weights and the rest
-        # is small
-        rule = (Choice("close") if extra >= 0 and share < 0.01 else Choice("differs", rule_share=pct(abs(share))))
-        mlp_share = p.mlp / p.total
-        if abs(mlp_share - 2 / 3) < 0.02:
-            mlp_fraction = Choice("two_thirds")
-        else:
-            mlp_fraction = Choice("more_than_half" if mlp_share > 0.5 else "less_than_half", mlp_share=pct(mlp_share))
         return {
-            "depth_note": Choice("base" if d.depth == BASE_DEPTH else "other", base_depth=BASE_DEPTH),
+            "depth_note": depth_note(d.depth),
             "base_depth": BASE_DEPTH,
             "D": num.integer(d.D),
             "tokens_shape": num.shape(T, d.D),
@@ -179,16 +274,15 @@ class StackTheBlocks(NarratedScene):
             "fc1_shape": num.shape(*f.fc1_first.shape),
             "fc1_rel_diff": num.decimal(f.fc1_rel_diff, 2),
             "fc1_cosine": num.decimal(f.fc1_cosine, 2),
-            "fc1_note": Choice("unrelated" if abs(f.fc1_cosine) < 0.1 else "related"),
+            "fc1_note": fc1_note(f.fc1_cosine),
             "matched_note": self.matched_note(),
-            "same_shapes": Choice("yes" if p.same_in_every_block else "no"),
             "block_params": num.integer(p.total),
             "block_size": self.size_words(p.total),
             "twelve_d2": num.integer(p.twelve_d2),
             "twelve_d2_size": self.size_words(p.twelve_d2),
-            "rule": rule,
-            "mlp_share": pct(mlp_share),
-            "mlp_fraction": mlp_fraction,
+            "rule": rule(p.total, p.twelve_d2),
+            "mlp_share": pct(p.mlp / p.total),
+            "mlp_fraction": mlp_fraction(p.mlp, p.total),
             "blocks_total": num.integer(f.blocks_total),
             "model_total": num.integer(f.model_total),
             "blocks_millions": num.decimal(f.blocks_total / 1e6, 1),
@@ -204,8 +298,7 @@ class StackTheBlocks(NarratedScene):
     # ------------------------------------------------------------------ what the numbers say (choice keys)
     def mlp_majority(self) -> Choice:
         f = self.facts
-        share = f.params.mlp * f.depth / f.model_total
-        return Choice("most") if share > 0.5 else Choice("share", model_mlp_share=pct(share))
+        return mlp_majority(f.params.mlp, f.depth, f.model_total)
 
     @staticmethod
     def size_words(n: int) -> Choice:
@@ -213,12 +306,8 @@ class StackTheBlocks(NarratedScene):
                 Choice("millions", n=num.decimal(n / 1e6, 1)))
 
     def matched_note(self) -> Choice:
-        """"Nearly unrelated" while pairing the hidden units lifts the cosine little more (under 0.15) than it
-        lifts two random matrices' of the same shape."""
         f = self.facts
-        near = f.fc1_matched_cosine - f.fc1_matched_random < 0.15
-        return Choice("near_random" if near else "related", matched=num.decimal(f.fc1_matched_cosine, 2),
-                      matched_random=num.decimal(f.fc1_matched_random, 2))
+        return matched_note(f.fc1_matched_cosine, f.fc1_matched_random)
 
     def high_norm_values(self) -> dict:
         """The stream and jump cues' words: the high-norm patches (vitmath's one measure), the block whose
@@ -230,49 +319,42 @@ class StackTheBlocks(NarratedScene):
         start = high_norm_start(f)                        # stream point: 0 = before block 1, k = after block k
         self.jump_start = start
         values = {"median_low": rounded(float(median.min())), "median_high": rounded(float(median.max()))}
+        name = high_norm_name(high, d.grid, d.N)
+        names = {k: name for k in ("hn_name", "hn_name_short", "hn_name_cap")}
+        jump, heading = jump_key(start, len(high)), jump_heading_key(start)
         if start is None:
             b = int(np.argmax(f.mlp_add_median))
-            values.update(jump=Choice("none", longest_ratio=num.decimal(f.patch_norm_max[-1] / median[-1], 1)),
-                          jump_heading=Choice("none"), maker=Choice("none", mlp_high=rounded(max(
-                              float(np.max(f.mlp_add_median)), 1e-9))), hn_name=Choice("count", hn_count=0),
-                          hn_name_short=Choice("count", hn_count=0), hn_name_cap=Choice("count", hn_count=0))
+            values.update(jump=Choice(jump, longest_ratio=num.decimal(f.patch_norm_max[-1] / median[-1], 1)),
+                          jump_heading=Choice(heading), maker=Choice(maker_key(start, [], []), mlp_high=rounded(max(
+                              float(np.max(f.mlp_add_median)), 1e-9))), **names)
             self.jump_block = b
             return values
-        corners = {0, d.grid - 1, d.N - d.grid, d.N - 1}
-        if set(high) == corners:
-            names = {k: Choice("corners") for k in ("hn_name", "hn_name_short", "hn_name_cap")}
-        elif len(high) == 1:
-            names = {k: Choice("one", place=place(high[0], d.grid)) for k in ("hn_name", "hn_name_short",
-                                                                                "hn_name_cap")}
-        else:
-            names = {k: Choice("count", hn_count=len(high)) for k in ("hn_name", "hn_name_short", "hn_name_cap")}
         after = norms[max(start, 0):, high]
         # how much any later block changes their length, relative to it
         later = np.abs(np.diff(after, axis=0)) / after[:-1] if len(after) > 1 else np.zeros((1, len(high)))
         later_change = pct(float(later.max()) if later.size else 0.0)
-        k = f.high_norm_channels
-        channels_note = (Choice("one", channel_share=pct(f.high_norm_channel_share)) if k == 1 else
-                         Choice("few", channels=k, channel_share=pct(f.high_norm_channel_share)) if k <= FEW_CHANNELS
-                         else Choice("spread"))
-        ratio = num.integer(round(float(norms[-1, high].max() / median[-1])))
+        channels = channels_note(f.high_norm_channels, f.high_norm_channel_share)
         if start == 0:
-            values.update(jump=Choice("already", jump_times=ratio), jump_heading=Choice("already"),
-                          maker=Choice("already", channels_note=channels_note, later_change=later_change))
+            # The words name the patches ("But {hn_name} are long from the start"), so they need the names too,
+            # and say how long they are going into block 1: stream point 0.
+            ratio = num.integer(round(float(norms[0, high].max() / median[0])))
+            values.update(jump=Choice(jump, jump_times=ratio), jump_heading=Choice(heading),
+                          maker=Choice(maker_key(start, [], []), channels_note=channels, later_change=later_change),
+                          **names)
             self.jump_block = None
             return values
         b = start - 1                                     # the block (0-based) whose output holds them first
         self.jump_block = b
-        jump = dict(jump_block=b + 1, before_high=rounded(float(norms[start - 1, high].max())),
+        made = dict(jump_block=b + 1, before_high=rounded(float(norms[start - 1, high].max())),
                     after_low=rounded(float(norms[start, high].min())),
                     after_high=rounded(float(norms[start, high].max())),
                     jump_times=num.integer(round(float((norms[start, high] / median[start]).max()))))
         attn, mlp = f.attn_add_high[b], f.mlp_add_high[b]
-        branch = "mlp" if np.median(mlp) >= np.median(attn) else "attn"
-        values.update(jump=Choice("made_one" if len(high) == 1 else "made", **jump),
-                      jump_block=b + 1, jump_heading=Choice("made", jump_block=b + 1),
-                      maker=Choice(branch, jump_block=b + 1, attn_low=rounded(min(attn)), attn_high=rounded(max(attn)),
-                                   mlp_low=rounded(min(mlp)), mlp_high=rounded(max(mlp)), channels_note=channels_note,
-                                   later_change=later_change),
+        values.update(jump=Choice(jump, **made),
+                      jump_block=b + 1, jump_heading=Choice(heading, jump_block=b + 1),
+                      maker=Choice(maker_key(start, attn, mlp), jump_block=b + 1, attn_low=rounded(min(attn)),
+                                   attn_high=rounded(max(attn)), mlp_low=rounded(min(mlp)), mlp_high=rounded(max(mlp)),
+                                   channels_note=channels, later_change=later_change),
                       **names)
         return values
 
@@ -294,23 +376,22 @@ class StackTheBlocks(NarratedScene):
         it when, from the first block that reads them long, they take at least twice their share of the
         patches in every block."""
         f, d = self.facts, self.dims
-        first, last = f.cls_self[0], f.cls_self[-1]
-        key = "only" if first > 2 * last else "as_much_as" if last > 2 * first else "about_the_same"
-        values = {"cls_self": Choice(key, self_first=pct(first), self_last=pct(last))}
+        values = {"cls_self": cls_self(f.cls_self[0], f.cls_self[-1])}
         high = f.high_norm_patches
         start = self.jump_start if hasattr(self, "jump_start") else high_norm_start(f)
-        if not high or start is None:
-            return values | {"high_part": Choice("without"), "cls_high": Choice("none"), "hn_area": pct(0.0),
+        key = cls_high_key(f.cls_to_high, len(high), d.N, start)
+        if key == "none":
+            return values | {"high_part": Choice("without"), "cls_high": Choice(key), "hn_area": pct(0.0),
                              "rollout_note": Choice("without")}
         area = len(high) / d.N
         reads = list(range(start, d.depth))               # blocks (0-based) whose input holds them long
         shares = [f.cls_to_high[b] for b in reads]
         values |= {"high_part": Choice("with"), "hn_area": pct(area), "rollout_note": Choice("with")}
-        if shares and min(shares) >= 2 * area:
-            values["cls_high"] = Choice("drawn", draw_start=reads[0] + 1, draw_low=pct(min(shares)),
+        if key == "drawn":
+            values["cls_high"] = Choice(key, draw_start=reads[0] + 1, draw_low=pct(min(shares)),
                                         draw_high=pct(max(shares)))
         else:
-            values["cls_high"] = Choice("little")
+            values["cls_high"] = Choice(key)
         return values
 
     def cosine_values(self) -> dict:

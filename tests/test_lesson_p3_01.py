@@ -17,6 +17,7 @@ is keyed by the code, the config and the data), so whichever runs first pays for
 from __future__ import annotations
 
 import dataclasses
+from functools import cache
 
 import pytest
 import torch
@@ -232,3 +233,88 @@ def test_the_cli_prints_the_table(tmp_path, monkeypatch):
         assert row.rstrip().endswith(f"{100 * r.gap(n):+5.1f}")
     bad = CliRunner().invoke(main, ["experiment", "small-data", "--sizes", "5000"])
     assert bad.exit_code == 1 and "between 1 and 1000" in bad.output
+
+
+# ---------------------------------------------------------------------------------------------- choice witnesses
+# Lesson p3-01's choice keys over hand-made experiment results: the cached run reaches one key of each
+# table; `facts.values` over made-up runs, one per outcome, reaches the others (and tells
+# tests/test_choices_reachable.py so, through `choice_witnesses`).
+SIZES = (50, 100)
+CONFIG = sd._config_dict(sd.ExperimentConfig(sizes=SIZES, seeds=(0, 1)))
+
+
+def result(cnn, vit, chosen=((0, 0), (0, 1)), cpu_seconds: float = 100.0) -> sd.SmallDataResult:
+    """A made-up run: per model, test accuracy as (sizes, seeds); per model and size, the kept rate's index."""
+    return sd.SmallDataResult(CONFIG, {"CNN": 1, "ViT": 1}, torch.tensor([cnn, vit]), "made up",
+                              cpu_seconds=cpu_seconds, chosen=torch.tensor(chosen))
+
+
+# Each made-up run, and the key of every choice it should pick (all ten tables, so each run is checked whole).
+RUNS = {
+    # The CNN leads at 50 images, the ViT at 100, the seeds apart at both sizes; the ViT changes its rate.
+    "flips": (result([[0.60, 0.62], [0.70, 0.72]], [[0.50, 0.52], [0.80, 0.82]], cpu_seconds=110.0),
+              {"run_time": "seconds", "vit_small_said": "behind", "small_spread": "cnn_best",
+               "large_spread": "vit_best", "every_size": "mixed", "trend": "flips", "closing": "scarcest",
+               "cnn_rates": "same", "vit_rates": "split", "takeaway": "cnn_won"}),
+    # The CNN ahead at both sizes, by more at 100 images; the seeds overlap at 50; the CNN changes its rate.
+    "holds": (result([[0.60, 0.62], [0.70, 0.72]], [[0.55, 0.65], [0.65, 0.67]], chosen=((0, 1), (1, 1)),
+                     cpu_seconds=300.0),
+              {"run_time": "minutes", "vit_small_said": "behind", "small_spread": "overlap",
+               "large_spread": "cnn_best", "every_size": "cnn_ahead", "trend": "holds", "closing": "elsewhere",
+               "cnn_rates": "split", "vit_rates": "same", "takeaway": "cnn_won"}),
+    # The CNN ahead at both sizes, by much less at 100 images, where the seeds overlap.
+    "shrinks": (result([[0.60, 0.62], [0.70, 0.72]], [[0.40, 0.42], [0.66, 0.72]]),
+                {"run_time": "seconds", "vit_small_said": "behind", "small_spread": "cnn_best",
+                 "large_spread": "overlap", "every_size": "cnn_ahead", "trend": "shrinks", "closing": "scarcest",
+                 "cnn_rates": "same", "vit_rates": "split", "takeaway": "cnn_won"}),
+    # The ViT ahead at every size, every seed.
+    "vit_ahead": (result([[0.50, 0.52], [0.70, 0.72]], [[0.60, 0.62], [0.80, 0.82]]),
+                  {"run_time": "seconds", "vit_small_said": "level", "small_spread": "vit_best",
+                   "large_spread": "vit_best", "every_size": "vit_level", "trend": "vit_level",
+                   "closing": "never_behind", "cnn_rates": "same", "vit_rates": "split", "takeaway": "vit_kept_up"}),
+}
+
+
+@cache
+def _data_and_models():
+    """The real digits and models: `values` reads their sizes, never the made-up accuracies' origin."""
+    return sd.load_digits(), F.model_facts()
+
+
+def picks(r: sd.SmallDataResult) -> dict[str, str]:
+    """The key the lesson's values give each of its choices, for this run."""
+    digits, models = _data_and_models()
+    values = F.values(r, digits, models)
+    return {name: values[name].key for name in F.CHOICES}
+
+
+def choice_witnesses() -> set[tuple[str, str]]:
+    return {pair for r, _ in RUNS.values() for pair in picks(r).items()}
+
+
+def test_each_made_up_run_picks_its_keys():
+    for name, (r, expected) in RUNS.items():
+        assert picks(r) == expected, name
+
+
+def test_the_picks_are_the_key_functions():
+    """`values` fills each choice from the function that states its rule."""
+    r = RUNS["holds"][0]
+    assert picks(r)["small_spread"] == F.spread(r, SIZES[0]).key
+    assert picks(r)["large_spread"] == F.spread(r, SIZES[-1]).key
+    assert picks(r)["vit_small_said"] == F.vit_small_said(r).key
+    assert picks(r)["run_time"] == F.run_time(r.cpu_seconds).key
+
+
+def test_the_edges_of_the_rules():
+    """Level means not behind: a gap of exactly zero says "level"; two minutes of CPU are said in minutes."""
+    tied = result([[0.5, 0.5], [0.7, 0.7]], [[0.5, 0.5], [0.7, 0.7]])
+    assert F.vit_small_said(tied).key == "level" and F.takeaway(tied).key == "vit_kept_up"
+    assert F.closing(tied).key == "never_behind" and F.every_size(tied).key == "vit_level"
+    assert F.run_time(119.0).key == "seconds" and F.run_time(120.0).key == "minutes"
+    assert F.run_time(119.0).extra["run_seconds"] == "120" and F.run_time(180.0).extra["run_minutes"] == "3"
+
+
+def test_every_declared_key_has_a_witness():
+    declared = {(name, key) for name, keys in F.CHOICES.items() for key in keys}
+    assert choice_witnesses() == declared

@@ -22,7 +22,9 @@ from narration.script import Choice, Cue, load_script
 from scenes.common import numbers as num
 from scenes.common.inputs import LessonInputs
 from vitmath import receptive_field as rf
+from scenes.p3_02_choose_your_prior import scene as lesson
 from scenes.p3_02_choose_your_prior.facts import cached_prior_facts
+from vitmath.sources import pretraining
 
 
 @pytest.fixture(scope="module")
@@ -291,3 +293,105 @@ def test_the_choices_follow_the_numbers():
     assert [pretraining(n) for n in ("vit_tiny_patch16_224.augreg_in21k_ft_in1k", "vit_base_patch16_224.orig_in21k",
                                      "vit_small_patch16_224")] == ["augreg", "in21k", "unknown"]
     assert "ImageNet-21k" not in words("data_note", Choice("unknown")) and words("recap_data", Choice("unknown")) == ""
+
+
+# ---------------------------------------------------------------------------------------------- choice witnesses
+# Lesson p3-02's choice keys over hand-made measurements: a roll off by a float rounding, a prediction the
+# roll changes, high-norm tokens off the corners, local heads in one block, an ImageNet-21k name without
+# AugReg. The scene's own key functions, driven over made-up numbers; `choice_witnesses` hands the same
+# picks to tests/test_choices_reachable.py.
+GRID = 4  # a 4 x 4 patch grid: the per-token map of the final tokens is 4 x 3 (the wrapped column left out)
+CORNERS = [0, GRID - 1, GRID * (GRID - 1), GRID * GRID - 1]
+
+
+def tokens(high_norm, rolled_high_norm, hot) -> SimpleNamespace:
+    """The three facts high_norm_cells reads: the high-norm slots of the photo and of the rolled photo, and a
+    per-token error map that is 1 on the `hot` cells and 0.1 elsewhere."""
+    err = np.full((GRID, GRID - 1), 0.1)
+    for r, c in hot:
+        err[r, c] = 1.0
+    return SimpleNamespace(high_norm=high_norm, rolled_high_norm=rolled_high_norm, final_token_error=err)
+
+
+def mad(*changes) -> np.ndarray:
+    """Mean attention distance, 4 blocks x 2 heads, 100 px everywhere but at the (block, head, px) changes."""
+    out = np.full((4, 2), 100.0)
+    for b, h, px in changes:
+        out[b, h] = px
+    return out
+
+
+def case_picks() -> dict[str, tuple[dict, dict]]:
+    """Each made-up case: the values the scene's functions give for it, and the keys they should pick (nested
+    choices, said inside their parent's words, included)."""
+    later = mad((1, 0, 20.0), (3, 0, 150.0), (3, 1, 150.0))
+    return {
+        "exact rolls": ({"on_stride_diff": lesson.exact_or_rounding(0.0)[1],
+                         "patch_diff": lesson.exact_or_rounding(0.0)[1]},
+                        {"on_stride_diff": "exact", "patch_diff": "exact"}),
+        "rounding": ({"on_stride_diff": lesson.exact_or_rounding(2.4e-7)[1],
+                      "patch_diff": lesson.exact_or_rounding(1.2e-6)[1]},
+                     {"on_stride_diff": "rounding", "patch_diff": "rounding"}),
+        "far, but mostly moved": ({"final_note": lesson.final_note(0.3, 0.9)}, {"final_note": "far_follows"}),
+        "far": ({"final_note": lesson.final_note(0.3, 0.4)}, {"final_note": "far"}),
+        "close": ({"final_note": lesson.final_note(0.05, 1.0)}, {"final_note": "close"}),
+        "exact": ({"final_note": lesson.final_note(0.001, 1.0)}, {"final_note": "exact"}),
+        "corners": ({"corner_note": lesson.high_norm_cells(
+                        tokens(CORNERS, CORNERS, [(0, 0), (0, 2), (3, 0), (3, 2)]), GRID)[1]},
+                    {"corner_note": "corners"}),
+        # one high-norm token at row 1, column 1, kept there: it touches cells (1, 0) and (1, 1)
+        "slots": ({"corner_note": lesson.high_norm_cells(tokens([5], [5], [(1, 0), (1, 1)]), GRID)[1]},
+                  {"corner_note": "slots"}),
+        "no high-norm tokens": ({"corner_note": lesson.high_norm_cells(tokens([], [], []), GRID)[1]},
+                                {"corner_note": "none"}),
+        "steady": ({"top1_change": lesson.top1_change("cat", 0.30, 0.33, (1, "cat", 0.33))},
+                   {"top1_change": "steady"}),
+        "same class": ({"top1_change": lesson.top1_change("cat", 0.30, 0.50, (1, "cat", 0.50))},
+                       {"top1_change": "same"}),
+        "changed": ({"top1_change": lesson.top1_change("cat", 0.30, 0.10, (2, "dog", 0.40))},
+                    {"top1_change": "changed"}),
+        "a grid": (lesson.position_choices(-0.6, [(1, 0.8), (5, -0.3)]),
+                   {"pos_sentence": "grid", "pos_verdict": "grid"}),
+        "flat": (lesson.position_choices(0.01, [(1, 0.01), (2, -0.001)]),
+                 {"pos_sentence": "flat", "pos_verdict": "flat"}),
+        "no local heads": ({"attn_note": lesson.attention_note(mad(), 100.0, [])}, {"attn_note": "none"}),
+        "one local block": ({"attn_note": lesson.attention_note(mad((1, 0, 20.0)), 100.0, [(1, 0)])},
+                            {"attn_note": "local", "local_where": "one_block", "later_further": "not_further"}),
+        "local blocks, later further": ({"attn_note": lesson.attention_note(later, 100.0, [(1, 0), (2, 1)])},
+                                        {"attn_note": "local", "local_where": "blocks", "later_further": "further"}),
+        "augreg": (lesson.data_choices(pretraining("vit_tiny_patch16_224.augreg_in21k_ft_in1k")),
+                   {"data_note": "augreg", "recap_data": "in21k"}),
+        "in21k": (lesson.data_choices(pretraining("vit_base_patch16_224.orig_in21k_ft_in1k")),
+                  {"data_note": "in21k", "recap_data": "in21k"}),
+        "no tag": (lesson.data_choices(pretraining("vit_small_patch16_224")),
+                   {"data_note": "unknown", "recap_data": "unknown"}),
+    }
+
+
+def keys(values: dict) -> dict[str, str]:
+    """The key of each choice in `values`, and of the choices nested in their extras."""
+    out = {}
+    for name, value in values.items():
+        if isinstance(value, Choice):
+            out[name] = value.key
+            out.update(keys(value.extra))
+    return out
+
+
+def choice_witnesses() -> set[tuple[str, str]]:
+    return {pair for values, _ in case_picks().values() for pair in keys(values).items()}
+
+
+def test_each_made_up_case_picks_its_keys():
+    for name, (values, expected) in case_picks().items():
+        assert keys(values) == expected, name
+
+
+def test_a_moved_high_norm_token_is_not_named():
+    """The slot words only where the tokens keep their slots on the rolled photo."""
+    assert lesson.high_norm_cells(tokens([5], [6], [(1, 0), (1, 1)]), GRID) == ([], Choice("none"))
+
+
+def test_every_declared_key_has_a_witness():
+    declared = {(name, key) for name, ks in lesson.CHOICES.items() for key in ks}
+    assert choice_witnesses() == declared

@@ -18,7 +18,8 @@ import torch
 from manim import tempconfig
 
 import vitmath
-from vitmath.backbones import (BACKBONES, LATENCY_RUNS, ROADMAP, ROADMAP_STEPS, cached_architecture_facts,
+from scenes.p3_03_swin_and_convnext import facts as lesson_facts
+from vitmath.backbones import (BACKBONES, LATENCY_RUNS, ROADMAP, ROADMAP_STEPS, BackboneRow, cached_architecture_facts,
                                cached_backbone_table, format_table, lesson_model_cost)
 
 
@@ -302,3 +303,49 @@ def test_the_course_photo_is_what_swin_is_drawn_on(scene):
     tr = vitmath.cached_trace()
     assert scene.swin_picture.shape == (224, 224, 3)
     assert (scene.swin_picture == tr.picture).all()
+
+
+# ---------------------------------------------------------------------------------------------- choice witnesses
+# Lesson p3-03's choice keys over hand-made timing tables: which model came out fastest and slowest, and
+# whether other work shared the processor, depend on the machine that filled the cache. `choice_witnesses`
+# hands these picks to tests/test_choices_reachable.py.
+def row(short: str, macs: int, runs: list[float], cpu: list[float] | None = None) -> BackboneRow:
+    """A backbone with made-up MACs and timings (wall time per round, and the thread's CPU time)."""
+    return BackboneRow(short, short, "made up", 1, macs, {}, statistics.median(runs), runs, 80.0, "made up", 300,
+                       cpu or runs)
+
+
+def picks(rows: list[BackboneRow], cpu_share: float) -> dict[str, str]:
+    """The key of each of the lesson's choices for this table, as the scene's values pick them."""
+    lat = lesson_facts.latency_facts(rows, cpu_share)
+    return {"latency_fastest": lat.fastest_key, "latency_slowest": lat.slowest_key, "load": lat.load_key}
+
+
+TABLES = {
+    # time follows MACs, and the thread had the processor to itself
+    "in order": (([row("a", 1, [10, 11]), row("b", 2, [20, 22]), row("c", 3, [30, 33])], 1.0),
+                 {"latency_fastest": "fewest_macs", "latency_slowest": "most_macs", "load": "quiet"}),
+    # the middle one in MACs is the fastest, the fewest the slowest, on a machine shared with other work
+    "crossed": (([row("a", 1, [20, 40]), row("b", 2, [10, 20]), row("c", 3, [15, 30])], 0.5),
+                {"latency_fastest": "not_fewest_macs", "latency_slowest": "not_most_macs", "load": "busy"}),
+}
+
+
+def choice_witnesses() -> set[tuple[str, str]]:
+    return {pair for (rows, share), _ in TABLES.values() for pair in picks(rows, share).items()}
+
+
+def test_each_made_up_table_picks_its_keys():
+    for name, ((rows, share), expected) in TABLES.items():
+        assert picks(rows, share) == expected, name
+
+
+def test_quiet_means_at_least_the_quiet_share():
+    rows = TABLES["in order"][0][0]
+    assert lesson_facts.latency_facts(rows, lesson_facts.QUIET_SHARE).load_key == "quiet"
+    assert lesson_facts.latency_facts(rows, lesson_facts.QUIET_SHARE - 0.01).load_key == "busy"
+
+
+def test_every_declared_key_has_a_witness():
+    declared = {(name, key) for name, keys in lesson_facts.CHOICES.items() for key in keys}
+    assert choice_witnesses() == declared

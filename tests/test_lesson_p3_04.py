@@ -4,10 +4,15 @@ sheet is written (PNG 1920x1080, a one-page PDF) with exactly the map's words; t
 from __future__ import annotations
 
 import re
+import statistics
 
 import pytest
+import torch
 
+from narration.script import Choice
 from scenes.p3_04_mental_map import facts as bm
+from vitmath import small_data as sd
+from vitmath.backbones import BackboneRow, BackboneTable, Machine
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +179,7 @@ def test_every_choice_key_is_reachable():
         "small_data_pick": (bm.led_key, runs), "small_data_choice": (bm.led_key, runs),
         "small_data_tail": (bm.tail_key, runs), "data_close": (bm.close_key, runs),
         "data_plenty_pick": (bm.plenty_key, runs), "seed_noise": (bm.noise_key, runs),
-        "twin": (bm.twin_key, tables), "twin_pick": (bm.twin_key, tables),
+        "twin": (bm.twin_key, tables),
     }
     assert set(pickers) == set(bm.CHOICES)
     for name, (pick, results) in pickers.items():
@@ -226,3 +231,120 @@ def test_scene_writes_its_sheet_from_its_own_map(the_map, tmp_path):
     for name, write in files.items():
         write(tmp_path / name)
         assert (tmp_path / name).stat().st_size > 1000
+
+
+# ---------------------------------------------------------------------------------------------- choice witnesses
+# Lesson p3-04's choice keys over hand-made digits runs and timing tables, through the lesson's own chain
+# (small_data_facts then small_data_choices, table_facts then table_choices). Four of its choices are
+# words on the map, filled only while it is drawn. `choice_witnesses` hands these picks to
+# tests/test_choices_reachable.py.
+SIZES = (50, 100, 200)
+CONFIG = sd._config_dict(sd.ExperimentConfig(sizes=SIZES, seeds=(0, 1)))
+
+
+def run(gaps, last_spread: float) -> sd.SmallDataResult:
+    """A made-up digits run: the ViT scores 0.5 on every seed; the CNN's mean is 0.5 + gap at each size, its two
+    seeds `last_spread` below and above that at the largest size (so CNN minus ViT seed by seed there is
+    gap -/+ last_spread), and 0.01 either side elsewhere."""
+    cnn = [[0.5 + g - d, 0.5 + g + d] for g, d in zip(gaps, [0.01] * (len(gaps) - 1) + [last_spread])]
+    vit = [[0.5, 0.5] for _ in gaps]
+    return sd.SmallDataResult(CONFIG, {"CNN": 1, "ViT": 1}, torch.tensor([cnn, vit], dtype=torch.float64),
+                              "made up", chosen=torch.zeros(2, len(gaps), dtype=torch.int64))
+
+
+def table(slow_ratio: float, slower_rounds: int, rounds: int = 10) -> BackboneTable:
+    """Three made-up backbones: two within 1% in MACs, the second `slow_ratio` times as slow as the first in
+    `slower_rounds` of the rounds (and a little faster in the others), and a third far dearer."""
+    fast = [10.0] * rounds
+    slow = [10.0 * slow_ratio] * slower_rounds + [9.9] * (rounds - slower_rounds)
+    far = [30.0] * rounds
+
+    def row(short, macs, runs):
+        return BackboneRow(short, short, "made up", 1, macs, {}, statistics.median(runs), runs, 80.0, "made up",
+                           300, runs)
+
+    return BackboneTable([row("A", 4_000_000_000, fast), row("B", 4_040_000_000, slow), row("C", 6_000_000_000, far)],
+                         Machine("made up", 1, "", ""))
+
+
+# Each made-up run, and the keys its choices should pick.
+RUNS = {
+    # ahead at every size, the gap shrunk to a point at 200, where the seeds disagree who led
+    "shrunk": (run([0.2, 0.1, 0.01], 0.03),
+               {"data_lead": "every_size", "data_close": "shrunk", "seed_noise": "within",
+                "small_data_choice": "cnn_led", "small_data_pick": "cnn_led", "small_data_reason": "every_size",
+                "small_data_tail": "narrowed", "data_plenty_pick": "closes"}),
+    # ahead at the two smaller sizes only; behind at 200 on every seed
+    "level at the end": (run([0.2, 0.1, -0.02], 0.01),
+                         {"data_lead": "some_sizes", "data_close": "level", "seed_noise": "beyond",
+                          "small_data_choice": "cnn_led", "small_data_pick": "cnn_led",
+                          "small_data_reason": "some_sizes", "small_data_tail": "narrowed",
+                          "data_plenty_pick": "closes"}),
+    # ahead everywhere, still by most of its biggest gap at 200
+    "still ahead": (run([0.2, 0.15, 0.14], 0.01),
+                    {"data_lead": "every_size", "data_close": "still_ahead", "seed_noise": "beyond",
+                     "small_data_choice": "cnn_led", "small_data_pick": "cnn_led", "small_data_reason": "every_size",
+                     "small_data_tail": "narrowed", "data_plenty_pick": "still_led"}),
+    # the gap widest at the largest size
+    "widest last": (run([0.05, 0.1, 0.2], 0.02),
+                    {"data_lead": "every_size", "data_close": "still_ahead", "seed_noise": "beyond",
+                     "small_data_choice": "cnn_led", "small_data_pick": "cnn_led", "small_data_reason": "every_size",
+                     "small_data_tail": "widest_last", "data_plenty_pick": "still_led"}),
+    # the ViT never behind on average (the tail is not said with "never": its words have no place for it)
+    "never behind": (run([-0.1, -0.05, -0.01], 0.02),
+                     {"data_lead": "never", "data_close": "level", "seed_noise": "within",
+                      "small_data_choice": "never_led", "small_data_pick": "never_led", "small_data_reason": "never",
+                      "small_data_tail": "widest_last", "data_plenty_pick": "closes"}),
+}
+TABLES = {
+    "matters": (table(1.3, 10), {"twin": "matters"}),
+    "close": (table(1.02, 10), {"twin": "close"}),
+    # slower by 30% in only 6 of 10 rounds: a few loaded rounds could fake that, so it is not called a difference
+    "not sure": (table(1.3, 6), {"twin": "close"}),
+}
+
+
+def keys(values: dict) -> dict[str, str]:
+    """The key of each choice in `values`, and of the choices nested in their extras."""
+    out = {}
+    for name, value in values.items():
+        if isinstance(value, Choice):
+            out[name] = value.key
+            out.update(keys(value.extra))
+    return out
+
+
+def run_picks(r: sd.SmallDataResult) -> dict[str, str]:
+    return keys(bm.small_data_choices(bm.small_data_facts(r)))
+
+
+def table_picks(t: BackboneTable) -> dict[str, str]:
+    return keys(bm.table_choices(bm.table_facts(t)))
+
+
+def choice_witnesses() -> set[tuple[str, str]]:
+    picks = [run_picks(r) for r, _ in RUNS.values()] + [table_picks(t) for t, _ in TABLES.values()]
+    return {pair for p in picks for pair in p.items()}
+
+
+def test_each_made_up_run_picks_its_keys():
+    for name, (r, expected) in RUNS.items():
+        assert run_picks(r) == expected, name
+
+
+def test_each_made_up_table_picks_its_key():
+    for name, (t, expected) in TABLES.items():
+        assert table_picks(t) == expected, name
+    f = bm.table_facts(TABLES["matters"][0])
+    assert (f.twin_fast, f.twin_slow, f.twin_slower_rounds, f.rounds) == ("A", "B", 10, 10)
+
+
+def test_the_tail_is_picked_where_the_cnn_led():
+    """Both tail keys come from runs where the CNN led, so the reason's words say them."""
+    led = [run_picks(r) for r, _ in RUNS.values() if run_picks(r)["small_data_reason"] != "never"]
+    assert {p["small_data_tail"] for p in led} == set(bm.CHOICES["small_data_tail"])
+
+
+def test_every_declared_key_has_a_witness():
+    declared = {(name, key) for name, ks in bm.CHOICES.items() for key in ks}
+    assert choice_witnesses() == declared

@@ -132,6 +132,12 @@ def attention_note(mad: np.ndarray, uniform: float, local_heads) -> Choice:
                   later_further=Choice("further" if mad[-1].mean() > mad[0].mean() else "not_further"))
 
 
+def data_choices(data: str) -> dict:
+    """What the model's name says of its pre-training (vitmath.sources.pretraining: "augreg", "in21k" or
+    "unknown"), for the heads cue and for the takeaway, which says only how many images."""
+    return {"data_note": Choice(data), "recap_data": Choice("unknown" if data == "unknown" else "in21k")}
+
+
 def cell_box(image, rows: int, cols: int, r0: int, r1: int, c0: int, c1: int, color: str = S.GREEN) -> Rectangle:
     """A rectangle around cells r0..r1, c0..c1 (inclusive) of a (rows, cols) map drawn as `image`."""
     ul = image.get_corner(UP + LEFT)
@@ -212,8 +218,7 @@ class ChooseYourPrior(NarratedScene):
             "pos_corr": dec(f.pos_correlation),
             "uniform_px": num.decimal(f.uniform_distance, 0),
             "attn_note": attention_note(f.attention_distance, f.uniform_distance, f.local_heads),
-            "data_note": Choice(data),
-            "recap_data": Choice("unknown" if data == "unknown" else "in21k"),
+            **data_choices(data),
             **paper_values(),
         }
 

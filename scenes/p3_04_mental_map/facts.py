@@ -47,7 +47,6 @@ CHOICES = {
     "data_close": ("level", "shrunk", "still_ahead"),
     "data_plenty_pick": ("closes", "still_led"),
     "seed_noise": ("within", "beyond"),
-    "twin_pick": ("matters", "close"),
     "twin": ("matters", "close"),
 }
 
@@ -237,6 +236,25 @@ def twin_key(f: TableFacts) -> str:
     return "matters" if f.twin_latency_ratio > LATENCY_MATTERS and sure else "close"
 
 
+def small_data_choices(f: SmallDataFacts) -> dict:
+    """The choices the digits run decides: said in the data and map cues, and written on the map (data_1_pick,
+    data_1_why, data_2_pick), which only drawing fills."""
+    return {
+        "data_lead": Choice(lead_key(f)),
+        "data_close": Choice(close_key(f)),
+        "seed_noise": Choice(noise_key(f)),
+        "small_data_choice": Choice(led_key(f)),
+        "small_data_pick": Choice(led_key(f)),
+        "small_data_reason": Choice(lead_key(f), small_data_tail=Choice(tail_key(f))),
+        "data_plenty_pick": Choice(plenty_key(f)),
+    }
+
+
+def table_choices(f: TableFacts) -> dict:
+    """The choice the backbone table's timings decide: said in the device cue."""
+    return {"twin": Choice(twin_key(f))}
+
+
 # ---------------------------------------------------------------------------------------------- the values
 def _say(short: str) -> str:
     return SPOKEN_NAME.get(short, short)
@@ -273,13 +291,7 @@ def lesson_values(small: SmallDataResult, table: BackboneTable, arch: Architectu
         "last_gap_signed": _pts(sd.last_gap),
         "gap_low": _pts(sd.last_gap_low),
         "gap_high": _pts(sd.last_gap_high),
-        "data_lead": Choice(lead_key(sd)),
-        "data_close": Choice(close_key(sd)),
-        "seed_noise": Choice(noise_key(sd)),
-        "small_data_choice": Choice(led_key(sd)),
-        "small_data_pick": Choice(led_key(sd)),
-        "small_data_reason": Choice(lead_key(sd), small_data_tail=Choice(tail_key(sd))),
-        "data_plenty_pick": Choice(plenty_key(sd)),
+        **small_data_choices(sd),
         # the plain grid, ViTDet's pyramid from it, Swin-T's stages
         "vitdet_sides": "/".join(map(str, vitdet_sides(grid))),
         "vitdet_strides": _sizes(vitdet_strides(patch)),
@@ -306,8 +318,7 @@ def lesson_values(small: SmallDataResult, table: BackboneTable, arch: Architectu
         "twin_ratio": f"{tf.twin_latency_ratio:.2f}",
         "twin_rounds": tf.twin_slower_rounds,
         "rounds": tf.rounds,
-        "twin": Choice(twin_key(tf)),
-        "twin_pick": Choice(twin_key(tf)),
+        **table_choices(tf),
         # one network, three recipes
         "r50_original": f"{rf.original:.1f}",
         "r50_modern": f"{rf.modern:.1f}",

@@ -253,3 +253,50 @@ def test_every_paper_number_has_its_citation_on_screen_and_every_answer_points_d
     # The chapters: one per question, plus the opening and the takeaway.
     chapters = [c.chapter for c in built.script.cues if c.chapter]
     assert len(chapters) == 7
+
+
+# ---------------------------------------------------------------------- keys the course's inputs never pick
+# No model tests/test_choices_reachable.py sets up pools by averaging, has long tokens other than the four
+# corners, or gathers CLS's attention in a quarter other than the cat's, and head_reads is picked only while
+# drawing (a screen word): the lesson's own key-picking functions are driven over hand-made facts instead.
+# Each case: (placeholder, the key it must give, the call).
+def _quarter(shares) -> str:
+    from scenes.faq.scene import map_choice
+
+    return map_choice(np.array(shares), False).extra["map"].extra["quarter"].key
+
+
+def _pool(global_pool: str) -> str:
+    from scenes.faq.scene import pool_key
+
+    return pool_key(global_pool)
+
+
+def _long(high: list[int], top_patches: list[int]) -> str:
+    from scenes.faq.scene import long_choice
+
+    return long_choice(high, top_patches, 14)
+
+
+CORNERS_14 = [0, 13, 182, 195]   # the corner patches of a 14 x 14 grid
+PICKED = [
+    ("head_sentence", "average", lambda: _pool("avg")),
+    ("head_reads", "average", lambda: _pool("avg")),
+    ("head_reads", "token", lambda: _pool("token")),
+    ("long_sentence", "corners", lambda: _long(CORNERS_14, [90, 13, 0, 195, 182])),  # one corner not in the top 4
+    ("long_sentence", "other", lambda: _long([37, 120], [37, 120, 5])),
+    ("quarter", "top_left", lambda: _quarter([0.7, 0.1, 0.1, 0.1])),
+    ("quarter", "top_right", lambda: _quarter([0.1, 0.7, 0.1, 0.1])),
+    ("quarter", "bottom_left", lambda: _quarter([0.1, 0.1, 0.7, 0.1])),
+]
+
+
+@pytest.mark.parametrize("placeholder, key, pick", PICKED, ids=[f"{p}-{k}" for p, k, _ in PICKED])
+def test_hand_made_facts_pick_the_keys_the_course_inputs_never_do(placeholder, key, pick):
+    assert pick() == key
+
+
+def choice_witnesses() -> set[tuple[str, str]]:
+    """The (placeholder, key) pairs the lesson's functions return on the hand-made facts above (read by
+    tests/test_choices_reachable.py)."""
+    return {(placeholder, pick()) for placeholder, _, pick in PICKED}

@@ -28,7 +28,7 @@ QUARTERS = ("top-left", "top-right", "bottom-left", "bottom-right")
 @dataclass
 class FaqFacts:
     photo_size: tuple[int, int]       # (width, height) of the photo file, after EXIF rotation
-    resize: int | None                # the data config's Resize: the shorter side becomes this (None: no resize)
+    resize: int                       # the data config's Resize: the shorter side becomes this
     interpolation: str                # its resampling filter, e.g. "bicubic"
     crop: int                         # the centre crop's side: the model's input size
     picture_shape: tuple[int, ...]    # (S, S, 3): what the model sees, as pixels
@@ -78,19 +78,27 @@ def corner_patches(grid: int) -> list[int]:
     return [0, grid - 1, grid * (grid - 1), grid * grid - 1]
 
 
-def _preprocessing(model) -> tuple[int | None, str, int]:
-    """(resize side, interpolation, crop side) of the model's own eval transform."""
+def _preprocessing(model) -> tuple[int, str, int]:
+    """(resize side, interpolation, crop side) of the model's own eval transform. timm's eval transform always
+    resizes before it crops; one that does not (or resizes some other way) is refused, since the narration
+    would describe it wrongly."""
     from timm.data import create_transform, resolve_data_config
 
+    from vitmath.errors import UserError
+
     cfg = resolve_data_config({}, model=model)
+    steps = create_transform(**cfg).transforms
     resize, crop = None, int(cfg["input_size"][-1])
-    for step in create_transform(**cfg).transforms:
+    for step in steps:
         name = type(step).__name__
         if name == "Resize":
             size = step.size
             resize = int(size if isinstance(size, int) else min(size))
         elif name == "CenterCrop":
             crop = int(step.size[0] if isinstance(step.size, (tuple, list)) else step.size)
+    if resize is None:
+        raise UserError(f"the FAQ describes a Resize then a centre crop, but this model's eval transform has no "
+                        f"Resize: {[type(step).__name__ for step in steps]}")
     return resize, str(cfg.get("interpolation", "bilinear")), crop
 
 

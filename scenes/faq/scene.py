@@ -67,7 +67,7 @@ SWIN_INPUT, SWIN_PATCH, SWIN_WINDOW, SWIN_STAGES = 224, 4, 7, 4
 # The keys the script's [choice.*] tables hold (checked by `vitlessons list`).
 CHOICES = {
     "patch_sentence": ("sixteen", "other"),
-    "resize_sentence": ("resize_crop", "resize_square", "crop"),
+    "resize_sentence": ("resize_crop", "resize_square"),
     "head_sentence": ("token", "average"),
     "head_reads": ("token", "average"),
     "map_sentence": ("cat", "alone"),
@@ -114,9 +114,17 @@ def long_choice(high: list[int], top_patches: list[int], grid: int) -> str:
     return "other"
 
 
-def resize_choice(resize: int | None, crop: int) -> str:
-    """What the data config does to the photo, from the transform's own steps."""
-    return "crop" if resize is None else "resize_square" if resize == crop else "resize_crop"
+def resize_choice(resize: int, crop: int) -> str:
+    """What the data config does to the photo, from the transform's own steps: timm's eval transform always
+    resizes before its centre crop (facts._preprocessing refuses one that does not), to the crop's side or
+    beyond it."""
+    return "resize_square" if resize == crop else "resize_crop"
+
+
+def pool_key(global_pool: str) -> str:
+    """How the head reads the final tokens: the CLS row ("token"), or the average of the patch rows (the
+    only other pooling vitmath's forward pass accepts)."""
+    return "token" if global_pool == "token" else "average"
 
 
 def bullet_list(head: str, head_color: str, items: list[str], size: int = S.SMALL, head_size: int = S.SMALL) -> VGroup:
@@ -146,8 +154,8 @@ class Faq(NarratedScene):
             "patches_shape": num.shape(*f.patches_shape),
             "tokens_shape": num.shape(*f.tokens_shape),
             "x0_shape": num.shape(*f.x0_shape),
-            "head_sentence": Choice("token" if f.global_pool == "token" else "average"),
-            "head_reads": Choice("token" if f.global_pool == "token" else "average"),
+            "head_sentence": Choice(pool_key(f.global_pool)),
+            "head_reads": Choice(pool_key(f.global_pool)),
             "map_sentence": map_choice(f.quarter_shares, is_course_photo(self.inputs.image)),
             "top_sentence": Choice("piled" if f.top_share > 2 * even_top else "even"),
             "top_k": f.top_k, "top_share": num.percent(f.top_share),
@@ -337,7 +345,7 @@ class Faq(NarratedScene):
             g = PhotoGrid(t.picture, d.grid, height=min(left.width, left.height) * 0.9,
                           patch_pixels=t.patch_pixels)
             left.place(g)
-            how = self.words("crop_resized" if f.resize not in (None, f.crop) else "crop_only")
+            how = self.words("crop_resized" if f.resize != f.crop else "crop_only")
             steps = [
                 (self.words("step1", how=how), num.shape(*f.picture_shape).screen),
                 (self.words("step2"), self.words("step2_shape")),

@@ -18,6 +18,9 @@ from manim import tempconfig
 
 import vitmath
 from scenes.p4_01_predict_and_verify.facts import MASK_KEEP, verify_maps
+from scenes.p4_01_predict_and_verify.scene import (cat_verdict, high_name, mask_shape, masks_keeping,
+                                                   next_title, one_or_many, outliers_elsewhere, peak_among,
+                                                   rollout_compare, second_rule, spread_trend, which_patches)
 
 ASSETS = vitmath.DEFAULT_IMAGE.parent
 
@@ -283,3 +286,86 @@ def test_another_photo_names_no_object(photo):
     for _, name, _ in s.trace.top5:  # the model's own class names may be spoken; our words may not name objects
         spoken = spoken.replace(name, "")
     assert not OBJECT_WORDS.search(spoken), OBJECT_WORDS.search(spoken).group(0)
+
+
+# ---------------------------------------------------------------------- keys the course's inputs never pick
+# tests/test_choices_reachable.py reads choice_witnesses() below. On every model it sets up, the high-norm
+# tokens are either none or the four corners (the embedded ViT-Ti's, the same on both photos, with the brightest
+# CLS patch among them); the course photo's heads never split or all fall short over the cat; and this lesson is
+# not the course's last. Round 7's notice line r7_same is picked only while drawing. So the lesson's own
+# key-picking functions are driven over hand-made facts that need those keys.
+GRID = 14
+CORNERS = [0, GRID - 1, GRID * (GRID - 1), GRID * GRID - 1]
+ELSEWHERE = [5, 20]                     # two high-norm patches on the top edge and inside, not the corners
+MANY = [5, 20, 40, 60, 80]              # more than the four a list names
+
+
+def which_keys(patches: list[int]) -> list[str]:
+    """The keys of the nested r7_which list which_patches builds, outermost first."""
+    keys, c = [], which_patches(patches, GRID)
+    while c is not None:
+        keys.append(c.key)
+        c = c.extra.get("r7_which")
+    return keys
+
+
+def mixed_heads():
+    """One head of three gives the cat (a quarter of the area) more than its share, two give it less."""
+    return cat_verdict([0.5, 0.1, 0.1], 0.25)
+
+
+# (placeholder, the key the call must give, the call)
+PICKED = [
+    ("high", "listed", lambda: high_name(which_patches(ELSEWHERE, GRID)).key),
+    ("r7_slots", "listed", lambda: high_name(which_patches(ELSEWHERE, GRID)).key),  # r7_slots repeats high's key
+    ("r1_high", "other", lambda: peak_among(90, CORNERS)),          # the brightest patch is no outlier
+    ("r4_high", "other", lambda: peak_among(90, CORNERS)),
+    ("r1_verdict", "all_more", lambda: cat_verdict([0.5, 0.6, 0.7], 0.25).key),
+    ("r1_verdict", "all_less", lambda: cat_verdict([0.1, 0.1, 0.2], 0.25).key),
+    ("r1_verdict", "mixed", lambda: mixed_heads().key),             # the only verdict that says r1_more/r1_less
+    ("r1_more", "one", lambda: mixed_heads().extra["r1_more"].key),
+    ("r1_less", "many", lambda: mixed_heads().extra["r1_less"].key),
+    ("r3_trend", "wider", lambda: spread_trend(120.0, 60.0)),       # the late blocks spread over twice as much
+    ("r4_compare", "sharper", lambda: rollout_compare(10.0, 50.0)),
+    ("r5_shape", "compact", lambda: mask_shape([1, 2, 1])),
+    ("r5_high", "some", lambda: masks_keeping(1, 3)),
+    ("r7_tokens", "one", lambda: one_or_many(len([GRID - 1])).key),  # a single high-norm patch
+    ("r7_count_words", "one", lambda: one_or_many(len([GRID - 1])).key),
+    ("r7_those", "one", lambda: one_or_many(len([GRID - 1])).key),
+    ("r7_which", "more", lambda: which_keys(ELSEWHERE)[0]),
+    ("r7_which", "last", lambda: which_keys(ELSEWHERE)[-1]),
+    ("r7_which", "cut", lambda: which_keys(MANY)[-1]),
+    ("r7_elsewhere", "differs", lambda: outliers_elsewhere(CORNERS, [0, GRID - 1, 100])["r7_elsewhere"]),
+    ("r7_paper", "moves", lambda: outliers_elsewhere(CORNERS, [0, GRID - 1, 100])["r7_paper"]),
+    ("r7_same", "no", lambda: outliers_elsewhere(CORNERS, [0, GRID - 1, 100])["r7_same"]),
+    ("r7_same", "yes", lambda: outliers_elsewhere(CORNERS, CORNERS[::-1])["r7_same"]),   # order does not matter
+    ("second_rule", "next", lambda: second_rule("tiger cat", "Egyptian cat")),  # every rank shared a word
+    ("next_title", "end", lambda: next_title(None).key),            # the last lesson of the course
+]
+
+
+@pytest.mark.parametrize("placeholder, key, pick", PICKED, ids=[f"{p}-{k}" for p, k, _ in PICKED])
+def test_hand_made_facts_pick_the_keys_the_course_inputs_never_do(placeholder, key, pick):
+    assert pick() == key
+
+
+def test_the_keys_the_course_inputs_do_pick_still_come_from_the_same_functions():
+    """The other side of each case above, as the embedded ViT-Ti on the course photo gives it."""
+    assert high_name(which_patches(CORNERS, GRID)).key == "corners"
+    assert peak_among(GRID - 1, CORNERS) == "peak"
+    assert which_keys([5, 20, 40, 60]) == ["more", "more", "more", "last"]
+    assert which_keys(MANY) == ["more", "more", "more", "cut"]
+    assert which_patches(MANY, GRID).extra["patch"].key == "top"             # patch 5: row 1, column 6
+    assert outliers_elsewhere(CORNERS, CORNERS) == {"r7_elsewhere": "same", "r7_paper": "fixed", "r7_same": "yes"}
+    assert second_rule("tiger cat", "military uniform") == "no_shared_word"
+    assert cat_verdict([0.25, 0.26, 0.24], 0.25).key == "all_about"   # within 10% of the area's share
+    assert mask_shape([4, 5, 6]) == "scattered" and mask_shape([1, 3, 1]) == "few"
+    assert masks_keeping(3, 3) == "all" and masks_keeping(0, 3) == "none"
+    assert spread_trend(30.0, 60.0) == "sharper" and spread_trend(62.0, 60.0) == "same"
+    assert rollout_compare(50.0, 10.0) == "smoother" and rollout_compare(50.0, 52.0) == "same"
+
+
+def choice_witnesses() -> set[tuple[str, str]]:
+    """The (placeholder, key) pairs the lesson's functions return on the hand-made facts above (read by
+    tests/test_choices_reachable.py)."""
+    return {(placeholder, pick()) for placeholder, _, pick in PICKED}

@@ -159,6 +159,71 @@ def one_or_many(count: int) -> Choice:
     return Choice("one" if count == 1 else "many")
 
 
+# ---------------------------------------------------------------------- the keys chosen from those measurements
+# Small and pure, so the lesson's test can drive them over facts no real input gives (a model whose outliers
+# are not the four corners, a head that gives the cat less than its share, the last lesson of a course).
+def high_name(which: Choice) -> Choice:
+    """How the rounds before round 7 name the high-norm patches: the four corners by that name, any others
+    by their count (`which` is which_patches of them)."""
+    return Choice("corners" if which.key == "corners" else "listed")
+
+
+def peak_among(peak: int, high: list[int]) -> str:
+    """Is a map's brightest patch one of the high-norm tokens ("peak"), or do they sit elsewhere ("other")?"""
+    return "peak" if peak in high else "other"
+
+
+def cat_verdict(shares: list[float], ref: float) -> Choice:
+    """Round 1's verdict over the heads: does every head give the cat more than its share of the area
+    (`ref`), every head less, every head about it, or are the heads mixed (and how many each way)?"""
+    heads = len(shares)
+    more = sum(versus(s, ref) == "more" for s in shares)
+    less = sum(versus(s, ref) == "less" for s in shares)
+    return Choice("all_more" if more == heads else "all_less" if less == heads else
+                  "all_about" if more == less == 0 else "mixed",
+                  more=num.integer(more), less=num.integer(less), r1_more=one_or_many(more),
+                  r1_less=one_or_many(less))
+
+
+def spread_trend(late: float, early: float) -> str:
+    """Round 3: the last third of the blocks' CLS attention (patches' worth) against the first third's."""
+    return {"less": "sharper", "more": "wider", "about": "same"}[versus(late, early)]
+
+
+def rollout_compare(rollout_eff: float, last_eff: float) -> str:
+    """Round 4: the rollout's spread (patches' worth) against the last block's CLS map's."""
+    return {"more": "smoother", "less": "sharper", "about": "same"}[versus(rollout_eff, last_eff)]
+
+
+def mask_shape(pieces: list[int]) -> str:
+    """Round 5: the masks' shape from how many pieces each falls into (one entry per head)."""
+    return "scattered" if min(pieces) >= 4 else "few" if max(pieces) >= 3 else "compact"
+
+
+def masks_keeping(keep_high: int, heads: int) -> str:
+    """Round 5: how many of the heads' masks keep every high-norm patch."""
+    return "all" if keep_high == heads else "some" if keep_high else "none"
+
+
+def second_rule(first: str, second: str) -> str:
+    """Round 6: how the second class was picked (facts.choose_second): the two names share a word only when
+    every one of ranks 2..5 shares one with the top-1's, and the rule fell back to the next class."""
+    return "next" if set(first.lower().split()) & set(second.lower().split()) else "no_shared_word"
+
+
+def outliers_elsewhere(high: list[int], other: list[int]) -> dict[str, str]:
+    """Round 7: do the second photo's high-norm patches sit exactly where this photo's do? The key of each
+    table that says so: the voice's r7_elsewhere and r7_paper, the notice's line r7_same."""
+    same = sorted(other) == sorted(high)
+    return {"r7_elsewhere": "same" if same else "differs", "r7_paper": "fixed" if same else "moves",
+            "r7_same": "yes" if same else "no"}
+
+
+def next_title(nxt) -> Choice:
+    """The lesson that follows this one (a course registry row), or the end of the course (None)."""
+    return Choice("next", title=nxt.title) if nxt is not None else Choice("end")
+
+
 # The keys the script's [choice.*] tables hold (checked by `vitlessons list`).
 CHOICES = {
     "photo_hook": ("regions", "none"),
@@ -273,7 +338,7 @@ class PredictAndVerify(NarratedScene):
             v["r7_count"] = num.integer(count)
             v["r7_tokens"], v["r7_count_words"], v["r7_those"] = (one_or_many(count),) * 3
             v["r7_which"] = which_patches(self.high, g)
-            v["high"] = Choice("corners" if v["r7_which"].key == "corners" else "listed")
+            v["high"] = high_name(v["r7_which"])
             v["high_even"] = num.percent(count / N, 1)
 
         # -- round 1: CLS attention in the last block, per head
@@ -295,7 +360,7 @@ class PredictAndVerify(NarratedScene):
             self.r1_top_rest = [topk_share(without(last[h], self.high), k) for h in range(H)]
             rest_peak, rest_weight = brightest_without(mean_last, self.high)
             self.r1_rest_peak = rest_peak
-            v["r1_high"] = Choice("peak" if self.peak_last in self.high else "other", patch=place(rest_peak, g),
+            v["r1_high"] = Choice(peak_among(self.peak_last, self.high), patch=place(rest_peak, g),
                                   r1_rest_weight=num.percent(rest_weight, 1),
                                   r1_high_low=share(min(self.r1_high)), r1_high_high=share(max(self.r1_high)))
             v["r1_topk_rest"] = Choice("outliers", r1_rest_low=num.percent(min(self.r1_top_rest)),
@@ -310,16 +375,9 @@ class PredictAndVerify(NarratedScene):
                 shares, ref = self.r1_cat_rest, float(cat[~high_mask].mean())
                 rest = Choice("outliers", r1_rest_low=num.percent(min(self.r1_cat_rest)),
                               r1_rest_high=num.percent(max(self.r1_cat_rest)))
-            more = sum(versus(s, ref) == "more" for s in shares)
-            less = sum(versus(s, ref) == "less" for s in shares)
-            verdict = Choice("all_more" if more == H else "all_less" if less == H else
-                             "all_about" if more == less == 0 else "mixed",
-                             more=num.integer(more), less=num.integer(less),
-                             r1_more=Choice("one" if more == 1 else "many"),
-                             r1_less=Choice("one" if less == 1 else "many"))
             v["r1_regions"] = Choice("regions", r1_cat_low=num.percent(min(self.r1_cat)),
                                      r1_cat_high=num.percent(max(self.r1_cat)), r1_cat_rest=rest,
-                                     r1_verdict=verdict)
+                                     r1_verdict=cat_verdict(shares, ref))
 
         # -- round 2: one query patch in block 1. Its own weight and its neighbours' (self excluded) are read
         # apart: a head that keeps its weight on itself is not local the way a convolution is.
@@ -356,7 +414,7 @@ class PredictAndVerify(NarratedScene):
         v["r3_spread_block"], v["r3_spread_eff"] = spread_b + 1, num.integer(round(self.r3_eff[spread_b]))
         v["r3_sharp_block"], v["r3_sharp_eff"] = sharp_b + 1, num.integer(round(self.r3_eff[sharp_b]))
         v["third"] = third
-        self.r3_trend = {"less": "sharper", "more": "wider", "about": "same"}[versus(late, early)]
+        self.r3_trend = spread_trend(late, early)
         v["r3_trend"] = Choice(self.r3_trend)
         v["r3_high"] = Choice("none")
         if hi:
@@ -375,14 +433,13 @@ class PredictAndVerify(NarratedScene):
         v["r4_peak"] = Choice("patch", patch=place(peak4, g))
         v["r4_eff"] = num.integer(round(self.r4_eff))
         v["r4_last_eff"] = num.integer(round(self.r4_last_eff))
-        v["r4_compare"] = Choice({"more": "smoother", "less": "sharper", "about": "same"}[
-            versus(self.r4_eff, self.r4_last_eff)])
+        v["r4_compare"] = Choice(rollout_compare(self.r4_eff, self.r4_last_eff))
         v["r4_flat"] = Choice("flat" if self.r4_flat else "none")
         v["r4_high"] = Choice("none")
         if hi:
             rest_peak, _ = brightest_without(roll, self.high)
             self.r4_high = share_in(roll, high_mask)
-            v["r4_high"] = Choice("peak" if peak4 in self.high else "other", patch=place(rest_peak, g),
+            v["r4_high"] = Choice(peak_among(peak4, self.high), patch=place(rest_peak, g),
                                   r4_high_share=share(self.r4_high))
         v["r4_regions"] = Choice("none")
         if self.has_regions:
@@ -402,13 +459,12 @@ class PredictAndVerify(NarratedScene):
         v["mask_keep_screen"] = v["mask_keep"].screen
         v["r5_kept_low"], v["r5_kept_high"] = int(kept.min()), int(kept.max())
         v["r5_pieces_low"], v["r5_pieces_high"] = min(self.r5_pieces), max(self.r5_pieces)
-        self.r5_shape = ("scattered" if min(self.r5_pieces) >= 4 else
-                         "few" if max(self.r5_pieces) >= 3 else "compact")
+        self.r5_shape = mask_shape(self.r5_pieces)
         v["r5_shape"] = Choice(self.r5_shape)
         v["r5_high"] = Choice("none")
         if hi:
             self.r5_keep_high = int(sum(bool(m.masks[h][high_mask].all()) for h in range(H)))
-            v["r5_high"] = Choice("all" if self.r5_keep_high == H else "some" if self.r5_keep_high else "none",
+            v["r5_high"] = Choice(masks_keeping(self.r5_keep_high, H),
                                   r5_high_count=num.integer(self.r5_keep_high))
         v["r5_regions"] = Choice("none")
         if self.has_regions:
@@ -428,8 +484,7 @@ class PredictAndVerify(NarratedScene):
         v["class1"], v["class2"] = first[1], second[1]
         v["class2_rank"] = m.second + 1
         v["class_cosine"] = num.decimal(float(m.class_cosines[m.second]), 2)
-        words1 = set(first[1].lower().split())
-        v["second_rule"] = Choice("next" if words1 & set(second[1].lower().split()) else "no_shared_word")
+        v["second_rule"] = Choice(second_rule(first[1], second[1]))
         a, b = m.class_maps[0], m.class_maps[m.second]
         top_a = set(np.argsort(a.ravel())[::-1][:k].tolist())
         top_b = set(np.argsort(b.ravel())[::-1][:k].tolist())
@@ -460,24 +515,24 @@ class PredictAndVerify(NarratedScene):
         lasts = range(max(d.depth - third, 0), d.depth)
         cls_mean = m.cls_all.mean(1).reshape(d.depth, -1)             # (depth, N) CLS weights, heads averaged
         self.r7_cls_mass = [float(cls_mean[b][self.high].sum()) for b in lasts]
-        self.r7_same_elsewhere = False
+        self.r7_elsewhere: dict[str, str] = {}                       # outliers_elsewhere's keys, with outliers
         v["r7_story"] = v["r7_paper"] = Choice("none")
         if hi:
             other = sorted(high_norm_patches(m.other_norms[-1]))
-            self.r7_same_elsewhere = other == self.high
+            self.r7_elsewhere = outliers_elsewhere(self.high, other)
             v["r7_cls_low"] = num.percent(min(self.r7_cls_mass))
             v["r7_cls_high"] = num.percent(max(self.r7_cls_mass))
             # Only beside the course photo is the second photo described: on yours no object is named.
             photo = Choice("chelsea" if self.has_regions and m.other_image == "chelsea.png" else "plain")
             shared = num.integer(len(set(other) & set(self.high)))
-            elsewhere = Choice("same" if self.r7_same_elsewhere else "differs", second_photo=photo,
+            elsewhere = Choice(self.r7_elsewhere["r7_elsewhere"], second_photo=photo,
                                r7_other_count=num.integer(len(other)), r7_shared=shared)
             v["r7_story"] = Choice("outliers", r7_first_block=int(np.flatnonzero(ratio >= HIGH_NORM_FACTOR)[0]) + 1,
                                    r7_norm_max=num.integer(round(float(flat_norms[-1].max()))),
                                    r7_norm_median=num.integer(round(float(med[-1]))), r7_elsewhere=elsewhere)
             # Darcet et al.'s high-norm tokens sit in redundant background patches, so they move with the image;
             # the paper is quoted as the comparison the two photos call for, not as the explanation.
-            v["r7_paper"] = Choice("fixed" if self.r7_same_elsewhere else "moves",
+            v["r7_paper"] = Choice(self.r7_elsewhere["r7_paper"],
                                    r7_slots=Choice(v["high"].key), r7_other_count=num.integer(len(other)),
                                    r7_shared=shared)
 
@@ -503,8 +558,7 @@ class PredictAndVerify(NarratedScene):
         v["surprises"] = spoken_list("surprises", "surprise", surprise)
         v["num_rounds"] = len(self.rounds())
         v["pause_seconds"] = PAUSE_SECONDS
-        nxt = self.lesson.next
-        v["next_title"] = Choice("next", title=nxt.title) if nxt is not None else Choice("end")
+        v["next_title"] = next_title(self.lesson.next)
         return v
 
     # ------------------------------------------------------------------ the rounds
@@ -764,7 +818,7 @@ class PredictAndVerify(NarratedScene):
             out.append(self.words("line2", count=len(self.r7_outliers),
                                   cls_low=num.percent(min(self.r7_cls_mass)).screen,
                                   cls_high=num.percent(max(self.r7_cls_mass)).screen))
-            out.append(self.words("line3", r7_same=Choice("yes" if self.r7_same_elsewhere else "no")))
+            out.append(self.words("line3", r7_same=Choice(self.r7_elsewhere["r7_same"])))
             out.append(self.words("darcet"))
         return out
 

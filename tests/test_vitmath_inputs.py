@@ -76,9 +76,10 @@ def test_16bit_uses_the_full_range(tmp_path, model):
 
 
 def test_transparent_pixels_become_white(tmp_path, model):
-    clear = np.zeros((64, 64, 4), np.uint8)  # black, fully transparent
+    clear = np.zeros((64, 64, 4), np.uint8)  # black, transparent on the right, opaque on the left
+    clear[:, :32, 3] = 255
     loaded = vitmath.load_image(save(tmp_path, "clear.png", Image.fromarray(clear)), model)
-    assert (loaded.picture == 255).all()
+    assert (loaded.picture[:, -32:] == 255).all() and (loaded.picture[:, :32] == 0).all()
 
 
 def test_exif_rotation_is_applied(tmp_path, model):
@@ -115,6 +116,15 @@ def test_truncated_file(tmp_path, model, fmt):
 def test_too_small(tmp_path, model):
     with pytest.raises(vitmath.UserError, match="8x8"):
         vitmath.load_image(save(tmp_path, "s.png", Image.fromarray(photo((8, 8)))), model)
+
+
+def test_a_photo_whose_patches_are_all_alike_is_refused(tmp_path, model):
+    """Lessons 6 and 7 spoke "nan" on a flat grey photo: every comparison between patches was 0 / 0."""
+    pixels = np.full((224, 224, 3), 128, np.uint8)
+    with pytest.raises(vitmath.UserError, match="patch of the photo the model sees is the same"):
+        vitmath.load_image(save(tmp_path, "flat.png", Image.fromarray(pixels)), model)
+    pixels[100:108, 100:108] = 140  # one small square of another grey is a photo, if a dull one
+    vitmath.load_image(save(tmp_path, "square.png", Image.fromarray(pixels)), model)
 
 
 # --- weights and model names ------------------------------------------------------------------------------

@@ -42,9 +42,19 @@ def load_image(path, model) -> LoadedImage:
     tensor = cropped
     for step in tensor_steps:
         tensor = step(tensor)
-    return LoadedImage(
-        tensor=tensor.unsqueeze(0).float(), picture=np.asarray(cropped, dtype=np.uint8).copy(), path=path
-    )
+    picture = np.asarray(cropped, dtype=np.uint8).copy()
+    refuse_uniform(picture, model.patch_embed.patch_size[0], path)
+    return LoadedImage(tensor=tensor.unsqueeze(0).float(), picture=picture, path=path)
+
+
+def refuse_uniform(picture: np.ndarray, patch: int, path: Path) -> None:
+    """Lessons compare the patches (their likeness, their spread, what attention makes of their differences);
+    where every patch the model sees is the same, those comparisons are 0 / 0, so such a photo is refused."""
+    g = min(picture.shape[:2]) // patch
+    tiles = picture[: g * patch, : g * patch].reshape(g, patch, g, patch, -1).swapaxes(1, 2).reshape(g * g, -1)
+    if (tiles == tiles[0]).all():
+        raise UserError(f"every {patch}x{patch} patch of the photo the model sees is the same (a flat or tiled "
+                        f"picture), so there is nothing to compare: {path}")
 
 
 def is_tensor_step(step) -> bool:

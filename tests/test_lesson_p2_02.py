@@ -16,7 +16,8 @@ import vitmath
 from scenes.common import numbers as num
 from scenes.common.inputs import LessonInputs
 from scenes.p2_02_project_then_add.facts import PCA_SHOWN, cached_embedding_facts
-from scenes.p2_02_project_then_add.scene import first_components, norm_compare, pca_structure, x0_match
+from scenes.p2_02_project_then_add.scene import (filter_sign, first_components, norm_compare, pca_structure,
+                                                 x0_match)
 
 
 @pytest.fixture(scope="module")
@@ -253,7 +254,13 @@ def choice_witnesses() -> set[tuple[str, str]]:
     first, norms = one_faint_component(), position_dominates()
     return {("first_components", first.key), ("faint_which", first.extra["faint_which"].key),
             ("norm_compare", norms.key), ("bigger_count", norms.extra["bigger_count"].key),
-            ("pca_structure", first_component_carries_much().key), ("x0_match", with_norm_pre().key)}
+            ("pca_structure", first_component_carries_much().key), ("x0_match", with_norm_pre().key),
+            ("filter_sign", filter_sign(1, 2, 0.5).key), ("filter_sign", filter_sign(1, 2, -0.5).key)}
+
+
+def test_the_drawn_row_against_the_worked_one():
+    assert filter_sign(3, 3, 0.5).key == "same"                    # the worked row is the drawn row
+    assert filter_sign(1, 2, 0.5).key == "positive" and filter_sign(1, 2, -0.5).key == "negative"
 
 
 def test_one_faint_component_is_the_first():

@@ -340,6 +340,7 @@ def choice_witnesses() -> set[tuple[str, str]]:
         pairs |= {("heads_differ", choice.key), (said, choice.extra[said].key)}
     pairs.add(("early_pairs", pairs_choice(with_correlation(0, 0.75, 0.95), 0).key))
     pairs.add(("early_pairs", pairs_choice(with_correlation(0, 0.35, 0.65), 0).key))
+    pairs.add(("early_pairs", pairs_choice(with_correlation(0, 0.0, 0.25), 0).key))
     late = pairs_choice(one_late_pair(), 1)
     pairs |= {("late_pairs", late.key), ("likeness", late.extra["likeness"].key)}
     f = shrinking()

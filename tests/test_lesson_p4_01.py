@@ -19,7 +19,7 @@ from manim import tempconfig
 import vitmath
 from scenes.p4_01_predict_and_verify.facts import MASK_KEEP, verify_maps
 from scenes.p4_01_predict_and_verify.scene import (cat_verdict, high_name, mask_shape, masks_keeping,
-                                                   next_title, one_or_many, outliers_elsewhere, peak_among,
+                                                   next_title, one_or_many, outliers_elsewhere, peak_among, place,
                                                    rollout_compare, second_rule, spread_trend, which_patches)
 
 ASSETS = vitmath.DEFAULT_IMAGE.parent
@@ -341,6 +341,7 @@ PICKED = [
     ("r7_same", "yes", lambda: outliers_elsewhere(CORNERS, CORNERS[::-1])["r7_same"]),   # order does not matter
     ("second_rule", "next", lambda: second_rule("tiger cat", "Egyptian cat")),  # every rank shared a word
     ("next_title", "end", lambda: next_title(None).key),            # the last lesson of the course
+    ("patch", "left", lambda: place(3 * GRID, GRID).key),           # row 4, column 1: the left edge
 ]
 
 
@@ -356,6 +357,7 @@ def test_the_keys_the_course_inputs_do_pick_still_come_from_the_same_functions()
     assert which_keys([5, 20, 40, 60]) == ["more", "more", "more", "last"]
     assert which_keys(MANY) == ["more", "more", "more", "cut"]
     assert which_patches(MANY, GRID).extra["patch"].key == "top"             # patch 5: row 1, column 6
+    assert place(3 * GRID - 1, GRID).key == "right" and place(GRID + 1, GRID).key == "inside"
     assert outliers_elsewhere(CORNERS, CORNERS) == {"r7_elsewhere": "same", "r7_paper": "fixed", "r7_same": "yes"}
     assert second_rule("tiger cat", "military uniform") == "no_shared_word"
     assert cat_verdict([0.25, 0.26, 0.24], 0.25).key == "all_about"   # within 10% of the area's share

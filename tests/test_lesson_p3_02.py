@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 import vitmath
+from choices import keys
 from narration.script import Choice, Cue, load_script
 from scenes.common import numbers as num
 from scenes.common.inputs import LessonInputs
@@ -366,16 +367,6 @@ def case_picks() -> dict[str, tuple[dict, dict]]:
         "no tag": (lesson.data_choices(pretraining("vit_small_patch16_224")),
                    {"data_note": "unknown", "recap_data": "unknown"}),
     }
-
-
-def keys(values: dict) -> dict[str, str]:
-    """The key of each choice in `values`, and of the choices nested in their extras."""
-    out = {}
-    for name, value in values.items():
-        if isinstance(value, Choice):
-            out[name] = value.key
-            out.update(keys(value.extra))
-    return out
 
 
 def choice_witnesses() -> set[tuple[str, str]]:

@@ -9,7 +9,7 @@ import statistics
 import pytest
 import torch
 
-from narration.script import Choice
+from choices import keys
 from scenes.p3_04_mental_map import facts as bm
 from vitmath import small_data as sd
 from vitmath.backbones import BackboneRow, BackboneTable, Machine
@@ -302,16 +302,6 @@ TABLES = {
     # slower by 30% in only 6 of 10 rounds: a few loaded rounds could fake that, so it is not called a difference
     "not sure": (table(1.3, 6), {"twin": "close"}),
 }
-
-
-def keys(values: dict) -> dict[str, str]:
-    """The key of each choice in `values`, and of the choices nested in their extras."""
-    out = {}
-    for name, value in values.items():
-        if isinstance(value, Choice):
-            out[name] = value.key
-            out.update(keys(value.extra))
-    return out
 
 
 def run_picks(r: sd.SmallDataResult) -> dict[str, str]:

@@ -689,8 +689,9 @@ class StackTheBlocks(NarratedScene):
             if rest:
                 self.play(*[FadeIn(k) for k in key[2:]], LaggedStart(*[Create(s) for s in rest], lag_ratio=1.0),
                           run_time=cue.until("jump"))
-            if self.jump_block is not None:
-                # The block that makes them long: where their lines leave the pack.
+            if self.jump_start:
+                # The block that makes them long: where their lines leave the pack (with no long tokens, or
+                # tokens long from the start, no line leaves it, so none is marked).
                 k = self.jump_block + 1
                 line = DashedLine(chart.point_at(k, chart.lo), chart.point_at(k, chart.hi), dash_length=0.08)
                 line.set_stroke(S.ACCENT, 2, opacity=0.8)
